@@ -1,0 +1,55 @@
+/**
+ * The chunk storage port: what the server needs from a place that keeps
+ * opaque, immutable blobs (encrypted chunks). Adapters: `local.ts` (a folder
+ * on disk) and `s3.ts` (any S3-compatible service). Every adapter passes the
+ * one conformance suite in `tests/storage/conformance.ts`.
+ *
+ * Contract:
+ * - Keys are lowercase hex strings of 64 characters (chunk ids). Adapters
+ *   refuse anything else with `InvalidKeyError`, so no key can escape the
+ *   store's root or prefix.
+ * - `put` is atomic: a reader sees either no object or the whole object,
+ *   never a prefix of it, even when the process is killed mid-write.
+ *   Putting a key that already exists replaces it (chunks are
+ *   content-addressed, so the bytes are the same); it is never an error.
+ * - `put` streams: it never buffers more than one chunk's bytes and returns
+ *   the stored length and the SHA-256 of the stored bytes. When `expected`
+ *   values are given and differ, nothing is stored and `IntegrityError` is
+ *   thrown.
+ * - `get` returns null for a missing key; otherwise a stream of the stored
+ *   bytes.
+ * - `delete` of a missing key is not an error.
+ * - `list` yields every stored key exactly once (in no promised order).
+ */
+export interface ChunkStore {
+  /** Short adapter name, `local` or `s3`. */
+  readonly kind: string;
+  /** Human-readable location printed at start-up (a folder, or `s3://bucket/prefix @ endpoint`). */
+  readonly location: string;
+  put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, expected?: PutExpectation): Promise<StoredObject>;
+  get(key: string): Promise<ReadableStream<Uint8Array> | null>;
+  stat(key: string): Promise<{ size: number } | null>;
+  has(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  list(): AsyncIterable<{ key: string; size: number }>;
+  /** Release sockets, timers and file handles. */
+  close(): Promise<void>;
+}
+
+/** Values `put` checks before it makes an object visible. */
+export interface PutExpectation {
+  /** Expected length in bytes. */
+  size?: number;
+  /** Expected SHA-256 of the bytes, lowercase hex. */
+  sha256?: string;
+  /** Refuse (with `TooLargeError`) a body longer than this many bytes. */
+  maxSize?: number;
+}
+
+/** What `put` stored. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  /** SHA-256 of the stored bytes, lowercase hex. */
+  sha256: string;
+}
