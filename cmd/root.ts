@@ -1,0 +1,29 @@
+import { UsageError, type CommandSpec } from "../lib/cli/command.ts";
+import { VERSION } from "../lib/version.ts";
+import { agentCommand } from "./agent.ts";
+import { selfCheckCommand } from "./self-check.ts";
+import { serverCommand } from "./server.ts";
+import { trayCommand } from "./tray.ts";
+
+/** The `syncagent` command tree. */
+export const rootCommand: CommandSpec = {
+  name: "syncagent",
+  summary: "Zero-knowledge, end-to-end-encrypted file sync through your own server",
+  description:
+    "SyncAgent keeps a folder in sync between your machines through a server you run.\n" +
+    "Files are chunked and encrypted on each machine: the server never sees a key, a file's content or its name.",
+  options: {
+    version: { type: "boolean", short: "V", description: "Print the version and exit" },
+  },
+  subcommands: [serverCommand, agentCommand, trayCommand, selfCheckCommand],
+  run: ({ values, positionals, out }) => {
+    if (positionals.length > 0) {
+      throw new UsageError(`Unknown command: '${positionals[0]}'. Commands: server, agent, tray, self-check`);
+    }
+    if (values.version === true) {
+      out(`syncagent ${VERSION}\n`);
+      return Promise.resolve(0);
+    }
+    throw new UsageError("Missing command");
+  },
+};

@@ -1,0 +1,11 @@
+import { migration0001 } from "./0001_base.ts";
+
+/** One schema step; `statements` run in order inside one transaction. */
+export interface Migration {
+  id: number;
+  name: string;
+  statements: readonly string[];
+}
+
+/** Every migration, in order. Add a file `NNNN_name.ts` and list it here; never edit an applied one. */
+export const migrations: readonly Migration[] = [migration0001];

@@ -1,0 +1,37 @@
+import { createClient, type Client } from "@libsql/client";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { migrate } from "./migrate.ts";
+
+/** Options for opening the metadata database. */
+export interface OpenDatabaseOptions {
+  /** `file:/abs/path.db` for SQLite (the default), or `libsql://…` / `http(s)://…` for a remote libSQL server (S2). */
+  url: string;
+  /** Auth token for a remote libSQL server. */
+  authToken?: string;
+  /** Milliseconds a writer waits for another process's lock before failing. @default 10000 */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens the metadata database, switches a local file to WAL mode and applies
+ * every pending migration (S2).
+ * @param options Where the database is.
+ * @returns A ready client; close it with `client.close()`.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Client> {
+  const local = options.url.startsWith("file:");
+  if (local) {
+    const path = options.url.slice("file:".length);
+    if (path && path !== ":memory:") await mkdir(dirname(path), { recursive: true });
+  }
+  const client = createClient(options.authToken ? { url: options.url, authToken: options.authToken } : { url: options.url });
+  if (local) {
+    await client.execute(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute("PRAGMA synchronous = NORMAL");
+    await client.execute("PRAGMA foreign_keys = ON");
+  }
+  await migrate(client);
+  return client;
+}

@@ -1,0 +1,8 @@
+/**
+ * Entry point of the `syncagent` executable: dispatches to `server`, `agent`,
+ * `tray` and the one-shot commands. The exit code is decided here.
+ */
+import process from "node:process";
+import { main } from "./cmd/main.ts";
+
+process.exitCode = await main(process.argv.slice(2));
