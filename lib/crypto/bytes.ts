@@ -1,0 +1,124 @@
+/** Byte helpers shared by the crypto formats. Pure, runtime-neutral. */
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Encodes bytes as lowercase hex.
+ * @param bytes The bytes.
+ * @returns Hex text, two characters a byte.
+ */
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += HEX[b];
+  return out;
+}
+
+/**
+ * Decodes lowercase or uppercase hex.
+ * @param hex Text of even length.
+ * @returns The bytes.
+ * @throws TypeError on odd length or a non-hex character.
+ */
+export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError("Invalid hex string");
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/**
+ * Encodes bytes as unpadded base64url.
+ * @param bytes The bytes.
+ * @returns base64url text.
+ */
+export function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/**
+ * Decodes unpadded (or padded) base64url.
+ * @param text base64url text.
+ * @returns The bytes.
+ * @throws TypeError on characters outside the base64url alphabet.
+ */
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) throw new TypeError("Invalid base64url string");
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Concatenates byte arrays into one new array.
+ * @param parts The arrays, in order.
+ * @returns Their concatenation.
+ */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/**
+ * Encodes an unsigned integer below 2^53 as 8 big-endian bytes.
+ * @param value A safe non-negative integer.
+ * @returns 8 bytes.
+ */
+export function u64be(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`Not a u64: ${value}`);
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value));
+  return out;
+}
+
+/**
+ * Compares two byte arrays in time that depends only on their lengths.
+ * @param a First array.
+ * @param b Second array.
+ * @returns Whether they are equal.
+ */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+/**
+ * UTF-8 encodes text.
+ * @param text The text.
+ * @returns Its UTF-8 bytes.
+ */
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(text);
+}
+
+/**
+ * Decodes UTF-8, refusing invalid sequences.
+ * @param bytes UTF-8 bytes.
+ * @returns The text.
+ * @throws TypeError on invalid UTF-8.
+ */
+export function fromUtf8(bytes: Uint8Array): string {
+  return strictDecoder.decode(bytes);
+}
+
+/**
+ * Fresh random bytes from the platform's CSPRNG.
+ * @param length How many.
+ * @returns The bytes.
+ */
+export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+  return crypto.getRandomValues(new Uint8Array(length));
+}

@@ -1,0 +1,46 @@
+/**
+ * Typed crypto errors. Messages are meant for the person at the keyboard:
+ * they say what went wrong and, where it helps, what to do.
+ */
+
+/** Base of every error this module throws on bad input. */
+export class CryptoError extends Error {
+  override name = "CryptoError";
+}
+
+/**
+ * Data failed authentication: it was altered, swapped, reordered, replayed or
+ * moved. All integrity failures look the same from the outside (rule 7).
+ */
+export class IntegrityError extends CryptoError {
+  override name = "IntegrityError";
+}
+
+/**
+ * The password (or recovery key) does not open the key file. A subclass of
+ * `IntegrityError`: a wrong password and an altered key file are
+ * indistinguishable to an attacker who changed the file.
+ */
+export class WrongPasswordError extends IntegrityError {
+  override name = "WrongPasswordError";
+}
+
+/** The data is in a format version this build does not know. */
+export class UnsupportedVersionError extends CryptoError {
+  override name = "UnsupportedVersionError";
+}
+
+/** Key-derivation parameters weaker than the pinned minimum, or absurdly large. */
+export class KdfParametersError extends CryptoError {
+  override name = "KdfParametersError";
+}
+
+/** A recovery key that does not parse or whose checksum fails. */
+export class InvalidRecoveryKeyError extends CryptoError {
+  override name = "InvalidRecoveryKeyError";
+}
+
+/** A path that cannot be synced (absolute, `..`, empty component, NUL…). */
+export class InvalidPathError extends CryptoError {
+  override name = "InvalidPathError";
+}

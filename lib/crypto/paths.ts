@@ -1,0 +1,74 @@
+import { toHex, utf8 } from "./bytes.ts";
+import { InvalidPathError } from "./errors.ts";
+import type { VaultKeys } from "./subkeys.ts";
+
+/** Longest path accepted, in UTF-8 bytes. */
+export const MAX_PATH_BYTES = 4096;
+/** Longest single name accepted, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 255;
+
+/**
+ * Checks one path component (a file or folder name).
+ * @param name The name.
+ * @returns The name in NFC.
+ * @throws InvalidPathError when empty, `.`/`..`, too long, or containing `/` or NUL.
+ */
+export function normalizeName(name: string): string {
+  const nfc = name.normalize("NFC");
+  if (nfc === "" || nfc === "." || nfc === "..") throw new InvalidPathError(`Invalid name: '${name}'`);
+  if (nfc.includes("/") || nfc.includes("\0")) throw new InvalidPathError(`Invalid name: '${name}' contains '/' or NUL`);
+  if (utf8(nfc).length > MAX_NAME_BYTES) throw new InvalidPathError(`Invalid name: longer than ${MAX_NAME_BYTES} bytes`);
+  return nfc;
+}
+
+/**
+ * Normalises a path relative to the sync folder: NFC, `/` separators, no
+ * leading or trailing slash, no empty, `.` or `..` component. The root is `""`.
+ * Platform separators are converted by the caller (the agent) before this.
+ * @param path A relative path.
+ * @returns The normalised path.
+ * @throws InvalidPathError for a path that points outside the folder or is malformed.
+ */
+export function normalizePath(path: string): string {
+  if (path === "") return "";
+  if (path.startsWith("/")) throw new InvalidPathError(`Invalid path: '${path}' is absolute; paths are relative to the sync folder`);
+  const nfc = path.normalize("NFC");
+  if (utf8(nfc).length > MAX_PATH_BYTES) throw new InvalidPathError(`Invalid path: longer than ${MAX_PATH_BYTES} bytes`);
+  const parts = nfc.split("/");
+  for (const part of parts) {
+    if (part === "..") throw new InvalidPathError(`Invalid path: '${path}' points outside the sync folder`);
+    normalizeName(part);
+  }
+  return parts.join("/");
+}
+
+/**
+ * The parent folder of a normalised path.
+ * @param path A normalised path.
+ * @returns The parent's path, `""` for a top-level entry.
+ */
+export function parentPath(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "" : path.slice(0, slash);
+}
+
+/**
+ * The last component of a normalised path.
+ * @param path A normalised, non-root path.
+ * @returns Its name.
+ */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/**
+ * The opaque id the server knows a path by: HMAC-SHA-256 of the normalised
+ * path under the vault's path key (rule 5). The root's id is that of `""`.
+ * @param keys The vault keys.
+ * @param path A path (normalised here).
+ * @returns 64 lowercase hex characters.
+ */
+export async function pathId(keys: VaultKeys, path: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", keys.pathId, utf8(normalizePath(path)));
+  return toHex(new Uint8Array(mac));
+}
