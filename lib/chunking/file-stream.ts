@@ -1,0 +1,62 @@
+/** Reading a file as a web ReadableStream through node:fs (works on Node, Bun and Deno). */
+
+import { open } from "node:fs/promises";
+
+/** Default read size, bytes. */
+export const DEFAULT_READ_SIZE = 1 << 20;
+
+/** Smallest buffer allocated for one read, bytes. */
+const MIN_READ_BUFFER = 4096;
+
+/**
+ * Opens a file for streaming. Each read allocates a fresh buffer (the consumer
+ * owns it) sized to what is left of the file, capped at `highWaterMark`, so
+ * small files do not cost a full-size buffer. One read runs ahead of the consumer.
+ * @param path Path of the file.
+ * @param highWaterMark Largest piece, bytes.
+ * @returns A stream of the file's bytes; it closes the file at the end, on error and on cancel.
+ */
+export async function openFileStream(
+  path: string,
+  highWaterMark: number = DEFAULT_READ_SIZE,
+): Promise<ReadableStream<Uint8Array>> {
+  if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 1) {
+    throw new RangeError(`chunking: highWaterMark must be a positive integer, got ${String(highWaterMark)}`);
+  }
+  const handle = await open(path, "r");
+  let remaining: number;
+  try {
+    remaining = (await handle.stat()).size;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const size = Math.min(highWaterMark, Math.max(remaining, MIN_READ_BUFFER));
+        const buffer = new Uint8Array(size);
+        const { bytesRead } = await handle.read(buffer, 0, size, null);
+        if (bytesRead === 0) {
+          await close();
+          controller.close();
+          return;
+        }
+        remaining = Math.max(0, remaining - bytesRead);
+        controller.enqueue(bytesRead === size ? buffer : buffer.subarray(0, bytesRead));
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    },
+    async cancel() {
+      await close();
+    },
+  });
+}
