@@ -19,6 +19,13 @@ export default tseslint.config(
     },
   },
   {
+    // The build script runs under Bun and is checked with Bun's types.
+    files: ["scripts/build.ts"],
+    languageOptions: {
+      parserOptions: { projectService: false, project: "./scripts/tsconfig.build.json", tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
   },
