@@ -1,5 +1,6 @@
 import type { Client, InStatement, Transaction } from "@libsql/client";
 import type { EventEnvelope, NewEvent } from "./envelope.ts";
+import { str, strOrNull } from "../server/db/row.ts";
 
 /** Something that can run SQL: the client or an open transaction. */
 export type Executor = Pick<Client, "execute"> | Pick<Transaction, "execute">;
@@ -69,15 +70,15 @@ export async function readEventsAfter(db: Executor, accountId: string, after: nu
   });
   return result.rows.map((row) => ({
     seq: Number(row.seq),
-    id: String(row.id),
-    accountId: String(row.account_id),
-    vaultId: row.vault_id === null ? null : String(row.vault_id),
-    stream: String(row.stream),
+    id: str(row.id),
+    accountId: str(row.account_id),
+    vaultId: strOrNull(row.vault_id),
+    stream: str(row.stream),
     streamVersion: Number(row.stream_version),
-    type: String(row.type),
+    type: str(row.type),
     version: Number(row.version),
     ts: Number(row.ts),
-    payload: JSON.parse(String(row.payload)) as unknown,
-    meta: JSON.parse(String(row.meta)) as EventEnvelope["meta"],
+    payload: JSON.parse(str(row.payload)) as unknown,
+    meta: JSON.parse(str(row.meta)) as EventEnvelope["meta"],
   }));
 }

@@ -25,9 +25,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Client
     const path = options.url.slice("file:".length);
     if (path && path !== ":memory:") await mkdir(dirname(path), { recursive: true });
   }
-  const client = createClient(options.authToken ? { url: options.url, authToken: options.authToken } : { url: options.url });
+  // `timeout` is the busy timeout of every pooled connection, not only the first.
+  const timeout = options.busyTimeoutMs ?? 10_000;
+  const client = createClient(
+    options.authToken ? { url: options.url, authToken: options.authToken, timeout } : { url: options.url, timeout },
+  );
   if (local) {
-    await client.execute(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    await client.execute(`PRAGMA busy_timeout = ${timeout}`);
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute("PRAGMA synchronous = NORMAL");
     await client.execute("PRAGMA foreign_keys = ON");

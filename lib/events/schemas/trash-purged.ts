@@ -1,0 +1,24 @@
+/**
+ * `TrashPurged`: a trash entry's versions were erased for good (S5): every
+ * version of the path older than the tombstone, and their chunk references.
+ * Stream `trash:<vaultId>:<pathId>`, stream version = the tombstone version.
+ */
+import { z } from "zod";
+import { hexId } from "./common.ts";
+
+/** Event type name. */
+export const TRASH_PURGED = "TrashPurged";
+
+/** Schema of version 1 of the payload. */
+export const trashPurgedV1 = z
+  .object({
+    pathId: hexId,
+    /** The tombstone version whose trash entry is purged; older versions go. */
+    deletedVersion: z.number().int().min(1),
+    /** Why: the daily retention run, an admin request, or the CLI. */
+    reason: z.enum(["retention", "admin", "cli"]),
+  })
+  .strict();
+
+/** Payload of `TrashPurged` v1. */
+export type TrashPurgedV1 = z.infer<typeof trashPurgedV1>;

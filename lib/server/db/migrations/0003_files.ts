@@ -1,0 +1,131 @@
+import type { Migration } from "./index.ts";
+
+/**
+ * The projection tables fed by file events (E3), created twice: live (no
+ * prefix) and as the retention checkpoint (`cp_`), which holds the state the
+ * trimmed part of the log had built, so a rebuild after cleaning the log
+ * starts from it (S7).
+ * @param p Table-name prefix.
+ * @returns CREATE statements.
+ */
+export function projectionTablesDdl(p: "" | "cp_"): string[] {
+  return [
+    // Current tree: one row per path id with its head version (a tombstone
+    // head means deleted). The server never sees a name, only enc_name.
+    `CREATE TABLE ${p}tree (
+      account_id TEXT NOT NULL,
+      vault_id TEXT NOT NULL,
+      path_id TEXT NOT NULL,
+      parent_id TEXT NOT NULL,        -- path id of the folder ('' at the root)
+      enc_name TEXT NOT NULL,         -- base64, encrypted by the client
+      kind TEXT NOT NULL,             -- file | dir | delete
+      head_version INTEGER NOT NULL,
+      manifest TEXT NOT NULL,         -- base64, opaque encrypted manifest
+      size INTEGER NOT NULL,          -- stored (ciphertext) bytes of its chunks
+      seq INTEGER NOT NULL,           -- event that set this head
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (vault_id, path_id)
+    ) STRICT`,
+    `CREATE INDEX ${p}tree_parent ON ${p}tree (vault_id, parent_id)`,
+    `CREATE TABLE ${p}versions (
+      account_id TEXT NOT NULL,
+      vault_id TEXT NOT NULL,
+      path_id TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      parent_id TEXT NOT NULL,
+      enc_name TEXT NOT NULL,
+      manifest TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      chunk_count INTEGER NOT NULL,
+      machine_id TEXT,                -- null when committed from the dashboard
+      origin TEXT NOT NULL,           -- JSON: how the version came to be
+      seq INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (vault_id, path_id, version)
+    ) STRICT`,
+    // Chunk references: one row per chunk position of a version. A chunk id
+    // with no row here (in either table set) is unreferenced.
+    `CREATE TABLE ${p}version_chunks (
+      account_id TEXT NOT NULL,
+      vault_id TEXT NOT NULL,
+      path_id TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      ord INTEGER NOT NULL,
+      chunk_id TEXT NOT NULL,
+      PRIMARY KEY (vault_id, path_id, version, ord)
+    ) STRICT`,
+    `CREATE INDEX ${p}version_chunks_chunk ON ${p}version_chunks (account_id, chunk_id)`,
+    // S5: one row per deletion still restorable.
+    `CREATE TABLE ${p}trash (
+      account_id TEXT NOT NULL,
+      vault_id TEXT NOT NULL,
+      path_id TEXT NOT NULL,
+      deleted_version INTEGER NOT NULL, -- the tombstone's version
+      live_version INTEGER NOT NULL,    -- the version it deleted
+      parent_id TEXT NOT NULL,
+      enc_name TEXT NOT NULL,
+      kind TEXT NOT NULL,               -- kind of the deleted version
+      size INTEGER NOT NULL,
+      deleted_at INTEGER NOT NULL,
+      deleted_by TEXT,                  -- machine id
+      seq INTEGER NOT NULL,
+      PRIMARY KEY (vault_id, path_id, deleted_version)
+    ) STRICT`,
+    `CREATE INDEX ${p}trash_deleted_at ON ${p}trash (deleted_at)`,
+    // S10: per-machine statistics.
+    `CREATE TABLE ${p}machine_stats (
+      account_id TEXT NOT NULL,
+      machine_id TEXT NOT NULL,
+      versions_committed INTEGER NOT NULL,
+      deletions_committed INTEGER NOT NULL,
+      bytes_committed INTEGER NOT NULL,
+      last_commit_at INTEGER NOT NULL,
+      last_seq INTEGER NOT NULL,
+      PRIMARY KEY (account_id, machine_id)
+    ) STRICT`,
+  ];
+}
+
+/** Files, versions, trash, chunks, statistics, retention and dead letters. */
+export const migration0003: Migration = {
+  id: 3,
+  name: "files",
+  statements: [
+    ...projectionTablesDdl(""),
+    ...projectionTablesDdl("cp_"),
+    // Stored chunks (not an event projection: uploads are not events). A row
+    // is written only after the store holds the bytes, so a row means present.
+    `CREATE TABLE chunks (
+      account_id TEXT NOT NULL,
+      id TEXT NOT NULL,               -- chunk id, 64 hex
+      size INTEGER NOT NULL,          -- stored length
+      sha256 TEXT NOT NULL,           -- SHA-256 of the stored bytes
+      created_at INTEGER NOT NULL,
+      machine_id TEXT,
+      PRIMARY KEY (account_id, id)
+    ) STRICT`,
+    "CREATE INDEX chunks_id ON chunks (id)",
+    // S7: the log below trimmed_through has been cleaned for this account;
+    // its effect lives on in the cp_ tables.
+    `CREATE TABLE log_retention (
+      account_id TEXT PRIMARY KEY,
+      trimmed_through INTEGER NOT NULL,
+      trimmed_at INTEGER NOT NULL
+    ) STRICT`,
+    // E4: events a projection or handler could not apply.
+    `CREATE TABLE dead_letters (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      event_seq INTEGER NOT NULL,
+      event_id TEXT NOT NULL,
+      account_id TEXT NOT NULL,
+      type TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      handler TEXT NOT NULL,
+      error TEXT NOT NULL,
+      attempts INTEGER NOT NULL,
+      created_at INTEGER NOT NULL
+    ) STRICT`,
+    "CREATE INDEX events_ts ON events (ts)",
+  ],
+};

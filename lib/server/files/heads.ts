@@ -1,0 +1,65 @@
+/**
+ * Reading the current head of paths and the presence of chunks: the checks a
+ * commit makes inside its transaction.
+ */
+import type { Executor } from "../../events/store.ts";
+import { str } from "../db/row.ts";
+
+/** The current head of a path, as reported with a conflict (S4). */
+export interface Head {
+  pathId: string;
+  parentId: string;
+  encName: string;
+  kind: "file" | "dir" | "delete";
+  version: number;
+  manifest: string;
+  size: number;
+  seq: number;
+}
+
+/**
+ * Reads the head of a path.
+ * @param db The database or open transaction.
+ * @param vaultId The vault.
+ * @param pathId The path.
+ * @returns The head, or null for a path never committed.
+ */
+export async function readHead(db: Executor, vaultId: string, pathId: string): Promise<Head | null> {
+  const result = await db.execute({
+    sql: "SELECT path_id, parent_id, enc_name, kind, head_version, manifest, size, seq FROM tree WHERE vault_id = ? AND path_id = ?",
+    args: [vaultId, pathId],
+  });
+  const row = result.rows[0];
+  if (!row) return null;
+  return {
+    pathId: str(row.path_id),
+    parentId: str(row.parent_id),
+    encName: str(row.enc_name),
+    kind: str(row.kind) as Head["kind"],
+    version: Number(row.head_version),
+    manifest: str(row.manifest),
+    size: Number(row.size),
+    seq: Number(row.seq),
+  };
+}
+
+/**
+ * Looks up stored chunks of an account.
+ * @param db The database or open transaction.
+ * @param accountId Whose chunks.
+ * @param ids Chunk ids (duplicates allowed).
+ * @returns The stored size of each id that is present.
+ */
+export async function storedChunkSizes(db: Executor, accountId: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(ids)];
+  const sizes = new Map<string, number>();
+  for (let i = 0; i < unique.length; i += 500) {
+    const slice = unique.slice(i, i + 500);
+    const result = await db.execute({
+      sql: `SELECT id, size FROM chunks WHERE account_id = ? AND id IN (${slice.map(() => "?").join(", ")})`,
+      args: [accountId, ...slice],
+    });
+    for (const row of result.rows) sizes.set(str(row.id), Number(row.size));
+  }
+  return sizes;
+}

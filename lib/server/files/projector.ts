@@ -1,0 +1,109 @@
+/**
+ * Applies file events to the projection tables (E3): tree, versions, chunk
+ * references, trash and machine statistics. The same code updates the live
+ * tables inside a command's transaction, replays the log on a rebuild, and
+ * folds trimmed events into the `cp_` checkpoint tables. Idempotent per
+ * event: applying one twice leaves the tables as applying it once.
+ */
+import type { EventEnvelope } from "../../events/envelope.ts";
+import type { FileEvent } from "../../events/schemas/index.ts";
+import type { FileVersionCommittedV1 } from "../../events/schemas/file-version-committed.ts";
+import type { TrashPurgedV1 } from "../../events/schemas/trash-purged.ts";
+import type { Executor } from "../../events/store.ts";
+import { str } from "../db/row.ts";
+
+/** Which table set to write: live (`""`) or the retention checkpoint (`"cp_"`). */
+export type TablePrefix = "" | "cp_";
+
+/** The stored facts of an event the projector needs besides its payload. */
+export type EventFacts = Pick<EventEnvelope, "seq" | "accountId" | "vaultId" | "ts">;
+
+/**
+ * Applies one parsed event.
+ * @param tx An open write transaction.
+ * @param facts The event's seq, tenancy and time.
+ * @param event The parsed event.
+ * @param prefix Table set. @default ""
+ * @returns The chunk ids whose references the event removed (GC candidates).
+ */
+export async function applyFileEvent(tx: Executor, facts: EventFacts, event: FileEvent, prefix: TablePrefix = ""): Promise<string[]> {
+  if (event.type === "FileVersionCommitted") {
+    await applyCommitted(tx, facts, event.payload, prefix);
+    return [];
+  }
+  return applyPurged(tx, facts, event.payload, prefix);
+}
+
+async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommittedV1, t: TablePrefix): Promise<void> {
+  const vault = f.vaultId ?? "";
+  const previous = await tx.execute({
+    sql: `SELECT kind, head_version, parent_id, enc_name, size FROM ${t}tree WHERE vault_id = ? AND path_id = ?`,
+    args: [vault, p.pathId],
+  });
+  const prev = previous.rows[0];
+  await tx.execute({
+    sql: `INSERT INTO ${t}tree (account_id, vault_id, path_id, parent_id, enc_name, kind, head_version, manifest, size, seq, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (vault_id, path_id) DO UPDATE SET parent_id = excluded.parent_id, enc_name = excluded.enc_name,
+            kind = excluded.kind, head_version = excluded.head_version, manifest = excluded.manifest,
+            size = excluded.size, seq = excluded.seq, updated_at = excluded.updated_at
+          WHERE excluded.head_version >= ${t}tree.head_version`,
+    args: [f.accountId, vault, p.pathId, p.parentId, p.encName, p.kind, p.version, p.manifest, p.size, f.seq, f.ts],
+  });
+  const inserted = await tx.execute({
+    sql: `INSERT OR IGNORE INTO ${t}versions (account_id, vault_id, path_id, version, kind, parent_id, enc_name, manifest, size,
+            chunk_count, machine_id, origin, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [f.accountId, vault, p.pathId, p.version, p.kind, p.parentId, p.encName, p.manifest, p.size, p.chunks.length,
+      p.machineId, JSON.stringify(p.origin), f.seq, f.ts],
+  });
+  if (inserted.rowsAffected === 0) return; // already applied
+  for (let i = 0; i < p.chunks.length; i += 100) {
+    const slice = p.chunks.slice(i, i + 100);
+    await tx.execute({
+      sql: `INSERT INTO ${t}version_chunks (account_id, vault_id, path_id, version, ord, chunk_id) VALUES
+            ${slice.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+      args: slice.flatMap((id, j) => [f.accountId, vault, p.pathId, p.version, i + j, id]),
+    });
+  }
+  if (p.kind === "delete" && prev && prev.kind !== "delete") {
+    await tx.execute({
+      sql: `INSERT OR IGNORE INTO ${t}trash (account_id, vault_id, path_id, deleted_version, live_version, parent_id, enc_name, kind,
+              size, deleted_at, deleted_by, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [f.accountId, vault, p.pathId, p.version, Number(prev.head_version), str(prev.parent_id), str(prev.enc_name),
+        str(prev.kind), Number(prev.size), f.ts, p.machineId, f.seq],
+    });
+  }
+  if (p.origin.type === "trash-restore") {
+    await tx.execute({
+      sql: `DELETE FROM ${t}trash WHERE vault_id = ? AND path_id = ? AND deleted_version = ?`,
+      args: [vault, p.origin.fromPathId, p.origin.deletedVersion],
+    });
+  }
+  if (p.machineId !== null) {
+    const deletion = p.kind === "delete" ? 1 : 0;
+    await tx.execute({
+      sql: `INSERT INTO ${t}machine_stats (account_id, machine_id, versions_committed, deletions_committed, bytes_committed,
+              last_commit_at, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (account_id, machine_id) DO UPDATE SET
+              versions_committed = versions_committed + excluded.versions_committed,
+              deletions_committed = deletions_committed + excluded.deletions_committed,
+              bytes_committed = bytes_committed + excluded.bytes_committed,
+              last_commit_at = excluded.last_commit_at, last_seq = excluded.last_seq`,
+      args: [f.accountId, p.machineId, 1 - deletion, deletion, p.size, f.ts, f.seq],
+    });
+  }
+}
+
+async function applyPurged(tx: Executor, f: EventFacts, p: TrashPurgedV1, t: TablePrefix): Promise<string[]> {
+  const vault = f.vaultId ?? "";
+  const where = "vault_id = ? AND path_id = ? AND version < ?";
+  const args = [vault, p.pathId, p.deletedVersion];
+  const chunks = await tx.execute({ sql: `SELECT DISTINCT chunk_id FROM ${t}version_chunks WHERE ${where}`, args });
+  await tx.execute({ sql: `DELETE FROM ${t}version_chunks WHERE ${where}`, args });
+  await tx.execute({ sql: `DELETE FROM ${t}versions WHERE ${where}`, args });
+  await tx.execute({
+    sql: `DELETE FROM ${t}trash WHERE vault_id = ? AND path_id = ? AND deleted_version <= ?`,
+    args,
+  });
+  return chunks.rows.map((r) => str(r.chunk_id));
+}

@@ -1,0 +1,100 @@
+/**
+ * Records one new version of a path inside an open transaction: the parent
+ * check (S4), the chunk presence check, the event and its projections (E5).
+ * Commits, deletions and restores all end here.
+ */
+import type { EventEnvelope } from "../../events/envelope.ts";
+import { FILE_VERSION_COMMITTED, type FileVersionCommittedV1 } from "../../events/schemas/file-version-committed.ts";
+import { appendEvent, type Executor } from "../../events/store.ts";
+import type { Actor } from "./actor.ts";
+import { readHead, storedChunkSizes, type Head } from "./heads.ts";
+import { applyFileEvent } from "./projector.ts";
+
+/** A version a client asks to record. */
+export interface VersionInput {
+  pathId: string;
+  parentId: string;
+  /** The head version the client built on; 0 for a new path. */
+  parentVersion: number;
+  kind: "file" | "dir" | "delete";
+  encName: string;
+  manifest: string;
+  chunks: string[];
+}
+
+/** The outcome of one item. */
+export type ItemResult =
+  | { pathId: string; status: "ok"; version: number; seq: number; replayed?: boolean }
+  | { pathId: string; status: "conflict"; message: string; head: Head | null }
+  | { pathId: string; status: "missing_chunks"; message: string; missing: string[] }
+  | { pathId: string; status: "invalid"; message: string };
+
+/**
+ * Checks and records one version.
+ * @param tx An open write transaction.
+ * @param actor Who commits.
+ * @param input The version.
+ * @param origin How the version came to be.
+ * @returns The item's result and, when recorded, its event.
+ */
+export async function recordVersion(
+  tx: Executor,
+  actor: Actor,
+  input: VersionInput,
+  origin: FileVersionCommittedV1["origin"] = { type: "commit" },
+): Promise<{ result: ItemResult; event?: EventEnvelope<FileVersionCommittedV1> }> {
+  const { pathId } = input;
+  const head = await readHead(tx, actor.vaultId, pathId);
+  const headVersion = head?.version ?? 0;
+  if (head && headVersion === input.parentVersion + 1 && head.manifest === input.manifest && head.kind === input.kind) {
+    // The same commit again (a retry after a lost answer): report success.
+    return { result: { pathId, status: "ok", version: head.version, seq: head.seq, replayed: true } };
+  }
+  if (headVersion !== input.parentVersion) {
+    return {
+      result: {
+        pathId,
+        status: "conflict",
+        message: `Conflict: the head of this path is version ${headVersion}, not ${input.parentVersion}`,
+        head,
+      },
+    };
+  }
+  if (input.kind === "delete" && (!head || head.kind === "delete")) {
+    return { result: { pathId, status: "invalid", message: "Cannot delete: the path is not live" } };
+  }
+  if (input.kind !== "file" && input.chunks.length > 0) {
+    return { result: { pathId, status: "invalid", message: `A ${input.kind} version has no chunks` } };
+  }
+  const sizes = await storedChunkSizes(tx, actor.accountId, input.chunks);
+  const missing = [...new Set(input.chunks)].filter((id) => !sizes.has(id));
+  if (missing.length > 0) {
+    return {
+      result: { pathId, status: "missing_chunks", message: `Missing chunks: upload ${missing.length} chunk(s) first`, missing },
+    };
+  }
+  const payload: FileVersionCommittedV1 = {
+    pathId,
+    parentId: input.parentId,
+    version: headVersion + 1,
+    kind: input.kind,
+    encName: input.encName,
+    manifest: input.manifest,
+    chunks: input.chunks,
+    size: input.chunks.reduce((sum, id) => sum + (sizes.get(id) ?? 0), 0),
+    machineId: actor.machineId,
+    origin,
+  };
+  const event = await appendEvent(tx, {
+    accountId: actor.accountId,
+    vaultId: actor.vaultId,
+    stream: `file:${actor.vaultId}:${pathId}`,
+    streamVersion: payload.version,
+    type: FILE_VERSION_COMMITTED,
+    version: 1,
+    payload,
+    meta: actor.meta,
+  });
+  await applyFileEvent(tx, event, { type: FILE_VERSION_COMMITTED, payload });
+  return { result: { pathId, status: "ok", version: payload.version, seq: event.seq }, event };
+}

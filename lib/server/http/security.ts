@@ -1,0 +1,46 @@
+/**
+ * Response hardening and the Host allowlist against DNS rebinding: a server
+ * bound to loopback answers only requests addressed to a loopback name or to
+ * a host listed in `allowedHosts`.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { ServerEnv } from "../principal.ts";
+import { HttpError } from "./errors.ts";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/**
+ * Whether a `Host` header may reach a server bound to `bindHost`.
+ * @param hostHeader The request's Host header (may carry a port).
+ * @param bindHost The listening address.
+ * @param allowed Extra accepted host names.
+ * @returns True when the request may proceed.
+ */
+export function isHostAllowed(hostHeader: string | undefined, bindHost: string, allowed: readonly string[]): boolean {
+  if (!LOOPBACK.has(bindHost)) return true;
+  if (!hostHeader) return false;
+  const name = hostHeader.startsWith("[") ? hostHeader.slice(0, hostHeader.indexOf("]") + 1) : hostHeader.split(":")[0] ?? "";
+  const lower = name.toLowerCase();
+  return LOOPBACK.has(lower) || allowed.some((a) => a.toLowerCase() === lower);
+}
+
+/**
+ * Security headers on every answer, and the Host check.
+ * @param bindHost The listening address.
+ * @param allowedHosts Extra accepted host names.
+ * @returns The middleware.
+ */
+export function securityHeaders(bindHost: string, allowedHosts: readonly string[]): MiddlewareHandler<ServerEnv> {
+  return async (c, next) => {
+    if (!isHostAllowed(c.req.header("host"), bindHost, allowedHosts)) {
+      throw new HttpError(421, "host_not_allowed", "Host not allowed: add it to allowedHosts (SYNCAGENT_ALLOWED_HOSTS)");
+    }
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("X-Frame-Options", "DENY");
+    if (!c.res.headers.has("Content-Security-Policy")) {
+      c.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
+    }
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Starts the server on its address: HTTP, or HTTPS when the config names a
+ * certificate and key, with WebSocket upgrades wired in.
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { createServerApp, type ServerApp } from "./app.ts";
+import type { ServerContext } from "./context.ts";
+
+/** A listening server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8420`. */
+  url: string;
+  port: number;
+  server: ServerType;
+  app: ServerApp;
+  /** Stops accepting connections, closes open ones and waits. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts listening on `ctx.config.host:port` (port 0 picks a free one).
+ * @param ctx The server context.
+ * @returns Once listening, the running server.
+ */
+export async function startServer(ctx: ServerContext): Promise<RunningServer> {
+  const serverApp = createServerApp(ctx);
+  const { host, port, tlsCertFile, tlsKeyFile } = ctx.config;
+  const tls = tlsCertFile && tlsKeyFile ? { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } : undefined;
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const options = tls
+      ? { fetch: serverApp.app.fetch, hostname: host, port, createServer: createHttpsServer, serverOptions: tls }
+      : { fetch: serverApp.app.fetch, hostname: host, port };
+    const s = serve(options, () => resolve(s));
+    s.once("error", reject);
+  });
+  serverApp.injectWebSocket(server);
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `${tls ? "https" : "http"}://${shownHost}:${address.port}`;
+  return {
+    url,
+    port: address.port,
+    server,
+    app: serverApp,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      }),
+  };
+}
