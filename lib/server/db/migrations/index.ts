@@ -1,4 +1,6 @@
 import { migration0001 } from "./0001_base.ts";
+import { migration0002 } from "./0002_auth.ts";
+import { migration0003 } from "./0003_files.ts";
 
 /** One schema step; `statements` run in order inside one transaction. */
 export interface Migration {
@@ -8,4 +10,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. Add a file `NNNN_name.ts` and list it here; never edit an applied one. */
-export const migrations: readonly Migration[] = [migration0001];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003];

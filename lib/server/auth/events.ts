@@ -1,0 +1,64 @@
+/**
+ * The facts the auth side records in the event log (E1, E5), with one zod
+ * schema per type as its versioned payload schema. Appended with
+ * `appendEvent` inside the same transaction as the table writes they
+ * describe. No payload carries a secret: never a token, code or hash.
+ */
+import { z } from "zod";
+import { appendEvent, type Executor } from "../../events/store.ts";
+import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
+
+/** Payload schemas, version 1 of each auth event type. */
+export const authEventSchemas = {
+  AdminCreated: z.object({ userId: z.string(), username: z.string() }),
+  InvitationCreated: z.object({ invitationId: z.string(), expiresAt: z.number(), createdBy: z.string() }),
+  InvitationRevoked: z.object({ invitationId: z.string() }),
+  InvitationRedeemed: z.object({ invitationId: z.string(), machineId: z.string() }),
+  MachineRegistered: z.object({ machineId: z.string(), name: z.string(), platform: z.string(), invitationId: z.string() }),
+  MachineRenamed: z.object({ machineId: z.string(), name: z.string() }),
+  MachineRemoved: z.object({ machineId: z.string(), by: z.string() }),
+  VaultKeyUpdated: z.object({ version: z.number().int().positive(), by: z.string() }),
+} as const;
+
+/** An auth event type name. */
+export type AuthEventType = keyof typeof authEventSchemas;
+
+/** Where an auth event goes: its account, vault (if any) and stream. */
+export interface AuthEventTarget {
+  accountId: string;
+  vaultId: string | null;
+  stream: string;
+}
+
+/**
+ * Appends an auth event at the next version of its stream, inside `tx`.
+ * @param tx An open write transaction.
+ * @param type The event type.
+ * @param target Account, vault and stream.
+ * @param payload The payload, checked against its schema.
+ * @param meta Correlation, actor, request id.
+ * @returns The stored envelope.
+ */
+export async function recordAuthEvent<T extends AuthEventType>(
+  tx: Executor,
+  type: T,
+  target: AuthEventTarget,
+  payload: z.infer<(typeof authEventSchemas)[T]>,
+  meta: EventMeta = {},
+): Promise<EventEnvelope> {
+  const checked = authEventSchemas[type].parse(payload);
+  const next = await tx.execute({
+    sql: "SELECT COALESCE(MAX(stream_version), 0) + 1 AS v FROM events WHERE account_id = ? AND stream = ?",
+    args: [target.accountId, target.stream],
+  });
+  return appendEvent(tx, {
+    accountId: target.accountId,
+    vaultId: target.vaultId,
+    stream: target.stream,
+    streamVersion: Number(next.rows[0]?.v ?? 1),
+    type,
+    version: 1,
+    payload: checked,
+    meta,
+  });
+}

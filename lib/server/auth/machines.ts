@@ -1,0 +1,203 @@
+/**
+ * Machines (S3, S10, C8): registration with an invitation, bearer tokens
+ * stored as SHA-256 and checked in constant time, listing, renaming and
+ * removal (the token stops working at once).
+ */
+import type { Client } from "@libsql/client";
+import type { EventMeta } from "../../events/envelope.ts";
+import { recordAuthEvent } from "./events.ts";
+import { redeemInvitation } from "./invitations.ts";
+import { constantTimeEqual, hashSecret, looksLikeSecret, newId, newSecret, SECRET_PREFIX } from "./secrets.ts";
+import { withWriteTransaction } from "../db/tx.ts";
+import { str } from "../db/row.ts";
+
+/** A machine as the API lists it. */
+export interface MachineInfo {
+  id: string;
+  name: string;
+  platform: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+}
+
+/** The identity a valid machine token proves. */
+export interface MachineIdentity {
+  machineId: string;
+  accountId: string;
+  vaultId: string;
+  lastSeenAt: number | null;
+}
+
+/**
+ * Registers a machine with an invitation: the invitation is consumed, the
+ * machine row, `InvitationRedeemed` and `MachineRegistered` commit together.
+ * @param db The database.
+ * @param input Invitation code, machine name and platform.
+ * @param now Clock value in ms.
+ * @param meta Event metadata.
+ * @returns The machine id, its token (shown once), account and vault.
+ * @throws InvitationError when the invitation cannot be used.
+ */
+export async function registerMachine(
+  db: Client,
+  input: { invitation: string; name: string; platform: string },
+  now: number,
+  meta: EventMeta = {},
+): Promise<{ machineId: string; token: string; accountId: string; vaultId: string }> {
+  const machineId = newId();
+  const token = newSecret(SECRET_PREFIX.machineToken);
+  return withWriteTransaction(db, async (tx) => {
+    const invitation = await redeemInvitation(tx, input.invitation, machineId, now, { actor: `machine:${machineId}`, ...meta });
+    await tx.execute({
+      sql: `INSERT INTO machines (id, account_id, vault_id, name, platform, token_hash, created_at, last_seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [machineId, invitation.accountId, invitation.vaultId, input.name, input.platform, hashSecret(token), now, now],
+    });
+    await recordAuthEvent(
+      tx,
+      "MachineRegistered",
+      { accountId: invitation.accountId, vaultId: invitation.vaultId, stream: `machine:${machineId}` },
+      { machineId, name: input.name, platform: input.platform, invitationId: invitation.invitationId },
+      { actor: `machine:${machineId}`, ...meta },
+    );
+    return { machineId, token, accountId: invitation.accountId, vaultId: invitation.vaultId };
+  });
+}
+
+/**
+ * Resolves a bearer token: lookup by its SHA-256, then a constant-time
+ * comparison of the stored digest. Removed machines never match.
+ * @param db The database.
+ * @param token The presented token.
+ * @returns The machine, or null.
+ */
+export async function findMachineByToken(db: Client, token: string): Promise<MachineIdentity | null> {
+  if (!token.startsWith(SECRET_PREFIX.machineToken) || !looksLikeSecret(token)) return null;
+  const digest = hashSecret(token);
+  const result = await db.execute({
+    sql: "SELECT id, account_id, vault_id, token_hash, last_seen_at FROM machines WHERE token_hash = ? AND revoked_at IS NULL",
+    args: [digest],
+  });
+  const row = result.rows[0];
+  if (!row || !constantTimeEqual(str(row.token_hash), digest)) return null;
+  return {
+    machineId: str(row.id),
+    accountId: str(row.account_id),
+    vaultId: str(row.vault_id),
+    lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
+  };
+}
+
+/**
+ * Records that a machine was seen. Best effort and not awaited by callers'
+ * critical path: a failure only delays `last_seen_at`.
+ * @param db The database.
+ * @param machineId The machine.
+ * @param now Clock value in ms.
+ */
+export async function touchMachine(db: Client, machineId: string, now: number): Promise<void> {
+  try {
+    await withWriteTransaction(db, (tx) => tx.execute({ sql: "UPDATE machines SET last_seen_at = ? WHERE id = ?", args: [now, machineId] }));
+  } catch {
+    // last_seen_at is informational; the next request retries
+  }
+}
+
+/**
+ * Lists an account's machines that have not been removed.
+ * @param db The database.
+ * @param accountId The account.
+ * @returns The machines, oldest first.
+ */
+export async function listMachines(db: Client, accountId: string): Promise<MachineInfo[]> {
+  const result = await db.execute({
+    sql: "SELECT id, name, platform, created_at, last_seen_at FROM machines WHERE account_id = ? AND revoked_at IS NULL ORDER BY created_at, id",
+    args: [accountId],
+  });
+  return result.rows.map((row) => ({
+    id: str(row.id),
+    name: str(row.name),
+    platform: str(row.platform),
+    createdAt: Number(row.created_at),
+    lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
+  }));
+}
+
+/**
+ * Finds one live machine of an account.
+ * @param db The database.
+ * @param accountId The account.
+ * @param machineId The machine.
+ * @returns The machine, or null.
+ */
+export async function getMachine(db: Client, accountId: string, machineId: string): Promise<MachineInfo | null> {
+  const all = await db.execute({
+    sql: "SELECT id, name, platform, created_at, last_seen_at FROM machines WHERE account_id = ? AND id = ? AND revoked_at IS NULL",
+    args: [accountId, machineId],
+  });
+  const row = all.rows[0];
+  if (!row) return null;
+  return {
+    id: str(row.id),
+    name: str(row.name),
+    platform: str(row.platform),
+    createdAt: Number(row.created_at),
+    lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
+  };
+}
+
+/**
+ * Renames a machine and records `MachineRenamed`.
+ * @param db The database.
+ * @param accountId The account.
+ * @param machineId The machine.
+ * @param name The new name.
+ * @param meta Event metadata.
+ * @returns False when the account has no such live machine.
+ */
+export async function renameMachine(db: Client, accountId: string, machineId: string, name: string, meta: EventMeta = {}): Promise<boolean> {
+  return withWriteTransaction(db, async (tx) => {
+    const result = await tx.execute({
+      sql: "UPDATE machines SET name = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL RETURNING vault_id",
+      args: [name, machineId, accountId],
+    });
+    const row = result.rows[0];
+    if (!row) return false;
+    await recordAuthEvent(tx, "MachineRenamed", { accountId, vaultId: str(row.vault_id), stream: `machine:${machineId}` }, { machineId, name }, meta);
+    return true;
+  });
+}
+
+/**
+ * Removes a machine: its token stops working with this commit, and
+ * `MachineRemoved` tells every server process to close its sockets.
+ * @param db The database.
+ * @param accountId The account.
+ * @param machineId The machine.
+ * @param now Clock value in ms.
+ * @param by Who removed it (`user:<id>` or `cli`).
+ * @param meta Event metadata.
+ * @returns False when the account has no such live machine.
+ */
+export async function removeMachine(
+  db: Client,
+  accountId: string,
+  machineId: string,
+  now: number,
+  by: string,
+  meta: EventMeta = {},
+): Promise<boolean> {
+  return withWriteTransaction(db, async (tx) => {
+    const result = await tx.execute({
+      sql: "UPDATE machines SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL RETURNING vault_id",
+      args: [now, machineId, accountId],
+    });
+    const row = result.rows[0];
+    if (!row) return false;
+    await recordAuthEvent(tx, "MachineRemoved", { accountId, vaultId: str(row.vault_id), stream: `machine:${machineId}` }, { machineId, by }, {
+      actor: by,
+      ...meta,
+    });
+    return true;
+  });
+}

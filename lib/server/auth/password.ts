@@ -1,0 +1,51 @@
+/**
+ * The admin password at rest: Argon2id (hash-wasm) in PHC string form, which
+ * carries its parameters and salt, so stronger parameters can be adopted
+ * later while older hashes still verify.
+ */
+import { argon2Verify, argon2id } from "hash-wasm";
+import { randomBytes } from "node:crypto";
+
+/** Argon2id parameters for the admin password (DESIGN §2: m ≥ 64 MiB, t ≥ 3). */
+export const PASSWORD_PARAMS = { memorySize: 65_536, iterations: 3, parallelism: 1, hashLength: 32 } as const;
+
+/** Shortest accepted password. */
+export const MIN_PASSWORD_LENGTH = 12;
+
+/** Longest accepted password (bounds the hashing work an attacker can ask for). */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/**
+ * Hashes a password with Argon2id and a fresh 16-byte salt.
+ * @param password The password.
+ * @returns `$argon2id$v=19$m=65536,t=3,p=1$<salt>$<hash>`.
+ */
+export async function hashPassword(password: string): Promise<string> {
+  return argon2id({ password, salt: randomBytes(16), ...PASSWORD_PARAMS, outputType: "encoded" });
+}
+
+/**
+ * Checks a password against its stored hash. Refuses hashes weaker than
+ * {@link PASSWORD_PARAMS} rather than accepting a downgraded row.
+ * @param password The presented password.
+ * @param encoded The stored PHC string.
+ * @returns Whether the password matches.
+ */
+export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+  const params = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(encoded);
+  if (!params) return false;
+  if (Number(params[1]) < PASSWORD_PARAMS.memorySize || Number(params[2]) < PASSWORD_PARAMS.iterations) return false;
+  return argon2Verify({ password, hash: encoded });
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Spends the same work as a real verification, for unknown user names, so
+ * response time does not tell which names exist.
+ * @param password The presented password.
+ */
+export async function verifyAgainstDummy(password: string): Promise<void> {
+  dummyHash ??= hashPassword("dummy password never matches");
+  await verifyPassword(password, await dummyHash);
+}

@@ -1,0 +1,152 @@
+/**
+ * First-run setup and browser sessions (S3, W1): `GET/POST /api/setup`,
+ * `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/session`,
+ * `POST /api/auth/reauth`.
+ */
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { ServerEnv } from "../principal.ts";
+import { AdminExistsError, adminExists, createAdmin, findUserById, findUserByName } from "./accounts.ts";
+import { clientAddress } from "./client-address.ts";
+import { clearedSessionCookie, readSessionCookie, sessionCookie } from "./cookies.ts";
+import type { AuthDeps } from "./deps.ts";
+import { HttpError } from "../http/errors.ts";
+import { readJson } from "../http/validate.ts";
+import { authenticate, checkCsrf, requireUser } from "./middleware.ts";
+import { originAllowed } from "./origin.ts";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "./password.ts";
+import { createSession, csrfTokenFor, endSession, markReauthenticated } from "./sessions.ts";
+import { clearFailures, recordFailure, throttleDelay, type ThrottleKey } from "./throttle.ts";
+
+/** User names: 1–64 letters, digits, dot, dash, underscore or @. */
+export const usernameSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/);
+
+const setupBody = z.object({
+  username: usernameSchema,
+  password: z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH),
+});
+const loginBody = z.object({ username: z.string().max(64), password: z.string().max(MAX_PASSWORD_LENGTH) });
+const reauthBody = z.object({ password: z.string().max(MAX_PASSWORD_LENGTH) });
+
+/** Login and setup may come from scripts (no Origin); a browser's Origin must be ours. */
+function refuseForeignOrigin(c: Context, deps: AuthDeps): void {
+  const origin = c.req.header("origin");
+  if (origin !== undefined && !originAllowed(origin, c.req.header("host"), deps.web.secureCookies, deps.web.extraOrigins)) {
+    throw new HttpError(403, "origin_refused", "Request origin is not this server");
+  }
+}
+
+function throttleKeys(c: Context, deps: AuthDeps, username: string, accountId: string | null): ThrottleKey[] {
+  return [
+    { key: `user:${username.trim().toLowerCase()}`, limit: deps.web.loginFailuresPerAccount, accountId },
+    { key: `ip:${clientAddress(c)}`, limit: deps.web.loginFailuresPerIp, accountId: null },
+  ];
+}
+
+async function startSession(c: Context, deps: AuthDeps, user: { id: string; accountId: string; username: string; isAdmin: boolean }) {
+  const previous = readSessionCookie(c.req.header("cookie"), deps.web.secureCookies);
+  const session = await createSession(deps.db, { accountId: user.accountId, userId: user.id }, deps.now(), deps.web, previous);
+  c.header("Set-Cookie", sessionCookie(session.sessionId, deps.web.secureCookies));
+  return {
+    csrfToken: session.csrfToken,
+    expiresAt: session.expiresAt,
+    user: { id: user.id, username: user.username, isAdmin: user.isAdmin },
+  };
+}
+
+/**
+ * The setup and session routes.
+ * @param deps Server dependencies.
+ * @returns A Hono app to mount at `/`.
+ */
+export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
+  const app = new Hono<ServerEnv>();
+
+  app.get("/api/setup", async (c) => c.json({ needed: !(await adminExists(deps.db)) }));
+
+  app.post("/api/setup", async (c) => {
+    refuseForeignOrigin(c, deps);
+    const body = await readJson(c, setupBody);
+    if (await adminExists(deps.db)) throw new HttpError(409, "already_set_up", "The admin already exists");
+    try {
+      const admin = await createAdmin(deps.db, body, deps.now());
+      deps.notifyCommit();
+      deps.log.info({ userId: admin.userId }, "admin created");
+      const session = await startSession(c, deps, { id: admin.userId, accountId: admin.accountId, username: admin.username, isAdmin: true });
+      return c.json(session, 201);
+    } catch (error) {
+      if (error instanceof AdminExistsError) throw new HttpError(409, "already_set_up", "The admin already exists");
+      throw error;
+    }
+  });
+
+  app.post("/api/auth/login", async (c) => {
+    refuseForeignOrigin(c, deps);
+    const body = await readJson(c, loginBody);
+    const now = deps.now();
+    const user = await findUserByName(deps.db, body.username);
+    const keys = throttleKeys(c, deps, body.username, user?.accountId ?? null);
+    const wait = await throttleDelay(deps.db, keys, now, deps.web.loginWindowMs);
+    if (wait > 0) {
+      c.header("Retry-After", String(wait));
+      throw new HttpError(429, "too_many_attempts", "Too many failed logins; try again later", { retryAfterSeconds: wait });
+    }
+    let ok = false;
+    if (user) ok = await verifyPassword(body.password, user.passwordHash);
+    else await verifyAgainstDummy(body.password);
+    if (!user || !ok) {
+      await recordFailure(deps.db, keys, now, deps.web.loginWindowMs);
+      deps.log.warn({ address: clientAddress(c) }, "login failed");
+      throw new HttpError(401, "invalid_credentials", "User name or password is wrong");
+    }
+    await clearFailures(deps.db, keys[0]?.key ?? "");
+    deps.log.info({ userId: user.id }, "login");
+    return c.json(await startSession(c, deps, user));
+  });
+
+  app.post("/api/auth/logout", async (c) => {
+    const sessionId = readSessionCookie(c.req.header("cookie"), deps.web.secureCookies);
+    if (sessionId) {
+      checkCsrf(c, deps, sessionId);
+      await endSession(deps.db, sessionId);
+    }
+    c.header("Set-Cookie", clearedSessionCookie(deps.web.secureCookies));
+    return c.body(null, 204);
+  });
+
+  app.get("/api/auth/session", requireUser(deps), async (c) => {
+    const principal = c.get("principal");
+    if (principal.kind !== "user") throw new HttpError(403, "machine_forbidden", "Not a browser session");
+    const sessionId = readSessionCookie(c.req.header("cookie"), deps.web.secureCookies) ?? "";
+    const user = await findUserById(deps.db, principal.userId);
+    return c.json({
+      csrfToken: csrfTokenFor(sessionId),
+      user: { id: principal.userId, username: user?.username ?? "", isAdmin: principal.isAdmin },
+      accountId: principal.accountId,
+      vaultId: principal.vaultId,
+    });
+  });
+
+  app.post("/api/auth/reauth", async (c) => {
+    const who = await authenticate(c, deps);
+    if (who.kind !== "user") throw new HttpError(403, "machine_forbidden", "Machine tokens cannot re-authenticate");
+    checkCsrf(c, deps, who.sessionId);
+    const body = await readJson(c, reauthBody);
+    const now = deps.now();
+    const user = await findUserById(deps.db, who.session.userId);
+    const keys = throttleKeys(c, deps, who.session.username, who.session.accountId);
+    const wait = await throttleDelay(deps.db, keys, now, deps.web.loginWindowMs);
+    if (wait > 0) {
+      c.header("Retry-After", String(wait));
+      throw new HttpError(429, "too_many_attempts", "Too many failed attempts; try again later", { retryAfterSeconds: wait });
+    }
+    if (!user || !(await verifyPassword(body.password, user.passwordHash))) {
+      await recordFailure(deps.db, keys, now, deps.web.loginWindowMs);
+      throw new HttpError(401, "invalid_credentials", "Password is wrong");
+    }
+    await markReauthenticated(deps.db, who.session.idHash, now);
+    return c.json({ reauthenticatedUntil: now + deps.web.reauthWindowMs });
+  });
+
+  return app;
+}

@@ -1,0 +1,68 @@
+/**
+ * Storage of the wrapped master key blob, one per vault, with an optimistic
+ * version (DESIGN §2 rule 1). Updates record `VaultKeyUpdated`.
+ */
+import type { Client } from "@libsql/client";
+import type { EventMeta } from "../../events/envelope.ts";
+import { recordAuthEvent } from "./events.ts";
+import { withWriteTransaction } from "../db/tx.ts";
+import { str } from "../db/row.ts";
+
+/** Largest accepted blob, decoded (16 KiB). */
+export const VAULT_KEY_MAX_BYTES = 16 * 1024;
+
+/** The stored blob. */
+export interface VaultKey {
+  blob: string;
+  version: number;
+  updatedAt: number;
+}
+
+/**
+ * Reads a vault's key blob.
+ * @param db The database.
+ * @param vaultId The vault.
+ * @returns The blob and its version, or null.
+ */
+export async function getVaultKey(db: Client, vaultId: string): Promise<VaultKey | null> {
+  const result = await db.execute({ sql: "SELECT blob, version, updated_at FROM vault_keys WHERE vault_id = ?", args: [vaultId] });
+  const row = result.rows[0];
+  return row ? { blob: str(row.blob), version: Number(row.version), updatedAt: Number(row.updated_at) } : null;
+}
+
+/**
+ * Stores a new blob if the stored version is still `input.version`.
+ * @param db The database.
+ * @param owner Account and vault.
+ * @param input The blob and the version it replaces (0: none yet).
+ * @param now Clock value in ms.
+ * @param by Actor string.
+ * @param meta Event metadata.
+ * @returns The new version, or the current one on a conflict.
+ */
+export async function putVaultKey(
+  db: Client,
+  owner: { accountId: string; vaultId: string },
+  input: { blob: string; version: number },
+  now: number,
+  by: string,
+  meta: EventMeta = {},
+): Promise<{ ok: true; version: number } | { ok: false; current: number }> {
+  return withWriteTransaction(db, async (tx) => {
+    const existing = await tx.execute({ sql: "SELECT version FROM vault_keys WHERE vault_id = ?", args: [owner.vaultId] });
+    const current = existing.rows[0] ? Number(existing.rows[0].version) : 0;
+    if (current !== input.version) return { ok: false as const, current };
+    const version = current + 1;
+    await tx.execute({
+      sql: `INSERT INTO vault_keys (vault_id, account_id, blob, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (vault_id) DO UPDATE SET blob = excluded.blob, version = excluded.version,
+              updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      args: [owner.vaultId, owner.accountId, input.blob, version, now, by],
+    });
+    await recordAuthEvent(tx, "VaultKeyUpdated", { accountId: owner.accountId, vaultId: owner.vaultId, stream: `vault:${owner.vaultId}` }, { version, by }, {
+      actor: by,
+      ...meta,
+    });
+    return { ok: true as const, version };
+  });
+}
