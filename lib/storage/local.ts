@@ -1,0 +1,239 @@
+/**
+ * The LocalFS adapter: chunks as files in a folder.
+ *
+ * Layout: `<root>/ab/cd/<key>` where `ab` and `cd` are the key's first two
+ * byte pairs, so no folder holds more than a few files even with millions of
+ * chunks. Writes go to `<root>/.tmp/` (same filesystem), are fsynced, then
+ * renamed into place, so a reader sees either no file or the whole file;
+ * leftovers of a crashed process are removed when the store is opened. A
+ * folder belongs to one server process at a time.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { bodyPieces, type ChunkBody } from "./body.ts";
+import { StorageUnavailableError } from "./errors.ts";
+import { fileReadStream } from "./file-stream.ts";
+import { assertValidKey, isValidKey } from "./keys.ts";
+import { BodyMeter, DEFAULT_MAX_OBJECT_SIZE } from "./meter.ts";
+import type { ChunkStore, PutExpectation, StoredObject } from "./port.ts";
+
+const TEMP_DIR = ".tmp";
+const FANOUT_NAME = /^[0-9a-f]{2}$/;
+
+/** Options of the LocalFS adapter. */
+export interface LocalChunkStoreOptions {
+  /** Largest object accepted, in bytes (default 64 MiB). */
+  maxObjectSize?: number;
+}
+
+/**
+ * Opens (creating it if needed) a chunk store in folder `dir`: removes the
+ * temp files a crash left behind and checks that the folder is writable.
+ * @throws StorageUnavailableError when the folder cannot be created or written.
+ */
+export async function openLocalChunkStore(
+  dir: string,
+  options: LocalChunkStoreOptions = {},
+): Promise<LocalChunkStore> {
+  const root = resolve(dir);
+  const tempDir = join(root, TEMP_DIR);
+  try {
+    await mkdir(root, { recursive: true });
+    await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir, { recursive: true });
+    const probe = join(tempDir, `probe-${randomUUID()}`);
+    await (await open(probe, "wx")).close();
+    await unlink(probe);
+  } catch (error) {
+    const mapped = fsError(error, `Cannot open the chunk folder ${root}`, root);
+    if (mapped instanceof StorageUnavailableError) throw mapped;
+    throw new StorageUnavailableError(
+      `Cannot open the chunk folder ${root}: ${error instanceof Error ? error.message : String(error)}`,
+      "config",
+      { cause: error },
+    );
+  }
+  return new LocalChunkStore(root, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE);
+}
+
+/** A `ChunkStore` in a local folder. Create it with `openLocalChunkStore`. */
+export class LocalChunkStore implements ChunkStore {
+  readonly kind = "local";
+  readonly location: string;
+  private readonly tempDir: string;
+
+  /**
+   * @param root absolute path of the store's folder (prepared by `openLocalChunkStore`).
+   * @param maxObjectSize largest object accepted, in bytes.
+   */
+  constructor(
+    readonly root: string,
+    readonly maxObjectSize: number,
+  ) {
+    this.location = root;
+    this.tempDir = join(root, TEMP_DIR);
+  }
+
+  /** Where the object for `key` lives (the key must be valid). */
+  pathOf(key: string): string {
+    return join(this.root, key.slice(0, 2), key.slice(2, 4), key);
+  }
+
+  /** Streams the body to a temp file, checks it, fsyncs it and renames it into place. */
+  async put(key: string, body: ChunkBody, expected?: PutExpectation): Promise<StoredObject> {
+    assertValidKey(key);
+    const meter = new BodyMeter(key, expected, this.maxObjectSize);
+    const temp = join(this.tempDir, `${randomUUID()}.tmp`);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(temp, "wx");
+      for await (const piece of bodyPieces(body)) {
+        meter.update(piece);
+        await writeAll(handle, piece);
+      }
+      const stored = meter.finish();
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      const target = this.pathOf(key);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(temp, target);
+      await syncDir(dirname(target));
+      return stored;
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw fsError(error, `Cannot store chunk ${key}`, this.root);
+    }
+  }
+
+  /** Opens the object's file and streams it; null when there is none. */
+  async get(key: string): Promise<ReadableStream<Uint8Array> | null> {
+    assertValidKey(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(this.pathOf(key), "r");
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw fsError(error, `Cannot read chunk ${key}`, this.root);
+    }
+    return fileReadStream(handle);
+  }
+
+  /** The object's size, or null when there is none. */
+  async stat(key: string): Promise<{ size: number } | null> {
+    assertValidKey(key);
+    try {
+      const info = await stat(this.pathOf(key));
+      return info.isFile() ? { size: info.size } : null;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw fsError(error, `Cannot read chunk ${key}`, this.root);
+    }
+  }
+
+  /** Whether an object is stored under `key`. */
+  async has(key: string): Promise<boolean> {
+    return (await this.stat(key)) !== null;
+  }
+
+  /** Removes the object; a missing one is fine. Fan-out folders are kept (a concurrent put may be using them). */
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    try {
+      await unlink(this.pathOf(key));
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw fsError(error, `Cannot delete chunk ${key}`, this.root);
+    }
+  }
+
+  /** Walks the fan-out folders and yields every stored key once; anything else in the folder is ignored. */
+  async *list(): AsyncIterable<{ key: string; size: number }> {
+    for (const first of await this.subfolders(this.root)) {
+      const firstDir = join(this.root, first);
+      for (const second of await this.subfolders(firstDir)) {
+        const leafDir = join(firstDir, second);
+        for (const name of await this.entries(leafDir)) {
+          if (!isValidKey(name) || !name.startsWith(first + second)) continue;
+          const found = await this.stat(name);
+          if (found) yield { key: name, size: found.size };
+        }
+      }
+    }
+  }
+
+  /** Nothing to release: every file handle belongs to a put or to a returned stream. */
+  async close(): Promise<void> {}
+
+  private async subfolders(dir: string): Promise<string[]> {
+    return (await this.entries(dir)).filter((name) => FANOUT_NAME.test(name));
+  }
+
+  private async entries(dir: string): Promise<string[]> {
+    try {
+      return (await readdir(dir)).sort();
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw fsError(error, `Cannot list the chunk folder ${dir}`, this.root);
+    }
+  }
+}
+
+/** Writes all of `bytes` at the file's current position. */
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset, null);
+    offset += bytesWritten;
+  }
+}
+
+/** Makes a rename durable: fsync the folder that holds the new name (where the platform allows it). */
+async function syncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch {
+    // Some platforms (Windows) cannot open or fsync a folder; the rename is still atomic there.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function errnoCode(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
+    return error.code;
+  }
+  return undefined;
+}
+
+function isMissing(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/** Turns filesystem failures the operator must act on into `StorageUnavailableError`; passes others through. */
+function fsError(error: unknown, doing: string, root: string): unknown {
+  switch (errnoCode(error)) {
+    case "ENOSPC":
+    case "EDQUOT":
+      return new StorageUnavailableError(
+        `${doing}: the disk holding ${root} is full (${errnoCode(error)}); free some space`,
+        "full",
+        { cause: error },
+      );
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return new StorageUnavailableError(
+        `${doing}: no permission to write in ${root} (${errnoCode(error)}); check the folder's owner and mode`,
+        "permission",
+        { cause: error },
+      );
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The S3 adapter: chunks as objects in an S3-compatible bucket (AWS, OVH,
+ * MinIO, Ceph, Swift's s3api…), over `fetch` with SigV4 signing.
+ *
+ * Objects are named `<prefix><key>`. A put reads the body once into memory
+ * (one chunk, never more than `maxObjectSize`), hashing and counting it as it
+ * arrives; it checks the caller's expectations before anything is sent, then
+ * sends one PUT whose signed `x-amz-content-sha256` lets the service reject
+ * bytes damaged in transit. A single PUT is atomic in S3: readers see the
+ * old object or the new one, never a part.
+ */
+import { bodyPieces, type ChunkBody } from "./body.ts";
+import { StorageUnavailableError } from "./errors.ts";
+import { assertValidKey, isValidKey } from "./keys.ts";
+import { BodyMeter } from "./meter.ts";
+import type { ChunkStore, PutExpectation, StoredObject } from "./port.ts";
+import {
+  bucketUrl,
+  describeS3Location,
+  encodeQueryComponent,
+  objectUrl,
+  resolveS3Config,
+  type ResolvedS3Config,
+  type S3ChunkStoreConfig,
+} from "./s3-config.ts";
+import { s3ResponseError } from "./s3-errors.ts";
+import { S3Transport } from "./s3-transport.ts";
+import { parseErrorBody, parseListPage } from "./s3-xml.ts";
+
+/**
+ * Opens a chunk store in an S3 bucket and checks that it answers: the
+ * credentials are accepted, the bucket exists and may be listed.
+ * @throws StorageConfigError for an unusable configuration.
+ * @throws StorageUnavailableError when the service, the credentials or the bucket fail the check.
+ */
+export async function openS3ChunkStore(config: S3ChunkStoreConfig): Promise<S3ChunkStore> {
+  const store = new S3ChunkStore(config);
+  await store.check();
+  return store;
+}
+
+/** A `ChunkStore` in an S3 bucket. `openS3ChunkStore` also checks the connection. */
+export class S3ChunkStore implements ChunkStore {
+  readonly kind = "s3";
+  readonly location: string;
+  private readonly config: ResolvedS3Config;
+  private readonly transport: S3Transport;
+
+  /**
+   * @param config endpoint, bucket, credentials and tuning.
+   * @throws StorageConfigError for an unusable configuration.
+   */
+  constructor(config: S3ChunkStoreConfig) {
+    this.config = resolveS3Config(config);
+    this.transport = new S3Transport(this.config);
+    this.location = describeS3Location(this.config);
+  }
+
+  /**
+   * Lists at most one object under the prefix, which proves the endpoint,
+   * the credentials, the region and the bucket.
+   * @throws StorageUnavailableError naming what failed.
+   */
+  async check(): Promise<void> {
+    const response = await this.transport.send({
+      method: "GET",
+      url: this.listUrl(undefined, 1),
+      doing: "open the chunk store",
+    });
+    if (!response.ok) throw await s3ResponseError(response, this.config, "open the chunk store");
+    await response.body?.cancel();
+  }
+
+  /** Reads the body (one object at most), checks it, then sends one signed PUT. */
+  async put(key: string, body: ChunkBody, expected?: PutExpectation): Promise<StoredObject> {
+    assertValidKey(key);
+    const meter = new BodyMeter(key, expected, this.config.maxObjectSize);
+    const bytes = await readAll(body, meter);
+    const stored = meter.finish();
+    const doing = `store chunk ${key}`;
+    const response = await this.transport.send({
+      method: "PUT",
+      url: this.urlOf(key),
+      body: bytes,
+      bodySha256: stored.sha256,
+      doing,
+    });
+    if (!response.ok) throw await s3ResponseError(response, this.config, doing);
+    await response.body?.cancel();
+    return stored;
+  }
+
+  /** GETs the object and returns its body stream; null when there is none. */
+  async get(key: string): Promise<ReadableStream<Uint8Array> | null> {
+    assertValidKey(key);
+    const doing = `read chunk ${key}`;
+    const response = await this.transport.send({ method: "GET", url: this.urlOf(key), doing });
+    if (response.status === 404) {
+      const text = await response.text().catch(() => "");
+      if (parseErrorBody(text).code === "NoSuchBucket") {
+        throw await s3ResponseError(new Response(text, { status: 404 }), this.config, doing);
+      }
+      return null;
+    }
+    if (!response.ok) throw await s3ResponseError(response, this.config, doing);
+    return response.body ?? emptyStream();
+  }
+
+  /** HEADs the object: its size, or null when there is none. */
+  async stat(key: string): Promise<{ size: number } | null> {
+    assertValidKey(key);
+    const doing = `look up chunk ${key}`;
+    const response = await this.transport.send({ method: "HEAD", url: this.urlOf(key), doing });
+    if (response.status === 404) return null;
+    if (!response.ok) throw await s3ResponseError(response, this.config, doing);
+    const size = Number(response.headers.get("content-length"));
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new StorageUnavailableError(`Cannot ${doing}: S3 at ${this.location} sent no object size`, "rejected");
+    }
+    return { size };
+  }
+
+  /** Whether an object is stored under `key`. */
+  async has(key: string): Promise<boolean> {
+    return (await this.stat(key)) !== null;
+  }
+
+  /** DELETEs the object; S3 answers success for a missing one too. */
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    const doing = `delete chunk ${key}`;
+    const response = await this.transport.send({ method: "DELETE", url: this.urlOf(key), doing });
+    if (!response.ok && response.status !== 404) throw await s3ResponseError(response, this.config, doing);
+    await response.body?.cancel();
+  }
+
+  /** Pages through ListObjectsV2 under the prefix; objects that are not chunks are skipped. */
+  async *list(): AsyncIterable<{ key: string; size: number }> {
+    const { prefix } = this.config;
+    let token: string | undefined;
+    for (;;) {
+      const doing = "list chunks";
+      const response = await this.transport.send({ method: "GET", url: this.listUrl(token), doing });
+      if (!response.ok) throw await s3ResponseError(response, this.config, doing);
+      const page = parseListPage(await response.text());
+      for (const object of page.objects) {
+        const key = object.key.startsWith(prefix) ? object.key.slice(prefix.length) : "";
+        if (isValidKey(key)) yield { key, size: object.size };
+      }
+      if (!page.truncated) return;
+      if (!page.nextToken || page.nextToken === token) {
+        throw new StorageUnavailableError(
+          `Cannot list chunks: S3 at ${this.location} sent a truncated page without a new continuation token`,
+          "rejected",
+        );
+      }
+      token = page.nextToken;
+    }
+  }
+
+  /** Nothing to release: requests use the runtime's shared fetch connection pool. */
+  async close(): Promise<void> {}
+
+  private urlOf(key: string): string {
+    return objectUrl(this.config, `${this.config.prefix}${key}`);
+  }
+
+  private listUrl(token: string | undefined, maxKeys = this.config.listPageSize): string {
+    const query = [
+      ...(token === undefined ? [] : [`continuation-token=${encodeQueryComponent(token)}`]),
+      "list-type=2",
+      `max-keys=${maxKeys}`,
+      `prefix=${encodeQueryComponent(this.config.prefix)}`,
+    ].join("&");
+    return bucketUrl(this.config, query);
+  }
+}
+
+/** Collects the body into one buffer while the meter checks each piece. */
+async function readAll(body: ChunkBody, meter: BodyMeter): Promise<Uint8Array<ArrayBuffer>> {
+  const pieces: Uint8Array[] = [];
+  for await (const piece of bodyPieces(body)) {
+    meter.update(piece);
+    pieces.push(piece);
+  }
+  const only = pieces.length === 1 ? pieces[0] : undefined;
+  if (only && only.buffer instanceof ArrayBuffer) return only as Uint8Array<ArrayBuffer>;
+  const bytes = new Uint8Array(meter.size);
+  let offset = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return bytes;
+}
+
+function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.close();
+    },
+  });
+}
