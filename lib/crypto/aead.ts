@@ -41,20 +41,27 @@ export async function importSealKey(encRaw: Uint8Array<ArrayBuffer>, commitRaw: 
  * @param plaintext Bytes to encrypt.
  * @param ad Associated data: authenticated, not stored.
  * @param nonce A fresh random nonce; only known-answer tests pass their own.
- * @returns `nonce(12) ‖ commit(32) ‖ ciphertext ‖ tag(16)`.
+ * @param prefix Bytes written before the box in the same buffer (a format's version byte), saving a copy.
+ * @returns `prefix ‖ nonce(12) ‖ commit(32) ‖ ciphertext ‖ tag(16)`.
  */
 export async function seal(
   key: SealKey,
   plaintext: Uint8Array<ArrayBuffer>,
   ad: Uint8Array<ArrayBuffer>,
   nonce: Uint8Array<ArrayBuffer> = randomBytes(NONCE_BYTES),
+  prefix: Uint8Array = new Uint8Array(0),
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (nonce.length !== NONCE_BYTES) throw new RangeError("A nonce is 12 bytes");
   const [commit, body] = await Promise.all([
     crypto.subtle.sign("HMAC", key.commit, concatBytes(nonce, ad)),
     crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData: ad, tagLength: 128 }, key.enc, plaintext),
   ]);
-  return concatBytes(nonce, new Uint8Array(commit), new Uint8Array(body));
+  const out = new Uint8Array(prefix.length + NONCE_BYTES + COMMIT_BYTES + body.byteLength);
+  out.set(prefix, 0);
+  out.set(nonce, prefix.length);
+  out.set(new Uint8Array(commit), prefix.length + NONCE_BYTES);
+  out.set(new Uint8Array(body), prefix.length + NONCE_BYTES + COMMIT_BYTES);
+  return out;
 }
 
 /**

@@ -8,6 +8,7 @@ export const CHUNK_FORMAT_VERSION = 1;
 /** Bytes an encrypted chunk adds to its plaintext: version byte + sealed box overhead. */
 export const CHUNK_OVERHEAD = 1 + SEAL_OVERHEAD;
 const CHUNK_AD_PREFIX = utf8("SAC");
+const VERSION_PREFIX = Uint8Array.of(CHUNK_FORMAT_VERSION);
 
 /** A chunk ready to upload. */
 export interface EncryptedChunk {
@@ -44,10 +45,7 @@ export async function chunkIdBytes(keys: VaultKeys, plaintext: Uint8Array<ArrayB
  */
 export async function encryptChunk(keys: VaultKeys, plaintext: Uint8Array<ArrayBuffer>, nonce?: Uint8Array<ArrayBuffer>): Promise<EncryptedChunk> {
   const id = await chunkIdBytes(keys, plaintext);
-  const box = await seal(keys.chunk, plaintext, chunkAd(id), nonce);
-  const data = new Uint8Array(1 + box.length);
-  data[0] = CHUNK_FORMAT_VERSION;
-  data.set(box, 1);
+  const data = await seal(keys.chunk, plaintext, chunkAd(id), nonce, VERSION_PREFIX);
   return { id: toHex(id), size: plaintext.length, data };
 }
 

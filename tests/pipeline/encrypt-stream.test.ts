@@ -1,0 +1,111 @@
+// The upload pipeline: read → FastCDC → HMAC id → AES-GCM, overlapped and
+// bounded; what it produces decrypts back to the file (K1, K2, C2, A6).
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openFileStream } from "../../lib/chunking/file-stream.ts";
+import { createGearTable } from "../../lib/chunking/gear.ts";
+import { concatBytes } from "../../lib/crypto/bytes.ts";
+import { decryptChunk, type EncryptedChunk } from "../../lib/crypto/chunk.ts";
+import { contentHash } from "../../lib/crypto/manifest.ts";
+import { encryptStream } from "../../lib/pipeline/encrypt-stream.ts";
+import { FileSummaryBuilder } from "../../lib/pipeline/file-summary.ts";
+import { katKeys } from "../crypto/fixtures.ts";
+
+const run = promisify(execFile);
+const small = { minSize: 64 << 10, avgSize: 256 << 10, maxSize: 512 << 10 };
+let dir: string;
+
+function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(length);
+  for (let o = 0; o < length; o += 65536) crypto.getRandomValues(out.subarray(o, Math.min(length, o + 65536)));
+  return out;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "syncagent-pipeline-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("encryptStream", () => {
+  it("produces chunks that decrypt, in order, back to the file", async () => {
+    const keys = await katKeys();
+    const table = await createGearTable(keys.chunkerGearSeed);
+    const data = randomBytes(5 << 20);
+    const file = join(dir, "five.bin");
+    await writeFile(file, data);
+    const chunks: EncryptedChunk[] = [];
+    const summary = new FileSummaryBuilder();
+    for await (const chunk of encryptStream(await openFileStream(file, 100_000), keys, { table, ...small })) {
+      chunks.push(chunk);
+      summary.add(chunk);
+    }
+    expect(chunks.length).toBeGreaterThan(5);
+    const plain = await Promise.all(chunks.map((c) => decryptChunk(keys, c.id, c.data)));
+    expect(Buffer.compare(concatBytes(...plain), data)).toBe(0);
+    const done = await summary.finish(keys);
+    expect(done.size).toBe(data.length);
+    expect(done.chunks.map((c) => c.id)).toEqual(chunks.map((c) => c.id));
+    expect(done.contentHash).toBe(await contentHash(keys, data.length, done.chunks));
+  });
+
+  it("gives the same ids whatever the depth and read size", async () => {
+    const keys = await katKeys();
+    const table = await createGearTable(keys.chunkerGearSeed);
+    const data = randomBytes(3 << 20);
+    const ids = async (depth: number, piece: number) => {
+      async function* pieces() {
+        for (let o = 0; o < data.length; o += piece) yield await Promise.resolve(data.subarray(o, o + piece));
+      }
+      const out: string[] = [];
+      for await (const c of encryptStream(pieces(), keys, { table, depth, ...small })) out.push(c.id);
+      return out;
+    };
+    const reference = await ids(1, 1 << 20);
+    expect(await ids(8, 4093)).toEqual(reference);
+    expect(await ids(3, 777_777)).toEqual(reference);
+  });
+
+  it("encrypts an empty file to no chunks and refuses a bad depth", async () => {
+    const keys = await katKeys();
+    const table = await createGearTable(keys.chunkerGearSeed);
+    const out: EncryptedChunk[] = [];
+    for await (const c of encryptStream((async function* () {})(), keys, { table })) out.push(c);
+    expect(out).toEqual([]);
+    await expect(encryptStream((async function* () {})(), keys, { table, depth: 0 }).next()).rejects.toThrow(/depth/);
+  });
+
+  it("lets a consumer stop early", async () => {
+    const keys = await katKeys();
+    const table = await createGearTable(keys.chunkerGearSeed);
+    const data = randomBytes(4 << 20);
+    let taken = 0;
+    async function* once() {
+      yield await Promise.resolve(data);
+    }
+    for await (const _ of encryptStream(once(), keys, { table, ...small })) {
+      if (++taken === 2) break;
+    }
+    expect(taken).toBe(2);
+  });
+
+  it("gives identical chunk ids on Node, Bun and Deno", async () => {
+    const fixture = join(import.meta.dirname, "fixtures", "chunk-ids.ts");
+    const bin = join(process.cwd(), "node_modules", ".bin");
+    const [node, bun, deno] = await Promise.all([
+      run(join(bin, "tsx"), [fixture], { maxBuffer: 1 << 20 }),
+      run(join(bin, "bun"), ["run", fixture], { maxBuffer: 1 << 20 }),
+      run(join(bin, "deno"), ["run", "-A", "--quiet", fixture], { maxBuffer: 1 << 20 }),
+    ]);
+    const lines = node.stdout.trim().split("\n");
+    expect(lines.length).toBeGreaterThan(8);
+    expect(lines.every((l) => /^[0-9a-f]{64} \d+$/.test(l))).toBe(true);
+    expect(bun.stdout).toBe(node.stdout);
+    expect(deno.stdout).toBe(node.stdout);
+  });
+});
