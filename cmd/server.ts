@@ -5,6 +5,7 @@ import type { ServerConfig } from "../lib/server/config.ts";
 import { loadServerConfig } from "../lib/server/load-config.ts";
 import { startServer } from "../lib/server/serve.ts";
 import { startMaintenance } from "../lib/server/maintenance.ts";
+import { inviteCommand, setupAdminCommand } from "../lib/server/auth/commands.ts";
 
 /**
  * Options shared by `syncagent server` and its sub-commands. No option has a
@@ -54,7 +55,7 @@ export function configOf(ctx: CommandContext): Promise<ServerConfig> {
 }
 
 /** Server sub-commands; each command group file adds its own entries here. */
-export const subcommands: CommandSpec[] = [];
+export const subcommands: CommandSpec[] = [setupAdminCommand, inviteCommand];
 
 /** `syncagent server`: the HTTP + WebSocket API, chunk storage and dashboard (S1–S11). */
 export const serverCommand: CommandSpec = {
