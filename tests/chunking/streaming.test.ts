@@ -159,6 +159,7 @@ describe("streaming memory bound", () => {
         expect(chunker.bufferSize).toBeLessThanOrEqual(2 * chunker.params.maxSize);
         expect(chunker.pending).toBeLessThan(chunker.params.maxSize);
       }
+      expect(chunker.bufferSize).toBe(2 * chunker.params.maxSize);
       for (const c of chunker.finish()) emitted += c.length;
       expect(emitted).toBe(data.length);
       expect(chunker.pending).toBe(0);
