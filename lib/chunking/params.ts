@@ -17,9 +17,13 @@ export interface ChunkSizeOptions {
 
 /** Validated parameters with their derived masks, as the scan loop uses them. */
 export interface ChunkParams {
+  /** Smallest chunk, bytes. */
   readonly minSize: number;
+  /** Target average chunk, bytes. */
   readonly avgSize: number;
+  /** Largest chunk, bytes. */
   readonly maxSize: number;
+  /** Normalisation level, 0–3. */
   readonly normalization: number;
   /** round(log2(avgSize)). */
   readonly bits: number;
@@ -65,7 +69,7 @@ function requireInteger(name: string, value: unknown): number {
 /**
  * Validates chunk sizes and derives the cut masks.
  * @param options Sizes to use; missing fields take the defaults.
- * @returns Frozen parameters ready for {@link ChunkParams} consumers.
+ * @returns Frozen sizes with the derived masks, as findBoundary and Chunker use them.
  */
 export function resolveChunkParams(options: ChunkSizeOptions = {}): ChunkParams {
   const d = DEFAULT_CHUNK_SIZES;
