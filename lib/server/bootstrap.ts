@@ -3,6 +3,7 @@
  * metadata database (migrated), the chunk store, and the context that ties
  * them together. Used by `syncagent server` and its maintenance commands.
  */
+import { openChunkStore } from "../storage/open.ts";
 import type { ChunkStore } from "../storage/port.ts";
 import type { ServerConfig, StorageConfig } from "./config.ts";
 import { createServerContext, type ServerContext } from "./context.ts";
@@ -13,7 +14,7 @@ import { createLogger } from "./logger.ts";
 export interface OpenContextOptions {
   /** Log to stdout as well as the file. @default true */
   stdout?: boolean;
-  /** Opens the chunk store; defaults to the storage module's `openChunkStore`. */
+  /** Opens the chunk store instead of {@link openConfiguredStore}. */
   openStore?: (storage: StorageConfig) => Promise<ChunkStore>;
 }
 
@@ -29,7 +30,9 @@ export async function openServerContext(config: ServerConfig, options: OpenConte
     config.databaseAuthToken ? { url: config.databaseUrl, authToken: config.databaseAuthToken } : { url: config.databaseUrl },
   );
   try {
-    const store = await (options.openStore ?? defaultOpenStore)(config.storage);
+    const store = options.openStore
+      ? await options.openStore(config.storage)
+      : await openConfiguredStore(config.storage, config.maxChunkBytes);
     return createServerContext({ config, db, store, logger });
   } catch (error) {
     db.close();
@@ -47,9 +50,13 @@ export async function closeServerContext(ctx: ServerContext): Promise<void> {
   await new Promise<void>((resolve) => ctx.logger.flush(() => resolve()));
 }
 
-async function defaultOpenStore(storage: StorageConfig): Promise<ChunkStore> {
-  // Resolved at run time so the server builds while the storage module evolves.
-  const specifier = "../storage/open.ts";
-  const mod = (await import(specifier)) as { openChunkStore: (s: StorageConfig) => Promise<ChunkStore> };
-  return mod.openChunkStore(storage);
+/**
+ * Opens the chunk store a config names; a local store accepts objects up to
+ * the configured chunk limit.
+ * @param storage The storage settings.
+ * @param maxChunkBytes The largest chunk accepted.
+ * @returns The store.
+ */
+export function openConfiguredStore(storage: StorageConfig, maxChunkBytes: number): Promise<ChunkStore> {
+  return openChunkStore({ ...storage, maxObjectSize: maxChunkBytes });
 }

@@ -124,7 +124,8 @@ export const migration0003: Migration = {
       handler TEXT NOT NULL,
       error TEXT NOT NULL,
       attempts INTEGER NOT NULL,
-      created_at INTEGER NOT NULL
+      created_at INTEGER NOT NULL,
+      UNIQUE (event_seq, handler)
     ) STRICT`,
     "CREATE INDEX events_ts ON events (ts)",
   ],

@@ -1,0 +1,101 @@
+/**
+ * Purging the trash (S5): entries deleted before a cutoff lose their older
+ * versions for good (a `TrashPurged` event each), then chunks nothing
+ * references any more are removed from the store, never one still used.
+ */
+import type { EventEnvelope } from "../../events/envelope.ts";
+import { TRASH_PURGED, type TrashPurgedV1 } from "../../events/schemas/trash-purged.ts";
+import { appendEvent } from "../../events/store.ts";
+import { collectChunks, findOrphanChunks } from "../chunks/gc.ts";
+import type { ServerContext } from "../context.ts";
+import { str, strOrNull } from "../db/row.ts";
+import { withWriteTransaction } from "../db/tx.ts";
+import { applyFileEvent } from "./projector.ts";
+
+/** Options of {@link purgeTrash}. */
+export interface PurgeOptions {
+  /** Purge entries deleted more than this many days ago (0: everything). */
+  olderThanDays: number;
+  reason: TrashPurgedV1["reason"];
+  /** Limit to one account. */
+  accountId?: string;
+  /** The clock. @default Date.now() */
+  now?: number;
+  /** Also remove unreferenced uploads older than this many ms. @default one day */
+  orphanGraceMs?: number;
+}
+
+/** What a purge did. */
+export interface PurgeResult {
+  entriesPurged: number;
+  chunksDeleted: number;
+  bytesFreed: number;
+}
+
+const BATCH = 200;
+
+/**
+ * Purges old trash entries and the chunks they alone used.
+ * @param ctx The server context.
+ * @param options Cutoff, reason and scope.
+ * @returns Counts of what was removed.
+ */
+export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Promise<PurgeResult> {
+  const now = options.now ?? Date.now();
+  const cutoff = now - options.olderThanDays * 86_400_000;
+  const result: PurgeResult = { entriesPurged: 0, chunksDeleted: 0, bytesFreed: 0 };
+  const candidates = new Map<string, Set<string>>();
+  return ctx.metrics.time("purge", async () => {
+    for (;;) {
+      const events: EventEnvelope[] = [];
+      const purged = await withWriteTransaction(ctx.db, async (tx) => {
+        const rows = await tx.execute({
+          sql: `SELECT account_id, vault_id, path_id, deleted_version FROM trash
+                WHERE deleted_at <= ? ${options.accountId ? "AND account_id = ?" : ""} ORDER BY deleted_at LIMIT ?`,
+          args: options.accountId ? [cutoff, options.accountId, BATCH] : [cutoff, BATCH],
+        });
+        for (const row of rows.rows) {
+          const accountId = str(row.account_id);
+          const vaultId = strOrNull(row.vault_id);
+          const payload: TrashPurgedV1 = { pathId: str(row.path_id), deletedVersion: Number(row.deleted_version), reason: options.reason };
+          const event = await appendEvent(tx, {
+            accountId,
+            vaultId,
+            stream: `trash:${vaultId ?? ""}:${payload.pathId}`,
+            streamVersion: payload.deletedVersion,
+            type: TRASH_PURGED,
+            version: 1,
+            payload,
+            meta: { actor: options.reason === "admin" ? "user:admin" : "system" },
+          });
+          events.push(event);
+          // Applied to the retention checkpoint too, so no trimmed history keeps the chunks alive.
+          const freed = [
+            ...(await applyFileEvent(tx, event, { type: TRASH_PURGED, payload })),
+            ...(await applyFileEvent(tx, event, { type: TRASH_PURGED, payload }, "cp_")),
+          ];
+          const set = candidates.get(accountId) ?? new Set<string>();
+          for (const id of freed) set.add(id);
+          candidates.set(accountId, set);
+        }
+        return rows.rows.length;
+      });
+      ctx.bus.publish(events);
+      result.entriesPurged += purged;
+      if (purged < BATCH) break;
+    }
+    for (const orphan of await findOrphanChunks(ctx, now - (options.orphanGraceMs ?? 86_400_000))) {
+      if (options.accountId && orphan.accountId !== options.accountId) continue;
+      const set = candidates.get(orphan.accountId) ?? new Set<string>();
+      set.add(orphan.id);
+      candidates.set(orphan.accountId, set);
+    }
+    for (const [accountId, ids] of candidates) {
+      const gc = await collectChunks(ctx, accountId, ids);
+      result.chunksDeleted += gc.chunksDeleted;
+      result.bytesFreed += gc.bytesFreed;
+    }
+    ctx.logger.info({ ...result, reason: options.reason, olderThanDays: options.olderThanDays }, "trash purged");
+    return result;
+  });
+}

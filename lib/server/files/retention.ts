@@ -1,0 +1,66 @@
+/**
+ * Cleaning the change log (S7). File events older than the retention are
+ * folded into the `cp_` checkpoint tables, deleted, and the account's
+ * watermark moves up: the live projections are untouched, a rebuild starts
+ * from the checkpoint, and a cursor below the watermark gets 410.
+ */
+import type { ServerContext } from "../context.ts";
+import { str } from "../db/row.ts";
+import { withWriteTransaction } from "../db/tx.ts";
+import { trimmedThrough } from "./changes.ts";
+import { applyStoredEvent, FILE_EVENT_TYPES, readFileEvents } from "./replay.ts";
+
+/** What a cleaning did. */
+export interface TrimResult {
+  eventsTrimmed: number;
+  /** New watermark per account. */
+  watermarks: Record<string, number>;
+}
+
+const PAGE = 2000;
+
+/**
+ * Removes file events older than the retention from the log.
+ * @param ctx The server context.
+ * @param options Retention in days and the clock.
+ * @returns How many events were removed and the new watermarks.
+ */
+export async function trimChangeLog(ctx: ServerContext, options: { olderThanDays: number; now?: number }): Promise<TrimResult> {
+  const cutoff = (options.now ?? Date.now()) - options.olderThanDays * 86_400_000;
+  const accounts = await ctx.db.execute({ sql: "SELECT DISTINCT account_id FROM events WHERE ts < ?", args: [cutoff] });
+  const result: TrimResult = { eventsTrimmed: 0, watermarks: {} };
+  for (const accountRow of accounts.rows) {
+    const accountId = str(accountRow.account_id);
+    for (;;) {
+      const step = await withWriteTransaction(ctx.db, async (tx) => {
+        const watermark = await trimmedThrough(tx, accountId);
+        const rows = await readFileEvents(tx, { sql: "account_id = ? AND seq > ?", args: [accountId, watermark] }, PAGE);
+        let through = watermark;
+        let count = 0;
+        for (const row of rows) {
+          if (row.ts >= cutoff) break;
+          // A poison event stays in the log (and in dead_letters) rather than vanish.
+          if (!(await applyStoredEvent(tx, row, "cp_", "retention"))) break;
+          through = row.seq;
+          count++;
+        }
+        if (count === 0) return { count, through, done: true };
+        await tx.execute({
+          sql: `DELETE FROM events WHERE account_id = ? AND seq > ? AND seq <= ? AND type IN (${FILE_EVENT_TYPES.map(() => "?").join(", ")})`,
+          args: [accountId, watermark, through, ...FILE_EVENT_TYPES],
+        });
+        await tx.execute({
+          sql: `INSERT INTO log_retention (account_id, trimmed_through, trimmed_at) VALUES (?, ?, ?)
+                ON CONFLICT (account_id) DO UPDATE SET trimmed_through = excluded.trimmed_through, trimmed_at = excluded.trimmed_at`,
+          args: [accountId, through, Date.now()],
+        });
+        return { count, through, done: count < rows.length || rows.length < PAGE };
+      });
+      result.eventsTrimmed += step.count;
+      if (step.count > 0) result.watermarks[accountId] = step.through;
+      if (step.done) break;
+    }
+  }
+  if (result.eventsTrimmed > 0) ctx.logger.info(result, "change log cleaned");
+  return result;
+}

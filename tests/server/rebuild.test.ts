@@ -1,0 +1,113 @@
+/**
+ * Rebuilding projections from events (E3), dead letters (E4) and change-log
+ * cleaning with its watermark (S7), on a real SQLite file.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { listDeadLetters } from "../../lib/events/dead-letter.ts";
+import { putChunk } from "../../lib/server/chunks/service.ts";
+import type { Actor } from "../../lib/server/files/actor.ts";
+import { readChanges, readSnapshot } from "../../lib/server/files/changes.ts";
+import { commitVersions } from "../../lib/server/files/commit.ts";
+import { checkConsistency } from "../../lib/server/files/consistency.ts";
+import { purgeTrash } from "../../lib/server/files/purge.ts";
+import { dumpProjections, rebuildProjections } from "../../lib/server/files/rebuild.ts";
+import type { VersionInput } from "../../lib/server/files/record.ts";
+import { restoreFromTrash, restoreVersion } from "../../lib/server/files/restore.ts";
+import { trimChangeLog } from "../../lib/server/files/retention.ts";
+import { blob, createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+
+let t: TestServerContext;
+let actor: Actor;
+
+beforeEach(async () => {
+  t = await createTestContext();
+  actor = await createTestActor(t.ctx);
+});
+afterEach(async () => t.cleanup());
+
+function version(pathId: string, parentVersion: number, chunks: string[], kind: VersionInput["kind"] = "file"): VersionInput {
+  return { pathId, parentId: "f".repeat(64), parentVersion, kind, encName: blob(), manifest: blob(), chunks };
+}
+
+/** A history touching every projection: commits, deletes, restores, a purge. */
+async function buildHistory(): Promise<void> {
+  const chunks: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const id = hexId();
+    await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, new Uint8Array(100 + i));
+    chunks.push(id);
+  }
+  const [a, b, c, d] = [hexId(), hexId(), hexId(), hexId()];
+  const second: Actor = { ...actor, machineId: "m2" };
+  await commitVersions(t.ctx, actor, [version(a, 0, [chunks[0] ?? ""]), version(b, 0, [chunks[1] ?? "", chunks[2] ?? ""]), version(c, 0, [], "dir")]);
+  await commitVersions(t.ctx, second, [version(a, 1, [chunks[3] ?? ""]), version(b, 1, [], "delete"), version(d, 0, [chunks[4] ?? ""])]);
+  await restoreVersion(t.ctx, actor, { pathId: a, version: 1, parentVersion: 2, manifest: blob(), chunks: [chunks[0] ?? ""] });
+  await restoreFromTrash(t.ctx, actor, {
+    pathId: b,
+    deletedVersion: 2,
+    chunks: [chunks[1] ?? "", chunks[2] ?? ""],
+    original: { parentVersion: 2, manifest: blob() },
+    alternative: { pathId: hexId(), encName: blob(), parentVersion: 0, manifest: blob() },
+  });
+  await commitVersions(t.ctx, second, [version(d, 1, [], "delete")]);
+  await purgeTrash(t.ctx, { olderThanDays: 0, reason: "cli", now: Date.now() + 1 });
+  await commitVersions(t.ctx, actor, [version(d, 2, [chunks[5] ?? ""])]);
+}
+
+describe("rebuildProjections", () => {
+  it("gives identical tables", async () => {
+    await buildHistory();
+    const before = await dumpProjections(t.ctx.db);
+    expect(before.versions?.length).toBeGreaterThan(5);
+    expect(before.machine_stats).toHaveLength(2);
+    await t.ctx.db.execute("DELETE FROM tree");
+    await t.ctx.db.execute("UPDATE machine_stats SET bytes_committed = 0");
+    const result = await rebuildProjections(t.ctx);
+    expect(result.deadLettered).toBe(0);
+    expect(await dumpProjections(t.ctx.db)).toEqual(before);
+  });
+
+  it("dead-letters a poison event and still applies the others", async () => {
+    await buildHistory();
+    const before = await dumpProjections(t.ctx.db);
+    await t.ctx.db.execute({
+      sql: `INSERT INTO events (id, account_id, vault_id, stream, stream_version, type, version, ts, payload, meta)
+            VALUES (?, ?, ?, 'file:x', 1, 'FileVersionCommitted', 9, ?, '{}', '{}')`,
+      args: [hexId().slice(0, 32), actor.accountId, actor.vaultId, Date.now()],
+    });
+    const result = await rebuildProjections(t.ctx);
+    expect(result.deadLettered).toBe(1);
+    expect(await dumpProjections(t.ctx.db)).toEqual(before);
+    const letters = await listDeadLetters(t.ctx.db);
+    expect(letters).toMatchObject([{ type: "FileVersionCommitted", version: 9, handler: "rebuild" }]);
+    expect(letters[0]?.error).toMatch(/Unknown event: FileVersionCommitted v9/);
+    const report = await checkConsistency(t.ctx.db, t.ctx.store);
+    expect(report.ok).toBe(false);
+  });
+});
+
+describe("change-log cleaning (S7)", () => {
+  it("keeps projections, rebuilds identically from the checkpoint, and answers old cursors with 410", async () => {
+    await buildHistory();
+    const scope = { accountId: actor.accountId, vaultId: actor.vaultId };
+    const all = await readChanges(t.ctx.db, scope, 0, 1000);
+    const cut = all.changes[4];
+    if (!cut) throw new Error("history too short");
+    // Age the first five events past the retention, and the projections with them.
+    await t.ctx.db.execute({ sql: "UPDATE events SET ts = ts - 40 * 86400000 WHERE seq <= ?", args: [cut.seq] });
+    await rebuildProjections(t.ctx);
+    const before = await dumpProjections(t.ctx.db);
+    const trimmed = await trimChangeLog(t.ctx, { olderThanDays: 30 });
+    expect(trimmed.eventsTrimmed).toBe(5);
+    expect(trimmed.watermarks[actor.accountId]).toBe(cut.seq);
+    expect(await dumpProjections(t.ctx.db)).toEqual(before);
+    await expect(readChanges(t.ctx.db, scope, 0, 10)).rejects.toMatchObject({ status: 410, code: "cursor_expired" });
+    const rest = await readChanges(t.ctx.db, scope, cut.seq, 1000);
+    expect(rest.changes.map((c) => c.seq)).toEqual(all.changes.slice(5).map((c) => c.seq));
+    await rebuildProjections(t.ctx);
+    expect(await dumpProjections(t.ctx.db)).toEqual(before);
+    const snapshot = await readSnapshot(t.ctx.db, scope, "", 100);
+    expect(snapshot.cursor).toBe(all.next);
+    expect((await checkConsistency(t.ctx.db, t.ctx.store, { deep: true })).problems).toEqual([]);
+  });
+});
