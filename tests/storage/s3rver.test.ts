@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageUnavailableError } from "../../lib/storage/errors.ts";
+import { openChunkStore } from "../../lib/storage/open.ts";
 import { openS3ChunkStore, S3ChunkStore } from "../../lib/storage/s3.ts";
 import type { S3ChunkStoreConfig } from "../../lib/storage/s3-config.ts";
 import { describeChunkStoreConformance } from "./conformance.ts";
@@ -77,6 +78,16 @@ describe("S3ChunkStore on s3rver", () => {
     const listed: string[] = [];
     for await (const entry of store.list()) listed.push(entry.key);
     expect(listed).toEqual([key]);
+  });
+
+  it("is what openChunkStore opens for an s3 configuration", async () => {
+    const config = configFor();
+    const store = await openChunkStore({ kind: "s3", ...config });
+    expect(store).toBeInstanceOf(S3ChunkStore);
+    expect(store.kind).toBe("s3");
+    const key = randomKey();
+    await store.put(key, randomBytes(3));
+    expect(await (await openS3ChunkStore(config)).has(key)).toBe(true);
   });
 
   it("names the store in its location without secrets", () => {
