@@ -12,25 +12,43 @@
  *   never a prefix of it, even when the process is killed mid-write.
  *   Putting a key that already exists replaces it (chunks are
  *   content-addressed, so the bytes are the same); it is never an error.
- * - `put` streams: it never buffers more than one chunk's bytes and returns
- *   the stored length and the SHA-256 of the stored bytes. When `expected`
- *   values are given and differ, nothing is stored and `IntegrityError` is
- *   thrown.
+ * - `put` streams: it never buffers more than one chunk's bytes (the S3
+ *   adapter holds one object in memory, the local one only the piece being
+ *   written) and returns the stored length and the SHA-256 of the stored
+ *   bytes. When `expected` values are given and differ, nothing is stored
+ *   (an object already stored under the key stays as it was) and
+ *   `IntegrityError` is thrown.
  * - `get` returns null for a missing key; otherwise a stream of the stored
  *   bytes.
  * - `delete` of a missing key is not an error.
  * - `list` yields every stored key exactly once (in no promised order).
+ *
+ * Errors (`errors.ts`): `InvalidKeyError` for a malformed key,
+ * `IntegrityError` and `TooLargeError` for a refused body (nothing stored),
+ * `StorageUnavailableError` (with a `reason`) when the store cannot serve:
+ * disk full, credentials refused, bucket missing, service unreachable after
+ * the adapter's bounded retries. A failing body stream's own error is passed
+ * on as is.
  */
 export interface ChunkStore {
   /** Short adapter name, `local` or `s3`. */
   readonly kind: string;
   /** Human-readable location printed at start-up (a folder, or `s3://bucket/prefix @ endpoint`). */
   readonly location: string;
+  /**
+   * Stores `body` under `key`, atomically, checking `expected` first. A
+   * stream body is cancelled when the put stops reading it early.
+   */
   put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, expected?: PutExpectation): Promise<StoredObject>;
+  /** The stored bytes as a stream (read it to the end or cancel it), or null when there is no object. */
   get(key: string): Promise<ReadableStream<Uint8Array> | null>;
+  /** The stored object's size, or null when there is no object. */
   stat(key: string): Promise<{ size: number } | null>;
+  /** Whether an object is stored under `key`. */
   has(key: string): Promise<boolean>;
+  /** Removes the object; a missing one is not an error. */
   delete(key: string): Promise<void>;
+  /** Every stored key once, with its size. */
   list(): AsyncIterable<{ key: string; size: number }>;
   /** Release sockets, timers and file handles. */
   close(): Promise<void>;

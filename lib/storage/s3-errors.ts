@@ -17,8 +17,24 @@ export async function s3ResponseError(
   doing: string,
 ): Promise<StorageUnavailableError> {
   const text = await response.text().catch(() => "");
-  const { code, message } = parseErrorBody(text);
-  const status = `${response.status}${code ? ` ${code}` : ""}`;
+  return s3Error({ status: response.status, statusText: response.statusText, body: text }, config, doing);
+}
+
+/** An S3 answer whose body was already read. */
+export interface S3Answer {
+  status: number;
+  statusText: string;
+  /** The response body (an XML error document, or empty for HEAD). */
+  body: string;
+}
+
+/**
+ * Builds the `StorageUnavailableError` for an answer whose body was already read.
+ * @param doing what the request did, for the message (`store chunk ab12…`).
+ */
+export function s3Error(answer: S3Answer, config: ResolvedS3Config, doing: string): StorageUnavailableError {
+  const { code, message } = parseErrorBody(answer.body);
+  const status = `${answer.status}${code ? ` ${code}` : ""}`;
   const where = describeS3Location(config);
   const fail = (reason: StorageUnavailableError["reason"], advice: string): StorageUnavailableError =>
     new StorageUnavailableError(`Cannot ${doing}: S3 at ${where} answered ${status}: ${advice}`, reason);
@@ -52,11 +68,11 @@ export async function s3ResponseError(
     default:
       break;
   }
-  if (response.status === 403) {
+  if (answer.status === 403) {
     return fail("auth", `the access key id or the secret access key is wrong, or key ${config.accessKeyId} may not use bucket ${config.bucket}`);
   }
-  if (response.status >= 300 && response.status < 400) {
+  if (answer.status >= 300 && answer.status < 400) {
     return fail("config", "the bucket is served from another endpoint or region; fix the endpoint and region settings");
   }
-  return fail("rejected", message || response.statusText || "unexpected answer");
+  return fail("rejected", message || answer.statusText || "unexpected answer");
 }

@@ -23,7 +23,7 @@ import {
   type ResolvedS3Config,
   type S3ChunkStoreConfig,
 } from "./s3-config.ts";
-import { s3ResponseError } from "./s3-errors.ts";
+import { s3Error, s3ResponseError } from "./s3-errors.ts";
 import { S3Transport } from "./s3-transport.ts";
 import { parseErrorBody, parseListPage } from "./s3-xml.ts";
 
@@ -96,9 +96,9 @@ export class S3ChunkStore implements ChunkStore {
     const doing = `read chunk ${key}`;
     const response = await this.transport.send({ method: "GET", url: this.urlOf(key), doing });
     if (response.status === 404) {
-      const text = await response.text().catch(() => "");
-      if (parseErrorBody(text).code === "NoSuchBucket") {
-        throw await s3ResponseError(new Response(text, { status: 404 }), this.config, doing);
+      const body = await response.text().catch(() => "");
+      if (parseErrorBody(body).code === "NoSuchBucket") {
+        throw s3Error({ status: 404, statusText: response.statusText, body }, this.config, doing);
       }
       return null;
     }
