@@ -1,61 +1,16 @@
 import process from "node:process";
-import type { CommandContext, CommandSpec, OptionSpec } from "../lib/cli/command.ts";
+import type { CommandContext, CommandSpec } from "../lib/cli/command.ts";
 import { closeServerContext, openServerContext } from "../lib/server/bootstrap.ts";
-import type { ServerConfig } from "../lib/server/config.ts";
-import { loadServerConfig } from "../lib/server/load-config.ts";
 import { startServer } from "../lib/server/serve.ts";
 import { startMaintenance } from "../lib/server/maintenance.ts";
 import { inviteCommand, setupAdminCommand } from "../lib/server/auth/commands.ts";
+import { maintenanceCommands } from "./server-maintenance.ts";
+import { configOf, serverOptions } from "./server-options.ts";
 
-/**
- * Options shared by `syncagent server` and its sub-commands. No option has a
- * CLI default: an unset flag and variable leave room for the config file,
- * then the embedded default (lib/server/config.ts).
- */
-export const serverOptions: Record<string, OptionSpec> = {
-  config: { type: "string", description: "JSON config file (keys as in docs/architecture.md)", env: "SYNCAGENT_CONFIG", valueName: "FILE" },
-  "data-dir": {
-    type: "string",
-    description: "Data directory (default $XDG_DATA_HOME/syncagent or ~/.local/share/syncagent)",
-    env: "SYNCAGENT_DATA_DIR",
-    valueName: "DIR",
-  },
-  host: { type: "string", description: "Address to listen on (default 127.0.0.1)", env: "SYNCAGENT_HOST" },
-  port: { type: "string", short: "p", description: "Port to listen on, 0 for any free port (default 8420)", env: "SYNCAGENT_PORT" },
-  "database-url": {
-    type: "string",
-    description: "Metadata database: file:/path.db or libsql://… (default DATA_DIR/syncagent.db; token in SYNCAGENT_DATABASE_AUTH_TOKEN)",
-    env: "SYNCAGENT_DATABASE_URL",
-    valueName: "URL",
-  },
-  storage: { type: "string", description: "Chunk storage: local or s3 (default local)", env: "SYNCAGENT_STORAGE", valueName: "KIND" },
-  "chunk-dir": { type: "string", description: "Chunk folder for local storage (default DATA_DIR/chunks)", env: "SYNCAGENT_CHUNK_DIR", valueName: "DIR" },
-  "s3-endpoint": { type: "string", description: "S3 endpoint URL (keys in SYNCAGENT_S3_ACCESS_KEY_ID / SYNCAGENT_S3_SECRET_ACCESS_KEY)", env: "SYNCAGENT_S3_ENDPOINT", valueName: "URL" },
-  "s3-bucket": { type: "string", description: "S3 bucket", env: "SYNCAGENT_S3_BUCKET", valueName: "NAME" },
-  "s3-region": { type: "string", description: "S3 region (default us-east-1)", env: "SYNCAGENT_S3_REGION", valueName: "REGION" },
-  "s3-prefix": { type: "string", description: "Key prefix inside the bucket", env: "SYNCAGENT_S3_PREFIX", valueName: "PREFIX" },
-  "max-chunk-bytes": { type: "string", description: "Largest accepted chunk in bytes (default 16 MiB + 64 KiB)", env: "SYNCAGENT_MAX_CHUNK_BYTES", valueName: "BYTES" },
-  "trash-retention-days": { type: "string", description: "Days a deleted file stays in the trash (default 30)", env: "SYNCAGENT_TRASH_RETENTION_DAYS", valueName: "DAYS" },
-  "change-retention-days": { type: "string", description: "Days the change log is kept (default 30)", env: "SYNCAGENT_CHANGE_RETENTION_DAYS", valueName: "DAYS" },
-  "purge-hour": { type: "string", description: "Local hour of the daily trash purge (default 3)", env: "SYNCAGENT_PURGE_HOUR", valueName: "HOUR" },
-  "log-file": { type: "string", description: "Log file (default DATA_DIR/logs/server.log)", env: "SYNCAGENT_LOG_FILE", valueName: "FILE" },
-  "log-level": { type: "string", description: "trace, debug, info, warn, error (default info)", env: "SYNCAGENT_LOG_LEVEL", valueName: "LEVEL" },
-  "allowed-hosts": { type: "string", description: "Comma-separated extra Host names accepted on a loopback address", env: "SYNCAGENT_ALLOWED_HOSTS", valueName: "HOSTS" },
-  "tls-cert": { type: "string", description: "PEM certificate file: serve HTTPS", env: "SYNCAGENT_TLS_CERT", valueName: "FILE" },
-  "tls-key": { type: "string", description: "PEM private key file for --tls-cert", env: "SYNCAGENT_TLS_KEY", valueName: "FILE" },
-};
-
-/**
- * Loads the config a server sub-command runs with.
- * @param ctx The command's context.
- * @returns The resolved settings.
- */
-export function configOf(ctx: CommandContext): Promise<ServerConfig> {
-  return loadServerConfig(ctx.values, ctx.env);
-}
+export { configOf, serverOptions } from "./server-options.ts";
 
 /** Server sub-commands; each command group file adds its own entries here. */
-export const subcommands: CommandSpec[] = [setupAdminCommand, inviteCommand];
+export const subcommands: CommandSpec[] = [setupAdminCommand, inviteCommand, ...maintenanceCommands];
 
 /** `syncagent server`: the HTTP + WebSocket API, chunk storage and dashboard (S1–S11). */
 export const serverCommand: CommandSpec = {
@@ -89,9 +44,9 @@ async function runServer(cmd: CommandContext): Promise<number> {
     config.storage.kind === "local" ? `local folder ${config.storage.dir}` : `s3://${config.storage.bucket}/${config.storage.prefix} @ ${config.storage.endpoint}`;
   cmd.out(
     `SyncAgent server listening on ${running.url}\n` +
-      `  Dashboard: ${running.url}/\n` +
+      `  Dashboard: ${config.publicUrl ?? running.url}/\n` +
       `  Metadata:  ${config.databaseUrl.startsWith("file:") ? config.databaseUrl.slice(5) : config.databaseUrl.replace(/\?.*$/, "")}\n` +
-      `  Chunks:    ${ctx.store.location || where}\n` +
+      `  Chunks:    ${ctx.store.location ? `${ctx.store.kind} ${ctx.store.location}` : where}\n` +
       `  Logs:      ${config.logFile} (and stdout)\n`,
   );
   ctx.logger.info({ url: running.url, storage: ctx.store.kind }, "server started");

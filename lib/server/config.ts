@@ -41,6 +41,8 @@ export interface ServerConfig {
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   /** Extra Host header values accepted besides the listening address. */
   allowedHosts: string[];
+  /** The URL users reach the server at (behind a reverse proxy), e.g. `https://sync.example.org`. */
+  publicUrl?: string;
   /** PEM files: when both are set the server speaks HTTPS. */
   tlsCertFile?: string;
   tlsKeyFile?: string;
@@ -81,6 +83,7 @@ export const configFileSchema = z
     allowedHosts: z.array(z.string().min(1)),
     tlsCertFile: z.string().min(1),
     tlsKeyFile: z.string().min(1),
+    publicUrl: z.string().url(),
   })
   .partial()
   .strict();
@@ -146,6 +149,11 @@ export function resolveServerConfig(input: ResolveConfigInput): ServerConfig {
   };
   const token = env.SYNCAGENT_DATABASE_AUTH_TOKEN || file.databaseAuthToken;
   if (token) config.databaseAuthToken = token;
+  const publicUrl = str("public-url") ?? file.publicUrl;
+  if (publicUrl !== undefined) {
+    if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`Invalid public URL: '${publicUrl}' (use http(s)://host[:port])`);
+    config.publicUrl = publicUrl.replace(/\/+$/, "");
+  }
   const cert = str("tls-cert") ?? file.tlsCertFile;
   const key = str("tls-key") ?? file.tlsKeyFile;
   if ((cert === undefined) !== (key === undefined)) throw new ConfigError("TLS needs both a certificate and a key file");

@@ -1,9 +1,20 @@
 /**
- * Daily maintenance of a running server at `purgeHour`: purge the trash
- * past its retention (S5) and clean the change log (S7).
+ * Daily maintenance of a running server at `purgeHour` (03:00 by default):
+ * purge the trash past its retention (S5) and clean the change log (S7).
  */
 import type { ServerContext } from "./context.ts";
+import { purgeTrash } from "./files/purge.ts";
+import { trimChangeLog } from "./files/retention.ts";
 import { scheduleDaily } from "./schedule.ts";
+
+/**
+ * Runs the maintenance once.
+ * @param ctx The server context.
+ */
+export async function runDailyMaintenance(ctx: ServerContext): Promise<void> {
+  await purgeTrash(ctx, { olderThanDays: ctx.config.trashRetentionDays, reason: "retention" });
+  await trimChangeLog(ctx, { olderThanDays: ctx.config.changeRetentionDays });
+}
 
 /**
  * Schedules the daily maintenance.
@@ -13,10 +24,7 @@ import { scheduleDaily } from "./schedule.ts";
 export function startMaintenance(ctx: ServerContext): () => void {
   return scheduleDaily(
     ctx.config.purgeHour,
-    async () => {
-      ctx.logger.info("daily maintenance");
-      await Promise.resolve();
-    },
+    () => runDailyMaintenance(ctx),
     (error) => ctx.logger.error({ err: error }, "daily maintenance failed"),
   );
 }
