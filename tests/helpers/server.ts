@@ -18,6 +18,7 @@ import { openServerContext, closeServerContext } from "../../lib/server/bootstra
 import { resolveServerConfig } from "../../lib/server/config.ts";
 import type { ServerContext } from "../../lib/server/context.ts";
 import { startServer, type RunningServer } from "../../lib/server/serve.ts";
+import type { HubContextExtras, HubOptions } from "../../lib/server/ws/hub.ts";
 import { openFolderStore } from "../server/helpers/fs-store.ts";
 
 /** A clock tests can move forward; starts at real time and keeps ticking. */
@@ -60,6 +61,8 @@ export interface TestServerOptions {
   web?: Partial<WebSecurity>;
   /** Clock to inject. @default a new {@link createTestClock} */
   clock?: TestClock;
+  /** Hub tuning (a short heartbeat for heartbeat tests). */
+  hub?: Partial<HubOptions>;
   /** Extra CLI-style config values (`allowed-hosts`, …). */
   config?: Record<string, string>;
 }
@@ -73,7 +76,7 @@ export interface TestServer {
   origin: string;
   dataDir: string;
   logFile: string;
-  ctx: ServerContext & AuthContextExtras;
+  ctx: ServerContext & AuthContextExtras & HubContextExtras;
   running: RunningServer;
   clock: TestClock;
   /** Admin login name and password (only when `setup`). */
@@ -128,7 +131,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     stdout: false,
     openStore: (storage) => openFolderStore(storage.kind === "local" ? storage.dir : join(dataDir, "chunks")),
   });
-  const ctx: ServerContext & AuthContextExtras = Object.assign(base, { now: () => clock.now(), web: options.web ?? {} });
+  const ctx: ServerContext & AuthContextExtras & HubContextExtras = Object.assign(base, {
+    now: () => clock.now(),
+    web: options.web ?? {},
+    hub: options.hub ?? {},
+  });
   const running = await startServer(ctx);
   const url = running.url;
   const origin = url;

@@ -1,0 +1,107 @@
+/**
+ * The SQL behind the hub's tails: the event log (every account) and the
+ * machine report feed, read by sequence number.
+ */
+import type { Client } from "@libsql/client";
+import type { EventEnvelope } from "../../events/envelope.ts";
+import { str, strOrNull } from "../db/row.ts";
+import type { MachineStatus } from "./reports.ts";
+
+/** One row of the report feed, with the machine's status after it. */
+export interface ReportRow {
+  seq: number;
+  accountId: string;
+  machineId: string;
+  ts: number;
+  report: unknown;
+  status: MachineStatus | null;
+}
+
+/**
+ * Events of every account after a sequence number.
+ * @param db The database.
+ * @param after Exclusive lower bound.
+ * @param limit At most this many.
+ * @returns Events in log order.
+ */
+export async function readAllEventsAfter(db: Client, after: number, limit: number): Promise<EventEnvelope[]> {
+  const result = await db.execute({
+    sql: `SELECT seq, id, account_id, vault_id, stream, stream_version, type, version, ts, payload, meta
+          FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+    args: [after, limit],
+  });
+  return result.rows.map((row) => ({
+    seq: Number(row.seq),
+    id: str(row.id),
+    accountId: str(row.account_id),
+    vaultId: strOrNull(row.vault_id),
+    stream: str(row.stream),
+    streamVersion: Number(row.stream_version),
+    type: str(row.type),
+    version: Number(row.version),
+    ts: Number(row.ts),
+    payload: JSON.parse(str(row.payload)) as unknown,
+    meta: JSON.parse(str(row.meta)) as EventEnvelope["meta"],
+  }));
+}
+
+/**
+ * The highest event sequence number.
+ * @param db The database.
+ * @returns It, or 0 for an empty log.
+ */
+export async function eventHead(db: Client): Promise<number> {
+  const result = await db.execute("SELECT COALESCE(MAX(seq), 0) AS seq FROM events");
+  return Number(result.rows[0]?.seq ?? 0);
+}
+
+/**
+ * Reports after a sequence number, joined with each machine's status.
+ * @param db The database.
+ * @param after Exclusive lower bound.
+ * @param limit At most this many.
+ * @returns Reports in feed order.
+ */
+export async function readReportsAfter(db: Client, after: number, limit: number): Promise<ReportRow[]> {
+  const result = await db.execute({
+    sql: `SELECT r.seq, r.account_id, r.machine_id, r.ts, r.report,
+                 s.state, s.last_file, s.last_synced_at, s.speed_bps, s.files_synced, s.files_pending,
+                 s.bytes_stored, s.errors, s.conflicts, s.last_error, s.updated_at
+          FROM machine_reports r LEFT JOIN machine_status s ON s.machine_id = r.machine_id
+          WHERE r.seq > ? ORDER BY r.seq LIMIT ?`,
+    args: [after, limit],
+  });
+  return result.rows.map((row) => ({
+    seq: Number(row.seq),
+    accountId: str(row.account_id),
+    machineId: str(row.machine_id),
+    ts: Number(row.ts),
+    report: JSON.parse(str(row.report)) as unknown,
+    status:
+      row.state === null
+        ? null
+        : {
+            state: str(row.state) as MachineStatus["state"],
+            lastFile: strOrNull(row.last_file),
+            lastSyncedAt: row.last_synced_at === null ? null : Number(row.last_synced_at),
+            speedBps: Number(row.speed_bps),
+            filesSynced: Number(row.files_synced),
+            filesPending: Number(row.files_pending),
+            bytesStored: Number(row.bytes_stored),
+            errors: Number(row.errors),
+            conflicts: Number(row.conflicts),
+            lastError: strOrNull(row.last_error),
+            updatedAt: Number(row.updated_at),
+          },
+  }));
+}
+
+/**
+ * The highest report sequence number.
+ * @param db The database.
+ * @returns It, or 0.
+ */
+export async function reportHead(db: Client): Promise<number> {
+  const result = await db.execute("SELECT COALESCE(MAX(seq), 0) AS seq FROM machine_reports");
+  return Number(result.rows[0]?.seq ?? 0);
+}

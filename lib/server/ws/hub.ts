@@ -1,0 +1,247 @@
+/**
+ * The WebSocket hub (A13, A14, W8, S10): the registry of open sockets, the
+ * two tails that feed them (event log → `/ws/changes` and `/ws/dashboard`;
+ * report feed → `/ws/dashboard`), heartbeats, and revocation. Because it
+ * learns of events by tailing the database, every server process sharing
+ * one database notifies its own clients of commits made through any of
+ * them, and closes a removed machine's sockets wherever they are.
+ */
+import type { Client } from "@libsql/client";
+import type { Logger } from "pino";
+import type { EventEnvelope } from "../../events/envelope.ts";
+import { eventHead, readAllEventsAfter, readReportsAfter, reportHead, type ReportRow } from "./feeds.ts";
+import { DEFAULT_SUBSCRIBER_LIMITS, Subscriber, type SubscriberLimits, type SubscriberSink } from "./subscriber.ts";
+import { Tail } from "./tail.ts";
+
+/** Tuning of the hub. */
+export interface HubOptions {
+  /** Tail poll period in ms. @default 25 */
+  pollMs: number;
+  /** Heartbeat period in ms; a socket silent for two periods is dropped. @default 20000 */
+  heartbeatMs: number;
+  /** Per-subscriber bounds. */
+  limits: SubscriberLimits;
+  /** Largest event batch pushed inline; bigger batches become a `changed` hint. @default 256 KiB */
+  maxInlineBytes: number;
+}
+
+/** Defaults of {@link HubOptions}. */
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  pollMs: 25,
+  heartbeatMs: 20_000,
+  limits: DEFAULT_SUBSCRIBER_LIMITS,
+  maxInlineBytes: 256 * 1024,
+};
+
+/** Close code sent to a removed machine's sockets and an ended session's dashboards. */
+export const CLOSE_REVOKED = 4401;
+
+/** One open socket as the hub sees it. */
+export interface HubConnection {
+  kind: "changes" | "events" | "dashboard";
+  accountId: string;
+  /** Set for agent sockets. */
+  machineId?: string;
+  /** Sends a heartbeat probe. */
+  ping(): void;
+  /** Closes the socket. */
+  close(code: number, reason: string): void;
+  /** Re-checks the credential; false closes the socket as revoked. */
+  stillValid(): Promise<boolean>;
+  /** When the peer was last heard (pong or message), in ms. */
+  lastHeard: number;
+}
+
+interface Registered {
+  conn: HubConnection;
+  subscriber?: Subscriber;
+}
+
+/** The hub of one server process. */
+export class Hub {
+  readonly #log: Logger;
+  readonly #options: HubOptions;
+  readonly #connections = new Set<Registered>();
+  readonly #events: Tail<EventEnvelope>;
+  readonly #reports: Tail<ReportRow>;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #latestCursor = 0;
+
+  /**
+   * @param db The database.
+   * @param log The server log.
+   * @param options Tuning.
+   */
+  constructor(db: Client, log: Logger, options: Partial<HubOptions> = {}) {
+    this.#log = log;
+    this.#options = { ...DEFAULT_HUB_OPTIONS, ...options };
+    const onError = (error: unknown): void => log.warn({ err: error }, "hub tail read failed");
+    this.#events = new Tail({
+      read: (after, limit) => readAllEventsAfter(db, after, limit),
+      head: () => eventHead(db),
+      seqOf: (e) => e.seq,
+      deliver: (events) => this.#deliverEvents(events),
+      active: () => this.#connections.size > 0,
+      onError,
+      pollMs: this.#options.pollMs,
+    });
+    this.#reports = new Tail({
+      read: (after, limit) => readReportsAfter(db, after, limit),
+      head: () => reportHead(db),
+      seqOf: (r) => r.seq,
+      deliver: (rows) => this.#deliverReports(rows),
+      active: () => [...this.#connections].some((r) => r.conn.kind === "dashboard"),
+      onError,
+      pollMs: this.#options.pollMs,
+    });
+  }
+
+  /** The hub's tuning. */
+  get options(): HubOptions {
+    return this.#options;
+  }
+
+  /**
+   * Registers an open socket. `changes` and `dashboard` sockets get a
+   * bounded outbox on `sink`.
+   * @param conn The connection.
+   * @param sink Where pushed messages go (omit for `events` sockets).
+   * @returns A function that unregisters it.
+   */
+  add(conn: HubConnection, sink?: SubscriberSink): () => void {
+    const entry: Registered = { conn };
+    if (sink) {
+      entry.subscriber = new Subscriber(
+        sink,
+        (dropped) => JSON.stringify({ type: "changed", cursor: this.#latestCursor, dropped }),
+        this.#options.limits,
+      );
+    }
+    this.#connections.add(entry);
+    void this.#events.start();
+    if (conn.kind === "dashboard") void this.#reports.start();
+    this.#startHeartbeat();
+    return () => {
+      this.#connections.delete(entry);
+      if (this.#connections.size === 0) this.#stopHeartbeat();
+    };
+  }
+
+  /** Reads the tails now: called after a local commit. */
+  wake(): void {
+    if (this.#connections.size === 0) return;
+    this.#events.wake();
+    this.#reports.wake();
+  }
+
+  /**
+   * Closes every socket of a machine (it was removed).
+   * @param machineId The machine.
+   * @returns How many sockets were closed.
+   */
+  closeMachine(machineId: string): number {
+    let closed = 0;
+    for (const entry of this.#connections) {
+      if (entry.conn.machineId !== machineId) continue;
+      entry.conn.close(CLOSE_REVOKED, "machine removed");
+      this.#connections.delete(entry);
+      closed++;
+    }
+    if (closed > 0) this.#log.info({ machineId, sockets: closed }, "closed sockets of removed machine");
+    return closed;
+  }
+
+  /** Counts for monitoring: open sockets by kind and messages dropped. */
+  stats(): { sockets: Record<HubConnection["kind"], number>; dropped: number } {
+    const sockets = { changes: 0, events: 0, dashboard: 0 };
+    let dropped = 0;
+    for (const entry of this.#connections) {
+      sockets[entry.conn.kind]++;
+      dropped += entry.subscriber?.droppedTotal ?? 0;
+    }
+    return { sockets, dropped };
+  }
+
+  /** Closes every socket and stops the tails and the heartbeat. */
+  stop(): void {
+    for (const entry of this.#connections) entry.conn.close(1001, "server stopping");
+    this.#connections.clear();
+    this.#events.stop();
+    this.#reports.stop();
+    this.#stopHeartbeat();
+  }
+
+  #deliverEvents(events: EventEnvelope[]): void {
+    const last = events[events.length - 1];
+    if (last) this.#latestCursor = last.seq;
+    for (const event of events) {
+      if (event.type === "MachineRemoved") {
+        const machineId = (event.payload as { machineId?: unknown }).machineId;
+        if (typeof machineId === "string") this.closeMachine(machineId);
+      }
+    }
+    const byAccount = new Map<string, EventEnvelope[]>();
+    for (const event of events) {
+      const list = byAccount.get(event.accountId) ?? [];
+      list.push(event);
+      byAccount.set(event.accountId, list);
+    }
+    for (const [accountId, list] of byAccount) {
+      const cursor = list[list.length - 1]?.seq ?? 0;
+      let message = JSON.stringify({ type: "changes", cursor, events: list });
+      if (message.length > this.#options.maxInlineBytes) message = JSON.stringify({ type: "changed", cursor });
+      for (const entry of this.#connections) {
+        if (entry.conn.accountId === accountId && entry.subscriber) entry.subscriber.offer(message);
+      }
+    }
+  }
+
+  #deliverReports(rows: ReportRow[]): void {
+    for (const row of rows) {
+      const message = JSON.stringify({ type: "report", machineId: row.machineId, ts: row.ts, report: row.report, status: row.status });
+      for (const entry of this.#connections) {
+        if (entry.conn.kind === "dashboard" && entry.conn.accountId === row.accountId) entry.subscriber?.offer(message);
+      }
+    }
+  }
+
+  #startHeartbeat(): void {
+    if (this.#heartbeat) return;
+    this.#heartbeat = setInterval(() => void this.#beat(), this.#options.heartbeatMs);
+    this.#heartbeat.unref?.();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  async #beat(): Promise<void> {
+    const now = Date.now();
+    for (const entry of [...this.#connections]) {
+      const { conn } = entry;
+      if (now - conn.lastHeard > 2 * this.#options.heartbeatMs) {
+        conn.close(1001, "heartbeat timeout");
+        this.#connections.delete(entry);
+        continue;
+      }
+      entry.subscriber?.pump();
+      try {
+        if (!(await conn.stillValid())) {
+          conn.close(CLOSE_REVOKED, "credential revoked");
+          this.#connections.delete(entry);
+          continue;
+        }
+      } catch (error) {
+        this.#log.warn({ err: error }, "socket credential check failed");
+      }
+      conn.ping();
+    }
+    if (this.#connections.size === 0) this.#stopHeartbeat();
+  }
+}
+
+/** Optional member of the server context: hub tuning (tests shorten the heartbeat). */
+export interface HubContextExtras {
+  hub?: Partial<HubOptions>;
+}

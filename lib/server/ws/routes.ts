@@ -1,0 +1,179 @@
+/**
+ * The WebSocket endpoints (A13, A14, W4, W8, S11):
+ * - `/ws/changes` (agents): `hello` with the current cursor, then
+ *   `changes` (cursor + the account's new events) or a `changed` hint
+ *   (cursor, and `dropped` when the agent fell behind); the agent pulls
+ *   `/api/changes` from its own cursor.
+ * - `/ws/events` (agents → server): reports validated by
+ *   `agentReportSchema`, stored as the machine's status and relayed;
+ *   `ack` for reports that carry an `id`, `error` for invalid ones.
+ * - `/ws/dashboard` (browsers): `snapshot` of every machine's status, then
+ *   `report` (live status and activity) and `changes` (the account's events).
+ * Message shapes are in docs/api.md.
+ */
+import { Hono, type Context } from "hono";
+import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
+import type { AuthDeps } from "../auth/deps.ts";
+import { findMachineByToken, listMachines, touchMachine } from "../auth/machines.ts";
+import { findSession } from "../auth/sessions.ts";
+import type { ServerEnv } from "../principal.ts";
+import { heartbeatFor } from "./heartbeat.ts";
+import { eventHead } from "./feeds.ts";
+import type { Hub, HubConnection } from "./hub.ts";
+import { agentReportSchema, emptyStatus, presentStatus } from "./reports.ts";
+import { authenticateBrowserSocket, authenticateMachineSocket } from "./socket-auth.ts";
+import { readStatus, storeReport } from "./status-store.ts";
+
+/** Largest message accepted from a client. */
+export const MAX_CLIENT_MESSAGE = 64 * 1024;
+
+/** Minimum gap between two `last_seen_at` writes caused by one socket. */
+const TOUCH_MS = 30_000;
+
+interface SocketSetup {
+  kind: HubConnection["kind"];
+  accountId: string;
+  machineId?: string;
+  stillValid: () => Promise<boolean>;
+  /** Subscribed sockets get pushed messages. */
+  subscribe: boolean;
+  /** Called once open, to send the first message. */
+  greet?: (ws: WSContext) => Promise<void>;
+  /** Handles a client message other than a pong. */
+  onMessage?: (text: string, ws: WSContext) => Promise<void>;
+  /** Called when the peer proves alive. */
+  onAlive?: () => void;
+}
+
+function socketEvents(hub: Hub, deps: AuthDeps, setup: SocketSetup): WSEvents {
+  let unregister: (() => void) | undefined;
+  let conn: HubConnection | undefined;
+  return {
+    onOpen: (_evt, ws) => {
+      const beat = heartbeatFor(ws, () => {
+        if (conn) conn.lastHeard = Date.now();
+        setup.onAlive?.();
+      });
+      conn = {
+        kind: setup.kind,
+        accountId: setup.accountId,
+        ...(setup.machineId ? { machineId: setup.machineId } : {}),
+        ping: beat.ping,
+        close: beat.terminate,
+        stillValid: setup.stillValid,
+        lastHeard: Date.now(),
+      };
+      const sink = setup.subscribe ? { send: (text: string) => ws.send(text), buffered: beat.buffered } : undefined;
+      unregister = hub.add(conn, sink);
+      setup.greet?.(ws).catch((error: unknown) => deps.log.warn({ err: error }, "socket greeting failed"));
+    },
+    onMessage: (evt, ws) => {
+      if (conn) conn.lastHeard = Date.now();
+      setup.onAlive?.();
+      if (typeof evt.data !== "string") return ws.close(1003, "text frames only");
+      if (evt.data.length > MAX_CLIENT_MESSAGE) return ws.close(1009, "message too big");
+      if (/^\s*\{\s*"type"\s*:\s*"pong"/.test(evt.data)) return;
+      setup.onMessage?.(evt.data, ws).catch((error: unknown) => deps.log.warn({ err: error }, "socket message failed"));
+    },
+    onClose: () => unregister?.(),
+    onError: () => unregister?.(),
+  };
+}
+
+function machineAlive(deps: AuthDeps, machineId: string): () => void {
+  let last = 0;
+  return () => {
+    const now = deps.now();
+    if (now - last < TOUCH_MS) return;
+    last = now;
+    void touchMachine(deps.db, machineId, now);
+  };
+}
+
+async function machineSetup(c: Context, deps: AuthDeps, kind: "changes" | "events"): Promise<SocketSetup & { vaultId: string }> {
+  const { machine, token } = await authenticateMachineSocket(c, deps);
+  return {
+    kind,
+    accountId: machine.accountId,
+    vaultId: machine.vaultId,
+    machineId: machine.machineId,
+    subscribe: kind === "changes",
+    stillValid: async () => (await findMachineByToken(deps.db, token)) !== null,
+    onAlive: machineAlive(deps, machine.machineId),
+  };
+}
+
+/**
+ * The WebSocket routes.
+ * @param deps Server dependencies.
+ * @param hub This process's hub.
+ * @param upgradeWebSocket The runtime's upgrade helper.
+ * @returns A Hono app to mount at `/`.
+ */
+export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebSocket): Hono<ServerEnv> {
+  const app = new Hono<ServerEnv>();
+
+  app.get(
+    "/ws/changes",
+    upgradeWebSocket(async (c) => {
+      const setup = await machineSetup(c, deps, "changes");
+      return socketEvents(hub, deps, {
+        ...setup,
+        greet: async (ws) => ws.send(JSON.stringify({ type: "hello", cursor: await eventHead(deps.db), machineId: setup.machineId })),
+      });
+    }),
+  );
+
+  app.get(
+    "/ws/events",
+    upgradeWebSocket(async (c) => {
+      const setup = await machineSetup(c, deps, "events");
+      const machine = { machineId: setup.machineId ?? "", accountId: setup.accountId, vaultId: setup.vaultId };
+      return socketEvents(hub, deps, {
+        ...setup,
+        onMessage: async (text, ws) => {
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            ws.send(JSON.stringify({ type: "error", error: "invalid_json", message: "Message is not valid JSON" }));
+            return;
+          }
+          const parsed = agentReportSchema.safeParse(value);
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            const message = issue ? `${issue.path.join(".") || "message"}: ${issue.message}` : "invalid";
+            ws.send(JSON.stringify({ type: "error", error: "invalid_report", message }));
+            return;
+          }
+          await storeReport(deps.db, machine, parsed.data, deps.now());
+          hub.wake();
+          if (parsed.data.id !== undefined) ws.send(JSON.stringify({ type: "ack", id: parsed.data.id }));
+        },
+      });
+    }),
+  );
+
+  app.get(
+    "/ws/dashboard",
+    upgradeWebSocket(async (c) => {
+      const { session, sessionId } = await authenticateBrowserSocket(c, deps);
+      return socketEvents(hub, deps, {
+        kind: "dashboard",
+        accountId: session.accountId,
+        subscribe: true,
+        stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web)) !== null,
+        greet: async (ws) => {
+          const now = deps.now();
+          const machines = await listMachines(deps.db, session.accountId);
+          const withStatus = await Promise.all(
+            machines.map(async (m) => ({ ...m, status: presentStatus((await readStatus(deps.db, m.id)) ?? emptyStatus(m.createdAt), m.lastSeenAt, now) })),
+          );
+          ws.send(JSON.stringify({ type: "snapshot", cursor: await eventHead(deps.db), machines: withStatus }));
+        },
+      });
+    }),
+  );
+
+  return app;
+}
