@@ -80,7 +80,7 @@ export interface AuthContextExtras {
  * @returns The dependencies.
  */
 export function authDepsFrom(ctx: ServerContext & AuthContextExtras, notifyCommit: () => void): AuthDeps {
-  const publicUrl = (ctx.config as { publicUrl?: string }).publicUrl;
+  const publicUrl = ctx.config.publicUrl;
   const tls = Boolean(ctx.config.tlsCertFile && ctx.config.tlsKeyFile);
   const secureCookies = tls || Boolean(publicUrl?.startsWith("https://"));
   const extraOrigins = publicUrl ? [new URL(publicUrl).origin] : [];

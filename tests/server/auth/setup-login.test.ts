@@ -86,9 +86,11 @@ describe("login and sessions (S3, W1)", () => {
     expect(rows.rows.every((r) => /^[0-9a-f]{64}$/.test(str(r.id_hash)))).toBe(true);
   });
 
-  it("uses a __Host- Secure cookie when the server is reached over https", async () => {
-    const server = await start({ setup: false, web: { secureCookies: true } });
-    const res = await post(server, "/api/setup", { username: "admin", password: TEST_ADMIN_PASSWORD }, { origin: `https://127.0.0.1:${server.port}` });
+  it("uses a __Host- Secure cookie when the public URL is https, and accepts that Origin", async () => {
+    const server = await start({ setup: false, config: { "public-url": "https://sync.example.test" } });
+    const foreign = await post(server, "/api/setup", { username: "admin", password: TEST_ADMIN_PASSWORD }, { origin: server.origin });
+    expect(foreign.status).toBe(403);
+    const res = await post(server, "/api/setup", { username: "admin", password: TEST_ADMIN_PASSWORD }, { origin: "https://sync.example.test" });
     expect(res.status).toBe(201);
     const cookie = res.headers.get("set-cookie") ?? "";
     expect(cookie).toMatch(/^__Host-syncagent_session=/);
