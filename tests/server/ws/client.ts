@@ -26,7 +26,10 @@ export interface ConnectOptions {
   autoPong?: boolean;
 }
 
-function wsUrl(server: TestServer, path: string): string {
+/** What the client needs of a server: its base URL (and, for browsers, the Origin and admin cookie). */
+export type ServerAddress = Pick<TestServer, "url">;
+
+function wsUrl(server: ServerAddress, path: string): string {
   return server.url.replace(/^http/, "ws") + path;
 }
 
@@ -37,7 +40,7 @@ function wsUrl(server: TestServer, path: string): string {
  * @param options Headers, protocols.
  * @returns The socket.
  */
-export function connect(server: TestServer, path: string, options: ConnectOptions = {}): Promise<TestSocket> {
+export function connect(server: ServerAddress, path: string, options: ConnectOptions = {}): Promise<TestSocket> {
   const ws = new WebSocket(wsUrl(server, path), options.protocols ?? [], { headers: options.headers ?? {}, autoPong: options.autoPong ?? true });
   const messages: Record<string, unknown>[] = [];
   const listeners = new Set<() => void>();
@@ -88,7 +91,7 @@ export function connect(server: TestServer, path: string, options: ConnectOption
  * @param options Headers, protocols.
  * @returns The HTTP status of the refusal (0 if it opened).
  */
-export async function refusedStatus(server: TestServer, path: string, options: ConnectOptions = {}): Promise<number> {
+export async function refusedStatus(server: ServerAddress, path: string, options: ConnectOptions = {}): Promise<number> {
   try {
     const socket = await connect(server, path, options);
     socket.close();
