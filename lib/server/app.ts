@@ -9,9 +9,16 @@ import { createErrorHandler, errorResponse, HttpError } from "./http/errors.ts";
 import { requestContext } from "./http/request-context.ts";
 import { securityHeaders } from "./http/security.ts";
 import type { ServerEnv } from "./principal.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { chunkRoutes } from "./routes/chunks.ts";
+import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { statsRoutes } from "./routes/stats.ts";
+import { trashRoutes } from "./routes/trash.ts";
 import { authDepsFrom } from "./auth/deps.ts";
 import { authRoutes } from "./auth/routes.ts";
+import { Hub, type HubContextExtras } from "./ws/hub.ts";
+import { wsRoutes } from "./ws/routes.ts";
 
 /** The app plus what its WebSocket routes need. */
 export interface ServerApp {
@@ -35,9 +42,19 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.use("*", securityHeaders(ctx.config.host, ctx.config.allowedHosts));
 
   app.route("/api", healthRoutes(ctx));
-  // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/)
-  const auth = authDepsFrom(ctx, () => undefined);
+  // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);
+  // WebSocket hub: /ws/changes, /ws/events, /ws/dashboard (lib/server/ws/)
+  const hub = new Hub(ctx.db, ctx.logger, (ctx as HubContextExtras).hub);
+  ctx.bus.subscribe(() => hub.wake());
+  const auth = authDepsFrom(ctx, () => hub.wake());
   app.route("/", authRoutes(auth));
+  // files, chunks, trash, statistics, admin (lib/server/routes/)
+  app.route("/", fileRoutes(ctx, auth));
+  app.route("/", chunkRoutes(ctx, auth));
+  app.route("/", trashRoutes(ctx, auth));
+  app.route("/", statsRoutes(ctx, auth));
+  app.route("/", adminRoutes(ctx, auth));
+  app.route("/", wsRoutes(auth, hub, nodeWs.upgradeWebSocket));
 
   return { app, injectWebSocket: (server) => nodeWs.injectWebSocket(server), upgradeWebSocket: nodeWs.upgradeWebSocket };
 }
