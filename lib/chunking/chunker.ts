@@ -18,6 +18,7 @@ export class Chunker {
   readonly #table: GearTable;
   readonly #params: ChunkParams;
   readonly #capacityLimit: number;
+  readonly #chunkBuffer: ((size: number) => Uint8Array) | undefined;
   #buf = new Uint8Array(0);
   #start = 0;
   #end = 0;
@@ -31,6 +32,7 @@ export class Chunker {
     this.#table = options.table;
     this.#params = resolveChunkParams(options);
     this.#capacityLimit = 2 * this.#params.maxSize;
+    this.#chunkBuffer = options.chunkBuffer;
   }
 
   /** The validated sizes and masks in use. */
@@ -84,8 +86,11 @@ export class Chunker {
   /** Cuts one chunk from the window and copies it out. */
   #emit(out: Uint8Array[]): void {
     const cut = findBoundary(this.#table, this.#buf, this.#start, this.#end, this.#params);
+    const size = cut - this.#start;
     // new + set: V8's slice() of large arrays is about 2.5x slower than this.
-    const chunk = new Uint8Array(cut - this.#start);
+    const target = this.#chunkBuffer ? this.#chunkBuffer(size) : new Uint8Array(size);
+    if (target.length < size) throw new RangeError(`chunking: chunkBuffer returned ${target.length} bytes, ${size} needed`);
+    const chunk = target.length === size ? target : target.subarray(0, size);
     chunk.set(this.#buf.subarray(this.#start, cut));
     out.push(chunk);
     this.#start = cut;

@@ -7,4 +7,10 @@ import type { ChunkSizeOptions } from "./params.ts";
 export interface ChunkerOptions extends ChunkSizeOptions {
   /** The keyed gear table (see createGearTable). */
   table: GearTable;
+  /**
+   * Where each chunk is copied: returns a buffer of at least `size` bytes,
+   * of which the chunk uses the first `size`. Lets a pipeline recycle chunk
+   * buffers instead of allocating one per chunk. @default a fresh Uint8Array
+   */
+  chunkBuffer?: (size: number) => Uint8Array;
 }

@@ -20,7 +20,12 @@ export interface EncryptedChunk {
   data: Uint8Array<ArrayBuffer>;
 }
 
-function chunkAd(id: Uint8Array): Uint8Array<ArrayBuffer> {
+/**
+ * The associated data of a chunk: binds its id and format version.
+ * @param id The 32-byte chunk id.
+ * @returns `"SAC" ‖ version ‖ id`.
+ */
+export function chunkAd(id: Uint8Array): Uint8Array<ArrayBuffer> {
   return concatBytes(CHUNK_AD_PREFIX, Uint8Array.of(CHUNK_FORMAT_VERSION), id);
 }
 

@@ -23,6 +23,8 @@ export interface VaultKeys {
   chunkId: CryptoKey;
   /** Committed AES-256-GCM key for chunk content. */
   chunk: SealKey;
+  /** Raw bytes of `chunk` (enc, commit), for the buffer-reusing encryptor of `chunk-into.ts`. */
+  chunkRaw: { enc: Uint8Array; commit: Uint8Array };
   /** Committed AES-256-GCM key for file manifests. */
   manifest: SealKey;
   /** 64-byte AES-SIV key (two AES-256 keys) for names. */
@@ -61,6 +63,7 @@ export async function deriveVaultKeys(masterKey: Uint8Array<ArrayBuffer>): Promi
   return {
     chunkId: await hmacKey(chunkId),
     chunk: await importSealKey(chunkEnc, chunkCommit),
+    chunkRaw: { enc: chunkEnc, commit: chunkCommit },
     manifest: await importSealKey(manifestEnc, manifestCommit),
     nameSiv,
     pathId: await hmacKey(pathId),

@@ -4,7 +4,7 @@
  */
 import { stat } from "node:fs/promises";
 import { createGearTable } from "../../lib/chunking/gear.ts";
-import { openFileStream } from "../../lib/chunking/file-stream.ts";
+import { readFilePieces } from "../../lib/pipeline/read-file.ts";
 import { deriveVaultKeys } from "../../lib/crypto/subkeys.ts";
 import { FileSummaryBuilder } from "../../lib/pipeline/file-summary.ts";
 import { encryptStream } from "../../lib/pipeline/encrypt-stream.ts";
@@ -17,9 +17,10 @@ const size = (await stat(file)).size;
 const summary = new FileSummaryBuilder();
 let encryptedBytes = 0;
 const started = performance.now();
-for await (const chunk of encryptStream(await openFileStream(file), keys, { table })) {
+for await (const chunk of encryptStream(readFilePieces(file), keys, { table })) {
   summary.add(chunk);
   encryptedBytes += chunk.data.length;
+  chunk.release();
 }
 const { chunks } = await summary.finish(keys);
 const seconds = (performance.now() - started) / 1000;

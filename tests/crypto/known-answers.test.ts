@@ -2,7 +2,8 @@
 // format, so an accidental format change fails here (C2, C5, C6, K2).
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex, utf8 } from "../../lib/crypto/bytes.ts";
-import { decryptChunk, encryptChunk } from "../../lib/crypto/chunk.ts";
+import { CHUNK_OVERHEAD, decryptChunk, encryptChunk } from "../../lib/crypto/chunk.ts";
+import { CHUNK_HEADER_BYTES, encryptChunkInPlace } from "../../lib/crypto/chunk-in-place.ts";
 import { unwrapWithPassword, unwrapWithRecoveryKey } from "../../lib/crypto/key-file.ts";
 import { contentHash, decryptManifest, encryptManifest, type FileManifest } from "../../lib/crypto/manifest.ts";
 import { decryptName, encryptName } from "../../lib/crypto/names.ts";
@@ -80,5 +81,32 @@ describe("known answers (format v1)", () => {
     const file = fromHex(KEY_FILE);
     expect(await unwrapWithPassword(file, "correct horse battery staple")).toEqual(KAT_MASTER_KEY);
     expect(await unwrapWithRecoveryKey(file, await parseRecoveryKey(RECOVERY_TEXT))).toEqual(KAT_MASTER_KEY);
+  });
+});
+
+describe("in-place chunk encryption", () => {
+  it("gives the same bytes as encryptChunk for the same nonce", async () => {
+    const keys = await katKeys();
+    const buffer = new Uint8Array(CHUNK_HEADER_BYTES + PLAIN.length + 16 + 7);
+    buffer.set(PLAIN, CHUNK_HEADER_BYTES);
+    const sealed = await encryptChunkInPlace(keys, buffer, PLAIN.length, KAT_NONCE);
+    expect(sealed.id).toBe(CHUNK_ID);
+    expect(toHex(sealed.data)).toBe(CHUNK);
+  });
+
+  it("matches encryptChunk on a multi-slice chunk and decrypts", async () => {
+    const keys = await katKeys();
+    const plain = new Uint8Array(1_000_003).map((_, i) => (i * 31) & 0xff);
+    const buffer = new Uint8Array(plain.length + CHUNK_OVERHEAD);
+    buffer.set(plain, CHUNK_HEADER_BYTES);
+    const sealed = await encryptChunkInPlace(keys, buffer, plain.length, KAT_NONCE);
+    const reference = await encryptChunk(keys, plain, KAT_NONCE);
+    expect(Buffer.compare(sealed.data, reference.data)).toBe(0);
+    expect(Buffer.compare(await decryptChunk(keys, sealed.id, sealed.data), plain)).toBe(0);
+  });
+
+  it("refuses a buffer too small for the chunk and its overhead", async () => {
+    const keys = await katKeys();
+    await expect(encryptChunkInPlace(keys, new Uint8Array(100), 50)).rejects.toThrow(/too small/);
   });
 });

@@ -13,6 +13,7 @@ import { decryptChunk, type EncryptedChunk } from "../../lib/crypto/chunk.ts";
 import { contentHash } from "../../lib/crypto/manifest.ts";
 import { encryptStream } from "../../lib/pipeline/encrypt-stream.ts";
 import { FileSummaryBuilder } from "../../lib/pipeline/file-summary.ts";
+import { readFilePieces } from "../../lib/pipeline/read-file.ts";
 import { katKeys } from "../crypto/fixtures.ts";
 
 const run = promisify(execFile);
@@ -42,8 +43,10 @@ describe("encryptStream", () => {
     const chunks: EncryptedChunk[] = [];
     const summary = new FileSummaryBuilder();
     for await (const chunk of encryptStream(await openFileStream(file, 100_000), keys, { table, ...small })) {
-      chunks.push(chunk);
+      // Copy, then release: the buffer is recycled for a later chunk.
+      chunks.push({ id: chunk.id, size: chunk.size, data: chunk.data.slice() });
       summary.add(chunk);
+      chunk.release();
     }
     expect(chunks.length).toBeGreaterThan(5);
     const plain = await Promise.all(chunks.map((c) => decryptChunk(keys, c.id, c.data)));
@@ -52,6 +55,38 @@ describe("encryptStream", () => {
     expect(done.size).toBe(data.length);
     expect(done.chunks.map((c) => c.id)).toEqual(chunks.map((c) => c.id));
     expect(done.contentHash).toBe(await contentHash(keys, data.length, done.chunks));
+  });
+
+  it("reads a file through readFilePieces with the same result as a stream", async () => {
+    const keys = await katKeys();
+    const table = await createGearTable(keys.chunkerGearSeed);
+    const data = randomBytes(3 << 20);
+    const file = join(dir, "three.bin");
+    await writeFile(file, data);
+    const viaPieces: string[] = [];
+    for await (const c of encryptStream(readFilePieces(file, 65_536), keys, { table, ...small })) {
+      viaPieces.push(c.id);
+      c.release();
+    }
+    const viaStream: string[] = [];
+    for await (const c of encryptStream(await openFileStream(file), keys, { table, ...small })) viaStream.push(c.id);
+    expect(viaPieces).toEqual(viaStream);
+    expect(viaPieces.length).toBeGreaterThan(3);
+  });
+
+  it("recycles buffers without corrupting chunks still held by the consumer", async () => {
+    const keys = await katKeys();
+    const table = await createGearTable(keys.chunkerGearSeed);
+    const data = randomBytes(6 << 20);
+    const held: { id: string; data: Uint8Array }[] = [];
+    async function* whole() {
+      yield await Promise.resolve(data);
+    }
+    for await (const c of encryptStream(whole(), keys, { table, ...small })) {
+      held.push({ id: c.id, data: c.data }); // never released: must stay intact
+    }
+    const plain = await Promise.all(held.map((c) => decryptChunk(keys, c.id, c.data)));
+    expect(Buffer.compare(concatBytes(...plain), data)).toBe(0);
   });
 
   it("gives the same ids whatever the depth and read size", async () => {
