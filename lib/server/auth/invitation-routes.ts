@@ -9,6 +9,7 @@ import { HttpError } from "../http/errors.ts";
 import { createInvitation, listInvitations, revokeInvitation } from "./invitations.ts";
 import { requireAdmin } from "./middleware.ts";
 import { actorOf } from "./principal-actor.ts";
+import { noStore } from "./no-store.ts";
 
 /**
  * The invitation routes.
@@ -19,7 +20,7 @@ export function invitationRoutes(deps: AuthDeps): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   const admin = requireAdmin(deps);
 
-  app.post("/api/invitations", admin, async (c) => {
+  app.post("/api/invitations", noStore(), admin, async (c) => {
     const principal = c.get("principal");
     const invitation = await createInvitation(
       deps.db,

@@ -14,6 +14,7 @@ import { InvitationError } from "./invitations.ts";
 import { getMachine, listMachines, registerMachine, removeMachine, renameMachine } from "./machines.ts";
 import { requireAdmin, requireMachineOrUser, requireUser } from "./middleware.ts";
 import { actorOf } from "./principal-actor.ts";
+import { noStore } from "./no-store.ts";
 
 const machineName = z.string().trim().min(1).max(100);
 const registerBody = z.object({
@@ -33,7 +34,7 @@ const invitationStatus = { unknown: 404, expired: 410, used: 409, revoked: 410 }
 export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
-  app.post("/api/machines/register", async (c) => {
+  app.post("/api/machines/register", noStore(), async (c) => {
     const body = await readJson(c, registerBody);
     try {
       const machine = await registerMachine(deps.db, body, deps.now(), { requestId: c.get("requestId") });

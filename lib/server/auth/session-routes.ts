@@ -17,6 +17,7 @@ import { originAllowed } from "./origin.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "./password.ts";
 import { createSession, csrfTokenFor, endSession, markReauthenticated } from "./sessions.ts";
 import { clearFailures, recordFailure, throttleDelay, type ThrottleKey } from "./throttle.ts";
+import { noStore } from "./no-store.ts";
 
 /** User names: 1–64 letters, digits, dot, dash, underscore or @. */
 export const usernameSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/);
@@ -64,7 +65,7 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
 
   app.get("/api/setup", async (c) => c.json({ needed: !(await adminExists(deps.db)) }));
 
-  app.post("/api/setup", async (c) => {
+  app.post("/api/setup", noStore(), async (c) => {
     refuseForeignOrigin(c, deps);
     const body = await readJson(c, setupBody);
     if (await adminExists(deps.db)) throw new HttpError(409, "already_set_up", "The admin already exists");
@@ -80,7 +81,7 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
     }
   });
 
-  app.post("/api/auth/login", async (c) => {
+  app.post("/api/auth/login", noStore(), async (c) => {
     refuseForeignOrigin(c, deps);
     const body = await readJson(c, loginBody);
     const now = deps.now();
@@ -114,7 +115,7 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
     return c.body(null, 204);
   });
 
-  app.get("/api/auth/session", requireUser(deps), async (c) => {
+  app.get("/api/auth/session", noStore(), requireUser(deps), async (c) => {
     const principal = c.get("principal");
     if (principal.kind !== "user") throw new HttpError(403, "machine_forbidden", "Not a browser session");
     const sessionId = readSessionCookie(c.req.header("cookie"), deps.web.secureCookies) ?? "";

@@ -15,6 +15,7 @@ import { readJson } from "../http/validate.ts";
 import { requireMachineOrUser } from "./middleware.ts";
 import { actorOf } from "./principal-actor.ts";
 import { getVaultKey, putVaultKey, VAULT_KEY_MAX_BYTES } from "./vault-key.ts";
+import { noStore } from "./no-store.ts";
 
 const putBody = z.object({
   blob: z.string().min(1).regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
@@ -30,7 +31,7 @@ export function vaultKeyRoutes(deps: AuthDeps): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   const auth = requireMachineOrUser(deps);
 
-  app.get("/api/vault/key", auth, async (c) => {
+  app.get("/api/vault/key", noStore(), auth, async (c) => {
     const key = await getVaultKey(deps.db, c.get("principal").vaultId);
     if (!key) throw new HttpError(404, "not_found", "No key stored for this vault yet");
     return c.json(key);

@@ -67,6 +67,7 @@ describe("login and sessions (S3, W1)", () => {
     expect(cookie).toContain("Path=/");
     expect(cookie).not.toContain("Secure");
     expect(cookie).not.toContain("Domain");
+    expect(res.headers.get("cache-control")).toBe("no-store");
     const body = (await res.json()) as { csrfToken: string; user: { username: string; isAdmin: boolean } };
     expect(body.user).toMatchObject({ username: "admin", isAdmin: true });
     const again = await server.login();
