@@ -4,9 +4,11 @@
  * Layout: `<root>/ab/cd/<key>` where `ab` and `cd` are the key's first two
  * byte pairs, so no folder holds more than a few files even with millions of
  * chunks. Writes go to `<root>/.tmp/` (same filesystem), are fsynced, then
- * renamed into place, so a reader sees either no file or the whole file;
- * leftovers of a crashed process are removed when the store is opened. A
- * folder belongs to one server process at a time.
+ * renamed into place, so a reader sees either no file or the whole file.
+ * Temp files a crashed process left behind are removed when the store is
+ * opened, once they are older than any write could take (15 minutes), so
+ * several server processes can share one folder without removing each
+ * other's writes in progress.
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
@@ -19,6 +21,8 @@ import { BodyMeter, DEFAULT_MAX_OBJECT_SIZE } from "./meter.ts";
 import type { ChunkStore, PutExpectation, StoredObject } from "./port.ts";
 
 const TEMP_DIR = ".tmp";
+/** A temp file untouched this long belongs to a write that died. */
+export const STALE_TEMP_MS = 15 * 60 * 1000;
 const FANOUT_NAME = /^[0-9a-f]{2}$/;
 
 /** Options of the LocalFS adapter. */
@@ -40,8 +44,8 @@ export async function openLocalChunkStore(
   const tempDir = join(root, TEMP_DIR);
   try {
     await mkdir(root, { recursive: true });
-    await rm(tempDir, { recursive: true, force: true });
     await mkdir(tempDir, { recursive: true });
+    await removeStaleTemps(tempDir, Date.now() - STALE_TEMP_MS);
     const probe = join(tempDir, `probe-${randomUUID()}`);
     await (await open(probe, "wx")).close();
     await unlink(probe);
@@ -55,6 +59,19 @@ export async function openLocalChunkStore(
     );
   }
   return new LocalChunkStore(root, options.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE);
+}
+
+/**
+ * Removes temp files last modified before `cutoff` (ms since the epoch).
+ * @param tempDir The store's temp folder.
+ * @param cutoff Files older than this are leftovers of a crash.
+ */
+async function removeStaleTemps(tempDir: string, cutoff: number): Promise<void> {
+  for (const name of await readdir(tempDir)) {
+    const path = join(tempDir, name);
+    const info = await stat(path).catch(() => null);
+    if (info && info.mtimeMs < cutoff) await rm(path, { recursive: true, force: true });
+  }
 }
 
 /** A `ChunkStore` in a local folder. Create it with `openLocalChunkStore`. */

@@ -1,12 +1,12 @@
 /** The LocalFS adapter: the conformance suite plus what only a folder on disk can show. */
 import { execFile, spawn } from "node:child_process";
-import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { StorageUnavailableError } from "../../lib/storage/errors.ts";
-import { LocalChunkStore, openLocalChunkStore } from "../../lib/storage/local.ts";
+import { LocalChunkStore, openLocalChunkStore, STALE_TEMP_MS } from "../../lib/storage/local.ts";
 import { describeChunkStoreConformance } from "./conformance.ts";
 import { randomBytes, randomKey, readAll } from "./helpers/bytes.ts";
 import { TempDirs } from "./helpers/temp.ts";
@@ -51,13 +51,24 @@ describe("LocalChunkStore on disk", () => {
     expect(await keysOf(store)).toEqual([key]);
   });
 
-  it("removes temp files left by a crash when it opens", async () => {
+  it("removes stale temp files left by a crash when it opens", async () => {
     const dir = await temp.make("leftover");
     await mkdir(join(dir, ".tmp"), { recursive: true });
-    await writeFile(join(dir, ".tmp", "1234.tmp"), randomBytes(1000));
+    const stale = join(dir, ".tmp", "1234.tmp");
+    await writeFile(stale, randomBytes(1000));
+    const old = new Date(Date.now() - STALE_TEMP_MS - 60_000);
+    await utimes(stale, old, old);
     const store = await openLocalChunkStore(dir);
     expect(await readdir(join(dir, ".tmp"))).toEqual([]);
     expect(await keysOf(store)).toEqual([]);
+  });
+
+  it("keeps a recent temp file: another server process sharing the folder may be writing it", async () => {
+    const dir = await temp.make("shared");
+    await mkdir(join(dir, ".tmp"), { recursive: true });
+    await writeFile(join(dir, ".tmp", "in-progress.tmp"), randomBytes(1000));
+    await openLocalChunkStore(dir);
+    expect(await readdir(join(dir, ".tmp"))).toEqual(["in-progress.tmp"]);
   });
 
   it("leaves no temp file behind after a refused put", async () => {
@@ -92,6 +103,8 @@ describe("LocalChunkStore on disk", () => {
     expect(await reader.has(key)).toBe(false);
     expect(await keysOf(reader)).toEqual([]);
 
+    const old = new Date(Date.now() - STALE_TEMP_MS - 60_000);
+    await utimes(join(dir, ".tmp", partial[0]!), old, old);
     const reopened = await openLocalChunkStore(dir);
     expect(await readdir(join(dir, ".tmp"))).toEqual([]);
     const bytes = randomBytes(1000);
