@@ -19,6 +19,7 @@ import { authDepsFrom } from "./auth/deps.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { Hub, type HubContextExtras } from "./ws/hub.ts";
 import { wsRoutes } from "./ws/routes.ts";
+import { stopHubWithServer } from "./ws/shutdown.ts";
 
 /** The app plus what its WebSocket routes need. */
 export interface ServerApp {
@@ -56,5 +57,9 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.route("/", adminRoutes(ctx, auth));
   app.route("/", wsRoutes(auth, hub, nodeWs.upgradeWebSocket));
 
-  return { app, injectWebSocket: (server) => nodeWs.injectWebSocket(server), upgradeWebSocket: nodeWs.upgradeWebSocket };
+  const injectWebSocket: NodeWebSocket["injectWebSocket"] = (server) => {
+    nodeWs.injectWebSocket(server);
+    stopHubWithServer(server, hub); // closing the server closes the hub's sockets (lib/server/ws/shutdown.ts)
+  };
+  return { app, injectWebSocket, upgradeWebSocket: nodeWs.upgradeWebSocket };
 }
