@@ -16,6 +16,7 @@ import { DEFAULT_WEB_SECURITY } from "./deps.ts";
 import { createInvitation } from "./invitations.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password.ts";
 import { usernameSchema } from "./session-routes.ts";
+import { Buffer } from "node:buffer";
 
 /** Environment variable a script may pass the admin password in. */
 export const ADMIN_PASSWORD_ENV = "SYNCAGENT_ADMIN_PASSWORD";

@@ -5,6 +5,7 @@
  * stored digest is then compared in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
 
 /** Prefixes that make a leaked secret recognisable (secret scanners, logs). */
 export const SECRET_PREFIX = { machineToken: "sam_", invitation: "sai_", session: "" } as const;

@@ -16,6 +16,7 @@ import { requireMachineOrUser } from "./middleware.ts";
 import { actorOf } from "./principal-actor.ts";
 import { getVaultKey, putVaultKey, VAULT_KEY_MAX_BYTES } from "./vault-key.ts";
 import { noStore } from "./no-store.ts";
+import { Buffer } from "node:buffer";
 
 const putBody = z.object({
   blob: z.string().min(1).regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),

@@ -98,7 +98,7 @@ export class Tail<R> {
     if (this.#stopped) return;
     if (full || this.#again) {
       this.#again = false;
-      setImmediate(() => void this.#tick());
+      setTimeout(() => void this.#tick(), 0);
       return;
     }
     const timer = setTimeout(() => {

@@ -136,3 +136,32 @@ describe("the log file", () => {
     for (const secret of secrets) expect(log).not.toContain(secret);
   });
 });
+
+describe("more failure paths", () => {
+  it("answers 404 to renaming an unknown machine, 400 to malformed JSON", async () => {
+    expect((await server.adminFetch("/api/machines/nope", { method: "PATCH", body: JSON.stringify({ name: "x" }) })).status).toBe(404);
+    expect((await server.adminFetch(`/api/machines/${server.machine.machineId}`, { method: "PATCH", body: "{" })).status).toBe(400);
+  });
+
+  it("refuses browser-only routes to machines (403) and everything to nobody (401)", async () => {
+    expect((await server.machineFetch("/api/auth/session")).status).toBe(403);
+    expect((await server.machineFetch("/api/auth/reauth", { method: "POST", body: JSON.stringify({ password: "x" }) })).status).toBe(403);
+    expect((await server.machineFetch("/api/invitations/some-id", { method: "DELETE" })).status).toBe(403);
+    for (const [method, path] of [
+      ["GET", "/api/machines"],
+      ["GET", "/api/auth/session"],
+      ["PATCH", `/api/machines/${server.machine.machineId}`],
+      ["DELETE", `/api/machines/${server.machine.machineId}`],
+      ["PUT", "/api/vault/key"],
+    ] as const) {
+      expect((await server.fetch(path, { method })).status).toBe(401);
+    }
+  });
+
+  it("shows a machine unheard of for two minutes as offline", async () => {
+    const quiet = await server.registerMachine("quiet");
+    server.clock.advance(3 * 60_000);
+    const status = (await (await server.adminFetch(`/api/machines/${quiet.machineId}/status`)).json()) as { state: string };
+    expect(status.state).toBe("offline");
+  });
+});
