@@ -1,4 +1,4 @@
-import type { Migration } from "./index.ts";
+import type { Migration } from "../migration.ts";
 
 /**
  * Tenancy and the event log. Every row of every later table carries

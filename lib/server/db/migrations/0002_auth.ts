@@ -1,4 +1,4 @@
-import type { Migration } from "./index.ts";
+import type { Migration } from "../migration.ts";
 
 /**
  * Accounts' people and machines (S3, S10, S11): the admin user, browser

@@ -1,4 +1,4 @@
-import type { Migration } from "./index.ts";
+import type { Migration } from "../migration.ts";
 
 /**
  * The projection tables fed by file events (E3), created twice: live (no

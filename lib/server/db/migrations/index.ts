@@ -2,12 +2,9 @@ import { migration0001 } from "./0001_base.ts";
 import { migration0002 } from "./0002_auth.ts";
 import { migration0003 } from "./0003_files.ts";
 
-/** One schema step; `statements` run in order inside one transaction. */
-export interface Migration {
-  id: number;
-  name: string;
-  statements: readonly string[];
-}
+import type { Migration } from "../migration.ts";
+
+export type { Migration };
 
 /** Every migration, in order. Add a file `NNNN_name.ts` and list it here; never edit an applied one. */
 export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003];
