@@ -78,9 +78,17 @@ export async function createSession(
  * @param sessionId The id from the cookie.
  * @param now Clock value in ms.
  * @param limits Lifetime limits.
+ * @param touch Count this lookup as activity. False for background checks
+ *   (an open dashboard socket), so an unattended tab still times out.
  * @returns The session, or null when unknown, idle too long or expired.
  */
-export async function findSession(db: Client, sessionId: string, now: number, limits: SessionLimits): Promise<SessionRecord | null> {
+export async function findSession(
+  db: Client,
+  sessionId: string,
+  now: number,
+  limits: SessionLimits,
+  touch = true,
+): Promise<SessionRecord | null> {
   const idHash = hashSecret(sessionId);
   const result = await db.execute({
     sql: `SELECT s.account_id, s.user_id, s.last_seen_at, s.expires_at, s.reauth_at, u.username, u.is_admin,
@@ -96,7 +104,7 @@ export async function findSession(db: Client, sessionId: string, now: number, li
     await endSession(db, sessionId);
     return null;
   }
-  if (now - lastSeen >= TOUCH_INTERVAL_MS) {
+  if (touch && now - lastSeen >= TOUCH_INTERVAL_MS) {
     await withWriteTransaction(db, (tx) =>
       tx.execute({ sql: "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", args: [now, idHash] }),
     );

@@ -47,6 +47,7 @@ export async function throttleDelay(db: Client, keys: readonly ThrottleKey[], no
  */
 export async function recordFailure(db: Client, keys: readonly ThrottleKey[], now: number, windowMs: number): Promise<void> {
   await withWriteTransaction(db, async (tx) => {
+    await tx.execute({ sql: "DELETE FROM login_throttle WHERE window_start + ? <= ?", args: [windowMs, now] });
     for (const k of keys) {
       await tx.execute({
         sql: `INSERT INTO login_throttle (key, account_id, window_start, failures) VALUES (?, ?, ?, 1)

@@ -162,7 +162,7 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
         kind: "dashboard",
         accountId: session.accountId,
         subscribe: true,
-        stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web)) !== null,
+        stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web, false)) !== null,
         greet: async (ws) => {
           const now = deps.now();
           const machines = await listMachines(deps.db, session.accountId);

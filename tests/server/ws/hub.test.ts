@@ -132,3 +132,17 @@ describe("revocation (S10, C8)", () => {
     expect(await refusedStatus(server, "/ws/changes", { headers: machineHeaders(victim.token) })).toBe(401);
   });
 });
+
+describe("dashboard sessions", () => {
+  it("closes a dashboard left open past the session's idle timeout (the socket is not activity)", async () => {
+    const idle = await startTestServer({ hub: { heartbeatMs: 100 }, web: { sessionIdleMs: 60_000 } });
+    try {
+      const dashboard = await connect(idle, "/ws/dashboard", { headers: browserHeaders(idle) });
+      await dashboard.waitFor((m) => m.type === "snapshot");
+      idle.clock.advance(61_000);
+      expect((await closedWithin(dashboard, 3000)).code).toBe(4401);
+    } finally {
+      await idle.close();
+    }
+  });
+});
