@@ -1,0 +1,212 @@
+/**
+ * The file, chunk, trash and admin API over real HTTP (S1, S4–S9, E6): a
+ * real server on 127.0.0.1, a real SQLite file, the LocalFS chunk store, a
+ * machine registered through a real invitation.
+ */
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { blob, hexId } from "./helpers/context.ts";
+
+let server: TestServer;
+const folder = hexId();
+
+beforeAll(async () => {
+  server = await startTestServer({ config: { "max-chunk-bytes": "4096" } });
+});
+afterAll(async () => server.close());
+
+async function json<T>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+async function putChunk(bytes: Uint8Array<ArrayBuffer>, id = hexId()): Promise<string> {
+  const res = await server.machineFetch(`/api/chunks/${id}`, {
+    method: "PUT",
+    headers: { "content-type": "application/octet-stream" },
+    body: bytes,
+  });
+  expect(res.status).toBe(201);
+  return id;
+}
+
+async function commit(items: object[]): Promise<{ status: string; code: number; version?: number; head?: { version: number } }[]> {
+  const res = await server.machineFetch("/api/commits", { method: "POST", body: JSON.stringify({ items }) });
+  expect(res.status).toBe(200);
+  return (await json<{ results: { status: string; code: number }[] }>(res)).results;
+}
+
+function item(pathId: string, parentVersion: number, chunks: string[], kind = "file"): object {
+  return { pathId, parentId: folder, parentVersion, kind, encName: blob(), manifest: blob(), chunks };
+}
+
+describe("health and boundaries", () => {
+  it("answers health without auth and requires auth elsewhere", async () => {
+    const health = await server.fetch("/api/health");
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true });
+    expect((await server.fetch("/api/changes")).status).toBe(401);
+    expect((await server.fetch(`/api/chunks/${hexId()}`, { method: "PUT", body: "x" })).status).toBe(401);
+  });
+
+  it("answers malformed JSON 400, bad ids 422, unknown ids and routes 404", async () => {
+    const bad = await server.machineFetch("/api/commits", { method: "POST", body: "{not json" });
+    expect(bad.status).toBe(400);
+    expect((await json<{ error: { code: string } }>(bad)).error.code).toBe("invalid_json");
+    const badId = await server.machineFetch("/api/commits", { method: "POST", body: JSON.stringify({ items: [item("ABC", 0, [])] }) });
+    expect(badId.status).toBe(422);
+    expect((await json<{ error: { message: string } }>(badId)).error.message).toMatch(/items\.0\.pathId: must be 64 lowercase hex/);
+    expect((await server.machineFetch("/api/chunks/xyz")).status).toBe(422);
+    expect((await server.machineFetch(`/api/chunks/${hexId()}`)).status).toBe(404);
+    expect((await server.machineFetch(`/api/chunks/${hexId()}`, { method: "HEAD" })).status).toBe(404);
+    expect((await server.machineFetch(`/api/files/${hexId()}/versions`)).status).toBe(404);
+    expect((await server.machineFetch("/api/nothing-here")).status).toBe(404);
+    expect((await server.machineFetch("/api/changes?since=-1")).status).toBe(422);
+  });
+
+  it("refuses chunks over the limit with 413, declared or streamed", async () => {
+    const declared = await server.machineFetch(`/api/chunks/${hexId()}`, { method: "PUT", body: new Uint8Array(5000) });
+    expect(declared.status).toBe(413);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(new Uint8Array(1000));
+        controller.close();
+      },
+    });
+    const id = hexId();
+    const streamed = await server.machineFetch(`/api/chunks/${id}`, { method: "PUT", body: stream, duplex: "half" } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect((await server.machineFetch(`/api/chunks/${id}`, { method: "HEAD" })).status).toBe(404);
+  });
+});
+
+describe("chunks", () => {
+  it("stores, reports and returns a chunk byte for byte", async () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(3000));
+    const id = await putChunk(bytes);
+    const head = await server.machineFetch(`/api/chunks/${id}`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe("3000");
+    const got = await server.machineFetch(`/api/chunks/${id}`);
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(bytes);
+    const absent = hexId();
+    const missing = await server.machineFetch("/api/chunks/missing", { method: "POST", body: JSON.stringify({ ids: [id, absent, absent] }) });
+    expect(await missing.json()).toEqual({ missing: [absent] });
+  });
+
+  it("uploads several small chunks in one request", async () => {
+    const chunks = [hexId(), hexId(), hexId()].map((id) => ({ id, data: Buffer.from(crypto.getRandomValues(new Uint8Array(200))).toString("base64") }));
+    const res = await server.machineFetch("/api/chunks/batch", { method: "POST", body: JSON.stringify({ chunks }) });
+    expect(res.status).toBe(201);
+    const missing = await server.machineFetch("/api/chunks/missing", { method: "POST", body: JSON.stringify({ ids: chunks.map((c) => c.id) }) });
+    expect(await missing.json()).toEqual({ missing: [] });
+  });
+});
+
+describe("commits, changes, versions, trash", () => {
+  it("commits many items with their own results, then pages changes and snapshot", async () => {
+    const c1 = await putChunk(new Uint8Array(100));
+    const [a, b] = [hexId(), hexId()];
+    const absent = hexId();
+    const results = await commit([item(a, 0, [c1]), item(b, 0, [absent]), item(hexId(), 0, [], "dir")]);
+    expect(results.map((r) => [r.status, r.code])).toEqual([
+      ["ok", 201],
+      ["missing_chunks", 424],
+      ["ok", 201],
+    ]);
+    const stale = await commit([item(a, 0, [c1])]);
+    expect(stale[0]).toMatchObject({ status: "conflict", code: 409, head: { version: 1 } });
+    const changes = await json<{ changes: { seq: number; payload: { pathId: string } }[]; next: number; hasMore: boolean }>(
+      await server.machineFetch("/api/changes?since=0&limit=1"),
+    );
+    expect(changes.hasMore).toBe(true);
+    expect(changes.changes).toHaveLength(1);
+    const snapshot = await json<{ items: { pathId: string }[]; cursor: number }>(await server.machineFetch("/api/snapshot"));
+    expect(snapshot.items.map((i) => i.pathId)).toContain(a);
+    const tree = await json<{ items: { pathId: string }[] }>(await server.machineFetch(`/api/tree?parentId=${folder}`));
+    expect(tree.items.map((i) => i.pathId)).toContain(a);
+  });
+
+  it("deletes to the trash and restores beside an occupant; restores an old version", async () => {
+    const c = await putChunk(new Uint8Array(64));
+    const path = hexId();
+    await commit([item(path, 0, [c])]);
+    await commit([item(path, 1, [], "delete")]);
+    const trash = await json<{ items: { pathId: string; deletedVersion: number }[] }>(await server.machineFetch("/api/trash"));
+    expect(trash.items).toContainEqual(expect.objectContaining({ pathId: path, deletedVersion: 2 }));
+    await commit([item(path, 2, [c])]);
+    const sibling = hexId();
+    const restore = await server.machineFetch("/api/trash/restore", {
+      method: "POST",
+      body: JSON.stringify({
+        pathId: path,
+        deletedVersion: 2,
+        chunks: [c],
+        original: { parentVersion: 3, manifest: blob() },
+        alternative: { pathId: sibling, encName: blob(), parentVersion: 0, manifest: blob() },
+      }),
+    });
+    expect(restore.status).toBe(201);
+    expect(await restore.json()).toMatchObject({ used: "alternative", result: { pathId: sibling, version: 1 } });
+    const back = await server.machineFetch(`/api/files/${path}/restore`, {
+      method: "POST",
+      body: JSON.stringify({ version: 1, parentVersion: 3, manifest: blob(), chunks: [c] }),
+    });
+    expect(back.status).toBe(201);
+    const stale = await server.machineFetch(`/api/files/${path}/restore`, {
+      method: "POST",
+      body: JSON.stringify({ version: 1, parentVersion: 3, manifest: blob(), chunks: [c] }),
+    });
+    expect(stale.status).toBe(409);
+    const versions = await json<{ versions: { version: number; kind: string }[] }>(await server.machineFetch(`/api/files/${path}/versions`));
+    expect(versions.versions.map((v) => [v.version, v.kind])).toEqual([
+      [4, "file"],
+      [3, "file"],
+      [2, "delete"],
+      [1, "file"],
+    ]);
+    const stats = await json<{ machines: { machineId: string; versionsCommitted: number }[] }>(await server.machineFetch("/api/stats"));
+    expect(stats.machines.find((m) => m.machineId === server.machine.machineId)?.versionsCommitted).toBeGreaterThan(3);
+  });
+});
+
+describe("admin", () => {
+  it("refuses machine tokens, requires re-authentication, then purges and reports metrics", async () => {
+    expect((await server.machineFetch("/api/admin/purge-trash", { method: "POST", body: "{}" })).status).toBe(403);
+    expect((await server.machineFetch("/api/admin/metrics")).status).toBe(403);
+    server.clock.advance(6 * 60_000); // past the re-authentication window of the setup login
+    expect((await server.adminFetch("/api/admin/purge-trash", { method: "POST", body: "{}" })).status).toBe(403);
+    const reauth = await server.adminFetch("/api/auth/reauth", { method: "POST", body: JSON.stringify({ password: server.password }) });
+    expect(reauth.status).toBe(200);
+    const purge = await server.adminFetch("/api/admin/purge-trash", { method: "POST", body: JSON.stringify({ olderThanDays: 0 }) });
+    expect(purge.status).toBe(200);
+    expect(await purge.json()).toMatchObject({ entriesPurged: expect.any(Number) as number });
+    const metrics = await json<{ commands: Record<string, { count: number; p99Ms: number }> }>(await server.adminFetch("/api/admin/metrics"));
+    expect(metrics.commands.commit?.count).toBeGreaterThan(0);
+    expect(metrics.commands.purge?.count).toBe(1);
+  });
+});
+
+describe("logs (S9)", () => {
+  it("writes request ids and no secrets to the log file", async () => {
+    const secretPassword = "hunter2-very-secret-password";
+    await server.fetch("/api/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: server.origin, cookie: "session=cookie-secret-value" },
+      body: JSON.stringify({ username: "admin", password: secretPassword }),
+    });
+    const res = await server.machineFetch("/api/changes?token=query-secret-value", { headers: { "x-request-id": "req-log-test-1" } });
+    expect(res.headers.get("x-request-id")).toBe("req-log-test-1");
+    const deadline = Date.now() + 5000;
+    let log = "";
+    while (Date.now() < deadline) {
+      log = await readFile(server.logFile, "utf8").catch(() => "");
+      if (log.includes("req-log-test-1")) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(log).toContain("req-log-test-1");
+    for (const secret of [server.machine.token, secretPassword, "cookie-secret-value", "query-secret-value", server.admin.cookie.split("=")[1] ?? "x"]) {
+      expect(log).not.toContain(secret);
+    }
+  });
+});
