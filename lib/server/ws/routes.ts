@@ -6,7 +6,8 @@
  *   `/api/changes` from its own cursor.
  * - `/ws/events` (agents → server): reports validated by
  *   `agentReportSchema`, stored as the machine's status and relayed;
- *   `ack` for reports that carry an `id`, `error` for invalid ones.
+ *   `ack` for reports that carry an `id`, `error` for invalid ones;
+ *   progress reports are thinned to one per {@link PROGRESS_MIN_GAP_MS}.
  * - `/ws/dashboard` (browsers): `snapshot` of every machine's status, then
  *   `report` (live status and activity) and `changes` (the account's events).
  * Message shapes are in docs/api.md.
@@ -26,6 +27,13 @@ import { readStatus, storeReport } from "./status-store.ts";
 
 /** Largest message accepted from a client. */
 export const MAX_CLIENT_MESSAGE = 64 * 1024;
+
+/**
+ * Progress reports closer together than this are acknowledged but not
+ * stored: they are lossy by nature, and a flood must not turn into writes.
+ * Every other report type is always stored.
+ */
+export const PROGRESS_MIN_GAP_MS = 200;
 
 /** Minimum gap between two `last_seen_at` writes caused by one socket. */
 const TOUCH_MS = 30_000;
@@ -129,6 +137,7 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
     upgradeWebSocket(async (c) => {
       const setup = await machineSetup(c, deps, "events");
       const machine = { machineId: setup.machineId ?? "", accountId: setup.accountId, vaultId: setup.vaultId };
+      let lastProgress = 0;
       return socketEvents(hub, deps, {
         ...setup,
         onMessage: async (text, ws) => {
@@ -146,6 +155,12 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
             ws.send(JSON.stringify({ type: "error", error: "invalid_report", message }));
             return;
           }
+          const at = Date.now();
+          if (parsed.data.type === "sync_progress" && at - lastProgress < PROGRESS_MIN_GAP_MS) {
+            if (parsed.data.id !== undefined) ws.send(JSON.stringify({ type: "ack", id: parsed.data.id, stored: false }));
+            return;
+          }
+          if (parsed.data.type === "sync_progress") lastProgress = at;
           await storeReport(deps.db, machine, parsed.data, deps.now());
           hub.wake();
           if (parsed.data.id !== undefined) ws.send(JSON.stringify({ type: "ack", id: parsed.data.id }));

@@ -100,6 +100,25 @@ describe("/ws/events and /ws/dashboard (A14, S11, W4, W8)", () => {
   });
 });
 
+describe("report floods", () => {
+  it("acknowledges every progress report but stores them thinned; other reports always", async () => {
+    const flooder = await server.registerMachine("flooder");
+    const agent = await connect(server, "/ws/events", { headers: machineHeaders(flooder.token) });
+    for (let i = 0; i < 30; i++) agent.send({ type: "sync_progress", id: `p${i}`, speedBps: i });
+    agent.send({ type: "sync_completed", id: "done" });
+    await agent.waitFor((m) => m.type === "ack" && m.id === "done");
+    expect(agent.messages.filter((m) => m.type === "ack")).toHaveLength(31);
+    const rows = await server.ctx.db.execute({
+      sql: "SELECT json_extract(report, '$.type') AS type FROM machine_reports WHERE machine_id = ?",
+      args: [flooder.machineId],
+    });
+    const types = rows.rows.map((r) => r.type);
+    expect(types.filter((t) => t === "sync_progress").length).toBeLessThan(5);
+    expect(types).toContain("sync_completed");
+    agent.close();
+  });
+});
+
 describe("heartbeats", () => {
   it("drops a socket that stops answering pings", async () => {
     const dead = await connect(server, "/ws/changes", { headers: machineHeaders(server.machine.token), autoPong: false });
