@@ -9,7 +9,7 @@ import { HttpError } from "../http/errors.ts";
 import { createInvitation, listInvitations, revokeInvitation } from "./invitations.ts";
 import { requireAdmin } from "./middleware.ts";
 import { actorOf } from "./principal-actor.ts";
-import { noStore } from "./no-store.ts";
+import { noStore } from "./response.ts";
 
 /**
  * The invitation routes.

@@ -14,7 +14,8 @@ import { InvitationError } from "./invitations.ts";
 import { getMachine, listMachines, registerMachine, removeMachine, renameMachine } from "./machines.ts";
 import { requireAdmin, requireMachineOrUser, requireUser } from "./middleware.ts";
 import { actorOf } from "./principal-actor.ts";
-import { noStore } from "./no-store.ts";
+import { noStore } from "./response.ts";
+import { AUTH_BODY_LIMIT } from "./response.ts";
 
 const machineName = z.string().trim().min(1).max(100);
 const registerBody = z.object({
@@ -35,7 +36,7 @@ export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   app.post("/api/machines/register", noStore(), async (c) => {
-    const body = await readJson(c, registerBody);
+    const body = await readJson(c, registerBody, AUTH_BODY_LIMIT);
     try {
       const machine = await registerMachine(deps.db, body, deps.now(), { requestId: c.get("requestId") });
       deps.notifyCommit();
@@ -70,7 +71,7 @@ export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const principal = c.get("principal");
     const id = c.req.param("id");
     if (principal.kind === "machine" && principal.machineId !== id) throw new HttpError(403, "forbidden", "A machine can rename only itself");
-    const body = await readJson(c, renameBody);
+    const body = await readJson(c, renameBody, AUTH_BODY_LIMIT);
     const done = await renameMachine(deps.db, principal.accountId, id, body.name, { actor: actorOf(principal), requestId: c.get("requestId") });
     if (!done) throw new HttpError(404, "not_found", "No such machine");
     deps.notifyCommit();

@@ -17,7 +17,8 @@ import { originAllowed } from "./origin.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "./password.ts";
 import { createSession, csrfTokenFor, endSession, markReauthenticated } from "./sessions.ts";
 import { clearFailures, recordFailure, throttleDelay, type ThrottleKey } from "./throttle.ts";
-import { noStore } from "./no-store.ts";
+import { noStore } from "./response.ts";
+import { AUTH_BODY_LIMIT } from "./response.ts";
 
 /** User names: 1–64 letters, digits, dot, dash, underscore or @. */
 export const usernameSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/);
@@ -67,7 +68,7 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
 
   app.post("/api/setup", noStore(), async (c) => {
     refuseForeignOrigin(c, deps);
-    const body = await readJson(c, setupBody);
+    const body = await readJson(c, setupBody, AUTH_BODY_LIMIT);
     if (await adminExists(deps.db)) throw new HttpError(409, "already_set_up", "The admin already exists");
     try {
       const admin = await createAdmin(deps.db, body, deps.now());
@@ -83,7 +84,7 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
 
   app.post("/api/auth/login", noStore(), async (c) => {
     refuseForeignOrigin(c, deps);
-    const body = await readJson(c, loginBody);
+    const body = await readJson(c, loginBody, AUTH_BODY_LIMIT);
     const now = deps.now();
     const user = await findUserByName(deps.db, body.username);
     const keys = throttleKeys(c, deps, body.username, user?.accountId ?? null);
@@ -132,7 +133,7 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const who = await authenticate(c, deps);
     if (who.kind !== "user") throw new HttpError(403, "machine_forbidden", "Machine tokens cannot re-authenticate");
     checkCsrf(c, deps, who.sessionId);
-    const body = await readJson(c, reauthBody);
+    const body = await readJson(c, reauthBody, AUTH_BODY_LIMIT);
     const now = deps.now();
     const user = await findUserById(deps.db, who.session.userId);
     const keys = throttleKeys(c, deps, who.session.username, who.session.accountId);

@@ -15,7 +15,7 @@ import { readJson } from "../http/validate.ts";
 import { requireMachineOrUser } from "./middleware.ts";
 import { actorOf } from "./principal-actor.ts";
 import { getVaultKey, putVaultKey, VAULT_KEY_MAX_BYTES } from "./vault-key.ts";
-import { noStore } from "./no-store.ts";
+import { noStore } from "./response.ts";
 import { Buffer } from "node:buffer";
 
 const putBody = z.object({

@@ -110,6 +110,7 @@ describe("login and sessions (S3, W1)", () => {
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("invalid_credentials");
     expect((await post(server, "/api/auth/login", "nope")).status).toBe(400);
     expect((await post(server, "/api/auth/login", { username: 5 })).status).toBe(422);
+    expect((await post(server, "/api/auth/login", { username: "admin", password: "x".repeat(100_000) })).status).toBe(413);
   });
 
   it("logs out on the server: the old cookie stops working", async () => {

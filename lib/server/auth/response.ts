@@ -1,3 +1,4 @@
+/** Response and request bounds shared by the auth routes. */
 import type { MiddlewareHandler } from "hono";
 import type { ServerEnv } from "../principal.ts";
 
@@ -13,3 +14,10 @@ export function noStore(): MiddlewareHandler<ServerEnv> {
     c.header("Cache-Control", "no-store");
   };
 }
+
+/**
+ * Largest JSON body of the setup, login, re-authentication, registration and
+ * rename routes (several are unauthenticated, so they must not buffer the
+ * server-wide default).
+ */
+export const AUTH_BODY_LIMIT = 8 * 1024;
