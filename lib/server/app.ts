@@ -20,6 +20,7 @@ import { authRoutes } from "./auth/routes.ts";
 import { Hub, type HubContextExtras } from "./ws/hub.ts";
 import { wsRoutes } from "./ws/routes.ts";
 import { stopHubWithServer } from "./ws/shutdown.ts";
+import { limitNodeWebSockets } from "./ws/node-limits.ts";
 
 /** The app plus what its WebSocket routes need. */
 export interface ServerApp {
@@ -46,6 +47,7 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);
   // WebSocket hub: /ws/changes, /ws/events, /ws/dashboard (lib/server/ws/)
   const hub = new Hub(ctx.db, ctx.logger, (ctx as HubContextExtras).hub);
+  limitNodeWebSockets(nodeWs.wss);
   ctx.bus.subscribe(() => hub.wake());
   const auth = authDepsFrom(ctx, () => hub.wake());
   app.route("/", authRoutes(auth));

@@ -100,6 +100,14 @@ describe("/ws/events and /ws/dashboard (A14, S11, W4, W8)", () => {
   });
 });
 
+describe("message size", () => {
+  it("closes a socket that sends a frame over 64 KiB (1009)", async () => {
+    const agent = await connect(server, "/ws/events", { headers: machineHeaders(server.machine.token) });
+    agent.ws.send("x".repeat(65 * 1024));
+    expect((await closedWithin(agent, 3000)).code).toBe(1009);
+  });
+});
+
 describe("report floods", () => {
   it("acknowledges every progress report but stores them thinned; other reports always", async () => {
     const flooder = await server.registerMachine("flooder");
