@@ -27,6 +27,9 @@ export const REDACTED_PATHS: readonly string[] = [
   "res.headers['set-cookie']",
 ];
 
+/** Longest a log line waits in the buffer, in milliseconds. */
+export const FLUSH_MS = 250;
+
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
   /** Log file path; its folder is created. Omit for stdout only. */
@@ -43,10 +46,26 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const streams: pino.StreamEntry[] = [];
-  if (options.stdout !== false) streams.push({ stream: process.stdout });
+  // Buffered, asynchronous writes: a log line never blocks a request on a pipe or disk.
+  // Lines are gathered up to 8 KiB and flushed at least every FLUSH_MS.
+  const destinations: ReturnType<typeof pino.destination>[] = [];
+  if (options.stdout !== false) destinations.push(pino.destination({ dest: process.stdout.fd, sync: false, minLength: 8192 }));
   if (options.file) {
     mkdirSync(dirname(options.file), { recursive: true });
-    streams.push({ stream: pino.destination({ dest: options.file, sync: false, mkdir: true }) });
+    destinations.push(pino.destination({ dest: options.file, sync: false, mkdir: true, minLength: 8192 }));
+  }
+  for (const stream of destinations) streams.push({ stream });
+  if (destinations.length > 0) {
+    const timer = setInterval(() => {
+      for (const d of destinations) {
+        try {
+          d.flush();
+        } catch {
+          // not open yet: the next tick flushes
+        }
+      }
+    }, FLUSH_MS);
+    timer.unref();
   }
   const level = options.level ?? "info";
   return pino(

@@ -1,12 +1,32 @@
 /**
  * The commit command: many versions in one transaction, each with its own
  * parent check and its own result (S4, DESIGN §3 "protocol efficiency").
+ *
+ * Group commit: requests that arrive while a commit transaction runs are
+ * gathered and recorded together in the next one, so many small requests
+ * share one transaction's fixed costs. Item checks never throw; should a
+ * request break the shared transaction anyway, each request of the group is
+ * recorded again alone, so only the broken one fails.
  */
 import type { EventEnvelope } from "../../events/envelope.ts";
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import type { Actor } from "./actor.ts";
+import { storedChunkSizes } from "./heads.ts";
+import { StatsAccumulator } from "./projector.ts";
 import { recordVersion, type ItemResult, type VersionInput } from "./record.ts";
+
+interface Pending {
+  actor: Actor;
+  items: readonly VersionInput[];
+  resolve: (results: ItemResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+const queues = new WeakMap<ServerContext, { pending: Pending[]; running: boolean }>();
+
+/** Most items one group transaction takes before starting another. */
+const GROUP_ITEMS = 2000;
 
 /**
  * Records a batch of versions atomically; items that fail their checks are
@@ -16,22 +36,90 @@ import { recordVersion, type ItemResult, type VersionInput } from "./record.ts";
  * @param items The versions.
  * @returns One result per item, in order.
  */
-export async function commitVersions(ctx: ServerContext, actor: Actor, items: readonly VersionInput[]): Promise<ItemResult[]> {
-  const events: EventEnvelope[] = [];
-  const results = await ctx.metrics.time("commit", () =>
-    withWriteTransaction(ctx.db, async (tx) => {
-      const out: ItemResult[] = [];
-      for (const item of items) {
-        const { result, event } = await recordVersion(tx, actor, item);
-        out.push(result);
+export function commitVersions(ctx: ServerContext, actor: Actor, items: readonly VersionInput[]): Promise<ItemResult[]> {
+  let queue = queues.get(ctx);
+  if (!queue) {
+    queue = { pending: [], running: false };
+    queues.set(ctx, queue);
+  }
+  const q = queue;
+  const start = performance.now();
+  return new Promise<ItemResult[]>((resolve, reject) => {
+    q.pending.push({ actor, items, resolve, reject });
+    if (!q.running) void drain(ctx, q);
+  }).then(
+    (results) => {
+      ctx.metrics.observe("commit", performance.now() - start, true);
+      ctx.metrics.count("commit.items", items.length);
+      for (const r of results) ctx.metrics.count(r.status === "ok" ? "commit.versions" : `commit.${r.status}`);
+      return results;
+    },
+    (error: unknown) => {
+      ctx.metrics.observe("commit", performance.now() - start, false);
+      throw error;
+    },
+  );
+}
+
+async function drain(ctx: ServerContext, q: { pending: Pending[]; running: boolean }): Promise<void> {
+  q.running = true;
+  try {
+    while (q.pending.length > 0) {
+      const group: Pending[] = [];
+      let count = 0;
+      while (q.pending.length > 0 && (group.length === 0 || count + (q.pending[0]?.items.length ?? 0) <= GROUP_ITEMS)) {
+        const next = q.pending.shift() as Pending;
+        group.push(next);
+        count += next.items.length;
+      }
+      await runGroup(ctx, group);
+    }
+  } finally {
+    q.running = false;
+  }
+}
+
+async function runGroup(ctx: ServerContext, group: Pending[]): Promise<void> {
+  let recorded: { events: EventEnvelope[]; results: ItemResult[][] };
+  try {
+    recorded = await recordGroup(ctx, group);
+  } catch (error) {
+    if (group.length === 1) {
+      group[0]?.reject(error);
+      return;
+    }
+    // One request broke the shared transaction: record each alone so only it fails.
+    for (const p of group) await runGroup(ctx, [p]);
+    return;
+  }
+  ctx.bus.publish(recorded.events);
+  group.forEach((p, i) => p.resolve(recorded.results[i] ?? []));
+}
+
+async function recordGroup(ctx: ServerContext, group: Pending[]): Promise<{ events: EventEnvelope[]; results: ItemResult[][] }> {
+  return withWriteTransaction(ctx.db, async (tx) => {
+    const byAccount = new Map<string, Set<string>>();
+    for (const p of group) {
+      const set = byAccount.get(p.actor.accountId) ?? new Set<string>();
+      for (const item of p.items) for (const id of item.chunks) set.add(id);
+      byAccount.set(p.actor.accountId, set);
+    }
+    const sizes = new Map<string, Map<string, number>>();
+    for (const [accountId, ids] of byAccount) if (ids.size > 0) sizes.set(accountId, await storedChunkSizes(tx, accountId, [...ids]));
+    const stats = new StatsAccumulator();
+    const events: EventEnvelope[] = [];
+    const results: ItemResult[][] = [];
+    for (const p of group) {
+      const chunkSizes = sizes.get(p.actor.accountId) ?? new Map<string, number>();
+      const mine: ItemResult[] = [];
+      for (const item of p.items) {
+        const { result, event } = await recordVersion(tx, p.actor, item, { type: "commit" }, { chunkSizes, stats });
+        mine.push(result);
         if (event) events.push(event);
       }
-      return out;
-    }),
-  );
-  ctx.metrics.count("commit.items", items.length);
-  ctx.metrics.count("commit.versions", events.length);
-  for (const r of results) if (r.status !== "ok") ctx.metrics.count(`commit.${r.status}`);
-  ctx.bus.publish(events);
-  return results;
+      results.push(mine);
+    }
+    await stats.flush(tx);
+    return { events, results };
+  });
 }

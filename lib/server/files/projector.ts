@@ -18,29 +18,108 @@ export type TablePrefix = "" | "cp_";
 /** The stored facts of an event the projector needs besides its payload. */
 export type EventFacts = Pick<EventEnvelope, "seq" | "accountId" | "vaultId" | "ts">;
 
+/** The head a path had before an event, when the caller already read it. */
+export interface PreviousHead {
+  kind: string;
+  version: number;
+  parentId: string;
+  encName: string;
+  size: number;
+}
+
+/**
+ * Per-machine statistic deltas gathered over many events and written once:
+ * the same sums as applying them event by event, with fewer statements.
+ */
+export class StatsAccumulator {
+  readonly #rows = new Map<string, { accountId: string; machineId: string; versions: number; deletions: number; bytes: number; ts: number; seq: number }>();
+
+  /**
+   * Adds one committed version.
+   * @param f The event's facts.
+   * @param p The payload.
+   */
+  add(f: EventFacts, p: FileVersionCommittedV1): void {
+    if (p.machineId === null) return;
+    const key = `${f.accountId}\u0000${p.machineId}`;
+    const row = this.#rows.get(key) ?? { accountId: f.accountId, machineId: p.machineId, versions: 0, deletions: 0, bytes: 0, ts: 0, seq: 0 };
+    if (p.kind === "delete") row.deletions++;
+    else row.versions++;
+    row.bytes += p.size;
+    row.ts = f.ts;
+    row.seq = f.seq;
+    this.#rows.set(key, row);
+  }
+
+  /**
+   * Writes the gathered deltas.
+   * @param tx The open transaction.
+   * @param t Table set.
+   */
+  async flush(tx: Executor, t: TablePrefix = ""): Promise<void> {
+    for (const r of this.#rows.values()) await upsertStats(tx, t, r.accountId, r.machineId, [r.versions, r.deletions, r.bytes, r.ts, r.seq]);
+    this.#rows.clear();
+  }
+}
+
+/** Shortcuts a command may give the projector; replay gives none. */
+export interface ApplyHints {
+  /** The path's head before the event (null: never committed); skips a read. */
+  previous?: PreviousHead | null;
+  /** Gather statistics here instead of writing them per event. */
+  stats?: StatsAccumulator;
+}
+
 /**
  * Applies one parsed event.
  * @param tx An open write transaction.
  * @param facts The event's seq, tenancy and time.
  * @param event The parsed event.
  * @param prefix Table set. @default ""
+ * @param hints What the caller already knows (previous head, a statistics accumulator).
  * @returns The chunk ids whose references the event removed (GC candidates).
  */
-export async function applyFileEvent(tx: Executor, facts: EventFacts, event: FileEvent, prefix: TablePrefix = ""): Promise<string[]> {
+export async function applyFileEvent(
+  tx: Executor,
+  facts: EventFacts,
+  event: FileEvent,
+  prefix: TablePrefix = "",
+  hints: ApplyHints = {},
+): Promise<string[]> {
   if (event.type === "FileVersionCommitted") {
-    await applyCommitted(tx, facts, event.payload, prefix);
+    await applyCommitted(tx, facts, event.payload, prefix, hints);
     return [];
   }
   return applyPurged(tx, facts, event.payload, prefix);
 }
 
-async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommittedV1, t: TablePrefix): Promise<void> {
-  const vault = f.vaultId ?? "";
+async function readPrevious(tx: Executor, t: TablePrefix, vault: string, pathId: string): Promise<PreviousHead | null> {
   const previous = await tx.execute({
     sql: `SELECT kind, head_version, parent_id, enc_name, size FROM ${t}tree WHERE vault_id = ? AND path_id = ?`,
-    args: [vault, p.pathId],
+    args: [vault, pathId],
   });
-  const prev = previous.rows[0];
+  const row = previous.rows[0];
+  return row
+    ? { kind: str(row.kind), version: Number(row.head_version), parentId: str(row.parent_id), encName: str(row.enc_name), size: Number(row.size) }
+    : null;
+}
+
+async function upsertStats(tx: Executor, t: TablePrefix, accountId: string, machineId: string, v: [number, number, number, number, number]): Promise<void> {
+  await tx.execute({
+    sql: `INSERT INTO ${t}machine_stats (account_id, machine_id, versions_committed, deletions_committed, bytes_committed,
+            last_commit_at, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (account_id, machine_id) DO UPDATE SET
+            versions_committed = versions_committed + excluded.versions_committed,
+            deletions_committed = deletions_committed + excluded.deletions_committed,
+            bytes_committed = bytes_committed + excluded.bytes_committed,
+            last_commit_at = excluded.last_commit_at, last_seq = excluded.last_seq`,
+    args: [accountId, machineId, ...v],
+  });
+}
+
+async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommittedV1, t: TablePrefix, hints: ApplyHints): Promise<void> {
+  const vault = f.vaultId ?? "";
+  const prev = hints.previous !== undefined ? hints.previous : await readPrevious(tx, t, vault, p.pathId);
   await tx.execute({
     sql: `INSERT INTO ${t}tree (account_id, vault_id, path_id, parent_id, enc_name, kind, head_version, manifest, size, seq, updated_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -69,8 +148,7 @@ async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommitt
     await tx.execute({
       sql: `INSERT OR IGNORE INTO ${t}trash (account_id, vault_id, path_id, deleted_version, live_version, parent_id, enc_name, kind,
               size, deleted_at, deleted_by, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      args: [f.accountId, vault, p.pathId, p.version, Number(prev.head_version), str(prev.parent_id), str(prev.enc_name),
-        str(prev.kind), Number(prev.size), f.ts, p.machineId, f.seq],
+      args: [f.accountId, vault, p.pathId, p.version, prev.version, prev.parentId, prev.encName, prev.kind, prev.size, f.ts, p.machineId, f.seq],
     });
   }
   if (p.origin.type === "trash-restore") {
@@ -79,18 +157,10 @@ async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommitt
       args: [vault, p.origin.fromPathId, p.origin.deletedVersion],
     });
   }
-  if (p.machineId !== null) {
+  if (hints.stats) hints.stats.add(f, p);
+  else if (p.machineId !== null) {
     const deletion = p.kind === "delete" ? 1 : 0;
-    await tx.execute({
-      sql: `INSERT INTO ${t}machine_stats (account_id, machine_id, versions_committed, deletions_committed, bytes_committed,
-              last_commit_at, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (account_id, machine_id) DO UPDATE SET
-              versions_committed = versions_committed + excluded.versions_committed,
-              deletions_committed = deletions_committed + excluded.deletions_committed,
-              bytes_committed = bytes_committed + excluded.bytes_committed,
-              last_commit_at = excluded.last_commit_at, last_seq = excluded.last_seq`,
-      args: [f.accountId, p.machineId, 1 - deletion, deletion, p.size, f.ts, f.seq],
-    });
+    await upsertStats(tx, t, f.accountId, p.machineId, [1 - deletion, deletion, p.size, f.ts, f.seq]);
   }
 }
 

@@ -8,7 +8,15 @@ import { FILE_VERSION_COMMITTED, type FileVersionCommittedV1 } from "../../event
 import { appendEvent, type Executor } from "../../events/store.ts";
 import type { Actor } from "./actor.ts";
 import { readHead, storedChunkSizes, type Head } from "./heads.ts";
-import { applyFileEvent } from "./projector.ts";
+import { applyFileEvent, type StatsAccumulator } from "./projector.ts";
+
+/** Work shared by the items of one transaction. */
+export interface RecordOptions {
+  /** Stored sizes of chunks already looked up in this transaction. */
+  chunkSizes?: Map<string, number>;
+  /** Gathers machine statistics, written once by the caller. */
+  stats?: StatsAccumulator;
+}
 
 /** A version a client asks to record. */
 export interface VersionInput {
@@ -35,6 +43,7 @@ export type ItemResult =
  * @param actor Who commits.
  * @param input The version.
  * @param origin How the version came to be.
+ * @param options Lookups and accumulators shared by a batch.
  * @returns The item's result and, when recorded, its event.
  */
 export async function recordVersion(
@@ -42,6 +51,7 @@ export async function recordVersion(
   actor: Actor,
   input: VersionInput,
   origin: FileVersionCommittedV1["origin"] = { type: "commit" },
+  options: RecordOptions = {},
 ): Promise<{ result: ItemResult; event?: EventEnvelope<FileVersionCommittedV1> }> {
   const { pathId } = input;
   const head = await readHead(tx, actor.vaultId, pathId);
@@ -66,7 +76,8 @@ export async function recordVersion(
   if (input.kind !== "file" && input.chunks.length > 0) {
     return { result: { pathId, status: "invalid", message: `A ${input.kind} version has no chunks` } };
   }
-  const sizes = await storedChunkSizes(tx, actor.accountId, input.chunks);
+  const known = options.chunkSizes;
+  const sizes = known && input.chunks.every((id) => known.has(id)) ? known : await storedChunkSizes(tx, actor.accountId, input.chunks);
   const missing = [...new Set(input.chunks)].filter((id) => !sizes.has(id));
   if (missing.length > 0) {
     return {
@@ -95,6 +106,9 @@ export async function recordVersion(
     payload,
     meta: actor.meta,
   });
-  await applyFileEvent(tx, event, { type: FILE_VERSION_COMMITTED, payload });
+  const previous = head
+    ? { kind: head.kind, version: head.version, parentId: head.parentId, encName: head.encName, size: head.size }
+    : null;
+  await applyFileEvent(tx, event, { type: FILE_VERSION_COMMITTED, payload }, "", options.stats ? { previous, stats: options.stats } : { previous });
   return { result: { pathId, status: "ok", version: payload.version, seq: event.seq }, event };
 }

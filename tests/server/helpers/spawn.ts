@@ -1,11 +1,13 @@
 /**
- * Runs `syncagent` as a child process (`tsx main.ts …`), as users do.
+ * Runs `syncagent` as a child process, as users do: one Node process with
+ * the tsx loader (`node --import tsx main.ts …`), so a signal sent to the
+ * child reaches the server itself, not a wrapper.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
+const NODE_ARGS = ["--import", "tsx", "main.ts"];
 
 /** A `syncagent server` child that printed its URL. */
 export interface ServerProcess {
@@ -24,7 +26,7 @@ export interface ServerProcess {
  * @returns The running child.
  */
 export function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(TSX, ["main.ts", "server", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...NODE_ARGS, "server", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
@@ -54,7 +56,7 @@ export function spawnServer(args: string[], env: Record<string, string> = {}): P
  * @returns Exit code and output.
  */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(TSX, ["main.ts", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -1,0 +1,236 @@
+/**
+ * Server benchmark: a real `syncagent server` child on 127.0.0.1 with the
+ * default SQLite store, driven over HTTP and WebSocket. Prints one JSON
+ * object per result on stdout:
+ * - `server.commits.single`: sustained single-item commits/s (target ≥ 1,000);
+ * - `server.commits.batched`: items/s with several items per commit request;
+ * - `server.ws.fanout`: with 200 `/ws/changes` subscribers, the time from
+ *   sending a commit to every subscriber holding its notification (p99 < 100 ms).
+ *
+ * Run: `npx tsx scripts/bench/server.ts [--seconds N] [--concurrency N] [--subscribers N]`.
+ */
+import { spawn } from "node:child_process";
+import { Agent, request } from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import WebSocket from "ws";
+import { createAdmin } from "../../lib/server/auth/accounts.ts";
+import { createInvitation } from "../../lib/server/auth/invitations.ts";
+import { openDatabase } from "../../lib/server/db/open.ts";
+import { percentile } from "../../lib/server/metrics.ts";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    concurrency: { type: "string", default: "32" },
+    batch: { type: "string", default: "100" },
+    subscribers: { type: "string", default: "200" },
+    samples: { type: "string", default: "200" },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONCURRENCY = Number(values.concurrency);
+const BATCH = Number(values.batch);
+const SUBSCRIBERS = Number(values.subscribers);
+const SAMPLES = Number(values.samples);
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+function hex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+const b64 = (n: number): string => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString("base64");
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+async function startServer(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "server", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  child.stdout.resume();
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.on("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+async function provision(dataDir: string): Promise<string> {
+  const db = await openDatabase({ url: `file:${join(dataDir, "syncagent.db")}` });
+  try {
+    const admin = await createAdmin(db, { username: "admin", password: "benchmark password 1" }, Date.now());
+    const invitation = await createInvitation(db, { ...admin, createdBy: "cli" }, Date.now(), 3_600_000);
+    return invitation.code;
+  } finally {
+    db.close();
+  }
+}
+
+async function register(url: string, invitation: string): Promise<string> {
+  const res = await fetch(`${url}/api/machines/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ invitation, name: "bench", platform: "linux" }),
+  });
+  if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+interface CommitResult {
+  status: string;
+  seq: number;
+}
+
+// node:http with keep-alive: a lighter client than fetch, so the figures measure the server.
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+async function commit(url: string, token: string, items: object[]): Promise<CommitResult[]> {
+  const body = JSON.stringify({ items });
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(`${url}/api/commits`, {
+      method: "POST",
+      agent,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    });
+    req.on("response", (res) => {
+      let data = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (data += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: data }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+  if (status !== 200) throw new Error(`commit: ${status} ${text}`);
+  return (JSON.parse(text) as { results: CommitResult[] }).results;
+}
+
+function newItem(chunk: string): object {
+  return { pathId: hex(32), parentId: "0".repeat(64), parentVersion: 0, kind: "file", encName: b64(40), manifest: b64(200), chunks: [chunk] };
+}
+
+async function sustained(url: string, token: string, chunk: string, perRequest: number): Promise<{ requests: number; items: number; ms: number; lat: number[] }> {
+  const lat: number[] = [];
+  let requests = 0;
+  let items = 0;
+  const start = performance.now();
+  const end = start + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const results = await commit(url, token, Array.from({ length: perRequest }, () => newItem(chunk)));
+        lat.push(performance.now() - t);
+        requests++;
+        items += results.filter((r) => r.status === "ok").length;
+      }
+    }),
+  );
+  return { requests, items, ms: performance.now() - start, lat: lat.sort((a, b) => a - b) };
+}
+
+async function fanout(url: string, token: string, chunk: string): Promise<object> {
+  const sockets: WebSocket[] = [];
+  const cursors: number[] = new Array<number>(SUBSCRIBERS).fill(0);
+  let waiter: (() => void) | null = null;
+  await Promise.all(
+    Array.from({ length: SUBSCRIBERS }, (_, i) =>
+      new Promise<void>((resolve, reject) => {
+        const ws = new WebSocket(`${url.replace(/^http/, "ws")}/ws/changes`, { headers: { authorization: `Bearer ${token}` } });
+        ws.on("message", (data: Buffer) => {
+          const msg = JSON.parse(data.toString()) as { type: string; cursor?: number };
+          if (typeof msg.cursor === "number") cursors[i] = Math.max(cursors[i] ?? 0, msg.cursor);
+          if (msg.type === "hello") resolve();
+          else waiter?.();
+        });
+        ws.on("error", reject);
+        sockets.push(ws);
+      }),
+    ),
+  );
+  const lat: number[] = [];
+  for (let s = 0; s < SAMPLES; s++) {
+    const t = performance.now();
+    const [result] = await commit(url, token, [newItem(chunk)]);
+    const seq = result?.seq ?? Infinity;
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (cursors.every((c) => c >= seq)) {
+          waiter = null;
+          resolve();
+        }
+      };
+      waiter = check;
+      check();
+    });
+    lat.push(performance.now() - t);
+  }
+  for (const ws of sockets) ws.close();
+  lat.sort((a, b) => a - b);
+  return {
+    bench: "server.ws.fanout",
+    subscribers: SUBSCRIBERS,
+    samples: SAMPLES,
+    p50Ms: round(percentile(lat, 0.5)),
+    p99Ms: round(percentile(lat, 0.99)),
+    maxMs: round(lat.at(-1) ?? 0),
+    targetP99Ms: 100,
+    meetsTarget: percentile(lat, 0.99) < 100,
+  };
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), "syncagent-bench-"));
+const invitation = await provision(dataDir);
+const server = await startServer(dataDir);
+try {
+  const token = await register(server.url, invitation);
+  const chunk = hex(32);
+  const put = await fetch(`${server.url}/api/chunks/${chunk}`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: b64(3000) });
+  if (put.status !== 201) throw new Error(`chunk upload: ${put.status}`);
+  await sustained(server.url, token, chunk, 1); // warm-up
+  const single = await sustained(server.url, token, chunk, 1);
+  const singleRate = single.items / (single.ms / 1000);
+  console.log(JSON.stringify({
+    bench: "server.commits.single",
+    commitsPerSec: Math.round(singleRate),
+    concurrency: CONCURRENCY,
+    seconds: SECONDS,
+    p50Ms: round(percentile(single.lat, 0.5)),
+    p99Ms: round(percentile(single.lat, 0.99)),
+    target: 1000,
+    meetsTarget: singleRate >= 1000,
+  }));
+  const batched = await sustained(server.url, token, chunk, BATCH);
+  const batchedRate = batched.items / (batched.ms / 1000);
+  console.log(JSON.stringify({
+    bench: "server.commits.batched",
+    itemsPerSec: Math.round(batchedRate),
+    requestsPerSec: Math.round(batched.requests / (batched.ms / 1000)),
+    itemsPerRequest: BATCH,
+    concurrency: CONCURRENCY,
+    seconds: SECONDS,
+    p50Ms: round(percentile(batched.lat, 0.5)),
+    p99Ms: round(percentile(batched.lat, 0.99)),
+    target: 1000,
+    meetsTarget: batchedRate >= 1000,
+  }));
+  console.log(JSON.stringify(await fanout(server.url, token, chunk)));
+} finally {
+  agent.destroy();
+  await server.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
