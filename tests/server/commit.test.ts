@@ -121,3 +121,23 @@ describe("changes and snapshot", () => {
     expect(first.cursor).toBe(changes.next);
   });
 });
+
+describe("group commit", () => {
+  it("gives concurrent requests their own results: one wins a contested path", async () => {
+    const path = hexId();
+    const all = await Promise.all(Array.from({ length: 20 }, () => commitVersions(t.ctx, actor, [file(path, 0, [])])));
+    const statuses = all.map((r) => r[0]?.status);
+    expect(statuses.filter((s) => s === "ok")).toHaveLength(1);
+    expect(statuses.filter((s) => s === "conflict")).toHaveLength(19);
+  });
+
+  it("fails only the request that breaks the shared transaction", async () => {
+    const broken: Actor = { ...actor, meta: { actor: "x", requestId: 1n as unknown as string } };
+    const good = Array.from({ length: 5 }, () => commitVersions(t.ctx, actor, [file(hexId(), 0, [])]));
+    const bad = commitVersions(t.ctx, broken, [file(hexId(), 0, [])]);
+    await expect(bad).rejects.toThrow(/BigInt/);
+    for (const r of await Promise.all(good)) expect(r[0]?.status).toBe("ok");
+    const n = await t.ctx.db.execute("SELECT COUNT(*) AS n FROM events");
+    expect(Number(n.rows[0]?.n)).toBe(5);
+  });
+});
