@@ -5,6 +5,7 @@
  * work while the server runs or not.
  */
 import type { Client } from "@libsql/client";
+import { join } from "node:path";
 import process from "node:process";
 import type { CommandContext, CommandSpec, OptionSpec } from "../../cli/command.ts";
 import { UsageError } from "../../cli/command.ts";
@@ -15,7 +16,8 @@ import { AdminExistsError, createAdmin } from "./accounts.ts";
 import { DEFAULT_WEB_SECURITY } from "./deps.ts";
 import { createInvitation } from "./invitations.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password.ts";
-import { usernameSchema } from "./session-routes.ts";
+import { usernameSchema } from "./setup-routes.ts";
+import { removeSetupToken } from "./setup-token.ts";
 import { Buffer } from "node:buffer";
 
 /** Environment variable a script may pass the admin password in. */
@@ -28,9 +30,12 @@ const databaseOptions: Record<string, OptionSpec> = {
   "database-url": { type: "string", description: "Metadata database URL", env: "SYNCAGENT_DATABASE_URL", valueName: "URL" },
 };
 
-async function openServerDatabase(ctx: CommandContext): Promise<Client> {
+async function openServerDatabase(ctx: CommandContext): Promise<{ db: Client; dataDir: string }> {
   const config = await loadServerConfig(ctx.values, ctx.env);
-  return openDatabase(config.databaseAuthToken ? { url: config.databaseUrl, authToken: config.databaseAuthToken } : { url: config.databaseUrl });
+  const db = await openDatabase(
+    config.databaseAuthToken ? { url: config.databaseUrl, authToken: config.databaseAuthToken } : { url: config.databaseUrl },
+  );
+  return { db, dataDir: config.dataDir };
 }
 
 async function readStdin(): Promise<string> {
@@ -56,9 +61,10 @@ export async function runSetupAdmin(ctx: CommandContext, readPassword: () => Pro
   if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
     throw new UsageError(`The password must have ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
   }
-  const db = await openServerDatabase(ctx);
+  const { db, dataDir } = await openServerDatabase(ctx);
   try {
     const admin = await createAdmin(db, { username: username.data, password }, Date.now());
+    await removeSetupToken(join(dataDir, "setup-token"));
     ctx.out(`Admin '${admin.username}' created. Log in to the dashboard with this name and password.\n`);
     return 0;
   } catch (error) {
@@ -79,7 +85,7 @@ export async function runSetupAdmin(ctx: CommandContext, readPassword: () => Pro
  * @returns The exit code.
  */
 export async function runInvite(ctx: CommandContext): Promise<number> {
-  const db = await openServerDatabase(ctx);
+  const { db } = await openServerDatabase(ctx);
   try {
     const owner = await db.execute(
       `SELECT u.account_id, (SELECT v.id FROM vaults v WHERE v.account_id = u.account_id ORDER BY v.created_at LIMIT 1) AS vault_id

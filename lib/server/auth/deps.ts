@@ -5,7 +5,9 @@
  */
 import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
+import { join } from "node:path";
 import type { ServerContext } from "../context.ts";
+import { isLoopback } from "./origin.ts";
 
 /** Web-side security settings, decided by the server configuration. */
 export interface WebSecurity {
@@ -58,6 +60,11 @@ export interface AuthDeps {
   web: WebSecurity;
   /** Tells this process's hub that a transaction appended events, so subscribers hear at once. */
   notifyCommit: () => void;
+  /**
+   * File holding the setup token, required by `POST /api/setup` while no
+   * admin exists; null when the server listens on loopback only.
+   */
+  setupTokenFile: string | null;
 }
 
 /**
@@ -90,5 +97,6 @@ export function authDepsFrom(ctx: ServerContext & AuthContextExtras, notifyCommi
     log: ctx.logger,
     web: { ...DEFAULT_WEB_SECURITY, secureCookies, extraOrigins, ...ctx.web },
     notifyCommit,
+    setupTokenFile: isLoopback(ctx.config.host) ? null : join(ctx.config.dataDir, "setup-token"),
   };
 }

@@ -9,6 +9,7 @@ import type { AuthDeps } from "./deps.ts";
 import { invitationRoutes } from "./invitation-routes.ts";
 import { machineRoutes } from "./machine-routes.ts";
 import { sessionRoutes } from "./session-routes.ts";
+import { setupRoutes } from "./setup-routes.ts";
 import { vaultKeyRoutes } from "./vault-key-routes.ts";
 
 /**
@@ -18,6 +19,7 @@ import { vaultKeyRoutes } from "./vault-key-routes.ts";
  */
 export function authRoutes(deps: AuthDeps): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
+  app.route("/", setupRoutes(deps));
   app.route("/", sessionRoutes(deps));
   app.route("/", invitationRoutes(deps));
   app.route("/", machineRoutes(deps));

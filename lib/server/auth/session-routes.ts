@@ -1,42 +1,25 @@
 /**
- * First-run setup and browser sessions (S3, W1): `GET/POST /api/setup`,
- * `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/session`,
- * `POST /api/auth/reauth`.
+ * Browser sessions (S3, W1): `POST /api/auth/login`, `POST /api/auth/logout`,
+ * `GET /api/auth/session`, `POST /api/auth/reauth`.
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { ServerEnv } from "../principal.ts";
-import { AdminExistsError, adminExists, createAdmin, findUserById, findUserByName } from "./accounts.ts";
+import { findUserById, findUserByName } from "./accounts.ts";
+import { refuseForeignOrigin, startSession } from "./browser-session.ts";
 import { clientAddress } from "./client-address.ts";
-import { clearedSessionCookie, readSessionCookie, sessionCookie } from "./cookies.ts";
+import { clearedSessionCookie, readSessionCookie } from "./cookies.ts";
 import type { AuthDeps } from "./deps.ts";
 import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/validate.ts";
 import { authenticate, checkCsrf, requireUser } from "./middleware.ts";
-import { originAllowed } from "./origin.ts";
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "./password.ts";
-import { createSession, csrfTokenFor, endSession, markReauthenticated } from "./sessions.ts";
+import { MAX_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "./password.ts";
+import { csrfTokenFor, endSession, markReauthenticated } from "./sessions.ts";
 import { clearFailures, recordFailure, throttleDelay, type ThrottleKey } from "./throttle.ts";
-import { noStore } from "./response.ts";
-import { AUTH_BODY_LIMIT } from "./response.ts";
+import { AUTH_BODY_LIMIT, noStore } from "./response.ts";
 
-/** User names: 1–64 letters, digits, dot, dash, underscore or @. */
-export const usernameSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/);
-
-const setupBody = z.object({
-  username: usernameSchema,
-  password: z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH),
-});
 const loginBody = z.object({ username: z.string().max(64), password: z.string().max(MAX_PASSWORD_LENGTH) });
 const reauthBody = z.object({ password: z.string().max(MAX_PASSWORD_LENGTH) });
-
-/** Login and setup may come from scripts (no Origin); a browser's Origin must be ours. */
-function refuseForeignOrigin(c: Context, deps: AuthDeps): void {
-  const origin = c.req.header("origin");
-  if (origin !== undefined && !originAllowed(origin, c.req.header("host"), deps.web.secureCookies, deps.web.extraOrigins)) {
-    throw new HttpError(403, "origin_refused", "Request origin is not this server");
-  }
-}
 
 function throttleKeys(c: Context, deps: AuthDeps, username: string, accountId: string | null): ThrottleKey[] {
   return [
@@ -45,42 +28,13 @@ function throttleKeys(c: Context, deps: AuthDeps, username: string, accountId: s
   ];
 }
 
-async function startSession(c: Context, deps: AuthDeps, user: { id: string; accountId: string; username: string; isAdmin: boolean }) {
-  const previous = readSessionCookie(c.req.header("cookie"), deps.web.secureCookies);
-  const session = await createSession(deps.db, { accountId: user.accountId, userId: user.id }, deps.now(), deps.web, previous);
-  c.header("Set-Cookie", sessionCookie(session.sessionId, deps.web.secureCookies));
-  return {
-    csrfToken: session.csrfToken,
-    expiresAt: session.expiresAt,
-    user: { id: user.id, username: user.username, isAdmin: user.isAdmin },
-  };
-}
-
 /**
- * The setup and session routes.
+ * The session routes.
  * @param deps Server dependencies.
  * @returns A Hono app to mount at `/`.
  */
 export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
-
-  app.get("/api/setup", async (c) => c.json({ needed: !(await adminExists(deps.db)) }));
-
-  app.post("/api/setup", noStore(), async (c) => {
-    refuseForeignOrigin(c, deps);
-    const body = await readJson(c, setupBody, AUTH_BODY_LIMIT);
-    if (await adminExists(deps.db)) throw new HttpError(409, "already_set_up", "The admin already exists");
-    try {
-      const admin = await createAdmin(deps.db, body, deps.now());
-      deps.notifyCommit();
-      deps.log.info({ userId: admin.userId }, "admin created");
-      const session = await startSession(c, deps, { id: admin.userId, accountId: admin.accountId, username: admin.username, isAdmin: true });
-      return c.json(session, 201);
-    } catch (error) {
-      if (error instanceof AdminExistsError) throw new HttpError(409, "already_set_up", "The admin already exists");
-      throw error;
-    }
-  });
 
   app.post("/api/auth/login", noStore(), async (c) => {
     refuseForeignOrigin(c, deps);

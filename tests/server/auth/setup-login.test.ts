@@ -2,6 +2,8 @@
  * Setup wizard API, login, logout, cookies, idle timeout and login
  * throttling against a real server on loopback (S3, W1).
  */
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from "../../helpers/server.ts";
 import { str } from "../../../lib/server/db/row.ts";
@@ -27,11 +29,11 @@ function post(server: TestServer, path: string, body: unknown, headers: Record<s
 describe("first-run setup (S3, W1)", () => {
   it("creates the admin once, then answers 409", async () => {
     const server = await start({ setup: false });
-    expect(await (await server.fetch("/api/setup")).json()).toEqual({ needed: true });
+    expect(await (await server.fetch("/api/setup")).json()).toEqual({ needed: true, setupTokenRequired: false });
     const first = await post(server, "/api/setup", { username: "Admin", password: TEST_ADMIN_PASSWORD });
     expect(first.status).toBe(201);
     expect(first.headers.get("set-cookie")).toMatch(/^syncagent_session=/);
-    expect(await (await server.fetch("/api/setup")).json()).toEqual({ needed: false });
+    expect(await (await server.fetch("/api/setup")).json()).toEqual({ needed: false, setupTokenRequired: false });
     const second = await post(server, "/api/setup", { username: "other", password: TEST_ADMIN_PASSWORD });
     expect(second.status).toBe(409);
     expect(((await second.json()) as { error: { code: string } }).error.code).toBe("already_set_up");
@@ -45,7 +47,24 @@ describe("first-run setup (S3, W1)", () => {
     expect((await post(server, "/api/setup", "{not json")).status).toBe(400);
     expect((await post(server, "/api/setup", { username: "admin", password: "short" })).status).toBe(422);
     expect((await post(server, "/api/setup", { username: "admin", password: TEST_ADMIN_PASSWORD }, { origin: "https://evil.example" })).status).toBe(403);
-    expect(await (await server.fetch("/api/setup")).json()).toEqual({ needed: true });
+    expect(await (await server.fetch("/api/setup")).json()).toEqual({ needed: true, setupTokenRequired: false });
+  });
+
+  it("needs the setup token from the data folder when listening beyond loopback", async () => {
+    const server = await start({ setup: false, config: { host: "0.0.0.0" } });
+    const info = (await (await server.fetch("/api/setup")).json()) as { needed: boolean; setupTokenRequired: boolean; setupTokenFile: string };
+    expect(info).toMatchObject({ needed: true, setupTokenRequired: true });
+    expect(info.setupTokenFile).toBe(join(server.dataDir, "setup-token"));
+    expect((await stat(info.setupTokenFile)).mode & 0o777).toBe(0o600);
+    const token = (await readFile(info.setupTokenFile, "utf8")).trim();
+    const body = { username: "admin", password: TEST_ADMIN_PASSWORD };
+    const missing = await post(server, "/api/setup", body);
+    expect(missing.status).toBe(403);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("setup_token_required");
+    expect((await post(server, "/api/setup", { ...body, setupToken: token.slice(0, -1) + "x" })).status).toBe(403);
+    expect((await post(server, "/api/setup", { ...body, setupToken: token })).status).toBe(201);
+    await expect(stat(info.setupTokenFile)).rejects.toThrow();
+    expect(await (await server.fetch("/api/setup")).json()).toEqual({ needed: false, setupTokenRequired: false });
   });
 
   it("stores the password as Argon2id with m >= 64 MiB and t >= 3", async () => {
