@@ -15,7 +15,7 @@ import { readJson } from "../http/validate.ts";
 import { authenticate, checkCsrf, requireUser } from "./middleware.ts";
 import { MAX_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "./password.ts";
 import { csrfTokenFor, endSession, markReauthenticated } from "./sessions.ts";
-import { clearFailures, recordFailure, throttleDelay, type ThrottleKey } from "./throttle.ts";
+import { forgiveAttempt, reserveAttempt, type ThrottleKey } from "./throttle.ts";
 import { AUTH_BODY_LIMIT, noStore } from "./response.ts";
 
 const loginBody = z.object({ username: z.string().max(64), password: z.string().max(MAX_PASSWORD_LENGTH) });
@@ -26,6 +26,15 @@ function throttleKeys(c: Context, deps: AuthDeps, username: string, accountId: s
     { key: `user:${username.trim().toLowerCase()}`, limit: deps.web.loginFailuresPerAccount, accountId },
     { key: `ip:${clientAddress(c)}`, limit: deps.web.loginFailuresPerIp, accountId: null },
   ];
+}
+
+/** Reserves a password attempt or answers 429 with Retry-After. */
+async function reserveOrRefuse(c: Context, deps: AuthDeps, keys: ThrottleKey[], now: number): Promise<void> {
+  const wait = await reserveAttempt(deps.db, keys, now, deps.web.loginWindowMs);
+  if (wait > 0) {
+    c.header("Retry-After", String(wait));
+    throw new HttpError(429, "too_many_attempts", "Too many failed attempts; try again later", { retryAfterSeconds: wait });
+  }
 }
 
 /**
@@ -42,20 +51,15 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const now = deps.now();
     const user = await findUserByName(deps.db, body.username);
     const keys = throttleKeys(c, deps, body.username, user?.accountId ?? null);
-    const wait = await throttleDelay(deps.db, keys, now, deps.web.loginWindowMs);
-    if (wait > 0) {
-      c.header("Retry-After", String(wait));
-      throw new HttpError(429, "too_many_attempts", "Too many failed logins; try again later", { retryAfterSeconds: wait });
-    }
+    await reserveOrRefuse(c, deps, keys, now);
     let ok = false;
     if (user) ok = await verifyPassword(body.password, user.passwordHash);
     else await verifyAgainstDummy(body.password);
     if (!user || !ok) {
-      await recordFailure(deps.db, keys, now, deps.web.loginWindowMs);
       deps.log.warn({ address: clientAddress(c) }, "login failed");
       throw new HttpError(401, "invalid_credentials", "User name or password is wrong");
     }
-    await clearFailures(deps.db, keys[0]?.key ?? "");
+    await forgiveAttempt(deps.db, keys[0]?.key ?? "", keys.slice(1).map((k) => k.key));
     deps.log.info({ userId: user.id }, "login");
     return c.json(await startSession(c, deps, user));
   });
@@ -91,15 +95,11 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const now = deps.now();
     const user = await findUserById(deps.db, who.session.userId);
     const keys = throttleKeys(c, deps, who.session.username, who.session.accountId);
-    const wait = await throttleDelay(deps.db, keys, now, deps.web.loginWindowMs);
-    if (wait > 0) {
-      c.header("Retry-After", String(wait));
-      throw new HttpError(429, "too_many_attempts", "Too many failed attempts; try again later", { retryAfterSeconds: wait });
-    }
+    await reserveOrRefuse(c, deps, keys, now);
     if (!user || !(await verifyPassword(body.password, user.passwordHash))) {
-      await recordFailure(deps.db, keys, now, deps.web.loginWindowMs);
       throw new HttpError(401, "invalid_credentials", "Password is wrong");
     }
+    await forgiveAttempt(deps.db, keys[0]?.key ?? "", keys.slice(1).map((k) => k.key));
     await markReauthenticated(deps.db, who.session.idHash, now);
     return c.json({ reauthenticatedUntil: now + deps.web.reauthWindowMs });
   });

@@ -1,8 +1,11 @@
 /**
- * Login throttling (S3): failures are counted per account name and per
+ * Login throttling (S3): attempts are counted per account name and per
  * client address in SQLite, so every server process on one database shares
- * the counts. Past the limit inside the window, logins answer 429 until the
- * window ends, whether the password is right or not.
+ * the counts. An attempt is reserved (counted) atomically BEFORE the
+ * password is checked, so parallel guesses cannot all slip under the limit
+ * while the slow Argon2id checks run; a successful login gives its
+ * reservation back. Past the limit inside the window, attempts answer 429
+ * until the window ends, without any password check.
  */
 import type { Client } from "@libsql/client";
 import { withWriteTransaction } from "../db/tx.ts";
@@ -11,60 +14,55 @@ import { withWriteTransaction } from "../db/tx.ts";
 export interface ThrottleKey {
   /** `user:<name>` or `ip:<address>`. */
   key: string;
-  /** Failures allowed per window. */
+  /** Attempts allowed per window (successful ones are given back). */
   limit: number;
   /** Account the key belongs to, null for addresses. */
   accountId: string | null;
 }
 
 /**
- * Whether any key is over its limit.
- * @param db The database.
- * @param keys Keys to check.
- * @param now Clock value in ms.
- * @param windowMs Window length.
- * @returns Seconds to wait, or 0 when allowed.
- */
-export async function throttleDelay(db: Client, keys: readonly ThrottleKey[], now: number, windowMs: number): Promise<number> {
-  let wait = 0;
-  for (const k of keys) {
-    const result = await db.execute({ sql: "SELECT window_start, failures FROM login_throttle WHERE key = ?", args: [k.key] });
-    const row = result.rows[0];
-    if (!row) continue;
-    const windowEnd = Number(row.window_start) + windowMs;
-    if (windowEnd > now && Number(row.failures) >= k.limit) wait = Math.max(wait, Math.ceil((windowEnd - now) / 1000));
-  }
-  return wait;
-}
-
-/**
- * Counts one failure against every key (a new window starts when the old
- * one has ended).
+ * Reserves one attempt against every key, unless one is at its limit.
  * @param db The database.
  * @param keys Keys to charge.
  * @param now Clock value in ms.
  * @param windowMs Window length.
+ * @returns 0 when the attempt was reserved, else the seconds to wait (nothing charged).
  */
-export async function recordFailure(db: Client, keys: readonly ThrottleKey[], now: number, windowMs: number): Promise<void> {
-  await withWriteTransaction(db, async (tx) => {
+export async function reserveAttempt(db: Client, keys: readonly ThrottleKey[], now: number, windowMs: number): Promise<number> {
+  return withWriteTransaction(db, async (tx) => {
     await tx.execute({ sql: "DELETE FROM login_throttle WHERE window_start + ? <= ?", args: [windowMs, now] });
+    let wait = 0;
+    for (const k of keys) {
+      const result = await tx.execute({ sql: "SELECT window_start, failures FROM login_throttle WHERE key = ?", args: [k.key] });
+      const row = result.rows[0];
+      if (row && Number(row.failures) >= k.limit) {
+        wait = Math.max(wait, Math.ceil((Number(row.window_start) + windowMs - now) / 1000));
+      }
+    }
+    if (wait > 0) return wait;
     for (const k of keys) {
       await tx.execute({
         sql: `INSERT INTO login_throttle (key, account_id, window_start, failures) VALUES (?, ?, ?, 1)
-              ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN window_start + ? <= excluded.window_start THEN 1 ELSE failures + 1 END,
-                window_start = CASE WHEN window_start + ? <= excluded.window_start THEN excluded.window_start ELSE window_start END`,
-        args: [k.key, k.accountId, now, windowMs, windowMs],
+              ON CONFLICT (key) DO UPDATE SET failures = failures + 1`,
+        args: [k.key, k.accountId, now],
       });
     }
+    return 0;
   });
 }
 
 /**
- * Forgets the failures of a key (after a successful login for that account).
+ * Gives a successful attempt back: the account's count is cleared, the
+ * address's count loses the one reserved attempt.
  * @param db The database.
- * @param key The key.
+ * @param account The account key to clear.
+ * @param others Keys to decrement.
  */
-export async function clearFailures(db: Client, key: string): Promise<void> {
-  await withWriteTransaction(db, (tx) => tx.execute({ sql: "DELETE FROM login_throttle WHERE key = ?", args: [key] }));
+export async function forgiveAttempt(db: Client, account: string, others: readonly string[]): Promise<void> {
+  await withWriteTransaction(db, async (tx) => {
+    await tx.execute({ sql: "DELETE FROM login_throttle WHERE key = ?", args: [account] });
+    for (const key of others) {
+      await tx.execute({ sql: "UPDATE login_throttle SET failures = MAX(failures - 1, 0) WHERE key = ?", args: [key] });
+    }
+  });
 }

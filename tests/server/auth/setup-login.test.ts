@@ -177,6 +177,23 @@ describe("login throttling (S3)", () => {
     expect((await post(server, "/api/auth/login", { username: "admin", password: TEST_ADMIN_PASSWORD })).status).toBe(200);
   });
 
+  it("counts parallel guesses before checking them, so none slips past the limit", async () => {
+    const server = await start({ web: { loginFailuresPerAccount: 3, loginFailuresPerIp: 100 } });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => post(server, "/api/auth/login", { username: "admin", password: `parallel guess ${i}` })),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+  });
+
+  it("gives a successful login's attempt back", async () => {
+    const server = await start({ web: { loginFailuresPerAccount: 2, loginFailuresPerIp: 2 } });
+    for (let i = 0; i < 4; i++) await server.login();
+    expect((await post(server, "/api/auth/login", { username: "admin", password: "wrong password!!" })).status).toBe(401);
+    expect((await post(server, "/api/auth/login", { username: "admin", password: TEST_ADMIN_PASSWORD })).status).toBe(200);
+  });
+
   it("answers 429 per client address across account names", async () => {
     const server = await start({ web: { loginFailuresPerAccount: 100, loginFailuresPerIp: 3 } });
     for (let i = 0; i < 3; i++) {
