@@ -42,6 +42,16 @@ describe("first-run setup (S3, W1)", () => {
     expect(str(events.rows[0]?.payload)).not.toContain(TEST_ADMIN_PASSWORD);
   });
 
+  it("lets exactly one of several parallel setups win", async () => {
+    const server = await start({ setup: false });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => post(server, "/api/setup", { username: `admin${i}`, password: TEST_ADMIN_PASSWORD })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    const admins = await server.ctx.db.execute("SELECT count(*) AS n FROM users WHERE is_admin = 1");
+    expect(Number(admins.rows[0]?.n)).toBe(1);
+  });
+
   it("refuses malformed JSON (400), a short password (422) and a foreign Origin (403)", async () => {
     const server = await start({ setup: false });
     expect((await post(server, "/api/setup", "{not json")).status).toBe(400);
