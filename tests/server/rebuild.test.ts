@@ -67,6 +67,26 @@ describe("rebuildProjections", () => {
     expect(await dumpProjections(t.ctx.db)).toEqual(before);
   });
 
+  it("gives identical tables after grouped commits that touch one path several times", async () => {
+    const c = hexId();
+    await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, c, new Uint8Array(10));
+    const [p, q] = [hexId(), hexId()];
+    const second: Actor = { ...actor, machineId: "m2" };
+    // Queued together: they share one group transaction after the first.
+    const results = await Promise.all([
+      commitVersions(t.ctx, actor, [version(q, 0, [])]),
+      commitVersions(t.ctx, actor, [version(p, 0, [c]), version(p, 1, [c, c])]),
+      commitVersions(t.ctx, second, [version(p, 2, [], "delete")]),
+      commitVersions(t.ctx, actor, [version(p, 3, [c])]),
+    ]);
+    expect(results.flat().map((r) => r.status)).toEqual(["ok", "ok", "ok", "ok", "ok"]);
+    const before = await dumpProjections(t.ctx.db);
+    expect(before.trash).toHaveLength(1);
+    expect(before.version_chunks).toHaveLength(4);
+    await rebuildProjections(t.ctx);
+    expect(await dumpProjections(t.ctx.db)).toEqual(before);
+  });
+
   it("dead-letters a poison event and still applies the others", async () => {
     await buildHistory();
     const before = await dumpProjections(t.ctx.db);

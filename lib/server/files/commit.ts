@@ -12,9 +12,8 @@ import type { EventEnvelope } from "../../events/envelope.ts";
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import type { Actor } from "./actor.ts";
-import { storedChunkSizes } from "./heads.ts";
-import { StatsAccumulator } from "./projector.ts";
-import { recordVersion, type ItemResult, type VersionInput } from "./record.ts";
+import { recordBulk } from "./bulk-record.ts";
+import type { ItemResult, VersionInput } from "./record.ts";
 
 interface Pending {
   actor: Actor;
@@ -96,30 +95,6 @@ async function runGroup(ctx: ServerContext, group: Pending[]): Promise<void> {
   group.forEach((p, i) => p.resolve(recorded.results[i] ?? []));
 }
 
-async function recordGroup(ctx: ServerContext, group: Pending[]): Promise<{ events: EventEnvelope[]; results: ItemResult[][] }> {
-  return withWriteTransaction(ctx.db, async (tx) => {
-    const byAccount = new Map<string, Set<string>>();
-    for (const p of group) {
-      const set = byAccount.get(p.actor.accountId) ?? new Set<string>();
-      for (const item of p.items) for (const id of item.chunks) set.add(id);
-      byAccount.set(p.actor.accountId, set);
-    }
-    const sizes = new Map<string, Map<string, number>>();
-    for (const [accountId, ids] of byAccount) if (ids.size > 0) sizes.set(accountId, await storedChunkSizes(tx, accountId, [...ids]));
-    const stats = new StatsAccumulator();
-    const events: EventEnvelope[] = [];
-    const results: ItemResult[][] = [];
-    for (const p of group) {
-      const chunkSizes = sizes.get(p.actor.accountId) ?? new Map<string, number>();
-      const mine: ItemResult[] = [];
-      for (const item of p.items) {
-        const { result, event } = await recordVersion(tx, p.actor, item, { type: "commit" }, { chunkSizes, stats });
-        mine.push(result);
-        if (event) events.push(event);
-      }
-      results.push(mine);
-    }
-    await stats.flush(tx);
-    return { events, results };
-  });
+function recordGroup(ctx: ServerContext, group: Pending[]): Promise<{ events: EventEnvelope[]; results: ItemResult[][] }> {
+  return withWriteTransaction(ctx.db, (tx) => recordBulk(tx, group));
 }

@@ -7,6 +7,7 @@ import type { EventEnvelope } from "../../events/envelope.ts";
 import { FILE_VERSION_COMMITTED, type FileVersionCommittedV1 } from "../../events/schemas/file-version-committed.ts";
 import { appendEvent, type Executor } from "../../events/store.ts";
 import type { Actor } from "./actor.ts";
+import { checkItem } from "./check-item.ts";
 import { readHead, storedChunkSizes, type Head } from "./heads.ts";
 import { applyFileEvent, type StatsAccumulator } from "./projector.ts";
 
@@ -56,34 +57,10 @@ export async function recordVersion(
   const { pathId } = input;
   const head = await readHead(tx, actor.vaultId, pathId);
   const headVersion = head?.version ?? 0;
-  if (head && headVersion === input.parentVersion + 1 && head.manifest === input.manifest && head.kind === input.kind) {
-    // The same commit again (a retry after a lost answer): report success.
-    return { result: { pathId, status: "ok", version: head.version, seq: head.seq, replayed: true } };
-  }
-  if (headVersion !== input.parentVersion) {
-    return {
-      result: {
-        pathId,
-        status: "conflict",
-        message: `Conflict: the head of this path is version ${headVersion}, not ${input.parentVersion}`,
-        head,
-      },
-    };
-  }
-  if (input.kind === "delete" && (!head || head.kind === "delete")) {
-    return { result: { pathId, status: "invalid", message: "Cannot delete: the path is not live" } };
-  }
-  if (input.kind !== "file" && input.chunks.length > 0) {
-    return { result: { pathId, status: "invalid", message: `A ${input.kind} version has no chunks` } };
-  }
   const known = options.chunkSizes;
   const sizes = known && input.chunks.every((id) => known.has(id)) ? known : await storedChunkSizes(tx, actor.accountId, input.chunks);
-  const missing = [...new Set(input.chunks)].filter((id) => !sizes.has(id));
-  if (missing.length > 0) {
-    return {
-      result: { pathId, status: "missing_chunks", message: `Missing chunks: upload ${missing.length} chunk(s) first`, missing },
-    };
-  }
+  const checked = checkItem(input, head, sizes);
+  if (checked.result) return { result: checked.result };
   const payload: FileVersionCommittedV1 = {
     pathId,
     parentId: input.parentId,
@@ -92,7 +69,7 @@ export async function recordVersion(
     encName: input.encName,
     manifest: input.manifest,
     chunks: input.chunks,
-    size: input.chunks.reduce((sum, id) => sum + (sizes.get(id) ?? 0), 0),
+    size: checked.size,
     machineId: actor.machineId,
     origin,
   };
