@@ -44,6 +44,22 @@ describe("two servers sharing one database", () => {
     dashboard.close();
   });
 
+  it("lets exactly one of 20 redemptions of one invitation succeed across both servers", async () => {
+    const inv = (await (await a.adminFetch("/api/invitations", { method: "POST" })).json()) as { code: string };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? a : b).fetch("/api/machines/register", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ invitation: inv.code, name: `race-${i}`, platform: "linux" }),
+        }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+  });
+
   it("closes a machine's sockets on B when A removes it", async () => {
     const victim = await a.registerMachine("lost phone");
     const onB = await connect(b, "/ws/changes", { headers: machineHeaders(victim.token) });
