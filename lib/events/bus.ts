@@ -11,12 +11,12 @@ export type EventListener = (events: readonly EventEnvelope[]) => void;
 /** Publishes committed events to in-process subscribers. */
 export class EventBus {
   readonly #listeners = new Set<EventListener>();
-  readonly #onError: (error: unknown) => void;
+  readonly #onError: (error: unknown, events: readonly EventEnvelope[]) => void;
 
   /**
-   * @param onError Called with whatever a listener throws.
+   * @param onError Called with whatever a listener throws and the events it failed on.
    */
-  constructor(onError: (error: unknown) => void = () => undefined) {
+  constructor(onError: (error: unknown, events: readonly EventEnvelope[]) => void = () => undefined) {
     this.#onError = onError;
   }
 
@@ -40,7 +40,7 @@ export class EventBus {
       try {
         listener(events);
       } catch (error) {
-        this.#onError(error);
+        this.#onError(error, events);
       }
     }
   }

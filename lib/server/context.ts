@@ -5,8 +5,11 @@
 import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
 import { EventBus } from "../events/bus.ts";
+import { recordDeadLetter } from "../events/dead-letter.ts";
+import type { EventEnvelope } from "../events/envelope.ts";
 import type { ChunkStore } from "../storage/port.ts";
 import type { ServerConfig } from "./config.ts";
+import { withWriteTransaction } from "./db/tx.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { Metrics } from "./metrics.ts";
 
@@ -29,10 +32,26 @@ export interface ServerContext {
  * @returns The context.
  */
 export function createServerContext(parts: Pick<ServerContext, "config" | "db" | "store" | "logger">): ServerContext {
-  return {
-    ...parts,
-    metrics: new Metrics(),
-    bus: new EventBus((error) => parts.logger.error({ err: error }, "event listener failed")),
-    chunkLocks: new KeyedLock(),
+  const metrics = new Metrics();
+  // A listener that throws on an event leaves a dead letter per event (E4); the others still ran.
+  const onListenerError = (error: unknown, events: readonly EventEnvelope[]): void => {
+    parts.logger.error({ err: error, seqs: events.map((e) => e.seq) }, "event listener failed");
+    metrics.count("bus.failures");
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    void withWriteTransaction(parts.db, async (tx) => {
+      for (const e of events) {
+        await recordDeadLetter(tx, {
+          eventSeq: e.seq,
+          eventId: e.id,
+          accountId: e.accountId,
+          type: e.type,
+          version: e.version,
+          handler: "bus",
+          error: message,
+          attempts: 1,
+        });
+      }
+    }    ).catch((cause: unknown) => parts.logger.error({ err: cause }, "cannot record dead letters"));
   };
+  return { ...parts, metrics, bus: new EventBus(onListenerError), chunkLocks: new KeyedLock() };
 }

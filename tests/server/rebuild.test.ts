@@ -131,3 +131,23 @@ describe("change-log cleaning (S7)", () => {
     expect((await checkConsistency(t.ctx.db, t.ctx.store, { deep: true })).problems).toEqual([]);
   });
 });
+
+describe("event listeners (E4)", () => {
+  it("dead-letters the events a failing listener threw on, and still calls the others", async () => {
+    const seen: number[] = [];
+    t.ctx.bus.subscribe(() => {
+      throw new Error("listener broke");
+    });
+    t.ctx.bus.subscribe((events) => seen.push(...events.map((e) => e.seq)));
+    const [result] = await commitVersions(t.ctx, actor, [version(hexId(), 0, [])]);
+    expect(result?.status).toBe("ok");
+    expect(seen).toHaveLength(1);
+    const deadline = Date.now() + 5000;
+    let letters = await listDeadLetters(t.ctx.db);
+    while (letters.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+      letters = await listDeadLetters(t.ctx.db);
+    }
+    expect(letters).toMatchObject([{ eventSeq: seen[0], handler: "bus", error: "Error: listener broke", attempts: 1 }]);
+  });
+});

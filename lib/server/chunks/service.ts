@@ -4,6 +4,7 @@
  * row keeps the stored length and SHA-256, and downloads verify the length.
  */
 import type { ServerContext } from "../context.ts";
+import { withWriteTransaction } from "../db/tx.ts";
 import { HttpError } from "../http/errors.ts";
 import { tooLarge } from "../http/validate.ts";
 import { str } from "../db/row.ts";
@@ -37,11 +38,14 @@ export async function putChunk(
       } catch (error) {
         throw storeError(error, ctx.config.maxChunkBytes);
       }
-      await ctx.db.execute({
-        sql: `INSERT INTO chunks (account_id, id, size, sha256, created_at, machine_id) VALUES (?, ?, ?, ?, ?, ?)
-              ON CONFLICT (account_id, id) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256`,
-        args: [owner.accountId, id, stored.size, stored.sha256, Date.now(), owner.machineId],
-      });
+      // Every write goes through the process's write queue (see db/tx.ts).
+      await withWriteTransaction(ctx.db, (tx) =>
+        tx.execute({
+          sql: `INSERT INTO chunks (account_id, id, size, sha256, created_at, machine_id) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (account_id, id) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256`,
+          args: [owner.accountId, id, stored.size, stored.sha256, Date.now(), owner.machineId],
+        }),
+      );
       ctx.metrics.count("chunk.bytes_in", stored.size);
       return { id, size: stored.size, sha256: stored.sha256 };
     }),

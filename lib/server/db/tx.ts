@@ -4,6 +4,9 @@
  * contending for SQLite's write lock would block the event loop until the
  * busy timeout: writers therefore queue here first, and only other
  * processes (a CLI next to a running server) wait on the busy timeout.
+ *
+ * Rule: in the server process every write, even a single statement, goes
+ * through {@link withWriteTransaction}; plain `db.execute` is for reads.
  */
 import type { Client, Transaction } from "@libsql/client";
 
