@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import { Agent, request } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -193,6 +193,8 @@ async function fanout(url: string, token: string, chunk: string): Promise<object
   };
 }
 
+// The machine the figures come from: they scale with free cores (client and server share them).
+console.log(JSON.stringify({ bench: "server.env", node: process.version, cpus: cpus().length, loadAvg1: round(loadavg()[0] ?? 0) }));
 const dataDir = await mkdtemp(join(tmpdir(), "syncagent-bench-"));
 const invitation = await provision(dataDir);
 const server = await startServer(dataDir);
