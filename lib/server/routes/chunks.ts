@@ -4,6 +4,7 @@
  * from the store; a body over `maxChunkBytes` is 413.
  */
 import { Hono } from "hono";
+import { Buffer } from "node:buffer";
 import type { AuthDeps } from "../auth/deps.ts";
 import { requireMachineOrUser } from "../auth/middleware.ts";
 import { missingChunks, openChunk, presentChunk, putChunk } from "../chunks/service.ts";
