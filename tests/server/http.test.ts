@@ -165,6 +165,10 @@ describe("commits, changes, versions, trash", () => {
       [2, "delete"],
       [1, "file"],
     ]);
+    const withDeleted = await json<{ items: { pathId: string; kind: string }[] }>(
+      await server.machineFetch(`/api/tree?parentId=${folder}&includeDeleted=true`),
+    );
+    expect(withDeleted.items.find((i) => i.pathId === path)?.kind).toBe("file");
     const stats = await json<{ machines: { machineId: string; versionsCommitted: number }[] }>(await server.machineFetch("/api/stats"));
     expect(stats.machines.find((m) => m.machineId === server.machine.machineId)?.versionsCommitted).toBeGreaterThan(3);
   });
@@ -181,6 +185,12 @@ describe("admin", () => {
     const purge = await server.adminFetch("/api/admin/purge-trash", { method: "POST", body: JSON.stringify({ olderThanDays: 0 }) });
     expect(purge.status).toBe(200);
     expect(await purge.json()).toMatchObject({ entriesPurged: expect.any(Number) as number });
+    const rebuild = await server.adminFetch("/api/admin/rebuild-projections", { method: "POST" });
+    expect(rebuild.status).toBe(200);
+    expect(await rebuild.json()).toMatchObject({ deadLettered: 0, eventsApplied: expect.any(Number) as number });
+    const letters = await server.adminFetch("/api/admin/dead-letters");
+    expect(await letters.json()).toEqual({ items: [] });
+    expect((await server.machineFetch("/api/admin/dead-letters")).status).toBe(403);
     const metrics = await json<{ commands: Record<string, { count: number; p99Ms: number }> }>(await server.adminFetch("/api/admin/metrics"));
     expect(metrics.commands.commit?.count).toBeGreaterThan(0);
     expect(metrics.commands.purge?.count).toBe(1);
