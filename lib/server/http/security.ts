@@ -35,12 +35,12 @@ export function securityHeaders(bindHost: string, allowedHosts: readonly string[
     if (!isHostAllowed(c.req.header("host"), bindHost, allowedHosts)) {
       throw new HttpError(421, "host_not_allowed", "Host not allowed: add it to allowedHosts (SYNCAGENT_ALLOWED_HOSTS)");
     }
-    await next();
+    // Set before the handler runs: the response is then built with them (a
+    // route may replace the CSP), and never re-materialised afterwards.
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
     c.header("X-Frame-Options", "DENY");
-    if (!c.res.headers.has("Content-Security-Policy")) {
-      c.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
-    }
+    c.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
+    await next();
   };
 }
