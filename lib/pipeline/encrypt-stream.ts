@@ -4,6 +4,7 @@ import { chunkStream, type ByteSource } from "../chunking/stream.ts";
 import { CHUNK_OVERHEAD, type EncryptedChunk } from "../crypto/chunk.ts";
 import { CHUNK_HEADER_BYTES, encryptChunkInPlace } from "../crypto/chunk-in-place.ts";
 import type { VaultKeys } from "../crypto/subkeys.ts";
+import { hintGarbageCollection } from "../runtime/gc.ts";
 import { BufferPool } from "./buffer-pool.ts";
 
 /** Options of the upload pipeline. */
@@ -62,7 +63,10 @@ export async function* encryptStream(
   try {
     for await (const chunk of chunkStream(source, { ...options, chunkBuffer })) {
       inFlight.push(seal(chunk));
-      if (inFlight.length >= depth) yield await (inFlight.shift() as Promise<SealedChunk>);
+      if (inFlight.length >= depth) {
+        yield await (inFlight.shift() as Promise<SealedChunk>);
+        hintGarbageCollection();
+      }
     }
     while (inFlight.length > 0) yield await (inFlight.shift() as Promise<SealedChunk>);
   } finally {
