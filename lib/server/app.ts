@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { ServerContext } from "./context.ts";
 import { createErrorHandler, errorResponse, HttpError } from "./http/errors.ts";
 import { requestContext } from "./http/request-context.ts";
-import { securityHeaders } from "./http/security.ts";
+import { acceptedHosts, securityHeaders } from "./http/security.ts";
 import type { ServerEnv } from "./principal.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
@@ -41,7 +41,7 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.onError(createErrorHandler(ctx.logger));
   app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", `Not found: ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.use("*", requestContext(ctx.logger, ctx.metrics));
-  app.use("*", securityHeaders(ctx.config.host, ctx.config.allowedHosts));
+  app.use("*", securityHeaders(ctx.config.host, acceptedHosts(ctx.config.allowedHosts, ctx.config.publicUrl)));
 
   app.route("/api", healthRoutes(ctx));
   // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);

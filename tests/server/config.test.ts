@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_MAX_CHUNK_BYTES, defaultDataDir, resolveServerConfig } from "../../lib/server/config.ts";
 import { msUntilNextDailyRun } from "../../lib/server/schedule.ts";
-import { isHostAllowed } from "../../lib/server/http/security.ts";
+import { acceptedHosts, isHostAllowed } from "../../lib/server/http/security.ts";
 import { redactUrl } from "../../lib/server/logger.ts";
 
 describe("resolveServerConfig", () => {
@@ -71,6 +71,12 @@ describe("boundary helpers", () => {
     expect(isHostAllowed("evil.example:8420", "127.0.0.1", [])).toBe(false);
     expect(isHostAllowed("sync.lan", "127.0.0.1", ["sync.lan"])).toBe(true);
     expect(isHostAllowed("anything", "0.0.0.0", [])).toBe(true);
+  });
+  it("accepts the public URL's host behind a reverse proxy", () => {
+    const names = acceptedHosts(["sync.lan"], "https://sync.example.org:8443");
+    expect(names).toEqual(["sync.lan", "sync.example.org"]);
+    expect(isHostAllowed("sync.example.org", "127.0.0.1", names)).toBe(true);
+    expect(isHostAllowed("other.example.org", "127.0.0.1", names)).toBe(false);
   });
   it("strips credentials from logged URLs", () => {
     expect(redactUrl("/ws/changes?token=abc&x=1")).toBe("/ws/changes?token=[redacted]&x=1");

@@ -25,9 +25,23 @@ export function isHostAllowed(hostHeader: string | undefined, bindHost: string, 
 }
 
 /**
+ * The host names a loopback-bound server accepts besides loopback names:
+ * the configured ones and the host of the public URL (a reverse proxy that
+ * forwards `Host` sends that one).
+ * @param allowedHosts Configured extra names.
+ * @param publicUrl The URL users reach the server at, if set.
+ * @returns The accepted names.
+ */
+export function acceptedHosts(allowedHosts: readonly string[], publicUrl: string | undefined): string[] {
+  const names = [...allowedHosts];
+  if (publicUrl) names.push(new URL(publicUrl).hostname);
+  return names;
+}
+
+/**
  * Security headers on every answer, and the Host check.
  * @param bindHost The listening address.
- * @param allowedHosts Extra accepted host names.
+ * @param allowedHosts Extra accepted host names (see `acceptedHosts`).
  * @returns The middleware.
  */
 export function securityHeaders(bindHost: string, allowedHosts: readonly string[]): MiddlewareHandler<ServerEnv> {
@@ -40,7 +54,11 @@ export function securityHeaders(bindHost: string, allowedHosts: readonly string[
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
     c.header("X-Frame-Options", "DENY");
-    c.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
+    // 'wasm-unsafe-eval': the dashboard derives the key-file KEK with Argon2id in WebAssembly.
+    c.header(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    );
     await next();
   };
 }
