@@ -3,7 +3,10 @@ import type { CommandContext, CommandSpec } from "../lib/cli/command.ts";
 import { closeServerContext, openServerContext } from "../lib/server/bootstrap.ts";
 import { startServer } from "../lib/server/serve.ts";
 import { startMaintenance } from "../lib/server/maintenance.ts";
+import { join } from "node:path";
+import { adminExists } from "../lib/server/auth/accounts.ts";
 import { inviteCommand, setupAdminCommand } from "../lib/server/auth/commands.ts";
+import { isLoopback } from "../lib/server/auth/origin.ts";
 import { maintenanceCommands } from "./server-maintenance.ts";
 import { configOf, serverOptions } from "./server-options.ts";
 
@@ -49,6 +52,10 @@ async function runServer(cmd: CommandContext): Promise<number> {
       `  Chunks:    ${ctx.store.location ? `${ctx.store.kind} ${ctx.store.location}` : where}\n` +
       `  Logs:      ${config.logFile} (and stdout)\n`,
   );
+  if (!(await adminExists(ctx.db))) {
+    const token = isLoopback(config.host) ? "" : ` (it asks for the setup token in ${join(config.dataDir, "setup-token")})`;
+    cmd.out(`  Next:      open the dashboard to create the admin account${token},\n             or run 'syncagent server setup-admin'\n`);
+  }
   ctx.logger.info({ url: running.url, storage: ctx.store.kind }, "server started");
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../helpers/wait.ts";
 import { runCli, spawnServer } from "./helpers/spawn.ts";
 
 let dir: string;
@@ -26,6 +27,9 @@ describe("syncagent server", () => {
       expect(out).toContain(`Metadata:  ${join(dir, "syncagent.db")}`);
       expect(out).toContain(join(dir, "chunks"));
       expect(out).toContain(`Logs:      ${join(dir, "logs/server.log")}`);
+      // No admin yet: it says what to do next.
+      expect(await waitFor("the next-step hint", () => server.output().includes("Next:"), 10_000)).toBe(true);
+      expect(server.output()).toMatch(/create the admin account,\s+or run 'syncagent server setup-admin'/);
       const health = await fetch(`${server.url}/api/health`);
       expect(await health.json()).toMatchObject({ ok: true });
     } finally {

@@ -16,6 +16,7 @@ import { openLocalChunkStore } from "../../lib/storage/local.ts";
 import { blob, hexId } from "./helpers/context.ts";
 import { createInvitationCode, registerMachine } from "./helpers/provision.ts";
 import { runCli, spawnServer, type ServerProcess } from "./helpers/spawn.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -70,14 +71,6 @@ function load(server: ServerProcess, token: string, acked: Acked[]): { stop: () 
   return { stop: () => void (stopped = true), done, inFlight: () => inFlight };
 }
 
-async function waitFor(condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("Timed out waiting for the load to make progress");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe("SIGKILL during commits and uploads", () => {
   it("restarts consistent, three times over, keeping every acknowledged commit", async () => {
     const invitation = await createInvitationCode(dir);
@@ -88,7 +81,7 @@ describe("SIGKILL during commits and uploads", () => {
     for (let round = 0; round < 3; round++) {
       const before = acked.length;
       const traffic = load(server, token, acked);
-      await waitFor(() => acked.length >= before + 60 && traffic.inFlight() >= 3, 60_000);
+      await waitFor("the load to make progress", () => acked.length >= before + 60 && traffic.inFlight() >= 3, 60_000);
       server.child.kill("SIGKILL");
       expect(await server.exited).toBe("SIGKILL");
       traffic.stop();

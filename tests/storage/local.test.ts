@@ -10,7 +10,7 @@ import { LocalChunkStore, openLocalChunkStore, STALE_TEMP_MS } from "../../lib/s
 import { describeChunkStoreConformance } from "./conformance.ts";
 import { randomBytes, randomKey, readAll } from "./helpers/bytes.ts";
 import { TempDirs } from "./helpers/temp.ts";
-import { waitFor } from "./helpers/wait.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const temp = new TempDirs();
 afterAll(() => temp.removeAll());

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { waitFor } from "./wait.ts";
+import { waitFor } from "../../helpers/wait.ts";
 
 /** A running s3rver. */
 export interface S3rverHandle {
