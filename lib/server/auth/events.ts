@@ -1,27 +1,15 @@
 /**
- * The facts the auth side records in the event log (E1, E5), with one zod
- * schema per type as its versioned payload schema. Appended with
+ * The facts the auth side records in the event log (E1, E5); their versioned
+ * payload schemas live in lib/events/schemas/auth.ts. Appended with
  * `appendEvent` inside the same transaction as the table writes they
  * describe. No payload carries a secret: never a token, code or hash.
  */
-import { z } from "zod";
+import type { z } from "zod";
+import { authEventSchemas, type AuthEventType } from "../../events/schemas/auth.ts";
 import { appendEvent, type Executor } from "../../events/store.ts";
 import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
 
-/** Payload schemas, version 1 of each auth event type. */
-export const authEventSchemas = {
-  AdminCreated: z.object({ userId: z.string(), username: z.string() }),
-  InvitationCreated: z.object({ invitationId: z.string(), expiresAt: z.number(), createdBy: z.string() }),
-  InvitationRevoked: z.object({ invitationId: z.string() }),
-  InvitationRedeemed: z.object({ invitationId: z.string(), machineId: z.string() }),
-  MachineRegistered: z.object({ machineId: z.string(), name: z.string(), platform: z.string(), invitationId: z.string() }),
-  MachineRenamed: z.object({ machineId: z.string(), name: z.string() }),
-  MachineRemoved: z.object({ machineId: z.string(), by: z.string() }),
-  VaultKeyUpdated: z.object({ version: z.number().int().positive(), by: z.string() }),
-} as const;
-
-/** An auth event type name. */
-export type AuthEventType = keyof typeof authEventSchemas;
+export { authEventSchemas, type AuthEventType };
 
 /** Where an auth event goes: its account, vault (if any) and stream. */
 export interface AuthEventTarget {
