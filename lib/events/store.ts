@@ -1,6 +1,6 @@
-import type { Client, InStatement, Transaction } from "@libsql/client";
-import type { EventEnvelope, NewEvent } from "./envelope.ts";
+import type { Client, InStatement, Row, Transaction } from "@libsql/client";
 import { str, strOrNull } from "../server/db/row.ts";
+import type { EventEnvelope, NewEvent } from "./envelope.ts";
 
 /** Something that can run SQL: the client or an open transaction. */
 export type Executor = Pick<Client, "execute"> | Pick<Transaction, "execute">;
@@ -55,20 +55,12 @@ export async function appendEvent<P>(tx: Executor, event: NewEvent<P>): Promise<
 }
 
 /**
- * Reads an account's events after a cursor, in log order.
- * @param db The database.
- * @param accountId Whose events.
- * @param after Return events with `seq > after`.
- * @param limit At most this many.
- * @returns The events.
+ * Turns a row of the `events` table into an envelope.
+ * @param row A row with every column of `events`.
+ * @returns The envelope, payload and meta parsed.
  */
-export async function readEventsAfter(db: Executor, accountId: string, after: number, limit: number): Promise<EventEnvelope[]> {
-  const result = await db.execute({
-    sql: `SELECT seq, id, account_id, vault_id, stream, stream_version, type, version, ts, payload, meta
-          FROM events WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-    args: [accountId, after, limit],
-  });
-  return result.rows.map((row) => ({
+export function eventFromRow(row: Row): EventEnvelope {
+  return {
     seq: Number(row.seq),
     id: str(row.id),
     accountId: str(row.account_id),
@@ -80,5 +72,26 @@ export async function readEventsAfter(db: Executor, accountId: string, after: nu
     ts: Number(row.ts),
     payload: JSON.parse(str(row.payload)) as unknown,
     meta: JSON.parse(str(row.meta)) as EventEnvelope["meta"],
-  }));
+  };
+}
+
+/**
+ * Reads events after a cursor, in log order: one account's, or every
+ * account's (the hub tails the whole log).
+ * @param db The database.
+ * @param after Return events with `seq > after`.
+ * @param limit At most this many.
+ * @param accountId Only this account's events; all accounts when absent.
+ * @returns The events.
+ */
+export async function readEventsAfter(db: Executor, after: number, limit: number, accountId?: string): Promise<EventEnvelope[]> {
+  const columns = "seq, id, account_id, vault_id, stream, stream_version, type, version, ts, payload, meta";
+  const result =
+    accountId === undefined
+      ? await db.execute({ sql: `SELECT ${columns} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, args: [after, limit] })
+      : await db.execute({
+          sql: `SELECT ${columns} FROM events WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+          args: [accountId, after, limit],
+        });
+  return result.rows.map(eventFromRow);
 }

@@ -3,9 +3,9 @@
  * machine report feed, read by sequence number.
  */
 import type { Client } from "@libsql/client";
-import type { EventEnvelope } from "../../events/envelope.ts";
-import { str, strOrNull } from "../db/row.ts";
+import { str } from "../db/row.ts";
 import type { MachineStatus } from "./reports.ts";
+import { statusFromRow } from "./status-store.ts";
 
 /** One row of the report feed, with the machine's status after it. */
 export interface ReportRow {
@@ -15,34 +15,6 @@ export interface ReportRow {
   ts: number;
   report: unknown;
   status: MachineStatus | null;
-}
-
-/**
- * Events of every account after a sequence number.
- * @param db The database.
- * @param after Exclusive lower bound.
- * @param limit At most this many.
- * @returns Events in log order.
- */
-export async function readAllEventsAfter(db: Client, after: number, limit: number): Promise<EventEnvelope[]> {
-  const result = await db.execute({
-    sql: `SELECT seq, id, account_id, vault_id, stream, stream_version, type, version, ts, payload, meta
-          FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
-    args: [after, limit],
-  });
-  return result.rows.map((row) => ({
-    seq: Number(row.seq),
-    id: str(row.id),
-    accountId: str(row.account_id),
-    vaultId: strOrNull(row.vault_id),
-    stream: str(row.stream),
-    streamVersion: Number(row.stream_version),
-    type: str(row.type),
-    version: Number(row.version),
-    ts: Number(row.ts),
-    payload: JSON.parse(str(row.payload)) as unknown,
-    meta: JSON.parse(str(row.meta)) as EventEnvelope["meta"],
-  }));
 }
 
 /**
@@ -77,22 +49,7 @@ export async function readReportsAfter(db: Client, after: number, limit: number)
     machineId: str(row.machine_id),
     ts: Number(row.ts),
     report: JSON.parse(str(row.report)) as unknown,
-    status:
-      row.state === null
-        ? null
-        : {
-            state: str(row.state) as MachineStatus["state"],
-            lastFile: strOrNull(row.last_file),
-            lastSyncedAt: row.last_synced_at === null ? null : Number(row.last_synced_at),
-            speedBps: Number(row.speed_bps),
-            filesSynced: Number(row.files_synced),
-            filesPending: Number(row.files_pending),
-            bytesStored: Number(row.bytes_stored),
-            errors: Number(row.errors),
-            conflicts: Number(row.conflicts),
-            lastError: strOrNull(row.last_error),
-            updatedAt: Number(row.updated_at),
-          },
+    status: row.state === null ? null : statusFromRow(row),
   }));
 }
 

@@ -9,7 +9,8 @@
 import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
 import type { EventEnvelope } from "../../events/envelope.ts";
-import { eventHead, readAllEventsAfter, readReportsAfter, reportHead, type ReportRow } from "./feeds.ts";
+import { readEventsAfter } from "../../events/store.ts";
+import { eventHead, readReportsAfter, reportHead, type ReportRow } from "./feeds.ts";
 import { DEFAULT_SUBSCRIBER_LIMITS, Subscriber, type SubscriberLimits, type SubscriberSink } from "./subscriber.ts";
 import { Tail } from "./tail.ts";
 
@@ -77,7 +78,7 @@ export class Hub {
     this.#options = { ...DEFAULT_HUB_OPTIONS, ...options };
     const onError = (error: unknown): void => log.warn({ err: error }, "hub tail read failed");
     this.#events = new Tail({
-      read: (after, limit) => readAllEventsAfter(db, after, limit),
+      read: (after, limit) => readEventsAfter(db, after, limit),
       head: () => eventHead(db),
       seqOf: (e) => e.seq,
       deliver: (events) => this.#deliverEvents(events),

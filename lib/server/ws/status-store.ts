@@ -13,7 +13,12 @@ export const REPORT_RETENTION_MS = 10 * 60_000;
 
 type Row = Record<string, Value>;
 
-function statusFromRow(row: Row): MachineStatus {
+/**
+ * Reads a machine's status from a row of `machine_status`.
+ * @param row The row.
+ * @returns The status.
+ */
+export function statusFromRow(row: Row): MachineStatus {
   return {
     state: str(row.state) as MachineStatus["state"],
     lastFile: strOrNull(row.last_file),
