@@ -11,6 +11,7 @@ import { missingChunks, openChunk, presentChunk, putChunk } from "../../lib/serv
 import { checkConsistency } from "../../lib/server/files/consistency.ts";
 import type { Actor } from "../../lib/server/files/actor.ts";
 import { createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { storageKey } from "../../lib/server/chunks/storage-key.ts";
 
 let t: TestServerContext;
 let actor: Actor;
@@ -40,7 +41,7 @@ describe("chunk presence and integrity", () => {
     const id = hexId();
     await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, new Uint8Array(100));
     expect(await presentChunk(t.ctx, actor.accountId, id)).not.toBeNull();
-    await t.ctx.store.delete(id);
+    await t.ctx.store.delete(storageKey(actor.accountId, id));
     expect(await presentChunk(t.ctx, actor.accountId, id)).toBeNull();
     const report = await checkConsistency(t.ctx.db, t.ctx.store);
     expect(report.problems).toEqual([`chunk ${id} has a row but is not in the store`]);
@@ -49,7 +50,8 @@ describe("chunk presence and integrity", () => {
   it("fails a download whose stored length changed", async () => {
     const id = hexId();
     await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, new Uint8Array(1000).fill(7));
-    await truncate(join(t.dir, "chunks", id.slice(0, 2), id.slice(2, 4), id), 600);
+    const key = storageKey(actor.accountId, id);
+    await truncate(join(t.dir, "chunks", key.slice(0, 2), key.slice(2, 4), key), 600);
     const opened = await openChunk(t.ctx, actor.accountId, id);
     await expect(readAll(opened?.body ?? new ReadableStream())).rejects.toThrow(/shorter than stored/);
     expect((await checkConsistency(t.ctx.db, t.ctx.store)).problems).toEqual([`chunk ${id} is 600 bytes in the store, 1000 recorded`]);
@@ -68,7 +70,7 @@ describe("chunk presence and integrity", () => {
     const id = hexId();
     const tooBig = new Uint8Array(t.ctx.config.maxChunkBytes + 1);
     await expect(putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, tooBig)).rejects.toMatchObject({ status: 413 });
-    expect(await t.ctx.store.has(id)).toBe(false);
+    expect(await t.ctx.store.has(storageKey(actor.accountId, id))).toBe(false);
     expect(await missingChunks(t.ctx, actor.accountId, [id])).toEqual([id]);
   });
 });

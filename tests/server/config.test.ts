@@ -71,6 +71,7 @@ describe("boundary helpers", () => {
     expect(isHostAllowed("evil.example:8420", "127.0.0.1", [])).toBe(false);
     expect(isHostAllowed("sync.lan", "127.0.0.1", ["sync.lan"])).toBe(true);
     expect(isHostAllowed("anything", "0.0.0.0", [])).toBe(true);
+    expect(isHostAllowed("evil.example", "127.0.0.2", [])).toBe(false);
   });
   it("accepts the public URL's host behind a reverse proxy", () => {
     const names = acceptedHosts(["sync.lan"], "https://sync.example.org:8443");

@@ -78,6 +78,21 @@ describe("health and boundaries", () => {
     expect(streamed.status).toBe(413);
     expect((await server.machineFetch(`/api/chunks/${id}`, { method: "HEAD" })).status).toBe(404);
   });
+
+  it("answers a cursor ahead of the log with 410 cursor_ahead (resync)", async () => {
+    const ahead = await server.machineFetch("/api/changes?since=999999999");
+    expect(ahead.status).toBe(410);
+    expect(await ahead.json()).toMatchObject({ error: { code: "cursor_ahead" } });
+    expect((await server.machineFetch("/api/changes?since=0")).status).toBe(200);
+  });
+
+  it("refuses an empty chunk with 400 and stores nothing", async () => {
+    const id = hexId();
+    const empty = await server.machineFetch(`/api/chunks/${id}`, { method: "PUT", body: new Uint8Array(0) });
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ error: { code: "empty_body" } });
+    expect((await server.machineFetch(`/api/chunks/${id}`, { method: "HEAD" })).status).toBe(404);
+  });
 });
 
 describe("chunks", () => {

@@ -12,6 +12,7 @@ import { listTrash } from "../../lib/server/files/history.ts";
 import type { VersionInput } from "../../lib/server/files/record.ts";
 import { runDailyMaintenance } from "../../lib/server/maintenance.ts";
 import { blob, createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { storageKey } from "../../lib/server/chunks/storage-key.ts";
 
 let t: TestServerContext;
 let actor: Actor;
@@ -46,8 +47,8 @@ describe("runDailyMaintenance", () => {
     await runDailyMaintenance(t.ctx);
     const trash = await listTrash(t.ctx.db, actor.vaultId, { limit: 10 });
     expect(trash.map((e) => e.pathId)).toEqual([young]);
-    expect(await t.ctx.store.has(oldChunk)).toBe(false);
-    expect(await t.ctx.store.has(youngChunk)).toBe(true);
+    expect(await t.ctx.store.has(storageKey(actor.accountId, oldChunk))).toBe(false);
+    expect(await t.ctx.store.has(storageKey(actor.accountId, youngChunk))).toBe(true);
     const scope = { accountId: actor.accountId, vaultId: actor.vaultId };
     await expect(readChanges(t.ctx.db, scope, 0, 10)).rejects.toMatchObject({ status: 410 });
     expect((await readChanges(t.ctx.db, scope, 1, 10)).changes.length).toBeGreaterThan(0);

@@ -46,7 +46,7 @@ export async function trimmedThrough(db: Executor, accountId: string): Promise<n
  * @param since Cursor: changes with a greater seq are returned.
  * @param limit Page size.
  * @returns The page.
- * @throws HttpError 410 when the cursor is older than the retained log.
+ * @throws HttpError 410 when the cursor is older than the retained log, or ahead of its head.
  */
 export async function readChanges(
   db: Client,
@@ -61,6 +61,17 @@ export async function readChanges(
       throw new HttpError(410, "cursor_expired", "Cursor too old: the change log was cleaned past it; resync from GET /api/snapshot", {
         oldestCursor: watermark,
       });
+    }
+    if (since > 0) {
+      // A cursor past the head: the database was restored from an older
+      // backup, or the cursor is not ours. Following it would skip events.
+      const head = await tx.execute("SELECT COALESCE(MAX(seq), 0) AS seq FROM events");
+      const last = Number(head.rows[0]?.seq ?? 0);
+      if (since > last) {
+        throw new HttpError(410, "cursor_ahead", "Cursor is ahead of the change log (was the server restored?); resync from GET /api/snapshot", {
+          headCursor: last,
+        });
+      }
     }
     const result = await tx.execute({
       sql: `SELECT seq, id, type, version, ts, stream, payload, meta FROM events

@@ -14,6 +14,7 @@ import type { ChunkStore } from "../../storage/port.ts";
 import { str } from "../db/row.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { dumpProjections, rebuildInTransaction } from "./rebuild.ts";
+import { storageKey } from "../chunks/storage-key.ts";
 
 /** The outcome of a check. */
 export interface ConsistencyReport {
@@ -62,17 +63,18 @@ export async function checkConsistency(db: Client, store: ChunkStore, options: C
      WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.account_id = v.account_id AND c.id = v.chunk_id) LIMIT 20`,
   );
   for (const row of dangling.rows) problems.push(`chunk ${str(row.chunk_id)} is referenced but has no row`);
-  const chunks = await db.execute("SELECT id, size, sha256 FROM chunks");
+  const chunks = await db.execute("SELECT account_id, id, size, sha256 FROM chunks WHERE deleting_since IS NULL");
   for (const row of chunks.rows) {
     const id = str(row.id);
-    const stat = await store.stat(id);
+    const key = storageKey(str(row.account_id), id);
+    const stat = await store.stat(key);
     if (!stat) {
       problems.push(`chunk ${id} has a row but is not in the store`);
       continue;
     }
     if (stat.size !== Number(row.size)) problems.push(`chunk ${id} is ${stat.size} bytes in the store, ${Number(row.size)} recorded`);
     else if (options.deep) {
-      const digest = await sha256Of(store, id);
+      const digest = await sha256Of(store, key);
       if (digest !== str(row.sha256)) problems.push(`chunk ${id} does not match its recorded SHA-256`);
     }
   }
@@ -85,8 +87,8 @@ export async function checkConsistency(db: Client, store: ChunkStore, options: C
   };
 }
 
-async function sha256Of(store: ChunkStore, id: string): Promise<string | null> {
-  const body = await store.get(id);
+async function sha256Of(store: ChunkStore, key: string): Promise<string | null> {
+  const body = await store.get(key);
   if (!body) return null;
   const hash = createHash("sha256");
   for await (const part of body as unknown as AsyncIterable<Uint8Array>) hash.update(part);

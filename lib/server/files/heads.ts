@@ -56,7 +56,7 @@ export async function storedChunkSizes(db: Executor, accountId: string, ids: rea
   for (let i = 0; i < unique.length; i += 500) {
     const slice = unique.slice(i, i + 500);
     const result = await db.execute({
-      sql: `SELECT id, size FROM chunks WHERE account_id = ? AND id IN (${slice.map(() => "?").join(", ")})`,
+      sql: `SELECT id, size FROM chunks WHERE account_id = ? AND deleting_since IS NULL AND id IN (${slice.map(() => "?").join(", ")})`,
       args: [accountId, ...slice],
     });
     for (const row of result.rows) sizes.set(str(row.id), Number(row.size));

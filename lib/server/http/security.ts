@@ -5,9 +5,10 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { ServerEnv } from "../principal.ts";
+import { isLoopback } from "../auth/origin.ts";
 import { HttpError } from "./errors.ts";
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 /**
  * Whether a `Host` header may reach a server bound to `bindHost`.
@@ -17,11 +18,11 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
  * @returns True when the request may proceed.
  */
 export function isHostAllowed(hostHeader: string | undefined, bindHost: string, allowed: readonly string[]): boolean {
-  if (!LOOPBACK.has(bindHost)) return true;
+  if (!isLoopback(bindHost)) return true;
   if (!hostHeader) return false;
   const name = hostHeader.startsWith("[") ? hostHeader.slice(0, hostHeader.indexOf("]") + 1) : hostHeader.split(":")[0] ?? "";
   const lower = name.toLowerCase();
-  return LOOPBACK.has(lower) || allowed.some((a) => a.toLowerCase() === lower);
+  return LOOPBACK_NAMES.has(lower) || allowed.some((a) => a.toLowerCase() === lower);
 }
 
 /**

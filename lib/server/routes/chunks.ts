@@ -56,7 +56,7 @@ export function chunkRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
     const declared = Number(c.req.header("content-length") ?? "NaN");
     if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
     const body = c.req.raw.body;
-    if (!body) throw new HttpError(400, "empty_body", "The chunk body is empty");
+    if (!body || declared === 0) throw new HttpError(400, "empty_body", "The chunk body is empty");
     const info = await putChunk(ctx, owner(c.var.principal), id, body);
     return c.json(info, 201);
   });
