@@ -3,6 +3,7 @@
  * mount line per route module. Route modules own their paths and auth.
  */
 import { createNodeWebSocket, type NodeWebSocket } from "@hono/node-ws";
+import { ensureErrorEvent } from "../runtime/error-event.ts";
 import { Hono } from "hono";
 import type { ServerContext } from "./context.ts";
 import { createErrorHandler, errorResponse, HttpError } from "./http/errors.ts";
@@ -37,6 +38,7 @@ export interface ServerApp {
  */
 export function createServerApp(ctx: ServerContext): ServerApp {
   const app = new Hono<ServerEnv>();
+  ensureErrorEvent();
   const nodeWs = createNodeWebSocket({ app });
   app.onError(createErrorHandler(ctx.logger));
   app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", `Not found: ${c.req.method} ${new URL(c.req.url).pathname}`)));
