@@ -16,6 +16,8 @@ export interface AuthEventTarget {
   accountId: string;
   vaultId: string | null;
   stream: string;
+  /** The event's timestamp in ms; the real clock when absent. Projections built from the event read it. */
+  ts?: number;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function recordAuthEvent<T extends AuthEventType>(
     streamVersion: Number(next.rows[0]?.v ?? 1),
     type,
     version: 1,
+    ...(target.ts === undefined ? {} : { ts: target.ts }),
     payload: checked,
     meta,
   });

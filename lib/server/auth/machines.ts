@@ -2,10 +2,18 @@
  * Machines (S3, S10, C8): registration with an invitation, bearer tokens
  * stored as SHA-256 and checked in constant time, listing, renaming and
  * removal (the token stops working at once).
+ *
+ * The machine list is a projection of the machine events (E3,
+ * lib/server/auth/machine-projection.ts): each write appends its event and
+ * applies it to `machine_registry` in one transaction. The token hash, the
+ * last-seen time and the token's revocation live in `machine_tokens`, which
+ * a rebuild never touches. A token is accepted only while both say the
+ * machine is live.
  */
-import type { Client } from "@libsql/client";
+import type { Client, Transaction } from "@libsql/client";
 import type { EventMeta } from "../../events/envelope.ts";
 import { recordAuthEvent } from "./events.ts";
+import { applyMachineEvent } from "./machine-projection.ts";
 import { redeemInvitation } from "./invitations.ts";
 import { constantTimeEqual, hashSecret, looksLikeSecret, newId, newSecret, SECRET_PREFIX } from "./secrets.ts";
 import { withWriteTransaction } from "../db/tx.ts";
@@ -49,17 +57,17 @@ export async function registerMachine(
   return withWriteTransaction(db, async (tx) => {
     const invitation = await redeemInvitation(tx, input.invitation, machineId, now, { actor: `machine:${machineId}`, ...meta });
     await tx.execute({
-      sql: `INSERT INTO machines (id, account_id, vault_id, name, platform, token_hash, created_at, last_seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      args: [machineId, invitation.accountId, invitation.vaultId, input.name, input.platform, hashSecret(token), now, now],
+      sql: `INSERT INTO machine_tokens (id, account_id, vault_id, token_hash, last_seen_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)`,
+      args: [machineId, invitation.accountId, invitation.vaultId, hashSecret(token), now],
     });
-    await recordAuthEvent(
+    const event = await recordAuthEvent(
       tx,
       "MachineRegistered",
-      { accountId: invitation.accountId, vaultId: invitation.vaultId, stream: `machine:${machineId}` },
+      { accountId: invitation.accountId, vaultId: invitation.vaultId, stream: `machine:${machineId}`, ts: now },
       { machineId, name: input.name, platform: input.platform, invitationId: invitation.invitationId },
       { actor: `machine:${machineId}`, ...meta },
     );
+    await applyMachineEvent(tx, event);
     return { machineId, token, accountId: invitation.accountId, vaultId: invitation.vaultId };
   });
 }
@@ -75,7 +83,9 @@ export async function findMachineByToken(db: Client, token: string): Promise<Mac
   if (!token.startsWith(SECRET_PREFIX.machineToken) || !looksLikeSecret(token)) return null;
   const digest = hashSecret(token);
   const result = await db.execute({
-    sql: "SELECT id, account_id, vault_id, token_hash, last_seen_at FROM machines WHERE token_hash = ? AND revoked_at IS NULL",
+    sql: `SELECT t.id, t.account_id, t.vault_id, t.token_hash, t.last_seen_at
+          FROM machine_tokens t JOIN machine_registry r ON r.id = t.id
+          WHERE t.token_hash = ? AND t.revoked_at IS NULL AND r.removed_at IS NULL`,
     args: [digest],
   });
   const row = result.rows[0];
@@ -97,7 +107,7 @@ export async function findMachineByToken(db: Client, token: string): Promise<Mac
  */
 export async function touchMachine(db: Client, machineId: string, now: number): Promise<void> {
   try {
-    await withWriteTransaction(db, (tx) => tx.execute({ sql: "UPDATE machines SET last_seen_at = ? WHERE id = ?", args: [now, machineId] }));
+    await withWriteTransaction(db, (tx) => tx.execute({ sql: "UPDATE machine_tokens SET last_seen_at = ? WHERE id = ?", args: [now, machineId] }));
   } catch {
     // last_seen_at is informational; the next request retries
   }
@@ -111,14 +121,16 @@ export async function touchMachine(db: Client, machineId: string, now: number): 
  */
 export async function listMachines(db: Client, accountId: string): Promise<MachineInfo[]> {
   const result = await db.execute({
-    sql: "SELECT id, name, platform, created_at, last_seen_at FROM machines WHERE account_id = ? AND revoked_at IS NULL ORDER BY created_at, id",
+    sql: `SELECT r.id, r.name, r.platform, r.registered_at, t.last_seen_at
+          FROM machine_registry r JOIN machine_tokens t ON t.id = r.id
+          WHERE r.account_id = ? AND r.removed_at IS NULL AND t.revoked_at IS NULL ORDER BY r.registered_at, r.id`,
     args: [accountId],
   });
   return result.rows.map((row) => ({
     id: str(row.id),
     name: str(row.name),
     platform: str(row.platform),
-    createdAt: Number(row.created_at),
+    createdAt: Number(row.registered_at),
     lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
   }));
 }
@@ -132,7 +144,9 @@ export async function listMachines(db: Client, accountId: string): Promise<Machi
  */
 export async function getMachine(db: Client, accountId: string, machineId: string): Promise<MachineInfo | null> {
   const all = await db.execute({
-    sql: "SELECT id, name, platform, created_at, last_seen_at FROM machines WHERE account_id = ? AND id = ? AND revoked_at IS NULL",
+    sql: `SELECT r.id, r.name, r.platform, r.registered_at, t.last_seen_at
+          FROM machine_registry r JOIN machine_tokens t ON t.id = r.id
+          WHERE r.account_id = ? AND r.id = ? AND r.removed_at IS NULL AND t.revoked_at IS NULL`,
     args: [accountId, machineId],
   });
   const row = all.rows[0];
@@ -141,9 +155,19 @@ export async function getMachine(db: Client, accountId: string, machineId: strin
     id: str(row.id),
     name: str(row.name),
     platform: str(row.platform),
-    createdAt: Number(row.created_at),
+    createdAt: Number(row.registered_at),
     lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
   };
+}
+
+/** The vault of a live machine of the account, or null. */
+async function liveVault(tx: Transaction, accountId: string, machineId: string): Promise<string | null> {
+  const result = await tx.execute({
+    sql: "SELECT vault_id FROM machine_registry WHERE id = ? AND account_id = ? AND removed_at IS NULL",
+    args: [machineId, accountId],
+  });
+  const row = result.rows[0];
+  return row ? str(row.vault_id) : null;
 }
 
 /**
@@ -157,13 +181,10 @@ export async function getMachine(db: Client, accountId: string, machineId: strin
  */
 export async function renameMachine(db: Client, accountId: string, machineId: string, name: string, meta: EventMeta = {}): Promise<boolean> {
   return withWriteTransaction(db, async (tx) => {
-    const result = await tx.execute({
-      sql: "UPDATE machines SET name = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL RETURNING vault_id",
-      args: [name, machineId, accountId],
-    });
-    const row = result.rows[0];
-    if (!row) return false;
-    await recordAuthEvent(tx, "MachineRenamed", { accountId, vaultId: str(row.vault_id), stream: `machine:${machineId}` }, { machineId, name }, meta);
+    const vaultId = await liveVault(tx, accountId, machineId);
+    if (vaultId === null) return false;
+    const event = await recordAuthEvent(tx, "MachineRenamed", { accountId, vaultId, stream: `machine:${machineId}` }, { machineId, name }, meta);
+    await applyMachineEvent(tx, event);
     return true;
   });
 }
@@ -188,16 +209,17 @@ export async function removeMachine(
   meta: EventMeta = {},
 ): Promise<boolean> {
   return withWriteTransaction(db, async (tx) => {
-    const result = await tx.execute({
-      sql: "UPDATE machines SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL RETURNING vault_id",
-      args: [now, machineId, accountId],
-    });
-    const row = result.rows[0];
-    if (!row) return false;
-    await recordAuthEvent(tx, "MachineRemoved", { accountId, vaultId: str(row.vault_id), stream: `machine:${machineId}` }, { machineId, by }, {
-      actor: by,
-      ...meta,
-    });
+    const vaultId = await liveVault(tx, accountId, machineId);
+    if (vaultId === null) return false;
+    await tx.execute({ sql: "UPDATE machine_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", args: [now, machineId] });
+    const event = await recordAuthEvent(
+      tx,
+      "MachineRemoved",
+      { accountId, vaultId, stream: `machine:${machineId}`, ts: now },
+      { machineId, by },
+      { actor: by, ...meta },
+    );
+    await applyMachineEvent(tx, event);
     return true;
   });
 }

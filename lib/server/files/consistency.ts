@@ -3,7 +3,10 @@
  * live database and store (used by `syncagent server check` and the crash
  * test):
  * - projections equal a replay of the events (no event without its
- *   projection, no projection without its event);
+ *   projection, no projection without its event), the machine list
+ *   included;
+ * - every machine has its token row and every token row its machine, and a
+ *   removed machine's token is revoked;
  * - every chunk a version references has a row;
  * - every chunk row is readable in the store with its recorded length (and,
  *   with `deep`, its recorded SHA-256).
@@ -58,6 +61,16 @@ export async function checkConsistency(db: Client, store: ChunkStore, options: C
   }).catch((error: unknown) => {
     if (!(error instanceof Rollback)) throw error;
   });
+  const orphans = await db.execute(
+    `SELECT r.id, 'token row missing' AS problem FROM machine_registry r WHERE NOT EXISTS (SELECT 1 FROM machine_tokens t WHERE t.id = r.id)
+     UNION ALL
+     SELECT t.id, 'no MachineRegistered event' FROM machine_tokens t WHERE NOT EXISTS (SELECT 1 FROM machine_registry r WHERE r.id = t.id)
+     UNION ALL
+     SELECT r.id, 'removed but its token is not revoked' FROM machine_registry r JOIN machine_tokens t ON t.id = r.id
+       WHERE r.removed_at IS NOT NULL AND t.revoked_at IS NULL
+     LIMIT 20`,
+  );
+  for (const row of orphans.rows) problems.push(`machine ${str(row.id)}: ${str(row.problem)}`);
   const dangling = await db.execute(
     `SELECT DISTINCT v.account_id, v.chunk_id FROM version_chunks v
      WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.account_id = v.account_id AND c.id = v.chunk_id) LIMIT 20`,

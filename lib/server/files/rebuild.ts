@@ -1,15 +1,22 @@
 /**
  * Rebuilding the projections from the log (E3): empty the live tables, load
- * the retention checkpoint, replay every retained file event. One
- * transaction, so readers see the old tables or the new ones, never half.
+ * the retention checkpoint, replay every retained file event, then replay
+ * every machine event into the machine list (auth events are never
+ * trimmed, so that projection needs no checkpoint; token hashes stay in
+ * `machine_tokens`, which is not a projection). One transaction, so readers
+ * see the old tables or the new ones, never half.
  */
 import type { Transaction } from "@libsql/client";
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
+import { MACHINE_PROJECTION_TABLES, replayMachineEvents } from "../auth/machine-projection.ts";
 import { applyStoredEvent, readFileEvents } from "./replay.ts";
 
-/** The projection tables, in a stable order. */
+/** The file projection tables (each with its `cp_` checkpoint twin), in a stable order. */
 export const PROJECTION_TABLES = ["tree", "versions", "version_chunks", "trash", "machine_stats"] as const;
+
+/** Every projection table a rebuild rewrites and a dump compares. */
+export const ALL_PROJECTION_TABLES = [...PROJECTION_TABLES, ...MACHINE_PROJECTION_TABLES] as const;
 
 /** What a rebuild did. */
 export interface RebuildResult {
@@ -40,7 +47,8 @@ export async function rebuildInTransaction(tx: Transaction): Promise<Omit<Rebuil
     }
     if (page.length < 1000) break;
   }
-  return { eventsApplied, deadLettered };
+  const machines = await replayMachineEvents(tx);
+  return { eventsApplied: eventsApplied + machines.eventsApplied, deadLettered: deadLettered + machines.deadLettered };
 }
 
 /**
@@ -64,7 +72,7 @@ export async function rebuildProjections(ctx: ServerContext): Promise<RebuildRes
  */
 export async function dumpProjections(db: Pick<Transaction, "execute">): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const table of PROJECTION_TABLES) {
+  for (const table of ALL_PROJECTION_TABLES) {
     const rows = await db.execute(`SELECT * FROM ${table}`);
     out[table] = rows.rows.map((r) => JSON.stringify(rows.columns.map((c) => r[c]))).sort();
   }

@@ -95,7 +95,7 @@ export async function storeReport(
       args: [machine.accountId, machine.vaultId, machine.machineId, now, JSON.stringify(report)],
     });
     await tx.execute({ sql: "DELETE FROM machine_reports WHERE ts < ?", args: [now - REPORT_RETENTION_MS] });
-    await tx.execute({ sql: "UPDATE machines SET last_seen_at = ? WHERE id = ?", args: [now, machine.machineId] });
+    await tx.execute({ sql: "UPDATE machine_tokens SET last_seen_at = ? WHERE id = ?", args: [now, machine.machineId] });
     return { status: s, seq: Number(inserted.rows[0]?.seq) };
   });
 }
