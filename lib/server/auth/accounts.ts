@@ -3,6 +3,7 @@
  * together and only while no admin exists (S3, W1).
  */
 import type { Client } from "@libsql/client";
+import type { EventMeta } from "../../events/envelope.ts";
 import { recordAuthEvent } from "./events.ts";
 import { hashPassword } from "./password.ts";
 import { newId } from "./secrets.ts";
@@ -39,9 +40,15 @@ export async function adminExists(db: Client): Promise<boolean> {
  * @param db The database.
  * @param input User name and password (hashed here with Argon2id).
  * @param now Clock value in ms.
+ * @param meta Event metadata (the request id of the setup wizard).
  * @returns The new ids.
  */
-export async function createAdmin(db: Client, input: { username: string; password: string }, now: number): Promise<CreatedAdmin> {
+export async function createAdmin(
+  db: Client,
+  input: { username: string; password: string },
+  now: number,
+  meta: EventMeta = {},
+): Promise<CreatedAdmin> {
   const passwordHash = await hashPassword(input.password);
   const username = input.username.trim().toLowerCase();
   return withWriteTransaction(db, async (tx) => {
@@ -67,6 +74,7 @@ export async function createAdmin(db: Client, input: { username: string; passwor
     });
     await recordAuthEvent(tx, "AdminCreated", { accountId, vaultId: null, stream: `user:${userId}` }, { userId, username }, {
       actor: "system",
+      ...meta,
     });
     return { accountId, vaultId, userId, username };
   });

@@ -19,6 +19,7 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password.ts";
 import { usernameSchema } from "./setup-routes.ts";
 import { removeSetupToken } from "./setup-token.ts";
 import { Buffer } from "node:buffer";
+import { randomUUID } from "node:crypto";
 
 /** Environment variable a script may pass the admin password in. */
 export const ADMIN_PASSWORD_ENV = "SYNCAGENT_ADMIN_PASSWORD";
@@ -63,7 +64,7 @@ export async function runSetupAdmin(ctx: CommandContext, readPassword: () => Pro
   }
   const { db, dataDir } = await openServerDatabase(ctx);
   try {
-    const admin = await createAdmin(db, { username: username.data, password }, Date.now());
+    const admin = await createAdmin(db, { username: username.data, password }, Date.now(), { actor: "cli", correlationId: randomUUID() });
     await removeSetupToken(join(dataDir, "setup-token"));
     ctx.out(`Admin '${admin.username}' created. Log in to the dashboard with this name and password.\n`);
     return 0;
@@ -101,7 +102,7 @@ export async function runInvite(ctx: CommandContext): Promise<number> {
       { accountId: str(row.account_id), vaultId: str(row.vault_id), createdBy: "cli" },
       Date.now(),
       DEFAULT_WEB_SECURITY.invitationTtlMs,
-      { actor: "cli" },
+      { actor: "cli", correlationId: randomUUID() },
     );
     ctx.out(`${invitation.code}\n`);
     ctx.err(`Single-use invitation, valid until ${new Date(invitation.expiresAt).toISOString()}.\n` +

@@ -21,12 +21,31 @@ export interface AuthEventTarget {
 }
 
 /**
+ * The metadata an auth event is stored with (E1): the request id is the
+ * correlation id (every event of one request shares it) and, unless the
+ * caller names the event that caused this one, the causation id too (the
+ * request's command caused it). Absent fields are left out.
+ * @param meta What the caller gave.
+ * @returns The metadata to store.
+ */
+export function authEventMeta(meta: EventMeta): EventMeta {
+  const out: EventMeta = {};
+  const correlationId = meta.correlationId ?? meta.requestId;
+  const causationId = meta.causationId ?? meta.requestId;
+  if (correlationId) out.correlationId = correlationId;
+  if (causationId) out.causationId = causationId;
+  if (meta.actor) out.actor = meta.actor;
+  if (meta.requestId) out.requestId = meta.requestId;
+  return out;
+}
+
+/**
  * Appends an auth event at the next version of its stream, inside `tx`.
  * @param tx An open write transaction.
  * @param type The event type.
  * @param target Account, vault and stream.
  * @param payload The payload, checked against its schema.
- * @param meta Correlation, actor, request id.
+ * @param meta Actor and request id; correlation and causation ids default to the request id ({@link authEventMeta}).
  * @returns The stored envelope.
  */
 export async function recordAuthEvent<T extends AuthEventType>(
@@ -50,6 +69,6 @@ export async function recordAuthEvent<T extends AuthEventType>(
     version: 1,
     ...(target.ts === undefined ? {} : { ts: target.ts }),
     payload: checked,
-    meta,
+    meta: authEventMeta(meta),
   });
 }

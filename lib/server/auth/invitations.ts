@@ -134,7 +134,7 @@ export async function revokeInvitation(db: Client, accountId: string, id: string
  * @param machineId The machine being registered.
  * @param now Clock value in ms.
  * @param meta Event metadata.
- * @returns The invitation's id, account and vault.
+ * @returns The invitation's id, account and vault, and the id of the `InvitationRedeemed` event.
  * @throws InvitationError when unknown, expired, used or revoked.
  */
 export async function redeemInvitation(
@@ -143,7 +143,7 @@ export async function redeemInvitation(
   machineId: string,
   now: number,
   meta: EventMeta = {},
-): Promise<{ invitationId: string; accountId: string; vaultId: string }> {
+): Promise<{ invitationId: string; accountId: string; vaultId: string; eventId: string }> {
   const codeHash = hashSecret(code);
   const result = await tx.execute({
     sql: `UPDATE invitations SET redeemed_at = ?, machine_id = ?
@@ -161,12 +161,12 @@ export async function redeemInvitation(
     throw new InvitationError("expired");
   }
   const invitation = { invitationId: str(row.id), accountId: str(row.account_id), vaultId: str(row.vault_id) };
-  await recordAuthEvent(
+  const event = await recordAuthEvent(
     tx,
     "InvitationRedeemed",
     { accountId: invitation.accountId, vaultId: invitation.vaultId, stream: `invitation:${invitation.invitationId}` },
     { invitationId: invitation.invitationId, machineId },
     meta,
   );
-  return invitation;
+  return { ...invitation, eventId: event.id };
 }

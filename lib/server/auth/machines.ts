@@ -65,7 +65,8 @@ export async function registerMachine(
       "MachineRegistered",
       { accountId: invitation.accountId, vaultId: invitation.vaultId, stream: `machine:${machineId}`, ts: now },
       { machineId, name: input.name, platform: input.platform, invitationId: invitation.invitationId },
-      { actor: `machine:${machineId}`, ...meta },
+      // The redeemed invitation is what lets the machine in.
+      { actor: `machine:${machineId}`, ...meta, causationId: invitation.eventId },
     );
     await applyMachineEvent(tx, event);
     return { machineId, token, accountId: invitation.accountId, vaultId: invitation.vaultId };

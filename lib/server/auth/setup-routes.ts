@@ -50,7 +50,9 @@ export function setupRoutes(deps: AuthDeps): Hono<ServerEnv> {
       throw new HttpError(403, "setup_token_required", `Enter the setup token from ${tokenFile} on the server`);
     }
     try {
-      const admin = await createAdmin(deps.db, { username: body.username, password: body.password }, deps.now());
+      const admin = await createAdmin(deps.db, { username: body.username, password: body.password }, deps.now(), {
+        requestId: c.get("requestId"),
+      });
       if (tokenFile) await removeSetupToken(tokenFile);
       deps.notifyCommit();
       deps.log.info({ userId: admin.userId }, "admin created");
