@@ -3,7 +3,7 @@
  * The log is the event table; its cursor is the event `seq`.
  */
 import type { Client } from "@libsql/client";
-import type { EventMeta } from "../../events/envelope.ts";
+import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
 import type { Executor } from "../../events/store.ts";
 import { HttpError } from "../http/errors.ts";
 import { str } from "../db/row.ts";
@@ -18,6 +18,25 @@ export interface Change {
   stream: string;
   payload: unknown;
   meta: EventMeta;
+}
+
+/**
+ * An event in the shape `GET /api/changes` and `/ws/changes` serve: no
+ * account, vault or stream version, and only the public metadata.
+ * @param event The stored event.
+ * @returns The change.
+ */
+export function publicChange(event: EventEnvelope): Change {
+  return {
+    seq: event.seq,
+    id: event.id,
+    type: event.type,
+    version: event.version,
+    ts: event.ts,
+    stream: event.stream,
+    payload: event.payload,
+    meta: publicMeta(event.meta),
+  };
 }
 
 /** A page of the change log. */
@@ -95,7 +114,13 @@ export async function readChanges(
   }
 }
 
-function publicMeta(meta: EventMeta): EventMeta {
+/**
+ * The metadata a client may see: actor, correlation and causation ids,
+ * never the request id.
+ * @param meta The stored metadata.
+ * @returns The public part.
+ */
+export function publicMeta(meta: EventMeta): EventMeta {
   const out: EventMeta = {};
   if (meta.actor) out.actor = meta.actor;
   if (meta.correlationId) out.correlationId = meta.correlationId;

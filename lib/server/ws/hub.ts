@@ -10,6 +10,7 @@ import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { readEventsAfter } from "../../events/store.ts";
+import { publicChange } from "../files/changes.ts";
 import { eventHead, readReportsAfter, reportHead, type ReportRow } from "./feeds.ts";
 import { DEFAULT_SUBSCRIBER_LIMITS, Subscriber, type SubscriberLimits, type SubscriberSink } from "./subscriber.ts";
 import { Tail } from "./tail.ts";
@@ -41,6 +42,8 @@ export const CLOSE_REVOKED = 4401;
 export interface HubConnection {
   kind: "changes" | "events" | "dashboard";
   accountId: string;
+  /** Only this vault's events (and account-level ones) are pushed, as `GET /api/changes` serves them; all the account's when absent. */
+  vaultId?: string;
   /** Set for agent sockets. */
   machineId?: string;
   /** Sends a heartbeat probe. */
@@ -188,13 +191,30 @@ export class Hub {
       byAccount.set(event.accountId, list);
     }
     for (const [accountId, list] of byAccount) {
+      // The cursor is the account's last seq even when a vault filter skips it, so a client never re-reads the batch.
       const cursor = list[list.length - 1]?.seq ?? 0;
-      let message = JSON.stringify({ type: "changes", cursor, events: list });
-      if (message.length > this.#options.maxInlineBytes) message = JSON.stringify({ type: "changed", cursor });
+      const messages = new Map<string, string>();
       for (const entry of this.#connections) {
-        if (entry.conn.accountId === accountId && entry.subscriber) entry.subscriber.offer(message);
+        if (entry.conn.accountId !== accountId || !entry.subscriber) continue;
+        const vault = entry.conn.vaultId ?? "";
+        let message = messages.get(vault);
+        if (message === undefined) {
+          message = this.#changesMessage(list, entry.conn.vaultId, cursor);
+          messages.set(vault, message);
+        }
+        entry.subscriber.offer(message);
       }
     }
+  }
+
+  /**
+   * The pushed message: the events in the public shape of `GET /api/changes`
+   * (no account, vault or request id), or a `changed` hint when too big.
+   */
+  #changesMessage(list: EventEnvelope[], vaultId: string | undefined, cursor: number): string {
+    const events = list.filter((e) => vaultId === undefined || e.vaultId === null || e.vaultId === vaultId).map(publicChange);
+    const message = JSON.stringify({ type: "changes", cursor, events });
+    return message.length > this.#options.maxInlineBytes ? JSON.stringify({ type: "changed", cursor }) : message;
   }
 
   #deliverReports(rows: ReportRow[]): void {

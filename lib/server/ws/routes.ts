@@ -41,6 +41,8 @@ const TOUCH_MS = 30_000;
 interface SocketSetup {
   kind: HubConnection["kind"];
   accountId: string;
+  /** The vault whose changes the socket receives (with account-level events). */
+  vaultId?: string;
   machineId?: string;
   stillValid: () => Promise<boolean>;
   /** Subscribed sockets get pushed messages. */
@@ -65,6 +67,7 @@ function socketEvents(hub: Hub, deps: AuthDeps, setup: SocketSetup): WSEvents {
       conn = {
         kind: setup.kind,
         accountId: setup.accountId,
+        ...(setup.vaultId ? { vaultId: setup.vaultId } : {}),
         ...(setup.machineId ? { machineId: setup.machineId } : {}),
         ping: beat.ping,
         close: beat.terminate,
@@ -176,6 +179,7 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
       return socketEvents(hub, deps, {
         kind: "dashboard",
         accountId: session.accountId,
+        vaultId: session.vaultId,
         subscribe: true,
         stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web, false)) !== null,
         greet: async (ws) => {
