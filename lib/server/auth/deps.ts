@@ -25,10 +25,21 @@ export interface WebSecurity {
   sessionMaxMs: number;
   /** A password re-entry authorises destructive actions for this long. @default 5 min */
   reauthWindowMs: number;
-  /** Failed logins per account name allowed per window before 429. @default 5 */
+  /**
+   * Failed logins per account name FROM ONE client address allowed per
+   * window before that address gets 429 for that name; other addresses are
+   * not affected, so a guesser cannot lock the admin out. @default 5
+   */
   loginFailuresPerAccount: number;
-  /** Failed logins per client address allowed per window before 429. @default 20 */
+  /** Failed logins per client address (all names together) allowed per window before 429. @default 20 */
   loginFailuresPerIp: number;
+  /**
+   * Ceiling of failed logins per account name from all addresses together
+   * per window, against guessing spread over many addresses. Reaching it
+   * locks the name out everywhere until the window ends, so it is high.
+   * @default 100
+   */
+  loginFailuresPerAccountCeiling: number;
   /** Login throttling window. @default 15 min */
   loginWindowMs: number;
   /** Invitation lifetime. @default 24 h */
@@ -44,6 +55,7 @@ export const DEFAULT_WEB_SECURITY: WebSecurity = {
   reauthWindowMs: 5 * 60_000,
   loginFailuresPerAccount: 5,
   loginFailuresPerIp: 20,
+  loginFailuresPerAccountCeiling: 100,
   loginWindowMs: 15 * 60_000,
   invitationTtlMs: 24 * 3_600_000,
 };

@@ -21,10 +21,18 @@ import { AUTH_BODY_LIMIT, noStore } from "./response.ts";
 const loginBody = z.object({ username: z.string().max(64), password: z.string().max(MAX_PASSWORD_LENGTH) });
 const reauthBody = z.object({ password: z.string().max(MAX_PASSWORD_LENGTH) });
 
+/**
+ * The login throttle keys of an attempt (S3): the (account name, address)
+ * pair, the address over all names, and a high ceiling on the name over all
+ * addresses. The pair key comes first: a success clears it.
+ */
 function throttleKeys(c: Context, deps: AuthDeps, username: string, accountId: string | null): ThrottleKey[] {
+  const name = username.trim().toLowerCase();
+  const address = clientAddress(c);
   return [
-    { key: `user:${username.trim().toLowerCase()}`, limit: deps.web.loginFailuresPerAccount, accountId },
-    { key: `ip:${clientAddress(c)}`, limit: deps.web.loginFailuresPerIp, accountId: null },
+    { key: `user-ip:${name}@${address}`, limit: deps.web.loginFailuresPerAccount, accountId },
+    { key: `ip:${address}`, limit: deps.web.loginFailuresPerIp, accountId: null },
+    { key: `user:${name}`, limit: deps.web.loginFailuresPerAccountCeiling, accountId },
   ];
 }
 

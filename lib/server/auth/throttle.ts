@@ -1,18 +1,26 @@
 /**
- * Login throttling (S3): attempts are counted per account name and per
- * client address in SQLite, so every server process on one database shares
- * the counts. An attempt is reserved (counted) atomically BEFORE the
- * password is checked, so parallel guesses cannot all slip under the limit
- * while the slow Argon2id checks run; a successful login gives its
- * reservation back. Past the limit inside the window, attempts answer 429
- * until the window ends, without any password check.
+ * Login throttling (S3): attempts are counted in SQLite, so every server
+ * process on one database shares the counts, per key:
+ * - `user-ip:<name>@<address>`: one account name from one client address
+ *   (the tight limit). A guesser's address is refused for that name while
+ *   the admin, from another address, still logs in;
+ * - `ip:<address>`: one address over all names (guessing many names);
+ * - `user:<name>`: one name over all addresses, a high ceiling against
+ *   guessing spread over many addresses. Reaching it locks the name out
+ *   everywhere until the window ends: that is the price of bounding
+ *   distributed guessing, hence the high default.
+ * An attempt is reserved (counted) atomically BEFORE the password is
+ * checked, so parallel guesses cannot all slip under a limit while the slow
+ * Argon2id checks run; a successful login gives its reservation back. Past
+ * a limit inside the window, attempts answer 429 until the window ends,
+ * without any password check.
  */
 import type { Client } from "@libsql/client";
 import { withWriteTransaction } from "../db/tx.ts";
 
 /** One throttled key and its limit. */
 export interface ThrottleKey {
-  /** `user:<name>` or `ip:<address>`. */
+  /** `user-ip:<name>@<address>`, `ip:<address>` or `user:<name>`. */
   key: string;
   /** Attempts allowed per window (successful ones are given back). */
   limit: number;
@@ -52,10 +60,10 @@ export async function reserveAttempt(db: Client, keys: readonly ThrottleKey[], n
 }
 
 /**
- * Gives a successful attempt back: the account's count is cleared, the
- * address's count loses the one reserved attempt.
+ * Gives a successful attempt back: the (name, address) pair's count is
+ * cleared, the other keys lose the one reserved attempt.
  * @param db The database.
- * @param account The account key to clear.
+ * @param account The pair key to clear.
  * @param others Keys to decrement.
  */
 export async function forgiveAttempt(db: Client, account: string, others: readonly string[]): Promise<void> {
