@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { blob, hexId } from "./helpers/context.ts";
 
 let server: TestServer;
@@ -222,13 +223,10 @@ describe("logs (S9)", () => {
     });
     const res = await server.machineFetch("/api/changes?token=query-secret-value", { headers: { "x-request-id": "req-log-test-1" } });
     expect(res.headers.get("x-request-id")).toBe("req-log-test-1");
-    const deadline = Date.now() + 5000;
-    let log = "";
-    while (Date.now() < deadline) {
-      log = await readFile(server.logFile, "utf8").catch(() => "");
-      if (log.includes("req-log-test-1")) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const log = await waitFor("the request id in the log file", async () => {
+      const text = await readFile(server.logFile, "utf8").catch(() => "");
+      return text.includes("req-log-test-1") ? text : null;
+    });
     expect(log).toContain("req-log-test-1");
     for (const secret of [server.machine.token, secretPassword, "cookie-secret-value", "query-secret-value", server.admin.cookie.split("=")[1] ?? "x"]) {
       expect(log).not.toContain(secret);

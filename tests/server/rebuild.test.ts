@@ -15,6 +15,7 @@ import type { VersionInput } from "../../lib/server/files/record.ts";
 import { restoreFromTrash, restoreVersion } from "../../lib/server/files/restore.ts";
 import { trimChangeLog } from "../../lib/server/files/retention.ts";
 import { blob, createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 let t: TestServerContext;
 let actor: Actor;
@@ -142,12 +143,10 @@ describe("event listeners (E4)", () => {
     const [result] = await commitVersions(t.ctx, actor, [version(hexId(), 0, [])]);
     expect(result?.status).toBe("ok");
     expect(seen).toHaveLength(1);
-    const deadline = Date.now() + 5000;
-    let letters = await listDeadLetters(t.ctx.db);
-    while (letters.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
-      letters = await listDeadLetters(t.ctx.db);
-    }
+    const letters = await waitFor("the dead letter of the failing listener", async () => {
+      const found = await listDeadLetters(t.ctx.db);
+      return found.length > 0 ? found : null;
+    });
     expect(letters).toMatchObject([{ eventSeq: seen[0], handler: "bus", error: "Error: listener broke", attempts: 1 }]);
   });
 });
