@@ -384,6 +384,7 @@ describe("(b) 422 invalid_request for ids that are not 64 lowercase hex", () => 
     bodyRow(`/api/files/${knownPath}/restore`, "body.chunks.0", () => versionRestoreBody({ chunks: [bad()] })),
     bodyRow("/api/chunks/missing", "body.ids.1", () => ({ ids: [hexId(), bad()] })),
     bodyRow("/api/chunks/batch", "body.chunks.0.id", () => batchBody(bad())),
+    bodyRow("/api/chunks/batch", "body.chunks.0.data", () => ({ chunks: [{ id: hexId(), data: "" }] })),
     bodyRow("/api/trash/restore", "body.pathId", () => trashRestoreBody({ pathId: bad() })),
     bodyRow("/api/trash/restore", "body.chunks.0", () => trashRestoreBody({ chunks: [bad()] })),
     bodyRow("/api/trash/restore", "body.alternative.pathId", () => trashRestoreBody({}, { pathId: bad() })),

@@ -74,7 +74,7 @@ export const missingBodySchema = z.object({ ids: z.array(hexId).min(1).max(MAX_M
 
 /** `POST /api/chunks/batch`. */
 export const batchUploadSchema = z
-  .object({ chunks: z.array(z.object({ id: hexId, data: z.base64() }).strict()).min(1).max(256) })
+  .object({ chunks: z.array(z.object({ id: hexId, data: z.base64().min(1, "must not be empty") }).strict()).min(1).max(256) })
   .strict();
 
 /** `POST /api/admin/purge-trash`. */
