@@ -1,12 +1,10 @@
 /** Reading a file as a web ReadableStream through node:fs (works on Node, Bun and Deno). */
 
 import { open } from "node:fs/promises";
+import { fileReadStream } from "../fs/file-stream.ts";
 
 /** Default read size, bytes. */
 export const DEFAULT_READ_SIZE = 1 << 20;
-
-/** Smallest buffer allocated for one read, bytes. */
-const MIN_READ_BUFFER = 4096;
 
 /**
  * Opens a file for streaming. Each read allocates a fresh buffer (the consumer
@@ -31,32 +29,5 @@ export async function openFileStream(
     await handle.close();
     throw error;
   }
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const size = Math.min(highWaterMark, Math.max(remaining, MIN_READ_BUFFER));
-        const buffer = new Uint8Array(size);
-        const { bytesRead } = await handle.read(buffer, 0, size, null);
-        if (bytesRead === 0) {
-          await close();
-          controller.close();
-          return;
-        }
-        remaining = Math.max(0, remaining - bytesRead);
-        controller.enqueue(bytesRead === size ? buffer : buffer.subarray(0, bytesRead));
-      } catch (error) {
-        await close();
-        throw error;
-      }
-    },
-    async cancel() {
-      await close();
-    },
-  });
+  return fileReadStream(handle, highWaterMark, remaining);
 }

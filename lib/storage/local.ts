@@ -15,7 +15,7 @@ import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 
 import { dirname, join, resolve } from "node:path";
 import { bodyPieces, type ChunkBody } from "./body.ts";
 import { StorageUnavailableError } from "./errors.ts";
-import { fileReadStream } from "./file-stream.ts";
+import { fileReadStream } from "../fs/file-stream.ts";
 import { assertValidKey, isValidKey } from "./keys.ts";
 import { BodyMeter, DEFAULT_MAX_OBJECT_SIZE } from "./meter.ts";
 import type { ChunkStore, PutExpectation, StoredObject } from "./port.ts";
