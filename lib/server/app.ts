@@ -14,6 +14,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { homeRoutes } from "./routes/home.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { trashRoutes } from "./routes/trash.ts";
 import { authDepsFrom } from "./auth/deps.ts";
@@ -45,6 +46,7 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.use("*", requestContext(ctx.logger, ctx.metrics));
   app.use("*", securityHeaders(ctx.config.host, acceptedHosts(ctx.config.allowedHosts, ctx.config.publicUrl)));
 
+  app.route("/", homeRoutes(ctx));
   app.route("/api", healthRoutes(ctx));
   // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);
   // WebSocket hub: /ws/changes, /ws/events, /ws/dashboard (lib/server/ws/)

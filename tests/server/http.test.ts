@@ -42,6 +42,17 @@ function item(pathId: string, parentVersion: number, chunks: string[], kind = "f
 }
 
 describe("health and boundaries", () => {
+  it("serves a plain home page at the printed dashboard URL, with no script allowed", async () => {
+    const home = await server.fetch("/");
+    expect(home.status).toBe(200);
+    expect(home.headers.get("content-type")).toMatch(/text\/html/);
+    expect(home.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+    const text = await home.text();
+    expect(text).toMatch(/SyncAgent server \d+\.\d+\.\d+/);
+    expect(text).toContain("syncagent server invite"); // the test server has an admin: next step is a machine
+    expect(text).not.toMatch(/<script/i);
+  });
+
   it("answers health without auth and requires auth elsewhere", async () => {
     const health = await server.fetch("/api/health");
     expect(health.status).toBe(200);
