@@ -209,9 +209,23 @@ describe("admin", () => {
     expect((await server.adminFetch("/api/admin/purge-trash", { method: "POST", body: "{}" })).status).toBe(403);
     const reauth = await server.adminFetch("/api/auth/reauth", { method: "POST", body: JSON.stringify({ password: server.password }) });
     expect(reauth.status).toBe(200);
-    const purge = await server.adminFetch("/api/admin/purge-trash", { method: "POST", body: JSON.stringify({ olderThanDays: 0 }) });
+    const doomed = hexId();
+    await commit([item(doomed, 0, [await putChunk(crypto.getRandomValues(new Uint8Array(64)))])]);
+    await commit([item(doomed, 1, [], "delete")]);
+    const purge = await server.adminFetch("/api/admin/purge-trash", {
+      method: "POST",
+      headers: { "x-request-id": "req-purge-1" },
+      body: JSON.stringify({ olderThanDays: 0 }),
+    });
     expect(purge.status).toBe(200);
     expect(await purge.json()).toMatchObject({ entriesPurged: expect.any(Number) as number });
+    // The purge events name the admin who asked and the request (E1).
+    const purged = await server.ctx.db.execute({
+      sql: "SELECT meta FROM events WHERE type = 'TrashPurged' AND payload LIKE ?",
+      args: [`%${doomed}%`],
+    });
+    expect(purged.rows.length).toBe(1);
+    expect(JSON.parse(purged.rows[0]?.meta as string)).toMatchObject({ actor: `user:${server.admin.userId}`, correlationId: "req-purge-1" });
     const rebuild = await server.adminFetch("/api/admin/rebuild-projections", { method: "POST" });
     expect(rebuild.status).toBe(200);
     expect(await rebuild.json()).toMatchObject({ deadLettered: 0, eventsApplied: expect.any(Number) as number });

@@ -3,7 +3,7 @@
  * versions for good (a `TrashPurged` event each), then chunks nothing
  * references any more are removed from the store, never one still used.
  */
-import type { EventEnvelope } from "../../events/envelope.ts";
+import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
 import { TRASH_PURGED, type TrashPurgedV1 } from "../../events/schemas/trash-purged.ts";
 import { appendEvent } from "../../events/store.ts";
 import { collectChunks, finishStaleDeletions, findOrphanChunks, STALE_DELETION_MS } from "../chunks/gc.ts";
@@ -23,6 +23,8 @@ export interface PurgeOptions {
   now?: number;
   /** Also remove unreferenced uploads older than this many ms. @default one day */
   orphanGraceMs?: number;
+  /** Who asked and the request's ids, recorded on every TrashPurged event. @default `{ actor: "system" }` */
+  meta?: EventMeta;
 }
 
 /** What a purge did. */
@@ -66,7 +68,7 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
             type: TRASH_PURGED,
             version: 1,
             payload,
-            meta: { actor: options.reason === "admin" ? "user:admin" : "system" },
+            meta: options.meta ?? { actor: options.reason === "cli" ? "cli" : "system" },
           });
           events.push(event);
           // Applied to the retention checkpoint too, so no trimmed history keeps the chunks alive.

@@ -8,6 +8,7 @@ import { listDeadLetters } from "../../events/dead-letter.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import { requireAdmin } from "../auth/middleware.ts";
 import type { ServerContext } from "../context.ts";
+import { actorOf } from "../files/actor.ts";
 import { purgeTrash } from "../files/purge.ts";
 import { rebuildProjections } from "../files/rebuild.ts";
 import { readJson } from "../http/validate.ts";
@@ -31,6 +32,7 @@ export function adminRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
       olderThanDays: body.olderThanDays ?? ctx.config.trashRetentionDays,
       reason: "admin",
       accountId: c.var.principal.accountId,
+      meta: actorOf(c.var.principal, c.var.requestId).meta,
     });
     return c.json(result);
   });
