@@ -6,7 +6,7 @@ import { startMaintenance } from "../lib/server/maintenance.ts";
 import { join } from "node:path";
 import { adminExists } from "../lib/server/auth/accounts.ts";
 import { inviteCommand, setupAdminCommand } from "../lib/server/auth/commands.ts";
-import { isLoopback } from "../lib/server/auth/origin.ts";
+import { isLoopback } from "../lib/server/http/loopback.ts";
 import { maintenanceCommands } from "./server-maintenance.ts";
 import { configOf, serverOptions } from "./server-options.ts";
 

@@ -7,7 +7,7 @@ import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
 import { join } from "node:path";
 import type { ServerContext } from "../context.ts";
-import { isLoopback } from "./origin.ts";
+import { isLoopback } from "../http/loopback.ts";
 
 /** Web-side security settings, decided by the server configuration. */
 export interface WebSecurity {

@@ -3,7 +3,7 @@
  * stored chunks (S4): pure, shared by the single and the bulk recorder.
  */
 import type { Head } from "./heads.ts";
-import type { ItemResult, VersionInput } from "./record.ts";
+import type { ItemResult, VersionInput } from "./version-input.ts";
 
 /** A failed or replayed item's result, or the accepted item's size. */
 export type ItemCheck = { result: ItemResult; size?: undefined } | { result?: undefined; size: number };

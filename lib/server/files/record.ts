@@ -8,7 +8,8 @@ import { FILE_VERSION_COMMITTED, type FileVersionCommittedV1 } from "../../event
 import { appendEvent, type Executor } from "../../events/store.ts";
 import type { Actor } from "./actor.ts";
 import { checkItem } from "./check-item.ts";
-import { readHead, storedChunkSizes, type Head } from "./heads.ts";
+import type { ItemResult, VersionInput } from "./version-input.ts";
+import { readHead, storedChunkSizes } from "./heads.ts";
 import { applyFileEvent, type StatsAccumulator } from "./projector.ts";
 
 /** Work shared by the items of one transaction. */
@@ -19,24 +20,7 @@ export interface RecordOptions {
   stats?: StatsAccumulator;
 }
 
-/** A version a client asks to record. */
-export interface VersionInput {
-  pathId: string;
-  parentId: string;
-  /** The head version the client built on; 0 for a new path. */
-  parentVersion: number;
-  kind: "file" | "dir" | "delete";
-  encName: string;
-  manifest: string;
-  chunks: string[];
-}
-
-/** The outcome of one item. */
-export type ItemResult =
-  | { pathId: string; status: "ok"; version: number; seq: number; replayed?: boolean }
-  | { pathId: string; status: "conflict"; message: string; head: Head | null }
-  | { pathId: string; status: "missing_chunks"; message: string; missing: string[] }
-  | { pathId: string; status: "invalid"; message: string };
+export type { ItemResult, VersionInput };
 
 /**
  * Checks and records one version.

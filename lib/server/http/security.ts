@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { ServerEnv } from "../principal.ts";
-import { isLoopback } from "../auth/origin.ts";
+import { isLoopback } from "./loopback.ts";
 import { HttpError } from "./errors.ts";
 
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
