@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 
 /** Default piece size, bytes. */
-export const READ_PIECE_BYTES = 1 << 20;
+export const READ_PIECE_BYTES = 2 << 20;
 
 /**
  * Reads a file as pieces of two alternating buffers: the next read runs
@@ -9,7 +9,7 @@ export const READ_PIECE_BYTES = 1 << 20;
  * per piece. A piece is valid only until the consumer asks for the one after
  * next, so the consumer must copy what it keeps (the chunker does).
  * @param path The file.
- * @param pieceBytes Largest piece. @default 1 MiB
+ * @param pieceBytes Largest piece. @default 2 MiB
  * @returns The file's bytes, in order.
  */
 export async function* readFilePieces(path: string, pieceBytes = READ_PIECE_BYTES): AsyncGenerator<Uint8Array, void, undefined> {
