@@ -65,6 +65,13 @@ describe("trash", () => {
     expect(await listTrash(t.ctx.db, actor.vaultId, { limit: 10 })).toEqual([]);
     const versions = await listVersions(t.ctx.db, actor.vaultId, path);
     expect(versions[0]).toMatchObject({ version: 3, kind: "file", manifest, chunks: [c], origin: { type: "trash-restore", asCopy: false } });
+    // The restore names the deletion it undoes as its cause (E1).
+    const events = await t.ctx.db.execute({
+      sql: "SELECT id, stream_version, meta FROM events WHERE stream = ? ORDER BY stream_version",
+      args: [`file:${actor.vaultId}:${path}`],
+    });
+    const [, deletion, restore] = events.rows;
+    expect(JSON.parse(restore?.meta as string)).toMatchObject({ causationId: deletion?.id });
   });
 
   it("restores beside the original when a new file occupies the path", async () => {
@@ -114,6 +121,11 @@ describe("version restore (S8)", () => {
     expect(stale.status).toBe("conflict");
     const result = await restoreVersion(t.ctx, actor, { pathId: path, version: 1, parentVersion: 2, manifest: blob(), chunks: [a] });
     expect(result).toMatchObject({ status: "ok", version: 3 });
+    const events = await t.ctx.db.execute({
+      sql: "SELECT id, meta FROM events WHERE stream = ? ORDER BY stream_version",
+      args: [`file:${actor.vaultId}:${path}`],
+    });
+    expect(JSON.parse(events.rows[2]?.meta as string)).toMatchObject({ causationId: events.rows[0]?.id });
     const versions = await listVersions(t.ctx.db, actor.vaultId, path);
     expect(versions.map((v) => [v.version, v.chunks[0]])).toEqual([
       [3, a],

@@ -4,6 +4,7 @@
  * The client supplies the new manifests (the server cannot make them) and
  * the chunk ids, which must equal those of the version being restored.
  */
+import type { Transaction } from "@libsql/client";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
@@ -41,6 +42,33 @@ function finish(ctx: ServerContext, event: EventEnvelope | undefined): void {
 }
 
 /**
+ * The id of the event that recorded a version: what a restore of it is caused by (E1).
+ * @param tx The open transaction.
+ * @param actor The tenancy.
+ * @param pathId The path.
+ * @param version Its version.
+ * @returns The event id, or undefined when the log no longer holds it (cleaned).
+ */
+async function versionEventId(tx: Transaction, actor: Actor, pathId: string, version: number): Promise<string | undefined> {
+  const found = await tx.execute({
+    sql: "SELECT id FROM events WHERE account_id = ? AND stream = ? AND stream_version = ?",
+    args: [actor.accountId, `file:${actor.vaultId}:${pathId}`, version],
+  });
+  const id = found.rows[0]?.id;
+  return typeof id === "string" ? id : undefined;
+}
+
+/**
+ * The actor of a restore, with the restored event as the cause.
+ * @param actor Who restores.
+ * @param causationId The restored event's id.
+ * @returns The actor to record with.
+ */
+function causedBy(actor: Actor, causationId: string | undefined): Actor {
+  return causationId ? { ...actor, meta: { ...actor.meta, causationId } } : actor;
+}
+
+/**
  * Restores a trash entry.
  * @param ctx The server context.
  * @param actor Who restores.
@@ -74,9 +102,10 @@ export async function restoreFromTrash(ctx: ServerContext, actor: Actor, input: 
       };
       const kind = live.kind as "file" | "dir";
       const common = { parentId: live.parentId, kind, chunks: live.chunks };
+      const by = causedBy(actor, await versionEventId(tx, actor, input.pathId, input.deletedVersion));
       const { result, event } = originalFree
-        ? await recordVersion(tx, actor, { ...common, pathId: input.pathId, encName: live.encName, ...input.original }, origin)
-        : await recordVersion(tx, actor, { ...common, ...input.alternative }, origin);
+        ? await recordVersion(tx, by, { ...common, pathId: input.pathId, encName: live.encName, ...input.original }, origin)
+        : await recordVersion(tx, by, { ...common, ...input.alternative }, origin);
       published = event;
       return { used: originalFree ? "original" : "alternative", result };
     }),
@@ -118,7 +147,7 @@ export async function restoreVersion(ctx: ServerContext, actor: Actor, input: Ve
       }
       const recorded = await recordVersion(
         tx,
-        actor,
+        causedBy(actor, await versionEventId(tx, actor, input.pathId, old.version)),
         {
           pathId: input.pathId,
           parentId: old.parentId,
