@@ -5,10 +5,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitVersions } from "../../lib/server/files/commit.ts";
 import { readChanges, readSnapshot } from "../../lib/server/files/changes.ts";
-import { putChunk } from "../../lib/server/chunks/service.ts";
 import type { Actor } from "../../lib/server/files/actor.ts";
 import type { VersionInput } from "../../lib/server/files/record.ts";
-import { blob, createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { createTestActor, createTestContext, hexId, uploadRandomChunk, versionInput, type TestServerContext } from "./helpers/context.ts";
 
 let t: TestServerContext;
 let actor: Actor;
@@ -20,15 +19,8 @@ beforeEach(async () => {
 });
 afterEach(async () => t.cleanup());
 
-async function upload(bytes: number): Promise<string> {
-  const id = hexId();
-  await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, crypto.getRandomValues(new Uint8Array(bytes)));
-  return id;
-}
-
-function file(pathId: string, parentVersion: number, chunks: string[]): VersionInput {
-  return { pathId, parentId: folder, parentVersion, kind: "file", encName: blob(), manifest: blob(), chunks };
-}
+const upload = (bytes: number): Promise<string> => uploadRandomChunk(t.ctx, actor, bytes);
+const file = (pathId: string, parentVersion: number, chunks: string[]): VersionInput => versionInput(pathId, folder, parentVersion, chunks);
 
 describe("commitVersions", () => {
   it("records many items in one call, each with its own result", async () => {

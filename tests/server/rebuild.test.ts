@@ -14,7 +14,7 @@ import { dumpProjections, rebuildProjections } from "../../lib/server/files/rebu
 import type { VersionInput } from "../../lib/server/files/record.ts";
 import { restoreFromTrash, restoreVersion } from "../../lib/server/files/restore.ts";
 import { trimChangeLog } from "../../lib/server/files/retention.ts";
-import { blob, createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { blob, createTestActor, createTestContext, hexId, versionInput, type TestServerContext } from "./helpers/context.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 let t: TestServerContext;
@@ -26,9 +26,8 @@ beforeEach(async () => {
 });
 afterEach(async () => t.cleanup());
 
-function version(pathId: string, parentVersion: number, chunks: string[], kind: VersionInput["kind"] = "file"): VersionInput {
-  return { pathId, parentId: "f".repeat(64), parentVersion, kind, encName: blob(), manifest: blob(), chunks };
-}
+const version = (pathId: string, parentVersion: number, chunks: string[], kind: VersionInput["kind"] = "file"): VersionInput =>
+  versionInput(pathId, "f".repeat(64), parentVersion, chunks, kind);
 
 /** A history touching every projection: commits, deletes, restores, a purge. */
 async function buildHistory(): Promise<void> {

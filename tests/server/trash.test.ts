@@ -4,7 +4,6 @@
  * chunk checks, and a purge that frees unshared chunks only.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { putChunk } from "../../lib/server/chunks/service.ts";
 import type { Actor } from "../../lib/server/files/actor.ts";
 import { commitVersions } from "../../lib/server/files/commit.ts";
 import { listTrash, listVersions } from "../../lib/server/files/history.ts";
@@ -12,7 +11,7 @@ import { purgeTrash } from "../../lib/server/files/purge.ts";
 import type { VersionInput } from "../../lib/server/files/record.ts";
 import { restoreFromTrash, restoreVersion } from "../../lib/server/files/restore.ts";
 import { checkConsistency } from "../../lib/server/files/consistency.ts";
-import { blob, createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { blob, createTestActor, createTestContext, hexId, uploadRandomChunk, versionInput, type TestServerContext } from "./helpers/context.ts";
 import { storageKey } from "../../lib/server/chunks/storage-key.ts";
 
 let t: TestServerContext;
@@ -25,15 +24,9 @@ beforeEach(async () => {
 });
 afterEach(async () => t.cleanup());
 
-async function upload(bytes = 64): Promise<string> {
-  const id = hexId();
-  await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, crypto.getRandomValues(new Uint8Array(bytes)));
-  return id;
-}
-
-function version(pathId: string, parentVersion: number, chunks: string[], kind: VersionInput["kind"] = "file"): VersionInput {
-  return { pathId, parentId: folder, parentVersion, kind, encName: blob(), manifest: blob(), chunks };
-}
+const upload = (bytes = 64): Promise<string> => uploadRandomChunk(t.ctx, actor, bytes);
+const version = (pathId: string, parentVersion: number, chunks: string[], kind: VersionInput["kind"] = "file"): VersionInput =>
+  versionInput(pathId, folder, parentVersion, chunks, kind);
 
 async function ok(items: VersionInput[]): Promise<void> {
   const results = await commitVersions(t.ctx, actor, items);

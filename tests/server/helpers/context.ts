@@ -9,6 +9,8 @@ import { resolveServerConfig } from "../../../lib/server/config.ts";
 import { createServerContext, type ServerContext } from "../../../lib/server/context.ts";
 import { openDatabase } from "../../../lib/server/db/open.ts";
 import type { Actor } from "../../../lib/server/files/actor.ts";
+import type { VersionInput } from "../../../lib/server/files/version-input.ts";
+import { putChunk } from "../../../lib/server/chunks/service.ts";
 import { createLogger } from "../../../lib/server/logger.ts";
 import { openFolderStore } from "./fs-store.ts";
 
@@ -65,4 +67,36 @@ export function hexId(): string {
 /** Random base64 standing in for an encrypted blob. */
 export function blob(bytes = 48): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64");
+}
+
+/**
+ * Stores a chunk of random bytes for the actor's account.
+ * @param ctx The context.
+ * @param actor Whose chunk.
+ * @param size Its length.
+ * @returns The new chunk id.
+ */
+export async function uploadRandomChunk(ctx: ServerContext, actor: Actor, size: number): Promise<string> {
+  const id = hexId();
+  await putChunk(ctx, { accountId: actor.accountId, machineId: actor.machineId }, id, crypto.getRandomValues(new Uint8Array(size)));
+  return id;
+}
+
+/**
+ * A version for `commitVersions`, with random encrypted name and manifest.
+ * @param pathId The path.
+ * @param parentId Its folder.
+ * @param parentVersion The head it builds on (0 for a new path).
+ * @param chunks Its chunk ids.
+ * @param kind File, folder or deletion.
+ * @returns The version input.
+ */
+export function versionInput(
+  pathId: string,
+  parentId: string,
+  parentVersion: number,
+  chunks: string[],
+  kind: VersionInput["kind"] = "file",
+): VersionInput {
+  return { pathId, parentId, parentVersion, kind, encName: blob(), manifest: blob(), chunks };
 }

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
-import { blob, hexId } from "../helpers/context.ts";
+import { commitNewFile, pushedCommit } from "../helpers/file-over-http.ts";
 import { closedWithin, connect, machineHeaders, refusedStatus, type ServerAddress } from "./client.ts";
 
 const root = join(import.meta.dirname, "../../..");
@@ -83,25 +83,10 @@ describe("two server processes sharing one database", () => {
   it("pushes a file committed through A to a subscriber of process B, which serves its chunk", async () => {
     const onB = await connect(b, "/ws/changes", { headers: machineHeaders(a.machine.token) });
     await onB.waitFor((m) => m.type === "hello");
-    const bytes = crypto.getRandomValues(new Uint8Array(5000));
-    const chunkId = hexId();
-    const put = await a.machineFetch(`/api/chunks/${chunkId}`, {
-      method: "PUT",
-      headers: { "content-type": "application/octet-stream" },
-      body: bytes,
-    });
-    expect(put.status).toBe(201);
-    const pathId = hexId();
-    const item = { pathId, parentId: hexId(), parentVersion: 0, kind: "file", encName: blob(), manifest: blob(), chunks: [chunkId] };
-    const commit = await a.machineFetch("/api/commits", { method: "POST", body: JSON.stringify({ items: [item] }) });
-    expect(commit.status).toBe(200);
-    const { results } = (await commit.json()) as { results: { status: string; seq: number }[] };
-    expect(results).toMatchObject([{ pathId, status: "ok", version: 1 }]);
-
-    type Event = { seq: number; type: string; payload: { pathId?: string } };
-    const isOurs = (e: Event): boolean => e.type === "FileVersionCommitted" && e.payload.pathId === pathId;
-    const pushed = await onB.waitFor((m) => m.type === "changes" && (m.events as Event[]).some(isOurs), 3000);
-    expect((pushed.events as Event[]).find(isOurs)).toMatchObject({ seq: results[0]?.seq, payload: { pathId, version: 1, chunks: [chunkId], size: 5000 } });
+    const { chunkId, bytes, item, result } = await commitNewFile(a, 5000);
+    const { pathId } = item;
+    const { event } = await pushedCommit(onB, pathId);
+    expect(event).toMatchObject({ seq: result.seq, payload: { pathId, version: 1, chunks: [chunkId], size: 5000 } });
 
     const got = await fetch(`${b.url}/api/chunks/${chunkId}`, { headers: machineHeaders(a.machine.token) });
     expect(got.status).toBe(200);

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
-import { blob, hexId } from "../helpers/context.ts";
+import { commitNewFile, pushedCommit } from "../helpers/file-over-http.ts";
 import { browserHeaders, closedWithin, connect, machineHeaders, refusedStatus } from "./client.ts";
 
 let a: TestServer;
@@ -37,31 +37,14 @@ describe("two servers sharing one database", () => {
   it("notifies a subscriber of B of a file committed through A, and B serves its chunk", async () => {
     const onB = await connect(b, "/ws/changes", { headers: machineHeaders(a.machine.token) });
     await onB.waitFor((m) => m.type === "hello");
-    const bytes = crypto.getRandomValues(new Uint8Array(3000));
-    const chunkId = hexId();
-    const put = await a.machineFetch(`/api/chunks/${chunkId}`, {
-      method: "PUT",
-      headers: { "content-type": "application/octet-stream" },
-      body: bytes,
-    });
-    expect(put.status).toBe(201);
-    const { sha256 } = (await put.json()) as { sha256: string };
-    const pathId = hexId();
-    const parentId = hexId();
-    const item = { pathId, parentId, parentVersion: 0, kind: "file", encName: blob(), manifest: blob(), chunks: [chunkId] };
-    const commit = await a.machineFetch("/api/commits", { method: "POST", body: JSON.stringify({ items: [item] }) });
-    expect(commit.status).toBe(200);
-    const { results } = (await commit.json()) as { results: { status: string; version: number; seq: number }[] };
-    expect(results).toMatchObject([{ pathId, status: "ok", code: 201, version: 1 }]);
-
-    type Event = { seq: number; type: string; payload: { pathId?: string } };
-    const isOurs = (e: Event): boolean => e.type === "FileVersionCommitted" && e.payload.pathId === pathId;
-    const pushed = await onB.waitFor((m) => m.type === "changes" && (m.events as Event[]).some(isOurs), 3000);
-    expect((pushed.events as Event[]).find(isOurs)).toMatchObject({
-      seq: results[0]?.seq,
+    const { chunkId, bytes, sha256, item, result } = await commitNewFile(a, 3000);
+    const { pathId, parentId } = item;
+    const { message: pushed, event } = await pushedCommit(onB, pathId);
+    expect(event).toMatchObject({
+      seq: result.seq,
       payload: { pathId, parentId, version: 1, kind: "file", encName: item.encName, manifest: item.manifest, chunks: [chunkId], size: 3000 },
     });
-    expect(pushed.cursor).toBeGreaterThanOrEqual(results[0]?.seq ?? Infinity);
+    expect(pushed.cursor).toBeGreaterThanOrEqual(result.seq);
 
     const head = await b.machineFetch(`/api/chunks/${chunkId}`, { method: "HEAD" });
     expect(head.status).toBe(200);
