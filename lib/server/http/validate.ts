@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
+import { concatBytes } from "../../crypto/bytes.ts";
 import { HttpError } from "./errors.ts";
 
 /** An opaque id: 64 lowercase hex characters (path ids, chunk ids, machine ids). */
@@ -47,7 +48,7 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
     }
     parts.push(value);
   }
-  return new TextDecoder().decode(concat(parts, total));
+  return new TextDecoder().decode(concatBytes(...parts));
 }
 
 /**
@@ -102,14 +103,4 @@ export function readIdParam(c: Context, name: string): string {
  */
 export function tooLarge(maxBytes: number): HttpError {
   return new HttpError(413, "too_large", `Request body too large: the limit is ${maxBytes} bytes`, { limit: maxBytes });
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
 }
