@@ -4,8 +4,8 @@ import { closeServerContext, openServerContext } from "../lib/server/bootstrap.t
 import { startServer } from "../lib/server/serve.ts";
 import { startMaintenance } from "../lib/server/maintenance.ts";
 import { join } from "node:path";
-import { adminExists } from "../lib/server/auth/accounts.ts";
-import { inviteCommand, setupAdminCommand } from "../lib/server/auth/commands.ts";
+import { adminExists } from "../lib/server/accounts/accounts.ts";
+import { inviteCommand, setupAdminCommand } from "./server-admin.ts";
 import { isLoopback } from "../lib/server/http/loopback.ts";
 import { maintenanceCommands } from "./server-maintenance.ts";
 import { configOf, serverOptions } from "./server-options.ts";

@@ -3,7 +3,7 @@
  * apply after its bounded retries, with the error, for an operator to read.
  */
 import type { Executor } from "./store.ts";
-import { str } from "../server/db/row.ts";
+import { str } from "../db/row.ts";
 
 /** Most attempts a handler gets per event before it is dead-lettered. */
 export const MAX_ATTEMPTS = 3;

@@ -1,5 +1,5 @@
 import type { Client, InStatement, Row, Transaction } from "@libsql/client";
-import { str, strOrNull } from "../server/db/row.ts";
+import { str, strOrNull } from "../db/row.ts";
 import type { EventEnvelope, NewEvent } from "./envelope.ts";
 
 /** Something that can run SQL: the client or an open transaction. */

@@ -17,8 +17,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { createAdmin } from "../../lib/server/auth/accounts.ts";
-import { createInvitation } from "../../lib/server/auth/invitations.ts";
+import { createAdmin } from "../../lib/server/accounts/accounts.ts";
+import { createInvitation } from "../../lib/server/invitations/invitations.ts";
 import { openDatabase } from "../../lib/server/db/open.ts";
 import { percentile } from "../../lib/server/metrics.ts";
 

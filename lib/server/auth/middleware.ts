@@ -12,12 +12,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Principal, ServerEnv } from "../principal.ts";
 import type { AuthDeps } from "./deps.ts";
-import { readSessionCookie } from "./cookies.ts";
+import { readSessionCookie } from "../sessions/cookies.ts";
 import { HttpError } from "../http/errors.ts";
-import { findMachineByToken, touchMachine } from "./machines.ts";
+import { findMachineByToken, touchMachine } from "../machines/machines.ts";
 import { originAllowed } from "./origin.ts";
 import { constantTimeEqual } from "./secrets.ts";
-import { csrfTokenFor, findSession, type SessionRecord } from "./sessions.ts";
+import { csrfTokenFor, findSession, type SessionRecord } from "../sessions/sessions.ts";
 
 /** Header carrying the CSRF token on state-changing cookie requests. */
 export const CSRF_HEADER = "X-CSRF-Token";

@@ -6,11 +6,11 @@
 import { Hono } from "hono";
 import type { ServerEnv } from "../principal.ts";
 import type { AuthDeps } from "./deps.ts";
-import { invitationRoutes } from "./invitation-routes.ts";
-import { machineRoutes } from "./machine-routes.ts";
-import { sessionRoutes } from "./session-routes.ts";
-import { setupRoutes } from "./setup-routes.ts";
-import { vaultKeyRoutes } from "./vault-key-routes.ts";
+import { invitationRoutes } from "../invitations/invitation-routes.ts";
+import { machineRoutes } from "../machines/machine-routes.ts";
+import { sessionRoutes } from "../sessions/session-routes.ts";
+import { setupRoutes } from "../accounts/setup-routes.ts";
+import { vaultKeyRoutes } from "../vault-key/vault-key-routes.ts";
 
 /**
  * The auth, invitation, machine and vault key routes.

@@ -17,7 +17,7 @@
  */
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 import { storageKey } from "./storage-key.ts";
 
 /** What a collection removed. */

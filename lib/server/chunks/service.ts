@@ -7,7 +7,7 @@ import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { HttpError } from "../http/errors.ts";
 import { tooLarge } from "../http/validate.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 import type { Executor } from "../../events/store.ts";
 import { storageKey } from "./storage-key.ts";
 

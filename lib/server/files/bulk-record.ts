@@ -9,7 +9,7 @@
 import type { Transaction } from "@libsql/client";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { FILE_VERSION_COMMITTED, type FileVersionCommittedV1 } from "../../events/schemas/file-version-committed.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 import type { Actor } from "./actor.ts";
 import { storedChunkSizes, type Head } from "./heads.ts";
 import { StatsAccumulator } from "./projector.ts";

@@ -6,7 +6,7 @@ import type { Client } from "@libsql/client";
 import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
 import type { Executor } from "../../events/store.ts";
 import { HttpError } from "../http/errors.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 
 /** One entry of `GET /api/changes`. */
 export interface Change {

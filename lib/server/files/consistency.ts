@@ -14,7 +14,7 @@
 import type { Client } from "@libsql/client";
 import { createHash } from "node:crypto";
 import type { ChunkStore } from "../../storage/port.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { dumpProjections, rebuildInTransaction } from "./rebuild.ts";
 import { storageKey } from "../chunks/storage-key.ts";

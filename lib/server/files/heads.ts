@@ -3,7 +3,7 @@
  * commit makes inside its transaction.
  */
 import type { Executor } from "../../events/store.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 
 /** The current head of a path, as reported with a conflict (S4). */
 export interface Head {

@@ -2,7 +2,7 @@
  * Reading version history (S8) and the trash (S5).
  */
 import type { Executor } from "../../events/store.ts";
-import { str, strOrNull } from "../db/row.ts";
+import { str, strOrNull } from "../../db/row.ts";
 
 /** One version of a path, as listed. */
 export interface VersionEntry {

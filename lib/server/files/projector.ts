@@ -10,7 +10,7 @@ import type { FileEvent } from "../../events/schemas/index.ts";
 import type { FileVersionCommittedV1 } from "../../events/schemas/file-version-committed.ts";
 import type { TrashPurgedV1 } from "../../events/schemas/trash-purged.ts";
 import type { Executor } from "../../events/store.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 
 /** Which table set to write: live (`""`) or the retention checkpoint (`"cp_"`). */
 export type TablePrefix = "" | "cp_";

@@ -8,7 +8,7 @@ import { TRASH_PURGED, type TrashPurgedV1 } from "../../events/schemas/trash-pur
 import { appendEvent } from "../../events/store.ts";
 import { collectChunks, finishStaleDeletions, findOrphanChunks, STALE_DELETION_MS } from "../chunks/gc.ts";
 import type { ServerContext } from "../context.ts";
-import { str, strOrNull } from "../db/row.ts";
+import { str, strOrNull } from "../../db/row.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { applyFileEvent } from "./projector.ts";
 

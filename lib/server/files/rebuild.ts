@@ -9,7 +9,7 @@
 import type { Transaction } from "@libsql/client";
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
-import { MACHINE_PROJECTION_TABLES, replayMachineEvents } from "../auth/machine-projection.ts";
+import { MACHINE_PROJECTION_TABLES, replayMachineEvents } from "../machines/machine-projection.ts";
 import { applyStoredEvent, readFileEvents } from "./replay.ts";
 
 /** The file projection tables (each with its `cp_` checkpoint twin), in a stable order. */

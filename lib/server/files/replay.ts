@@ -7,7 +7,7 @@
 import type { Transaction } from "@libsql/client";
 import { MAX_ATTEMPTS, recordDeadLetter } from "../../events/dead-letter.ts";
 import { eventSchemas, parseEventPayload } from "../../events/schemas/index.ts";
-import { str, strOrNull } from "../db/row.ts";
+import { str, strOrNull } from "../../db/row.ts";
 import { applyFileEvent, type TablePrefix } from "./projector.ts";
 
 /** Event types the file projector handles. */

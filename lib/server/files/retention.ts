@@ -5,7 +5,7 @@
  * from the checkpoint, and a cursor below the watermark gets 410.
  */
 import type { ServerContext } from "../context.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { trimmedThrough } from "./changes.ts";
 import { applyStoredEvent, FILE_EVENT_TYPES, readFileEvents } from "./replay.ts";

@@ -2,7 +2,7 @@
  * Statistics read from the projections (S10).
  */
 import type { Executor } from "../../events/store.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 
 /** One machine's figures. */
 export interface MachineStats {

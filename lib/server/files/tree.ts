@@ -3,7 +3,7 @@
  * builds the hierarchy by parent id and decrypts names in the browser).
  */
 import type { Executor } from "../../events/store.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 
 /** One child of a folder. */
 export interface TreeEntry {

@@ -6,7 +6,7 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { concatBytes } from "../../crypto/bytes.ts";
+import { Buffer } from "node:buffer";
 import { HttpError } from "./errors.ts";
 
 /** An opaque id: 64 lowercase hex characters (path ids, chunk ids, machine ids). */
@@ -48,7 +48,7 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
     }
     parts.push(value);
   }
-  return new TextDecoder().decode(concatBytes(...parts));
+  return new TextDecoder().decode(Buffer.concat(parts));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { VERSION } from "../../version.ts";
-import { adminExists } from "../auth/accounts.ts";
+import { adminExists } from "../accounts/accounts.ts";
 import type { ServerContext } from "../context.ts";
 import type { ServerEnv } from "../principal.ts";
 

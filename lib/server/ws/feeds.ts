@@ -3,7 +3,7 @@
  * machine report feed, read by sequence number.
  */
 import type { Client } from "@libsql/client";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 import type { MachineStatus } from "./reports.ts";
 import { statusFromRow } from "./status-store.ts";
 

@@ -15,8 +15,8 @@
 import { Hono, type Context } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import type { AuthDeps } from "../auth/deps.ts";
-import { findMachineByToken, listMachines, touchMachine } from "../auth/machines.ts";
-import { findSession } from "../auth/sessions.ts";
+import { findMachineByToken, listMachines, touchMachine } from "../machines/machines.ts";
+import { findSession } from "../sessions/sessions.ts";
 import type { ServerEnv } from "../principal.ts";
 import { heartbeatFor } from "./heartbeat.ts";
 import { eventHead } from "./feeds.ts";

@@ -8,10 +8,10 @@
  */
 import type { Context } from "hono";
 import type { AuthDeps } from "../auth/deps.ts";
-import { readSessionCookie } from "../auth/cookies.ts";
-import { findMachineByToken, type MachineIdentity } from "../auth/machines.ts";
+import { readSessionCookie } from "../sessions/cookies.ts";
+import { findMachineByToken, type MachineIdentity } from "../machines/machines.ts";
 import { originAllowed } from "../auth/origin.ts";
-import { findSession, type SessionRecord } from "../auth/sessions.ts";
+import { findSession, type SessionRecord } from "../sessions/sessions.ts";
 import { HttpError } from "../http/errors.ts";
 
 /** The subprotocol every SyncAgent socket speaks. */

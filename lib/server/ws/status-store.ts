@@ -6,7 +6,7 @@
 import type { Client, Value } from "@libsql/client";
 import { withWriteTransaction } from "../db/tx.ts";
 import { applyReport, emptyStatus, type AgentReport, type MachineStatus } from "./reports.ts";
-import { str, strOrNull } from "../db/row.ts";
+import { str, strOrNull } from "../../db/row.ts";
 
 /** Reports older than this are pruned from the feed. */
 export const REPORT_RETENTION_MS = 10 * 60_000;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventMeta } from "../../../lib/events/envelope.ts";
-import { str } from "../../../lib/server/db/row.ts";
+import { str } from "../../../lib/db/row.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 
 let server: TestServer;

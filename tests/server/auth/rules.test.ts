@@ -3,10 +3,10 @@
  * parsing, secret comparison, and the fold of agent reports into a status.
  */
 import { describe, expect, it } from "vitest";
-import { clearedSessionCookie, readSessionCookie, sessionCookie } from "../../../lib/server/auth/cookies.ts";
+import { clearedSessionCookie, readSessionCookie, sessionCookie } from "../../../lib/server/sessions/cookies.ts";
 import { originAllowed } from "../../../lib/server/auth/origin.ts";
 import { constantTimeEqual, hashSecret, looksLikeSecret, newSecret } from "../../../lib/server/auth/secrets.ts";
-import { csrfTokenFor } from "../../../lib/server/auth/sessions.ts";
+import { csrfTokenFor } from "../../../lib/server/sessions/sessions.ts";
 import { agentReportSchema, applyReport, emptyStatus, OFFLINE_AFTER_MS, presentStatus } from "../../../lib/server/ws/reports.ts";
 
 describe("originAllowed", () => {

@@ -6,7 +6,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from "../../helpers/server.ts";
-import { str } from "../../../lib/server/db/row.ts";
+import { str } from "../../../lib/db/row.ts";
 
 const servers: TestServer[] = [];
 async function start(...args: Parameters<typeof startTestServer>): Promise<TestServer> {

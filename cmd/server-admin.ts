@@ -7,17 +7,17 @@
 import type { Client } from "@libsql/client";
 import { join } from "node:path";
 import process from "node:process";
-import type { CommandContext, CommandSpec, OptionSpec } from "../../cli/command.ts";
-import { UsageError } from "../../cli/command.ts";
-import { openDatabase } from "../db/open.ts";
-import { str } from "../db/row.ts";
-import { loadServerConfig } from "../load-config.ts";
-import { AdminExistsError, createAdmin } from "./accounts.ts";
-import { DEFAULT_WEB_SECURITY } from "./deps.ts";
-import { createInvitation } from "./invitations.ts";
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password.ts";
-import { usernameSchema } from "./setup-routes.ts";
-import { removeSetupToken } from "./setup-token.ts";
+import type { CommandContext, CommandSpec, OptionSpec } from "../lib/cli/command.ts";
+import { UsageError } from "../lib/cli/command.ts";
+import { openDatabase } from "../lib/server/db/open.ts";
+import { str } from "../lib/db/row.ts";
+import { loadServerConfig } from "../lib/server/load-config.ts";
+import { AdminExistsError, createAdmin } from "../lib/server/accounts/accounts.ts";
+import { DEFAULT_WEB_SECURITY } from "../lib/server/auth/deps.ts";
+import { createInvitation } from "../lib/server/invitations/invitations.ts";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../lib/server/accounts/password.ts";
+import { usernameSchema } from "../lib/server/accounts/setup-routes.ts";
+import { removeSetupToken } from "../lib/server/accounts/setup-token.ts";
 import { Buffer } from "node:buffer";
 import { randomUUID } from "node:crypto";
 

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
-import { str } from "../../../lib/server/db/row.ts";
+import { str } from "../../../lib/db/row.ts";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -12,8 +12,8 @@
 import type { Transaction } from "@libsql/client";
 import { recordDeadLetter } from "../../events/dead-letter.ts";
 import type { Executor } from "../../events/store.ts";
-import { str, strOrNull } from "../db/row.ts";
-import { authEventSchemas } from "./events.ts";
+import { str, strOrNull } from "../../db/row.ts";
+import { authEventSchemas } from "../auth/events.ts";
 
 /** The events the machine projection is built from. */
 export const MACHINE_EVENT_TYPES = ["MachineRegistered", "MachineRenamed", "MachineRemoved"] as const;

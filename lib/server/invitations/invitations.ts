@@ -7,10 +7,10 @@
  */
 import type { Client, Transaction } from "@libsql/client";
 import type { EventMeta } from "../../events/envelope.ts";
-import { recordAuthEvent } from "./events.ts";
-import { hashSecret, newId, newSecret, SECRET_PREFIX } from "./secrets.ts";
+import { recordAuthEvent } from "../auth/events.ts";
+import { hashSecret, newId, newSecret, SECRET_PREFIX } from "../auth/secrets.ts";
 import { withWriteTransaction } from "../db/tx.ts";
-import { str, strOrNull } from "../db/row.ts";
+import { str, strOrNull } from "../../db/row.ts";
 
 /** An invitation as listed (never with its code). */
 export interface InvitationInfo {

@@ -4,9 +4,9 @@
  */
 import type { Client } from "@libsql/client";
 import type { EventMeta } from "../../events/envelope.ts";
-import { recordAuthEvent } from "./events.ts";
+import { recordAuthEvent } from "../auth/events.ts";
 import { withWriteTransaction } from "../db/tx.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 
 /** Largest accepted blob, decoded (16 KiB). */
 export const VAULT_KEY_MAX_BYTES = 16 * 1024;

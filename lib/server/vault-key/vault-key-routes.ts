@@ -9,13 +9,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { ServerEnv } from "../principal.ts";
-import type { AuthDeps } from "./deps.ts";
+import type { AuthDeps } from "../auth/deps.ts";
 import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/validate.ts";
-import { requireMachineOrUser } from "./middleware.ts";
-import { actorOf } from "./principal-actor.ts";
+import { requireMachineOrUser } from "../auth/middleware.ts";
+import { actorOf } from "../auth/principal-actor.ts";
 import { getVaultKey, putVaultKey, VAULT_KEY_MAX_BYTES } from "./vault-key.ts";
-import { noStore } from "./response.ts";
+import { noStore } from "../auth/response.ts";
 import { Buffer } from "node:buffer";
 
 const putBody = z.object({

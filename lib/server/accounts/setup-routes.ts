@@ -10,10 +10,10 @@ import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/validate.ts";
 import type { ServerEnv } from "../principal.ts";
 import { AdminExistsError, adminExists, createAdmin } from "./accounts.ts";
-import { refuseForeignOrigin, startSession } from "./browser-session.ts";
-import type { AuthDeps } from "./deps.ts";
+import { refuseForeignOrigin, startSession } from "../sessions/browser-session.ts";
+import type { AuthDeps } from "../auth/deps.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password.ts";
-import { AUTH_BODY_LIMIT, noStore } from "./response.ts";
+import { AUTH_BODY_LIMIT, noStore } from "../auth/response.ts";
 import { ensureSetupToken, removeSetupToken, setupTokenMatches } from "./setup-token.ts";
 
 /** User names: 1–64 letters, digits, dot, dash, underscore or @. */

@@ -6,9 +6,9 @@
  */
 import type { Client } from "@libsql/client";
 import { createHash } from "node:crypto";
-import { hashSecret, newSecret } from "./secrets.ts";
+import { hashSecret, newSecret } from "../auth/secrets.ts";
 import { withWriteTransaction } from "../db/tx.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 
 /** A live session as the middleware sees it. */
 export interface SessionRecord {

@@ -12,12 +12,12 @@
  */
 import type { Client, Transaction } from "@libsql/client";
 import type { EventMeta } from "../../events/envelope.ts";
-import { recordAuthEvent } from "./events.ts";
+import { recordAuthEvent } from "../auth/events.ts";
 import { applyMachineEvent } from "./machine-projection.ts";
-import { redeemInvitation } from "./invitations.ts";
-import { constantTimeEqual, hashSecret, looksLikeSecret, newId, newSecret, SECRET_PREFIX } from "./secrets.ts";
+import { redeemInvitation } from "../invitations/invitations.ts";
+import { constantTimeEqual, hashSecret, looksLikeSecret, newId, newSecret, SECRET_PREFIX } from "../auth/secrets.ts";
 import { withWriteTransaction } from "../db/tx.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 
 /** A machine as the API lists it. */
 export interface MachineInfo {

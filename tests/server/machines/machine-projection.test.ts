@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../../lib/server/db/migrate.ts";
 import { migrations } from "../../../lib/server/db/migrations/index.ts";
-import { str } from "../../../lib/server/db/row.ts";
+import { str } from "../../../lib/db/row.ts";
 import { checkConsistency } from "../../../lib/server/files/consistency.ts";
 import { dumpProjections, rebuildProjections } from "../../../lib/server/files/rebuild.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";

@@ -4,11 +4,11 @@
  */
 import type { Client } from "@libsql/client";
 import type { EventMeta } from "../../events/envelope.ts";
-import { recordAuthEvent } from "./events.ts";
+import { recordAuthEvent } from "../auth/events.ts";
 import { hashPassword } from "./password.ts";
-import { newId } from "./secrets.ts";
+import { newId } from "../auth/secrets.ts";
 import { withWriteTransaction } from "../db/tx.ts";
-import { str } from "../db/row.ts";
+import { str } from "../../db/row.ts";
 
 /** Thrown by {@link createAdmin} when an admin already exists. */
 export class AdminExistsError extends Error {

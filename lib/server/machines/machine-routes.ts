@@ -7,15 +7,15 @@ import { z } from "zod";
 import type { ServerEnv } from "../principal.ts";
 import { readStatus } from "../ws/status-store.ts";
 import { emptyStatus, presentStatus } from "../ws/reports.ts";
-import type { AuthDeps } from "./deps.ts";
+import type { AuthDeps } from "../auth/deps.ts";
 import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/validate.ts";
-import { InvitationError } from "./invitations.ts";
+import { InvitationError } from "../invitations/invitations.ts";
 import { getMachine, listMachines, registerMachine, removeMachine, renameMachine } from "./machines.ts";
-import { requireAdmin, requireMachineOrUser, requireUser } from "./middleware.ts";
-import { actorOf } from "./principal-actor.ts";
-import { noStore } from "./response.ts";
-import { AUTH_BODY_LIMIT } from "./response.ts";
+import { requireAdmin, requireMachineOrUser, requireUser } from "../auth/middleware.ts";
+import { actorOf } from "../auth/principal-actor.ts";
+import { noStore } from "../auth/response.ts";
+import { AUTH_BODY_LIMIT } from "../auth/response.ts";
 
 const machineName = z.string().trim().min(1).max(100);
 const registerBody = z.object({

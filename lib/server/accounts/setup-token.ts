@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { constantTimeEqual, newSecret } from "./secrets.ts";
+import { constantTimeEqual, newSecret } from "../auth/secrets.ts";
 
 /**
  * Reads the setup token, creating the file when it does not exist yet.

@@ -6,8 +6,8 @@
 import type { Context } from "hono";
 import { HttpError } from "../http/errors.ts";
 import { readSessionCookie, sessionCookie } from "./cookies.ts";
-import type { AuthDeps } from "./deps.ts";
-import { originAllowed } from "./origin.ts";
+import type { AuthDeps } from "../auth/deps.ts";
+import { originAllowed } from "../auth/origin.ts";
 import { createSession } from "./sessions.ts";
 
 /** The answer of a login or setup. */

@@ -5,18 +5,18 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { ServerEnv } from "../principal.ts";
-import { findUserById, findUserByName } from "./accounts.ts";
+import { findUserById, findUserByName } from "../accounts/accounts.ts";
 import { refuseForeignOrigin, startSession } from "./browser-session.ts";
-import { clientAddress } from "./client-address.ts";
+import { clientAddress } from "../auth/client-address.ts";
 import { clearedSessionCookie, readSessionCookie } from "./cookies.ts";
-import type { AuthDeps } from "./deps.ts";
+import type { AuthDeps } from "../auth/deps.ts";
 import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/validate.ts";
-import { authenticate, checkCsrf, requireUser } from "./middleware.ts";
-import { MAX_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "./password.ts";
+import { authenticate, checkCsrf, requireUser } from "../auth/middleware.ts";
+import { MAX_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "../accounts/password.ts";
 import { csrfTokenFor, endSession, markReauthenticated } from "./sessions.ts";
-import { forgiveAttempt, reserveAttempt, type ThrottleKey } from "./throttle.ts";
-import { AUTH_BODY_LIMIT, noStore } from "./response.ts";
+import { forgiveAttempt, reserveAttempt, type ThrottleKey } from "../accounts/throttle.ts";
+import { AUTH_BODY_LIMIT, noStore } from "../auth/response.ts";
 
 const loginBody = z.object({ username: z.string().max(64), password: z.string().max(MAX_PASSWORD_LENGTH) });
 const reauthBody = z.object({ password: z.string().max(MAX_PASSWORD_LENGTH) });

@@ -4,12 +4,12 @@
  */
 import { Hono } from "hono";
 import type { ServerEnv } from "../principal.ts";
-import type { AuthDeps } from "./deps.ts";
+import type { AuthDeps } from "../auth/deps.ts";
 import { HttpError } from "../http/errors.ts";
 import { createInvitation, listInvitations, revokeInvitation } from "./invitations.ts";
-import { requireAdmin } from "./middleware.ts";
-import { actorOf } from "./principal-actor.ts";
-import { noStore } from "./response.ts";
+import { requireAdmin } from "../auth/middleware.ts";
+import { actorOf } from "../auth/principal-actor.ts";
+import { noStore } from "../auth/response.ts";
 
 /**
  * The invitation routes.
