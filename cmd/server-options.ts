@@ -38,6 +38,12 @@ export const serverOptions: Record<string, OptionSpec> = {
   "allowed-hosts": { type: "string", description: "Comma-separated extra Host names accepted on a loopback address", env: "SYNCAGENT_ALLOWED_HOSTS", valueName: "HOSTS" },
   "public-url": { type: "string", description: "URL users reach the server at, e.g. behind a reverse proxy", env: "SYNCAGENT_PUBLIC_URL", valueName: "URL" },
   "tls-cert": { type: "string", description: "PEM certificate file: serve HTTPS", env: "SYNCAGENT_TLS_CERT", valueName: "FILE" },
+  "headers-timeout-ms": { type: "string", description: "Close a connection whose request headers take longer (default 10000)", env: "SYNCAGENT_HEADERS_TIMEOUT_MS", valueName: "MS" },
+  "body-timeout-ms": { type: "string", description: "Close a connection whose request body takes longer, chunk uploads aside (default 60000)", env: "SYNCAGENT_BODY_TIMEOUT_MS", valueName: "MS" },
+  "upload-timeout-ms": { type: "string", description: "Close a connection whose chunk upload takes longer (default 600000)", env: "SYNCAGENT_UPLOAD_TIMEOUT_MS", valueName: "MS" },
+  "idle-timeout-ms": { type: "string", description: "Close an idle keep-alive connection after this long (default 5000)", env: "SYNCAGENT_IDLE_TIMEOUT_MS", valueName: "MS" },
+  "password-hash-concurrency": { type: "string", description: "Password hashes (64 MiB each) computed at once (default 2)", env: "SYNCAGENT_PASSWORD_HASH_CONCURRENCY", valueName: "N" },
+  "password-hash-queue": { type: "string", description: "Password checks that may wait; more get 503 busy (default 8)", env: "SYNCAGENT_PASSWORD_HASH_QUEUE", valueName: "N" },
   "tls-key": { type: "string", description: "PEM private key file for --tls-cert", env: "SYNCAGENT_TLS_KEY", valueName: "FILE" },
 };
 

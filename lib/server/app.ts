@@ -7,6 +7,7 @@ import { ensureErrorEvent } from "../runtime/error-event.ts";
 import { Hono } from "hono";
 import type { ServerContext } from "./context.ts";
 import { createErrorHandler, errorResponse, HttpError } from "./http/errors.ts";
+import { bodyDeadlines } from "./http/deadlines.ts";
 import { requestContext } from "./http/request-context.ts";
 import { acceptedHosts, securityHeaders } from "./http/security.ts";
 import type { ServerEnv } from "./principal.ts";
@@ -45,6 +46,7 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", `Not found: ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.use("*", requestContext(ctx.logger, ctx.metrics));
   app.use("*", securityHeaders(ctx.config.host, acceptedHosts(ctx.config.allowedHosts, ctx.config.publicUrl)));
+  app.use("*", bodyDeadlines(ctx.config, ctx.logger));
 
   app.route("/", homeRoutes(ctx));
   app.route("/api", healthRoutes(ctx));

@@ -46,7 +46,29 @@ export interface ServerConfig {
   /** PEM files: when both are set the server speaks HTTPS. */
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** A request's headers must arrive within this long of the connection's first byte, else it is closed. */
+  headersTimeoutMs: number;
+  /** A request's body (every route but chunk uploads) must arrive within this long, else the connection is closed. */
+  bodyTimeoutMs: number;
+  /** A chunk upload's body must arrive within this long (routes read it through `bodyDeadlineFor`). */
+  uploadTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  idleTimeoutMs: number;
+  /** Password hashes (Argon2id, 64 MiB each) computed at once. */
+  passwordHashConcurrency: number;
+  /** Password checks waiting for a free slot; more get 503 `busy`. */
+  passwordHashQueue: number;
 }
+
+/** Defaults of the connection deadlines and the password-hash bounds. */
+export const DEFAULT_LIMITS = {
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 60_000,
+  uploadTimeoutMs: 10 * 60_000,
+  idleTimeoutMs: 5_000,
+  passwordHashConcurrency: 2,
+  passwordHashQueue: 8,
+} as const;
 
 /** Default largest chunk: 16 MiB of ciphertext plus room for headers and tags. */
 export const DEFAULT_MAX_CHUNK_BYTES = 16 * 1024 * 1024 + 64 * 1024;
@@ -84,6 +106,12 @@ export const configFileSchema = z
     tlsCertFile: z.string().min(1),
     tlsKeyFile: z.string().min(1),
     publicUrl: z.string().url(),
+    headersTimeoutMs: z.number().int().min(1),
+    bodyTimeoutMs: z.number().int().min(1),
+    uploadTimeoutMs: z.number().int().min(1),
+    idleTimeoutMs: z.number().int().min(1),
+    passwordHashConcurrency: z.number().int().min(1).max(64),
+    passwordHashQueue: z.number().int().min(0),
   })
   .partial()
   .strict();
@@ -146,6 +174,19 @@ export function resolveServerConfig(input: ResolveConfigInput): ServerConfig {
     logFile: str("log-file") ?? file.logFile ?? join("logs/server.log"),
     logLevel: logLevel as ServerConfig["logLevel"],
     allowedHosts: (str("allowed-hosts")?.split(",").map((h) => h.trim()).filter(Boolean)) ?? file.allowedHosts ?? [],
+    headersTimeoutMs: intSetting("headers-timeout-ms", str("headers-timeout-ms"), file.headersTimeoutMs, DEFAULT_LIMITS.headersTimeoutMs, 1),
+    bodyTimeoutMs: intSetting("body-timeout-ms", str("body-timeout-ms"), file.bodyTimeoutMs, DEFAULT_LIMITS.bodyTimeoutMs, 1),
+    uploadTimeoutMs: intSetting("upload-timeout-ms", str("upload-timeout-ms"), file.uploadTimeoutMs, DEFAULT_LIMITS.uploadTimeoutMs, 1),
+    idleTimeoutMs: intSetting("idle-timeout-ms", str("idle-timeout-ms"), file.idleTimeoutMs, DEFAULT_LIMITS.idleTimeoutMs, 1),
+    passwordHashConcurrency: intSetting(
+      "password-hash-concurrency",
+      str("password-hash-concurrency"),
+      file.passwordHashConcurrency,
+      DEFAULT_LIMITS.passwordHashConcurrency,
+      1,
+      64,
+    ),
+    passwordHashQueue: intSetting("password-hash-queue", str("password-hash-queue"), file.passwordHashQueue, DEFAULT_LIMITS.passwordHashQueue, 0),
   };
   const token = env.SYNCAGENT_DATABASE_AUTH_TOKEN || file.databaseAuthToken;
   if (token) config.databaseAuthToken = token;

@@ -22,6 +22,8 @@ export type Principal =
 export interface ServerVariables {
   principal: Principal;
   requestId: string;
+  /** Set when the client closed the connection mid-request (lib/server/http/errors.ts). */
+  aborted?: boolean;
 }
 
 /** The Hono environment type of the server app: `new Hono<ServerEnv>()`. */

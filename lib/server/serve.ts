@@ -1,6 +1,7 @@
 /**
  * Starts the server on its address: HTTP, or HTTPS when the config names a
- * certificate and key, with WebSocket upgrades wired in.
+ * certificate and key, with WebSocket upgrades wired in, and the
+ * connection deadlines of the config.
  */
 import { serve, type ServerType } from "@hono/node-server";
 import { readFileSync } from "node:fs";
@@ -8,6 +9,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createServerApp, type ServerApp } from "./app.ts";
 import type { ServerContext } from "./context.ts";
+import { nodeServerTimeouts } from "./http/deadlines.ts";
 
 /** A listening server. */
 export interface RunningServer {
@@ -29,10 +31,12 @@ export async function startServer(ctx: ServerContext): Promise<RunningServer> {
   const serverApp = createServerApp(ctx);
   const { host, port, tlsCertFile, tlsKeyFile } = ctx.config;
   const tls = tlsCertFile && tlsKeyFile ? { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } : undefined;
+  // Headers, whole-request and idle keep-alive deadlines (lib/server/http/deadlines.ts).
+  const timeouts = nodeServerTimeouts(ctx.config);
   const server = await new Promise<ServerType>((resolve, reject) => {
     const options = tls
-      ? { fetch: serverApp.app.fetch, hostname: host, port, createServer: createHttpsServer, serverOptions: tls }
-      : { fetch: serverApp.app.fetch, hostname: host, port };
+      ? { fetch: serverApp.app.fetch, hostname: host, port, createServer: createHttpsServer, serverOptions: { ...tls, ...timeouts } }
+      : { fetch: serverApp.app.fetch, hostname: host, port, serverOptions: timeouts };
     const s = serve(options, () => resolve(s));
     s.once("error", reject);
   });

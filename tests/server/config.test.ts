@@ -2,9 +2,9 @@
  * Server settings resolution (pure) and the daily purge timer.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_MAX_CHUNK_BYTES, defaultDataDir, resolveServerConfig } from "../../lib/server/config.ts";
+import { ConfigError, DEFAULT_LIMITS, DEFAULT_MAX_CHUNK_BYTES, defaultDataDir, resolveServerConfig } from "../../lib/server/config.ts";
 import { msUntilNextDailyRun } from "../../lib/server/schedule.ts";
-import { acceptedHosts, isHostAllowed } from "../../lib/server/http/security.ts";
+import { acceptedHosts, hostFormProblem, isHostAllowed } from "../../lib/server/http/security.ts";
 import { redactUrl } from "../../lib/server/logger.ts";
 
 describe("resolveServerConfig", () => {
@@ -51,6 +51,17 @@ describe("resolveServerConfig", () => {
     expect(() => resolveServerConfig({ values: { "tls-cert": "/c.pem" }, env })).toThrow(/both a certificate and a key/);
     expect(() => resolveServerConfig({ values: {}, env: {} })).toThrow(/data directory/);
   });
+
+  it("has connection deadlines and password-hash bounds, set by flag or file (issue 15)", () => {
+    const env = { HOME: "/h" };
+    expect(resolveServerConfig({ values: {}, env })).toMatchObject(DEFAULT_LIMITS);
+    expect(DEFAULT_LIMITS).toMatchObject({ headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000, idleTimeoutMs: 5_000, passwordHashConcurrency: 2 });
+    const c = resolveServerConfig({ values: { "body-timeout-ms": "1500", "password-hash-queue": "0" }, env, file: { uploadTimeoutMs: 900_000 } });
+    expect(c).toMatchObject({ bodyTimeoutMs: 1500, passwordHashQueue: 0, uploadTimeoutMs: 900_000 });
+    expect(() => resolveServerConfig({ values: { "headers-timeout-ms": "0" }, env })).toThrow(/Invalid headers-timeout-ms/);
+    expect(() => resolveServerConfig({ values: { "password-hash-concurrency": "100" }, env })).toThrow(/password-hash-concurrency/);
+    expect(() => resolveServerConfig({ values: {}, env, file: { idleTimeoutMs: -1 } })).toThrow(/idleTimeoutMs/);
+  });
 });
 
 describe("msUntilNextDailyRun", () => {
@@ -78,6 +89,14 @@ describe("boundary helpers", () => {
     expect(names).toEqual(["sync.lan", "sync.example.org"]);
     expect(isHostAllowed("sync.example.org", "127.0.0.1", names)).toBe(true);
     expect(isHostAllowed("other.example.org", "127.0.0.1", names)).toBe(false);
+  });
+  it("finds requests that name two hosts (issue 15)", () => {
+    expect(hostFormProblem("127.0.0.1:8420", ["Host", "127.0.0.1:8420"], "/api/health")).toBeNull();
+    expect(hostFormProblem("127.0.0.1:8420", ["Host", "127.0.0.1:8420", "host", "evil.example"], "/")).toMatch(/more than one/);
+    expect(hostFormProblem("a, b", undefined, "http://a/")).toMatch(/more than one/);
+    expect(hostFormProblem(undefined, undefined, "/")).toMatch(/no Host/);
+    expect(hostFormProblem("127.0.0.1:8420", undefined, "http://evil.example/x")).toMatch(/another host/);
+    expect(hostFormProblem("Sync.LAN:80", undefined, "http://sync.lan/x")).toBeNull();
   });
   it("strips credentials from logged URLs", () => {
     expect(redactUrl("/ws/changes?token=abc&x=1")).toBe("/ws/changes?token=[redacted]&x=1");

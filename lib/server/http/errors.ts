@@ -36,8 +36,25 @@ export function errorResponse(c: Context, error: HttpError): Response {
 }
 
 /**
- * Creates the app's `onError` handler: known errors keep their status,
- * anything else is logged and answered 500 without internals.
+ * Whether a failure comes from the client going away mid-request (its
+ * connection closed while the body was read): not a server error.
+ * @param c The request context.
+ * @param error What was thrown.
+ * @returns True for an aborted request.
+ */
+export function isClientAbort(c: Context, error: Error): boolean {
+  const incoming = (c.env as { incoming?: { aborted?: boolean; readableAborted?: boolean; errored?: unknown; complete?: boolean } } | undefined)?.incoming;
+  if (incoming && !incoming.complete && (incoming.aborted || incoming.readableAborted || incoming.errored)) return true;
+  if (c.req.raw.signal.aborted) return true;
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  return code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || error.name === "AbortError";
+}
+
+/**
+ * Creates the app's `onError` handler: known errors keep their status; a
+ * client that went away is marked `aborted` (the access log's one line
+ * says so, at info level); anything else is logged and answered 500
+ * without internals.
  * @param logger Where unexpected errors go.
  * @returns The handler.
  */
@@ -47,6 +64,10 @@ export function createErrorHandler(logger: Logger): (error: Error, c: Context) =
     const status = (error as { status?: unknown }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
       return errorResponse(c, new HttpError(status as ContentfulStatusCode, "bad_request", error.message));
+    }
+    if (isClientAbort(c, error)) {
+      c.set("aborted" as never, true as never);
+      return errorResponse(c, new HttpError(400, "aborted", "The client closed the connection"));
     }
     const requestId = c.get("requestId" as never) as string | undefined;
     logger.error({ err: error, requestId }, "unhandled error");

@@ -1,7 +1,8 @@
 /**
  * Per-request plumbing: a request id (taken from a well-formed
  * `X-Request-Id` header or generated, echoed in the answer), one access log
- * line per request with secrets stripped, and HTTP metrics.
+ * line per request with secrets stripped (`aborted: true` when the client
+ * went away mid-request), and HTTP metrics.
  */
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
@@ -28,7 +29,9 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
     const ms = performance.now() - start;
     const url = new URL(c.req.url);
     const principal = c.var.principal as ServerEnv["Variables"]["principal"] | undefined;
+    const aborted = c.var.aborted === true;
     metrics.observe(`http ${c.req.method}`, ms, c.res.status < 500);
+    // A client that went away is one info line (`aborted: true`), never an error with a stack.
     logger.info(
       {
         requestId,
@@ -37,6 +40,7 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
         status: c.res.status,
         ms: Math.round(ms * 10) / 10,
         actor: principal ? (principal.kind === "machine" ? `machine:${principal.machineId}` : `user:${principal.userId}`) : undefined,
+        ...(aborted ? { aborted: true } : {}),
       },
       "request",
     );

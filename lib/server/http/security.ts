@@ -40,13 +40,53 @@ export function acceptedHosts(allowedHosts: readonly string[], publicUrl: string
 }
 
 /**
- * Security headers on every answer, and the Host check.
+ * Whether a request names one host only: a single `Host` header, and an
+ * absolute-form target (`GET http://host/path`) naming that same host. A
+ * request that names two hosts is refused whatever the listen address: the
+ * Host allowlist and the Origin check would otherwise look at one and the
+ * routes at the other.
+ * @param hostHeader The Host header as the runtime joined it.
+ * @param rawHeaders Node's raw header list (name, value, …), when available.
+ * @param target The request target: Node's raw one (`/path` or absolute
+ *   form), else the URL the runtime built from the request.
+ * @returns A reason to refuse, or null.
+ */
+export function hostFormProblem(hostHeader: string | undefined, rawHeaders: readonly string[] | undefined, target: string): string | null {
+  if (rawHeaders) {
+    let hosts = 0;
+    for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === "host") hosts++;
+    if (hosts > 1) return "more than one Host header";
+  }
+  if (hostHeader === undefined || hostHeader === "") return "no Host header";
+  if (hostHeader.includes(",")) return "more than one Host header";
+  let named: string;
+  try {
+    named = new URL(`http://${hostHeader}`).host;
+  } catch {
+    return "a malformed Host header";
+  }
+  if (!/^https?:\/\//i.test(target)) return null;
+  let targetHost: string;
+  try {
+    targetHost = new URL(`http://${new URL(target).host}`).host;
+  } catch {
+    return "a malformed request target";
+  }
+  return named === targetHost ? null : "a request target naming another host than the Host header";
+}
+
+/**
+ * Security headers on every answer, and the Host checks: one host named
+ * ({@link hostFormProblem}, else 400), and on loopback the allowlist (421).
  * @param bindHost The listening address.
  * @param allowedHosts Extra accepted host names (see `acceptedHosts`).
  * @returns The middleware.
  */
 export function securityHeaders(bindHost: string, allowedHosts: readonly string[]): MiddlewareHandler<ServerEnv> {
   return async (c, next) => {
+    const incoming = (c.env as { incoming?: { rawHeaders?: string[]; url?: string } } | undefined)?.incoming;
+    const problem = hostFormProblem(c.req.header("host"), incoming?.rawHeaders, incoming?.url ?? c.req.url);
+    if (problem) throw new HttpError(400, "bad_host", `Refused: ${problem}`);
     if (!isHostAllowed(c.req.header("host"), bindHost, allowedHosts)) {
       throw new HttpError(421, "host_not_allowed", "Host not allowed: add it to allowedHosts (SYNCAGENT_ALLOWED_HOSTS)");
     }

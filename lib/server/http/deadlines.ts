@@ -1,0 +1,98 @@
+/**
+ * Connection deadlines (issue 15): a request whose body never completes
+ * must not hold its connection. Node's HTTP server bounds the headers, the
+ * whole request and idle keep-alive connections ({@link nodeServerTimeouts});
+ * this middleware bounds each request's body by its route: chunk uploads get
+ * `uploadTimeoutMs`, every other body `bodyTimeoutMs`. Past the deadline the
+ * connection is closed. A request with no credential at all may not declare a
+ * body larger than {@link PRE_AUTH_BODY_LIMIT} (413 before any route runs).
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Logger } from "pino";
+import type { IncomingMessage } from "node:http";
+import type { ServerConfig } from "../config.ts";
+import type { ServerEnv } from "../principal.ts";
+import { tooLarge } from "./validate.ts";
+
+/** Largest body a request without any credential may declare (the auth routes' own limit). */
+export const PRE_AUTH_BODY_LIMIT = 8 * 1024;
+
+/** The deadlines a server applies. */
+export type DeadlineConfig = Pick<ServerConfig, "headersTimeoutMs" | "bodyTimeoutMs" | "uploadTimeoutMs" | "idleTimeoutMs">;
+
+/**
+ * How long a request's body may take to arrive: chunk uploads
+ * (`PUT /api/chunks/:id`) get the upload deadline, everything else the body
+ * deadline.
+ * @param method The request method.
+ * @param path The request path.
+ * @param config The deadlines.
+ * @returns Milliseconds.
+ */
+export function bodyDeadlineFor(method: string, path: string, config: DeadlineConfig): number {
+  return method === "PUT" && path.startsWith("/api/chunks/") ? config.uploadTimeoutMs : config.bodyTimeoutMs;
+}
+
+/**
+ * The Node server options that carry the deadlines: headers, the whole
+ * request (the longest body deadline plus the headers', an outer bound), and
+ * idle keep-alive. Node checks the first two on a timer, so its period is
+ * tied to the headers deadline.
+ * @param config The deadlines.
+ * @returns Options for `http.createServer` / `https.createServer`.
+ */
+export function nodeServerTimeouts(config: DeadlineConfig): {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  return {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: Math.max(config.bodyTimeoutMs, config.uploadTimeoutMs) + config.headersTimeoutMs,
+    keepAliveTimeout: config.idleTimeoutMs,
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
+  };
+}
+
+function hasCredential(cookie: string | undefined, authorization: string | undefined): boolean {
+  return Boolean(authorization) || Boolean(cookie && /syncagent_session=/.test(cookie));
+}
+
+/**
+ * Bounds the body of every request: a credential-less request declaring
+ * more than {@link PRE_AUTH_BODY_LIMIT} is 413, and a body that has not
+ * arrived by its deadline ({@link bodyDeadlineFor}) closes the connection.
+ * Under runtimes other than Node (no `c.env.incoming`) only the size rule
+ * applies; their servers' own timeouts bound the rest.
+ * @param config The deadlines.
+ * @param logger Where a closed connection is noted (info).
+ * @returns The middleware.
+ */
+export function bodyDeadlines(config: DeadlineConfig, logger: Logger): MiddlewareHandler<ServerEnv> {
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method !== "GET" && method !== "HEAD") {
+      const declared = Number(c.req.header("content-length") ?? "0");
+      if (declared > PRE_AUTH_BODY_LIMIT && !hasCredential(c.req.header("cookie"), c.req.header("authorization"))) {
+        c.header("Connection", "close");
+        throw tooLarge(PRE_AUTH_BODY_LIMIT);
+      }
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      if (incoming && !incoming.complete) {
+        const path = new URL(c.req.url).pathname;
+        const ms = bodyDeadlineFor(method, path, config);
+        const timer = setTimeout(() => {
+          if (incoming.complete) return;
+          logger.info({ requestId: c.get("requestId"), method, path, deadlineMs: ms }, "request body deadline passed; connection closed");
+          incoming.socket.destroy();
+        }, ms);
+        timer.unref();
+        const clear = (): void => clearTimeout(timer);
+        incoming.once("end", clear);
+        incoming.once("close", clear);
+      }
+    }
+    await next();
+  };
+}
