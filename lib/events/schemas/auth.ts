@@ -15,6 +15,7 @@ export const authEventSchemas = {
   MachineRegistered: z.object({ machineId: z.string(), name: z.string(), platform: z.string(), invitationId: z.string() }),
   MachineRenamed: z.object({ machineId: z.string(), name: z.string() }),
   MachineRemoved: z.object({ machineId: z.string(), by: z.string() }),
+  MachineTokenReissued: z.object({ machineId: z.string(), invitationId: z.string(), reason: z.literal("registration_retry") }),
   VaultKeyUpdated: z.object({ version: z.number().int().positive(), by: z.string() }),
 } as const;
 

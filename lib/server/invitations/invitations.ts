@@ -8,7 +8,7 @@
 import type { Client, Transaction } from "@libsql/client";
 import type { EventMeta } from "../../events/envelope.ts";
 import { recordAuthEvent } from "../auth/events.ts";
-import { hashSecret, newId, newSecret, SECRET_PREFIX } from "../auth/secrets.ts";
+import { constantTimeEqual, hashSecret, newId, newSecret, SECRET_PREFIX } from "../auth/secrets.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { str, strOrNull } from "../../db/row.ts";
 
@@ -134,6 +134,7 @@ export async function revokeInvitation(db: Client, accountId: string, id: string
  * @param machineId The machine being registered.
  * @param now Clock value in ms.
  * @param meta Event metadata.
+ * @param opId The client's operation id, kept so a retry can be recognised ({@link findRepeatedRedemption}).
  * @returns The invitation's id, account and vault, and the id of the `InvitationRedeemed` event.
  * @throws InvitationError when unknown, expired, used or revoked.
  */
@@ -143,13 +144,14 @@ export async function redeemInvitation(
   machineId: string,
   now: number,
   meta: EventMeta = {},
+  opId: string | null = null,
 ): Promise<{ invitationId: string; accountId: string; vaultId: string; eventId: string }> {
   const codeHash = hashSecret(code);
   const result = await tx.execute({
-    sql: `UPDATE invitations SET redeemed_at = ?, machine_id = ?
+    sql: `UPDATE invitations SET redeemed_at = ?, machine_id = ?, redeem_op_id = ?
           WHERE code_hash = ? AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > ?
           RETURNING id, account_id, vault_id`,
-    args: [now, machineId, codeHash, now],
+    args: [now, machineId, opId, codeHash, now],
   });
   const row = result.rows[0];
   if (!row) {
@@ -169,4 +171,35 @@ export async function redeemInvitation(
     meta,
   );
   return { ...invitation, eventId: event.id };
+}
+
+/** An invitation already redeemed by the same operation. */
+export interface RepeatedRedemption {
+  invitationId: string;
+  accountId: string;
+  vaultId: string;
+  machineId: string;
+}
+
+/**
+ * Finds the redemption a retry repeats (issue 8): the invitation with this
+ * code was redeemed by the operation `opId`, is neither revoked nor past its
+ * validity, and the machine it registered is still live.
+ * @param tx An open write transaction.
+ * @param code The invitation code as presented.
+ * @param opId The client's operation id.
+ * @param now Clock value in ms.
+ * @returns The earlier redemption, or null.
+ */
+export async function findRepeatedRedemption(tx: Transaction, code: string, opId: string, now: number): Promise<RepeatedRedemption | null> {
+  const result = await tx.execute({
+    sql: `SELECT i.id, i.account_id, i.vault_id, i.machine_id, i.redeem_op_id
+          FROM invitations i JOIN machine_registry r ON r.id = i.machine_id JOIN machine_tokens t ON t.id = i.machine_id
+          WHERE i.code_hash = ? AND i.redeemed_at IS NOT NULL AND i.revoked_at IS NULL AND i.expires_at > ?
+            AND r.removed_at IS NULL AND t.revoked_at IS NULL`,
+    args: [hashSecret(code), now],
+  });
+  const row = result.rows[0];
+  if (!row || row.redeem_op_id === null || !constantTimeEqual(str(row.redeem_op_id), opId)) return null;
+  return { invitationId: str(row.id), accountId: str(row.account_id), vaultId: str(row.vault_id), machineId: str(row.machine_id) };
 }

@@ -16,14 +16,18 @@ import { requireAdmin, requireMachineOrUser, requireUser } from "../auth/middlew
 import { actorOf } from "../auth/principal-actor.ts";
 import { noStore } from "../auth/response.ts";
 import { AUTH_BODY_LIMIT } from "../auth/response.ts";
+import { machineNameSchema } from "./machine-name.ts";
 
-const machineName = z.string().trim().min(1).max(100);
+/** A client-chosen operation id (shared v2 convention). */
+const opIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "must be 16–64 characters of A-Z a-z 0-9 _ -");
 const registerBody = z.object({
   invitation: z.string().min(1).max(200),
-  name: machineName,
-  platform: z.string().trim().min(1).max(40),
+  name: machineNameSchema,
+  platform: z.string().trim().min(1).max(40).regex(/^[A-Za-z0-9._-]+$/, "must be letters, digits, dot, dash or underscore"),
+  /** Makes the registration retry-safe: the same invitation and opId answer the same machine. */
+  opId: opIdSchema.optional(),
 });
-const renameBody = z.object({ name: machineName });
+const renameBody = z.object({ name: machineNameSchema });
 
 const invitationStatus = { unknown: 404, expired: 410, used: 409, revoked: 410 } as const;
 
@@ -38,10 +42,10 @@ export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
   app.post("/api/machines/register", noStore(), async (c) => {
     const body = await readJson(c, registerBody, AUTH_BODY_LIMIT);
     try {
-      const machine = await registerMachine(deps.db, body, deps.now(), { requestId: c.get("requestId") });
+      const { repeated, ...machine } = await registerMachine(deps.db, body, deps.now(), { requestId: c.get("requestId") });
       deps.notifyCommit();
-      deps.log.info({ machineId: machine.machineId }, "machine registered");
-      return c.json(machine, 201);
+      deps.log.info({ machineId: machine.machineId, repeated }, repeated ? "machine registration repeated; token reissued" : "machine registered");
+      return c.json(machine, repeated ? 200 : 201);
     } catch (error) {
       if (error instanceof InvitationError) {
         throw new HttpError(invitationStatus[error.reason], `invitation_${error.reason}`, `Cannot register: the invitation is ${error.reason}`);

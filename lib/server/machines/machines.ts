@@ -14,7 +14,7 @@ import type { Client, Transaction } from "@libsql/client";
 import type { EventMeta } from "../../events/envelope.ts";
 import { recordAuthEvent } from "../auth/events.ts";
 import { applyMachineEvent } from "./machine-projection.ts";
-import { redeemInvitation } from "../invitations/invitations.ts";
+import { findRepeatedRedemption, redeemInvitation } from "../invitations/invitations.ts";
 import { constantTimeEqual, hashSecret, looksLikeSecret, newId, newSecret, SECRET_PREFIX } from "../auth/secrets.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { str } from "../../db/row.ts";
@@ -36,11 +36,29 @@ export interface MachineIdentity {
   lastSeenAt: number | null;
 }
 
+/** A registration's answer. */
+export interface RegisteredMachine {
+  machineId: string;
+  /** The bearer token, shown once. */
+  token: string;
+  accountId: string;
+  vaultId: string;
+  /** True when this answers a retry of an earlier registration (issue 8). */
+  repeated: boolean;
+}
+
 /**
  * Registers a machine with an invitation: the invitation is consumed, the
  * machine row, `InvitationRedeemed` and `MachineRegistered` commit together.
+ *
+ * Retry-safe (issue 8): a client that lost the answer sends the same
+ * invitation and `opId` again. While the invitation is valid and its
+ * machine live, the retry answers that machine with a NEW token and the
+ * first token stops working (`MachineTokenReissued`): only the token's
+ * SHA-256 is stored, so the first token cannot be answered again, and it
+ * was never seen by the client. Another opId, or none, gets `used`.
  * @param db The database.
- * @param input Invitation code, machine name and platform.
+ * @param input Invitation code, machine name, platform and the client's opId.
  * @param now Clock value in ms.
  * @param meta Event metadata.
  * @returns The machine id, its token (shown once), account and vault.
@@ -48,14 +66,26 @@ export interface MachineIdentity {
  */
 export async function registerMachine(
   db: Client,
-  input: { invitation: string; name: string; platform: string },
+  input: { invitation: string; name: string; platform: string; opId?: string | undefined },
   now: number,
   meta: EventMeta = {},
-): Promise<{ machineId: string; token: string; accountId: string; vaultId: string }> {
-  const machineId = newId();
+): Promise<RegisteredMachine> {
   const token = newSecret(SECRET_PREFIX.machineToken);
   return withWriteTransaction(db, async (tx) => {
-    const invitation = await redeemInvitation(tx, input.invitation, machineId, now, { actor: `machine:${machineId}`, ...meta });
+    const repeat = input.opId ? await findRepeatedRedemption(tx, input.invitation, input.opId, now) : null;
+    if (repeat) {
+      await tx.execute({ sql: "UPDATE machine_tokens SET token_hash = ? WHERE id = ?", args: [hashSecret(token), repeat.machineId] });
+      await recordAuthEvent(
+        tx,
+        "MachineTokenReissued",
+        { accountId: repeat.accountId, vaultId: repeat.vaultId, stream: `machine:${repeat.machineId}`, ts: now },
+        { machineId: repeat.machineId, invitationId: repeat.invitationId, reason: "registration_retry" },
+        { actor: `machine:${repeat.machineId}`, ...meta },
+      );
+      return { machineId: repeat.machineId, token, accountId: repeat.accountId, vaultId: repeat.vaultId, repeated: true };
+    }
+    const machineId = newId();
+    const invitation = await redeemInvitation(tx, input.invitation, machineId, now, { actor: `machine:${machineId}`, ...meta }, input.opId ?? null);
     await tx.execute({
       sql: `INSERT INTO machine_tokens (id, account_id, vault_id, token_hash, last_seen_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)`,
       args: [machineId, invitation.accountId, invitation.vaultId, hashSecret(token), now],
@@ -69,7 +99,7 @@ export async function registerMachine(
       { actor: `machine:${machineId}`, ...meta, causationId: invitation.eventId },
     );
     await applyMachineEvent(tx, event);
-    return { machineId, token, accountId: invitation.accountId, vaultId: invitation.vaultId };
+    return { machineId, token, accountId: invitation.accountId, vaultId: invitation.vaultId, repeated: false };
   });
 }
 

@@ -50,6 +50,7 @@ export const migration0002: Migration = {
       expires_at INTEGER NOT NULL,
       redeemed_at INTEGER,
       machine_id TEXT,                   -- the machine it registered
+      redeem_op_id TEXT,                 -- the registering client's opId: a retry with it answers that machine again
       revoked_at INTEGER
     ) STRICT`,
     `CREATE TABLE machines (
