@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { createServerApp, type ServerApp } from "./app.ts";
 import type { ServerContext } from "./context.ts";
 import { nodeServerTimeouts } from "./http/deadlines.ts";
+import { prepareDummyHash } from "./accounts/password.ts";
 
 /** A listening server. */
 export interface RunningServer {
@@ -29,6 +30,9 @@ export interface RunningServer {
  */
 export async function startServer(ctx: ServerContext): Promise<RunningServer> {
   const serverApp = createServerApp(ctx);
+  // Unknown user names are checked against a dummy hash: make it before the
+  // first login, so that login costs what the others cost.
+  await prepareDummyHash();
   const { host, port, tlsCertFile, tlsKeyFile } = ctx.config;
   const tls = tlsCertFile && tlsKeyFile ? { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } : undefined;
   // Headers, whole-request and idle keep-alive deadlines (lib/server/http/deadlines.ts).

@@ -13,7 +13,7 @@ import { AdminExistsError, adminExists, createAdmin } from "./accounts.ts";
 import { refuseForeignOrigin, startSession } from "../sessions/browser-session.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password.ts";
-import { AUTH_BODY_LIMIT, noStore } from "../auth/response.ts";
+import { AUTH_BODY_LIMIT, busy, noStore } from "../auth/response.ts";
 import { ensureSetupToken, removeSetupToken, setupTokenMatches } from "./setup-token.ts";
 
 /** User names: 1–64 letters, digits, dot, dash, underscore or @. */
@@ -49,10 +49,13 @@ export function setupRoutes(deps: AuthDeps): Hono<ServerEnv> {
     if (tokenFile && !(await setupTokenMatches(tokenFile, body.setupToken))) {
       throw new HttpError(403, "setup_token_required", `Enter the setup token from ${tokenFile} on the server`);
     }
+    const slot = deps.passwordWork.tryAcquire(); // hashing the password is the same 64 MiB work as a login
+    if (!slot) throw busy(c);
+    const release = await slot;
     try {
       const admin = await createAdmin(deps.db, { username: body.username, password: body.password }, deps.now(), {
         requestId: c.get("requestId"),
-      });
+      }).finally(release);
       if (tokenFile) await removeSetupToken(tokenFile);
       deps.notifyCommit();
       deps.log.info({ userId: admin.userId }, "admin created");

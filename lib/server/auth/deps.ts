@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { join } from "node:path";
 import type { ServerContext } from "../context.ts";
 import { isLoopback } from "../http/loopback.ts";
+import { WorkLimiter } from "../accounts/work-limiter.ts";
 
 /** Web-side security settings, decided by the server configuration. */
 export interface WebSecurity {
@@ -26,13 +27,19 @@ export interface WebSecurity {
   /** A password re-entry authorises destructive actions for this long. @default 5 min */
   reauthWindowMs: number;
   /**
-   * Failed logins per account name FROM ONE client address allowed per
-   * window before that address gets 429 for that name; other addresses are
-   * not affected, so a guesser cannot lock the admin out. @default 5
+   * Failed logins per account name FROM ONE client address that cost no
+   * wait; past them each failure doubles the wait before that address may
+   * try that name again (`loginDelayBaseMs`, 2×, 4× …, at most
+   * `loginDelayMaxMs`), 429 meanwhile. Nobody is locked out: the right
+   * password gets in once the wait is over. @default 1 (waits 0, 1, 2, 4 … s)
    */
   loginFailuresPerAccount: number;
-  /** Failed logins per client address (all names together) allowed per window before 429. @default 20 */
+  /** Failed logins per client address (all names together) that cost no wait; then the same growing waits. @default 20 */
   loginFailuresPerIp: number;
+  /** The first wait after the free failures. @default 1 s */
+  loginDelayBaseMs: number;
+  /** The longest wait between two attempts. @default 60 s */
+  loginDelayMaxMs: number;
   /**
    * Ceiling of failed logins per account name from all addresses together
    * per window, against guessing spread over many addresses. Reaching it
@@ -40,7 +47,7 @@ export interface WebSecurity {
    * @default 100
    */
   loginFailuresPerAccountCeiling: number;
-  /** Login throttling window. @default 15 min */
+  /** A throttle count is forgotten this long after its last failure; the ceiling's lockout lasts this long. @default 15 min */
   loginWindowMs: number;
   /** Invitation lifetime. @default 24 h */
   invitationTtlMs: number;
@@ -53,8 +60,10 @@ export const DEFAULT_WEB_SECURITY: WebSecurity = {
   sessionIdleMs: 30 * 60_000,
   sessionMaxMs: 12 * 3_600_000,
   reauthWindowMs: 5 * 60_000,
-  loginFailuresPerAccount: 5,
+  loginFailuresPerAccount: 1,
   loginFailuresPerIp: 20,
+  loginDelayBaseMs: 1_000,
+  loginDelayMaxMs: 60_000,
   loginFailuresPerAccountCeiling: 100,
   loginWindowMs: 15 * 60_000,
   invitationTtlMs: 24 * 3_600_000,
@@ -77,6 +86,8 @@ export interface AuthDeps {
    * admin exists; null when the server listens on loopback only.
    */
   setupTokenFile: string | null;
+  /** Bounds the Argon2id checks running and waiting at once (503 `busy` past it). */
+  passwordWork: WorkLimiter;
 }
 
 /**
@@ -110,5 +121,6 @@ export function authDepsFrom(ctx: ServerContext & AuthContextExtras, notifyCommi
     web: { ...DEFAULT_WEB_SECURITY, secureCookies, extraOrigins, ...ctx.web },
     notifyCommit,
     setupTokenFile: isLoopback(ctx.config.host) ? null : join(ctx.config.dataDir, "setup-token"),
+    passwordWork: new WorkLimiter(ctx.config.passwordHashConcurrency, ctx.config.passwordHashQueue),
   };
 }

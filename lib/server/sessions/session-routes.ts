@@ -16,23 +16,28 @@ import { authenticate, checkCsrf, requireUser } from "../auth/middleware.ts";
 import { MAX_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "../accounts/password.ts";
 import { csrfTokenFor, endSession, markReauthenticated } from "./sessions.ts";
 import { forgiveAttempt, reserveAttempt, type ThrottleKey } from "../accounts/throttle.ts";
-import { AUTH_BODY_LIMIT, noStore } from "../auth/response.ts";
+import { AUTH_BODY_LIMIT, busy, noStore } from "../auth/response.ts";
 
 const loginBody = z.object({ username: z.string().max(64), password: z.string().max(MAX_PASSWORD_LENGTH) });
 const reauthBody = z.object({ password: z.string().max(MAX_PASSWORD_LENGTH) });
 
 /**
- * The login throttle keys of an attempt (S3): the (account name, address)
- * pair, the address over all names, and a high ceiling on the name over all
- * addresses. The pair key comes first: a success clears it.
+ * The login throttle keys of an attempt (S3, issue 15): the (account name,
+ * address) pair and the address over all names slow guessing down with
+ * growing waits; the name over all addresses has a high hard ceiling. The
+ * pair key comes first: a success clears it.
  */
 function throttleKeys(c: Context, deps: AuthDeps, username: string, accountId: string | null): ThrottleKey[] {
   const name = username.trim().toLowerCase();
   const address = clientAddress(c);
+  const delay = (free: number): ThrottleKey["rule"] => ({
+    kind: "delay",
+    delay: { free, baseMs: deps.web.loginDelayBaseMs, maxMs: deps.web.loginDelayMaxMs },
+  });
   return [
-    { key: `user-ip:${name}@${address}`, limit: deps.web.loginFailuresPerAccount, accountId },
-    { key: `ip:${address}`, limit: deps.web.loginFailuresPerIp, accountId: null },
-    { key: `user:${name}`, limit: deps.web.loginFailuresPerAccountCeiling, accountId },
+    { key: `user-ip:${name}@${address}`, rule: delay(deps.web.loginFailuresPerAccount), accountId },
+    { key: `ip:${address}`, rule: delay(deps.web.loginFailuresPerIp), accountId: null },
+    { key: `user:${name}`, rule: { kind: "ceiling", limit: deps.web.loginFailuresPerAccountCeiling }, accountId },
   ];
 }
 
@@ -42,6 +47,25 @@ async function reserveOrRefuse(c: Context, deps: AuthDeps, keys: ThrottleKey[], 
   if (wait > 0) {
     c.header("Retry-After", String(wait));
     throw new HttpError(429, "too_many_attempts", "Too many failed attempts; try again later", { retryAfterSeconds: wait });
+  }
+}
+
+/**
+ * Runs a password check (Argon2id, 64 MiB) in one of the bounded slots
+ * (issue 15). With every slot and queue place taken the attempt is given
+ * back to the throttle and answered 503 `busy` with Retry-After.
+ */
+async function checkPassword<T>(c: Context, deps: AuthDeps, keys: ThrottleKey[], check: () => Promise<T>): Promise<T> {
+  const slot = deps.passwordWork.tryAcquire();
+  if (!slot) {
+    await forgiveAttempt(deps.db, [], keys.map((k) => k.key));
+    throw busy(c);
+  }
+  const release = await slot;
+  try {
+    return await check();
+  } finally {
+    release();
   }
 }
 
@@ -60,14 +84,16 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const user = await findUserByName(deps.db, body.username);
     const keys = throttleKeys(c, deps, body.username, user?.accountId ?? null);
     await reserveOrRefuse(c, deps, keys, now);
-    let ok = false;
-    if (user) ok = await verifyPassword(body.password, user.passwordHash);
-    else await verifyAgainstDummy(body.password);
+    const ok = await checkPassword(c, deps, keys, async () => {
+      if (user) return verifyPassword(body.password, user.passwordHash);
+      await verifyAgainstDummy(body.password);
+      return false;
+    });
     if (!user || !ok) {
       deps.log.warn({ address: clientAddress(c) }, "login failed");
       throw new HttpError(401, "invalid_credentials", "User name or password is wrong");
     }
-    await forgiveAttempt(deps.db, keys[0]?.key ?? "", keys.slice(1).map((k) => k.key));
+    await forgiveAttempt(deps.db, keys.slice(0, 1).map((k) => k.key), keys.slice(1).map((k) => k.key));
     deps.log.info({ userId: user.id }, "login");
     return c.json(await startSession(c, deps, user));
   });
@@ -104,10 +130,9 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const user = await findUserById(deps.db, who.session.userId);
     const keys = throttleKeys(c, deps, who.session.username, who.session.accountId);
     await reserveOrRefuse(c, deps, keys, now);
-    if (!user || !(await verifyPassword(body.password, user.passwordHash))) {
-      throw new HttpError(401, "invalid_credentials", "Password is wrong");
-    }
-    await forgiveAttempt(deps.db, keys[0]?.key ?? "", keys.slice(1).map((k) => k.key));
+    const ok = await checkPassword(c, deps, keys, async () => (user ? verifyPassword(body.password, user.passwordHash) : false));
+    if (!user || !ok) throw new HttpError(401, "invalid_credentials", "Password is wrong");
+    await forgiveAttempt(deps.db, keys.slice(0, 1).map((k) => k.key), keys.slice(1).map((k) => k.key));
     await markReauthenticated(deps.db, who.session.idHash, now);
     return c.json({ reauthenticatedUntil: now + deps.web.reauthWindowMs });
   });

@@ -8,6 +8,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from "../../helpers/server.ts";
 import { str } from "../../../lib/db/row.ts";
 
+/** Waits that outlast a test's real-time Argon2id checks, so each refusal below is the throttle's. */
+const SLOW = { loginDelayBaseMs: 60_000, loginDelayMaxMs: 60_000 };
+
 const servers: TestServer[] = [];
 async function start(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
   const server = await startTestServer(...args);
@@ -174,7 +177,7 @@ describe("login and sessions (S3, W1)", () => {
 
 describe("login throttling (S3)", () => {
   it("answers 429 per account after the limit, even to the right password, until the window ends", async () => {
-    const server = await start({ web: { loginFailuresPerAccount: 3, loginFailuresPerIp: 100 } });
+    const server = await start({ web: { loginFailuresPerAccount: 3, loginFailuresPerIp: 100, ...SLOW } });
     for (let i = 0; i < 3; i++) {
       expect((await post(server, "/api/auth/login", { username: "admin", password: `wrong password ${i}` })).status).toBe(401);
     }
@@ -188,7 +191,7 @@ describe("login throttling (S3)", () => {
   });
 
   it("counts parallel guesses before checking them, so none slips past the limit", async () => {
-    const server = await start({ web: { loginFailuresPerAccount: 3, loginFailuresPerIp: 100 } });
+    const server = await start({ web: { loginFailuresPerAccount: 3, loginFailuresPerIp: 100, ...SLOW } });
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) => post(server, "/api/auth/login", { username: "admin", password: `parallel guess ${i}` })),
     );
@@ -198,14 +201,14 @@ describe("login throttling (S3)", () => {
   });
 
   it("gives a successful login's attempt back", async () => {
-    const server = await start({ web: { loginFailuresPerAccount: 2, loginFailuresPerIp: 2 } });
+    const server = await start({ web: { loginFailuresPerAccount: 2, loginFailuresPerIp: 2, ...SLOW } });
     for (let i = 0; i < 4; i++) await server.login();
     expect((await post(server, "/api/auth/login", { username: "admin", password: "wrong password!!" })).status).toBe(401);
     expect((await post(server, "/api/auth/login", { username: "admin", password: TEST_ADMIN_PASSWORD })).status).toBe(200);
   });
 
   it("answers 429 per client address across account names", async () => {
-    const server = await start({ web: { loginFailuresPerAccount: 100, loginFailuresPerIp: 3 } });
+    const server = await start({ web: { loginFailuresPerAccount: 100, loginFailuresPerIp: 3, ...SLOW } });
     for (let i = 0; i < 3; i++) {
       expect((await post(server, "/api/auth/login", { username: `user${i}`, password: "wrong password!!" })).status).toBe(401);
     }
@@ -213,8 +216,8 @@ describe("login throttling (S3)", () => {
   });
 
   it("shares the counts between two server processes on one database", async () => {
-    const a = await start({ web: { loginFailuresPerAccount: 2, loginFailuresPerIp: 100 } });
-    const b = await start({ dataDir: a.dataDir, setup: false, web: { loginFailuresPerAccount: 2, loginFailuresPerIp: 100 } });
+    const a = await start({ web: { loginFailuresPerAccount: 2, loginFailuresPerIp: 100, ...SLOW } });
+    const b = await start({ dataDir: a.dataDir, setup: false, web: { loginFailuresPerAccount: 2, loginFailuresPerIp: 100, ...SLOW } });
     expect((await post(a, "/api/auth/login", { username: "admin", password: "wrong password!!" })).status).toBe(401);
     expect((await post(b, "/api/auth/login", { username: "admin", password: "wrong password!!" })).status).toBe(401);
     expect((await post(a, "/api/auth/login", { username: "admin", password: TEST_ADMIN_PASSWORD })).status).toBe(429);

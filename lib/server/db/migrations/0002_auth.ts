@@ -32,13 +32,16 @@ export const migration0002: Migration = {
       reauth_at INTEGER                  -- last password re-entry (destructive actions)
     ) STRICT`,
     "CREATE INDEX sessions_user ON sessions (user_id)",
-    // Failed logins per key ('user:<name>' or 'ip:<address>'), shared by every
-    // server process on this database. account_id is null for per-IP rows.
+    // Failed logins per key ('user-ip:<name>@<address>', 'ip:<address>',
+    // 'user:<name>'), shared by every server process on this database.
+    // account_id is null for per-IP rows. A row is forgotten a window after
+    // its last failure; the wait before the next attempt grows with failures.
     `CREATE TABLE login_throttle (
       key TEXT PRIMARY KEY,
       account_id TEXT,
-      window_start INTEGER NOT NULL,
-      failures INTEGER NOT NULL
+      window_start INTEGER NOT NULL,     -- first failure counted
+      failures INTEGER NOT NULL,
+      last_failure_at INTEGER NOT NULL   -- the waits count from here
     ) STRICT`,
     `CREATE TABLE invitations (
       id TEXT PRIMARY KEY,
