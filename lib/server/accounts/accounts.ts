@@ -66,6 +66,11 @@ export async function createAdmin(
       vaultId = newId();
       await tx.execute({ sql: "INSERT INTO vaults (id, account_id, created_at) VALUES (?, ?, ?)", args: [vaultId, accountId, now] });
     }
+    // The account owns its first vault (issue 13): sessions and machines act on vaults it is a member of.
+    await tx.execute({
+      sql: "INSERT INTO vault_members (vault_id, account_id, role, added_at) VALUES (?, ?, 'owner', ?) ON CONFLICT DO NOTHING",
+      args: [vaultId, accountId, now],
+    });
     const userId = newId();
     await tx.execute({
       sql: `INSERT INTO users (id, account_id, username, password_hash, is_admin, created_at, password_changed_at)
@@ -91,7 +96,8 @@ export interface UserRecord {
 }
 
 /**
- * Finds a user by login name, with the account's first vault.
+ * Finds a user by login name, with the first vault (by the time it was
+ * added) its account is a member of: the vault a new session acts on.
  * @param db The database.
  * @param username Login name (compared lower-cased).
  * @returns The user, or null.
@@ -99,12 +105,13 @@ export interface UserRecord {
 export async function findUserByName(db: Client, username: string): Promise<UserRecord | null> {
   const result = await db.execute({
     sql: `SELECT u.id, u.account_id, u.username, u.password_hash, u.is_admin,
-                 (SELECT v.id FROM vaults v WHERE v.account_id = u.account_id ORDER BY v.created_at LIMIT 1) AS vault_id
+                 (SELECT m.vault_id FROM vault_members m WHERE m.account_id = u.account_id
+                  ORDER BY m.added_at, m.vault_id LIMIT 1) AS vault_id
           FROM users u WHERE u.username = ?`,
     args: [username.trim().toLowerCase()],
   });
   const row = result.rows[0];
-  if (!row) return null;
+  if (!row || row.vault_id === null) return null;
   return {
     id: str(row.id),
     accountId: str(row.account_id),
@@ -125,4 +132,16 @@ export async function findUserById(db: Client, userId: string): Promise<UserReco
   const result = await db.execute({ sql: "SELECT username FROM users WHERE id = ?", args: [userId] });
   const row = result.rows[0];
   return row ? findUserByName(db, str(row.username)) : null;
+}
+
+/**
+ * Whether an account is a member of a vault (issue 13).
+ * @param db The database.
+ * @param accountId The account.
+ * @param vaultId The vault.
+ * @returns True when it is.
+ */
+export async function isVaultMember(db: Client, accountId: string, vaultId: string): Promise<boolean> {
+  const result = await db.execute({ sql: "SELECT 1 FROM vault_members WHERE account_id = ? AND vault_id = ?", args: [accountId, vaultId] });
+  return result.rows.length > 0;
 }

@@ -59,7 +59,13 @@ export function setupRoutes(deps: AuthDeps): Hono<ServerEnv> {
       if (tokenFile) await removeSetupToken(tokenFile);
       deps.notifyCommit();
       deps.log.info({ userId: admin.userId }, "admin created");
-      const session = await startSession(c, deps, { id: admin.userId, accountId: admin.accountId, username: admin.username, isAdmin: true });
+      const session = await startSession(c, deps, {
+        id: admin.userId,
+        accountId: admin.accountId,
+        vaultId: admin.vaultId,
+        username: admin.username,
+        isAdmin: true,
+      });
       return c.json(session, 201);
     } catch (error) {
       if (error instanceof AdminExistsError) throw new HttpError(409, "already_set_up", "The admin already exists");

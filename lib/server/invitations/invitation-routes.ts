@@ -35,12 +35,12 @@ export function invitationRoutes(deps: AuthDeps): Hono<ServerEnv> {
   });
 
   app.get("/api/invitations", admin, async (c) => {
-    return c.json({ invitations: await listInvitations(deps.db, c.get("principal").accountId, deps.now()) });
+    return c.json({ invitations: await listInvitations(deps.db, c.get("principal").vaultId, deps.now()) });
   });
 
   app.delete("/api/invitations/:id", admin, async (c) => {
     const principal = c.get("principal");
-    const done = await revokeInvitation(deps.db, principal.accountId, c.req.param("id"), deps.now(), {
+    const done = await revokeInvitation(deps.db, principal.vaultId, c.req.param("id"), deps.now(), {
       actor: actorOf(principal),
       requestId: c.get("requestId"),
     });

@@ -74,17 +74,17 @@ export async function createInvitation(
 }
 
 /**
- * Lists an account's invitations, newest first.
+ * Lists a vault's invitations, newest first.
  * @param db The database.
- * @param accountId The account.
+ * @param vaultId The vault the caller acts on.
  * @param now Clock value in ms (decides `expired`).
  * @returns The invitations, without codes.
  */
-export async function listInvitations(db: Client, accountId: string, now: number): Promise<InvitationInfo[]> {
+export async function listInvitations(db: Client, vaultId: string, now: number): Promise<InvitationInfo[]> {
   const result = await db.execute({
     sql: `SELECT id, created_at, expires_at, created_by, redeemed_at, machine_id, revoked_at
-          FROM invitations WHERE account_id = ? ORDER BY created_at DESC, id`,
-    args: [accountId],
+          FROM invitations WHERE vault_id = ? ORDER BY created_at DESC, id`,
+    args: [vaultId],
   });
   return result.rows.map((row) => {
     const redeemedAt = row.redeemed_at === null ? null : Number(row.redeemed_at);
@@ -105,22 +105,23 @@ export async function listInvitations(db: Client, accountId: string, now: number
 /**
  * Revokes a pending invitation.
  * @param db The database.
- * @param accountId Its account.
+ * @param vaultId The vault the caller acts on.
  * @param id The invitation id.
  * @param now Clock value in ms.
  * @param meta Event metadata.
- * @returns False when no pending invitation of that account has this id.
+ * @returns False when no pending invitation of that vault has this id.
  */
-export async function revokeInvitation(db: Client, accountId: string, id: string, now: number, meta: EventMeta = {}): Promise<boolean> {
+export async function revokeInvitation(db: Client, vaultId: string, id: string, now: number, meta: EventMeta = {}): Promise<boolean> {
   return withWriteTransaction(db, async (tx) => {
     const result = await tx.execute({
-      sql: `UPDATE invitations SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL AND redeemed_at IS NULL
-            RETURNING vault_id`,
-      args: [now, id, accountId],
+      sql: `UPDATE invitations SET revoked_at = ? WHERE id = ? AND vault_id = ? AND revoked_at IS NULL AND redeemed_at IS NULL
+            RETURNING account_id`,
+      args: [now, id, vaultId],
     });
     const row = result.rows[0];
     if (!row) return false;
-    await recordAuthEvent(tx, "InvitationRevoked", { accountId, vaultId: str(row.vault_id), stream: `invitation:${id}` }, { invitationId: id }, meta);
+    const accountId = str(row.account_id);
+    await recordAuthEvent(tx, "InvitationRevoked", { accountId, vaultId, stream: `invitation:${id}` }, { invitationId: id }, meta);
     return true;
   });
 }

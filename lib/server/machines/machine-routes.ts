@@ -11,7 +11,7 @@ import type { AuthDeps } from "../auth/deps.ts";
 import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/validate.ts";
 import { InvitationError } from "../invitations/invitations.ts";
-import { getMachine, listMachines, registerMachine, removeMachine, renameMachine } from "./machines.ts";
+import { getMachine, listVaultMachines, registerMachine, removeMachine, renameMachine } from "./machines.ts";
 import { requireAdmin, requireMachineOrUser, requireUser } from "../auth/middleware.ts";
 import { actorOf } from "../auth/principal-actor.ts";
 import { noStore } from "../auth/response.ts";
@@ -56,7 +56,7 @@ export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
 
   app.get("/api/machines", requireUser(deps), async (c) => {
     const now = deps.now();
-    const machines = await listMachines(deps.db, c.get("principal").accountId);
+    const machines = await listVaultMachines(deps.db, c.get("principal").vaultId);
     const withStatus = await Promise.all(
       machines.map(async (m) => ({ ...m, status: presentStatus((await readStatus(deps.db, m.id)) ?? emptyStatus(m.createdAt), m.lastSeenAt, now) })),
     );
@@ -65,7 +65,7 @@ export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
 
   app.get("/api/machines/:id/status", requireMachineOrUser(deps), async (c) => {
     const principal = c.get("principal");
-    const machine = await getMachine(deps.db, principal.accountId, c.req.param("id"));
+    const machine = await getMachine(deps.db, principal.vaultId, c.req.param("id"));
     if (!machine) throw new HttpError(404, "not_found", "No such machine");
     const status = presentStatus((await readStatus(deps.db, machine.id)) ?? emptyStatus(machine.createdAt), machine.lastSeenAt, deps.now());
     return c.json({ machineId: machine.id, name: machine.name, lastSeenAt: machine.lastSeenAt, ...status });
@@ -76,7 +76,7 @@ export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const id = c.req.param("id");
     if (principal.kind === "machine" && principal.machineId !== id) throw new HttpError(403, "forbidden", "A machine can rename only itself");
     const body = await readJson(c, renameBody, AUTH_BODY_LIMIT);
-    const done = await renameMachine(deps.db, principal.accountId, id, body.name, { actor: actorOf(principal), requestId: c.get("requestId") });
+    const done = await renameMachine(deps.db, principal.vaultId, id, body.name, { actor: actorOf(principal), requestId: c.get("requestId") });
     if (!done) throw new HttpError(404, "not_found", "No such machine");
     deps.notifyCommit();
     return c.json({ id, name: body.name });
@@ -86,7 +86,7 @@ export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const principal = c.get("principal");
     const id = c.req.param("id");
     const actor = actorOf(principal);
-    const done = await removeMachine(deps.db, principal.accountId, id, deps.now(), actor, { requestId: c.get("requestId") });
+    const done = await removeMachine(deps.db, principal.vaultId, id, deps.now(), actor, { requestId: c.get("requestId") });
     if (!done) throw new HttpError(404, "not_found", "No such machine");
     deps.notifyCommit();
     deps.log.info({ machineId: id }, "machine removed");

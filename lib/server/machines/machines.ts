@@ -145,17 +145,33 @@ export async function touchMachine(db: Client, machineId: string, now: number): 
 }
 
 /**
- * Lists an account's machines that have not been removed.
+ * Lists an account's machines that have not been removed, over all its
+ * vaults. Account-scoped: kept for the dashboard socket's snapshot
+ * (lib/server/ws/routes.ts); routes use {@link listVaultMachines}.
  * @param db The database.
  * @param accountId The account.
  * @returns The machines, oldest first.
  */
 export async function listMachines(db: Client, accountId: string): Promise<MachineInfo[]> {
+  return machinesWhere(db, "r.account_id = ?", [accountId]);
+}
+
+/**
+ * Lists the live machines acting on a vault (issue 13).
+ * @param db The database.
+ * @param vaultId The vault.
+ * @returns The machines, oldest first.
+ */
+export async function listVaultMachines(db: Client, vaultId: string): Promise<MachineInfo[]> {
+  return machinesWhere(db, "r.vault_id = ?", [vaultId]);
+}
+
+async function machinesWhere(db: Client, where: string, args: string[]): Promise<MachineInfo[]> {
   const result = await db.execute({
     sql: `SELECT r.id, r.name, r.platform, r.registered_at, t.last_seen_at
           FROM machine_registry r JOIN machine_tokens t ON t.id = r.id
-          WHERE r.account_id = ? AND r.removed_at IS NULL AND t.revoked_at IS NULL ORDER BY r.registered_at, r.id`,
-    args: [accountId],
+          WHERE ${where} AND r.removed_at IS NULL AND t.revoked_at IS NULL ORDER BY r.registered_at, r.id`,
+    args,
   });
   return result.rows.map((row) => ({
     id: str(row.id),
@@ -167,53 +183,40 @@ export async function listMachines(db: Client, accountId: string): Promise<Machi
 }
 
 /**
- * Finds one live machine of an account.
+ * Finds one live machine of a vault.
  * @param db The database.
- * @param accountId The account.
+ * @param vaultId The vault.
  * @param machineId The machine.
  * @returns The machine, or null.
  */
-export async function getMachine(db: Client, accountId: string, machineId: string): Promise<MachineInfo | null> {
-  const all = await db.execute({
-    sql: `SELECT r.id, r.name, r.platform, r.registered_at, t.last_seen_at
-          FROM machine_registry r JOIN machine_tokens t ON t.id = r.id
-          WHERE r.account_id = ? AND r.id = ? AND r.removed_at IS NULL AND t.revoked_at IS NULL`,
-    args: [accountId, machineId],
-  });
-  const row = all.rows[0];
-  if (!row) return null;
-  return {
-    id: str(row.id),
-    name: str(row.name),
-    platform: str(row.platform),
-    createdAt: Number(row.registered_at),
-    lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
-  };
+export async function getMachine(db: Client, vaultId: string, machineId: string): Promise<MachineInfo | null> {
+  const found = await machinesWhere(db, "r.vault_id = ? AND r.id = ?", [vaultId, machineId]);
+  return found[0] ?? null;
 }
 
-/** The vault of a live machine of the account, or null. */
-async function liveVault(tx: Transaction, accountId: string, machineId: string): Promise<string | null> {
+/** The account of a live machine of the vault, or null. */
+async function liveMachineAccount(tx: Transaction, vaultId: string, machineId: string): Promise<string | null> {
   const result = await tx.execute({
-    sql: "SELECT vault_id FROM machine_registry WHERE id = ? AND account_id = ? AND removed_at IS NULL",
-    args: [machineId, accountId],
+    sql: "SELECT account_id FROM machine_registry WHERE id = ? AND vault_id = ? AND removed_at IS NULL",
+    args: [machineId, vaultId],
   });
   const row = result.rows[0];
-  return row ? str(row.vault_id) : null;
+  return row ? str(row.account_id) : null;
 }
 
 /**
  * Renames a machine and records `MachineRenamed`.
  * @param db The database.
- * @param accountId The account.
+ * @param vaultId The vault the caller acts on.
  * @param machineId The machine.
  * @param name The new name.
  * @param meta Event metadata.
- * @returns False when the account has no such live machine.
+ * @returns False when the vault has no such live machine.
  */
-export async function renameMachine(db: Client, accountId: string, machineId: string, name: string, meta: EventMeta = {}): Promise<boolean> {
+export async function renameMachine(db: Client, vaultId: string, machineId: string, name: string, meta: EventMeta = {}): Promise<boolean> {
   return withWriteTransaction(db, async (tx) => {
-    const vaultId = await liveVault(tx, accountId, machineId);
-    if (vaultId === null) return false;
+    const accountId = await liveMachineAccount(tx, vaultId, machineId);
+    if (accountId === null) return false;
     const event = await recordAuthEvent(tx, "MachineRenamed", { accountId, vaultId, stream: `machine:${machineId}` }, { machineId, name }, meta);
     await applyMachineEvent(tx, event);
     return true;
@@ -224,24 +227,24 @@ export async function renameMachine(db: Client, accountId: string, machineId: st
  * Removes a machine: its token stops working with this commit, and
  * `MachineRemoved` tells every server process to close its sockets.
  * @param db The database.
- * @param accountId The account.
+ * @param vaultId The vault the caller acts on.
  * @param machineId The machine.
  * @param now Clock value in ms.
  * @param by Who removed it (`user:<id>` or `cli`).
  * @param meta Event metadata.
- * @returns False when the account has no such live machine.
+ * @returns False when the vault has no such live machine.
  */
 export async function removeMachine(
   db: Client,
-  accountId: string,
+  vaultId: string,
   machineId: string,
   now: number,
   by: string,
   meta: EventMeta = {},
 ): Promise<boolean> {
   return withWriteTransaction(db, async (tx) => {
-    const vaultId = await liveVault(tx, accountId, machineId);
-    if (vaultId === null) return false;
+    const accountId = await liveMachineAccount(tx, vaultId, machineId);
+    if (accountId === null) return false;
     await tx.execute({ sql: "UPDATE machine_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", args: [now, machineId] });
     const event = await recordAuthEvent(
       tx,

@@ -15,6 +15,8 @@ export interface SessionAnswer {
   csrfToken: string;
   expiresAt: number;
   user: { id: string; username: string; isAdmin: boolean };
+  /** The vault the session acts on (issue 13). */
+  vaultId: string;
 }
 
 /**
@@ -36,20 +38,21 @@ export function refuseForeignOrigin(c: Context, deps: AuthDeps): void {
  * and sets the cookie on the answer.
  * @param c The request.
  * @param deps Server dependencies.
- * @param user Who logged in.
- * @returns The CSRF token, expiry and user to answer with.
+ * @param user Who logged in, and the vault the session will act on.
+ * @returns The CSRF token, expiry, user and vault to answer with.
  */
 export async function startSession(
   c: Context,
   deps: AuthDeps,
-  user: { id: string; accountId: string; username: string; isAdmin: boolean },
+  user: { id: string; accountId: string; vaultId: string; username: string; isAdmin: boolean },
 ): Promise<SessionAnswer> {
   const previous = readSessionCookie(c.req.header("cookie"), deps.web.secureCookies);
-  const session = await createSession(deps.db, { accountId: user.accountId, userId: user.id }, deps.now(), deps.web, previous);
+  const session = await createSession(deps.db, { accountId: user.accountId, userId: user.id, vaultId: user.vaultId }, deps.now(), deps.web, previous);
   c.header("Set-Cookie", sessionCookie(session.sessionId, deps.web.secureCookies));
   return {
     csrfToken: session.csrfToken,
     expiresAt: session.expiresAt,
     user: { id: user.id, username: user.username, isAdmin: user.isAdmin },
+    vaultId: user.vaultId,
   };
 }

@@ -1,11 +1,11 @@
 /**
  * Browser sessions (S3, W1): `POST /api/auth/login`, `POST /api/auth/logout`,
- * `GET /api/auth/session`, `POST /api/auth/reauth`.
+ * `GET /api/auth/session`, `POST /api/auth/vault`, `POST /api/auth/reauth`.
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { ServerEnv } from "../principal.ts";
-import { findUserById, findUserByName } from "../accounts/accounts.ts";
+import { findUserById, findUserByName, isVaultMember } from "../accounts/accounts.ts";
 import { refuseForeignOrigin, startSession } from "./browser-session.ts";
 import { clientAddress } from "../auth/client-address.ts";
 import { clearedSessionCookie, readSessionCookie } from "./cookies.ts";
@@ -14,12 +14,13 @@ import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/validate.ts";
 import { authenticate, checkCsrf, requireUser } from "../auth/middleware.ts";
 import { MAX_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from "../accounts/password.ts";
-import { csrfTokenFor, endSession, markReauthenticated } from "./sessions.ts";
+import { csrfTokenFor, endSession, markReauthenticated, switchSessionVault } from "./sessions.ts";
 import { forgiveAttempt, reserveAttempt, type ThrottleKey } from "../accounts/throttle.ts";
 import { AUTH_BODY_LIMIT, busy, noStore } from "../auth/response.ts";
 
 const loginBody = z.object({ username: z.string().max(64), password: z.string().max(MAX_PASSWORD_LENGTH) });
 const reauthBody = z.object({ password: z.string().max(MAX_PASSWORD_LENGTH) });
+const vaultBody = z.object({ vaultId: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters") });
 
 /**
  * The login throttle keys of an attempt (S3, issue 15): the (account name,
@@ -119,6 +120,16 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
       accountId: principal.accountId,
       vaultId: principal.vaultId,
     });
+  });
+
+  // Issue 13: a session acts on one vault; switch to another vault the account is a member of.
+  app.post("/api/auth/vault", requireUser(deps), async (c) => {
+    const principal = c.get("principal");
+    if (principal.kind !== "user") throw new HttpError(403, "machine_forbidden", "Not a browser session");
+    const body = await readJson(c, vaultBody, AUTH_BODY_LIMIT);
+    if (!(await isVaultMember(deps.db, principal.accountId, body.vaultId))) throw new HttpError(404, "not_found", "No such vault for this account");
+    await switchSessionVault(deps.db, principal.sessionId, body.vaultId);
+    return c.json({ vaultId: body.vaultId });
   });
 
   app.post("/api/auth/reauth", async (c) => {

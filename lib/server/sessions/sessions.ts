@@ -45,7 +45,7 @@ export function csrfTokenFor(sessionId: string): string {
  * Starts a session for a user, ending the one presented at login (if any),
  * so a login always gets a fresh id (no fixation).
  * @param db The database.
- * @param user Who logged in.
+ * @param user Who logged in, and the vault the session acts on.
  * @param now Clock value in ms.
  * @param limits Lifetime limits.
  * @param previousId The session id the browser sent, to delete.
@@ -53,7 +53,7 @@ export function csrfTokenFor(sessionId: string): string {
  */
 export async function createSession(
   db: Client,
-  user: { accountId: string; userId: string },
+  user: { accountId: string; userId: string; vaultId: string },
   now: number,
   limits: SessionLimits,
   previousId?: string,
@@ -64,9 +64,9 @@ export async function createSession(
     if (previousId) await tx.execute({ sql: "DELETE FROM sessions WHERE id_hash = ?", args: [hashSecret(previousId)] });
     await tx.execute({ sql: "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", args: [now, now - limits.sessionIdleMs] });
     await tx.execute({
-      sql: `INSERT INTO sessions (id_hash, account_id, user_id, created_at, last_seen_at, expires_at, reauth_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      args: [hashSecret(sessionId), user.accountId, user.userId, now, now, expiresAt, now],
+      sql: `INSERT INTO sessions (id_hash, account_id, user_id, vault_id, created_at, last_seen_at, expires_at, reauth_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [hashSecret(sessionId), user.accountId, user.userId, user.vaultId, now, now, expiresAt, now],
     });
   });
   return { sessionId, csrfToken: csrfTokenFor(sessionId), expiresAt };
@@ -91,9 +91,11 @@ export async function findSession(
 ): Promise<SessionRecord | null> {
   const idHash = hashSecret(sessionId);
   const result = await db.execute({
-    sql: `SELECT s.account_id, s.user_id, s.last_seen_at, s.expires_at, s.reauth_at, u.username, u.is_admin,
-                 (SELECT v.id FROM vaults v WHERE v.account_id = s.account_id ORDER BY v.created_at LIMIT 1) AS vault_id
-          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`,
+    // The session acts on the vault stored with it, while its account is still a member (issue 13).
+    sql: `SELECT s.account_id, s.user_id, s.vault_id, s.last_seen_at, s.expires_at, s.reauth_at, u.username, u.is_admin
+          FROM sessions s JOIN users u ON u.id = s.user_id
+          JOIN vault_members m ON m.vault_id = s.vault_id AND m.account_id = s.account_id
+          WHERE s.id_hash = ?`,
     args: [idHash],
   });
   const row = result.rows[0];
@@ -140,4 +142,15 @@ export async function endSession(db: Client, sessionId: string): Promise<void> {
  */
 export async function markReauthenticated(db: Client, idHash: string, now: number): Promise<void> {
   await withWriteTransaction(db, (tx) => tx.execute({ sql: "UPDATE sessions SET reauth_at = ? WHERE id_hash = ?", args: [now, idHash] }));
+}
+
+/**
+ * Points a session at another vault (`POST /api/auth/vault`); the caller
+ * has checked that the session's account is a member of it.
+ * @param db The database.
+ * @param idHash The session's stored id hash.
+ * @param vaultId The vault to act on from now on.
+ */
+export async function switchSessionVault(db: Client, idHash: string, vaultId: string): Promise<void> {
+  await withWriteTransaction(db, (tx) => tx.execute({ sql: "UPDATE sessions SET vault_id = ? WHERE id_hash = ?", args: [vaultId, idHash] }));
 }

@@ -2,9 +2,13 @@
  * The wrapped master key blob (DESIGN §2 rule 1): `GET /api/vault/key` and
  * `PUT /api/vault/key` for the account's machines and logged-in browser.
  * The server stores the base64 text as given and never interprets it. A PUT
- * names the version it replaces (0 for the first), so two concurrent
- * password changes cannot silently overwrite each other (409 with the
- * current version).
+ * names the version (revision) it replaces (0 for the first), so two
+ * concurrent password changes cannot silently overwrite each other (409
+ * with the current version). Every revision is kept:
+ * `GET /api/vault/key-file/versions` lists them with who wrote each, and
+ * `GET /api/vault/key-file/versions/:revision` reads one back. The server
+ * cannot tell a genuine key file from a forged one: agents verify its MAC
+ * before trusting it (docs/security-web.md).
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -14,7 +18,7 @@ import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/validate.ts";
 import { requireMachineOrUser } from "../auth/middleware.ts";
 import { actorOf } from "../auth/principal-actor.ts";
-import { getVaultKey, putVaultKey, VAULT_KEY_MAX_BYTES } from "./vault-key.ts";
+import { getVaultKey, getVaultKeyRevision, listVaultKeyRevisions, putVaultKey, VAULT_KEY_MAX_BYTES } from "./vault-key.ts";
 import { noStore } from "../auth/response.ts";
 import { Buffer } from "node:buffer";
 
@@ -36,6 +40,18 @@ export function vaultKeyRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const key = await getVaultKey(deps.db, c.get("principal").vaultId);
     if (!key) throw new HttpError(404, "not_found", "No key stored for this vault yet");
     return c.json(key);
+  });
+
+  app.get("/api/vault/key-file/versions", auth, async (c) => {
+    return c.json({ versions: await listVaultKeyRevisions(deps.db, c.get("principal").vaultId) });
+  });
+
+  app.get("/api/vault/key-file/versions/:revision", noStore(), auth, async (c) => {
+    const revision = z.coerce.number().int().min(1).safeParse(c.req.param("revision"));
+    if (!revision.success) throw new HttpError(422, "invalid_request", "The revision must be a positive integer");
+    const found = await getVaultKeyRevision(deps.db, c.get("principal").vaultId, revision.data);
+    if (!found) throw new HttpError(404, "not_found", "No such revision of this vault's key file");
+    return c.json(found);
   });
 
   app.put("/api/vault/key", auth, async (c) => {

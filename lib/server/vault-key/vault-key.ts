@@ -1,6 +1,8 @@
 /**
- * Storage of the wrapped master key blob, one per vault, with an optimistic
- * version (DESIGN §2 rule 1). Updates record `VaultKeyUpdated`.
+ * Storage of the wrapped master key blob (the key file), one current per
+ * vault, with an optimistic revision (DESIGN §2 rule 1), and every earlier
+ * revision kept with who wrote it (issue 15). Updates record
+ * `VaultKeyUpdated`.
  */
 import type { Client } from "@libsql/client";
 import type { EventMeta } from "../../events/envelope.ts";
@@ -14,8 +16,18 @@ export const VAULT_KEY_MAX_BYTES = 16 * 1024;
 /** The stored blob. */
 export interface VaultKey {
   blob: string;
+  /** Its revision: 1 for the first key file, +1 per replacement. */
   version: number;
   updatedAt: number;
+  /** Who wrote it: `machine:<id>` or `user:<id>`. */
+  updatedBy: string;
+}
+
+/** One revision of a vault's key file, as listed. */
+export interface VaultKeyRevision {
+  revision: number;
+  writtenAt: number;
+  writtenBy: string;
 }
 
 /**
@@ -25,9 +37,40 @@ export interface VaultKey {
  * @returns The blob and its version, or null.
  */
 export async function getVaultKey(db: Client, vaultId: string): Promise<VaultKey | null> {
-  const result = await db.execute({ sql: "SELECT blob, version, updated_at FROM vault_keys WHERE vault_id = ?", args: [vaultId] });
+  const result = await db.execute({ sql: "SELECT blob, version, updated_at, updated_by FROM vault_keys WHERE vault_id = ?", args: [vaultId] });
   const row = result.rows[0];
-  return row ? { blob: str(row.blob), version: Number(row.version), updatedAt: Number(row.updated_at) } : null;
+  return row ? { blob: str(row.blob), version: Number(row.version), updatedAt: Number(row.updated_at), updatedBy: str(row.updated_by) } : null;
+}
+
+/**
+ * Lists every key file a vault has had, newest first (issue 15): a key file
+ * replaced by a stolen machine token can still be read back and restored.
+ * @param db The database.
+ * @param vaultId The vault.
+ * @returns The revisions, without their blobs.
+ */
+export async function listVaultKeyRevisions(db: Client, vaultId: string): Promise<VaultKeyRevision[]> {
+  const result = await db.execute({
+    sql: "SELECT revision, written_at, written_by FROM vault_key_versions WHERE vault_id = ? ORDER BY revision DESC",
+    args: [vaultId],
+  });
+  return result.rows.map((row) => ({ revision: Number(row.revision), writtenAt: Number(row.written_at), writtenBy: str(row.written_by) }));
+}
+
+/**
+ * Reads one revision of a vault's key file.
+ * @param db The database.
+ * @param vaultId The vault.
+ * @param revision The revision.
+ * @returns The revision with its blob, or null.
+ */
+export async function getVaultKeyRevision(db: Client, vaultId: string, revision: number): Promise<(VaultKeyRevision & { blob: string }) | null> {
+  const result = await db.execute({
+    sql: "SELECT revision, written_at, written_by, blob FROM vault_key_versions WHERE vault_id = ? AND revision = ?",
+    args: [vaultId, revision],
+  });
+  const row = result.rows[0];
+  return row ? { revision: Number(row.revision), writtenAt: Number(row.written_at), writtenBy: str(row.written_by), blob: str(row.blob) } : null;
 }
 
 /**
@@ -58,6 +101,11 @@ export async function putVaultKey(
             ON CONFLICT (vault_id) DO UPDATE SET blob = excluded.blob, version = excluded.version,
               updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
       args: [owner.vaultId, owner.accountId, input.blob, version, now, by],
+    });
+    // Every revision is kept: replacing the key file never loses the one before.
+    await tx.execute({
+      sql: `INSERT INTO vault_key_versions (vault_id, revision, account_id, blob, written_at, written_by) VALUES (?, ?, ?, ?, ?, ?)`,
+      args: [owner.vaultId, version, owner.accountId, input.blob, now, by],
     });
     await recordAuthEvent(tx, "VaultKeyUpdated", { accountId: owner.accountId, vaultId: owner.vaultId, stream: `vault:${owner.vaultId}` }, { version, by }, {
       actor: by,

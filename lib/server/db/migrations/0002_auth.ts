@@ -26,6 +26,7 @@ export const migration0002: Migration = {
       id_hash TEXT PRIMARY KEY,          -- sha256(session id), hex
       account_id TEXT NOT NULL REFERENCES accounts(id),
       user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      vault_id TEXT NOT NULL REFERENCES vaults(id), -- the vault the session acts on (chosen at login)
       created_at INTEGER NOT NULL,
       last_seen_at INTEGER NOT NULL,     -- idle timeout counts from here
       expires_at INTEGER NOT NULL,       -- absolute lifetime
