@@ -579,3 +579,38 @@ describe("(g) 403 machine_forbidden for machine tokens on admin routes", () => {
     expect(await count()).toBe(before);
   });
 });
+
+describe("(h) the auth routes: 401 without credentials, 413 past the pre-authentication bound (S3, #13, #15)", () => {
+  /** The body bound of every request without any credential, and of the setup, login and registration routes. */
+  const PRE_AUTH_LIMIT = 8 * 1024;
+  const AUTH_ROUTES: Request[] = [
+    { method: "GET", path: "/api/vault/key" },
+    { method: "PUT", path: "/api/vault/key", body: () => json({ blob: "AAAA", version: 0 }) },
+    { method: "GET", path: "/api/vault/key-file/versions" },
+    { method: "GET", path: "/api/vault/key-file/versions/1" },
+    { method: "GET", path: "/api/machines" },
+    { method: "GET", path: `/api/machines/${hexId()}/status` },
+    { method: "POST", path: "/api/auth/vault", body: () => json({ vaultId: "0".repeat(32) }) },
+  ];
+  const rows: Case[] = AUTH_ROUTES.flatMap((route) => [
+    { ...route, as: "anonymous" as const, status: 401, code: "unauthenticated" },
+    { ...route, as: "unknown token" as const, status: 401, code: "invalid_token" },
+    { ...route, as: "unknown cookie" as const, status: 401, code: "unauthenticated" },
+  ]);
+  table(rows, expectFailure);
+
+  const unauthenticated = (path: string, prefix: string): Case[] => [
+    { method: "POST", path, body: () => padded(prefix, PRE_AUTH_LIMIT + 1), as: "anonymous", status: 413, code: "too_large", limit: PRE_AUTH_LIMIT, note: "declared" },
+    { method: "POST", path, body: () => streamed(padded(prefix, PRE_AUTH_LIMIT + 1), 1024), as: "anonymous", status: 413, code: "too_large", limit: PRE_AUTH_LIMIT, note: "streamed" },
+  ];
+  table(
+    [
+      ...unauthenticated("/api/machines/register", json({ invitation: "sai_x", name: "n", platform: "linux" })),
+      ...unauthenticated("/api/auth/login", json({ username: "admin", password: "x" })),
+      // Routes that need credentials never read a credential-less body: a large declared one is refused before them.
+      ...unauthenticated("/api/commits", json(commitBody())).slice(0, 1),
+      ...unauthenticated("/api/chunks/batch", json(batchBody())).slice(0, 1),
+    ],
+    expectFailure,
+  );
+});
