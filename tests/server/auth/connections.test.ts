@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import { firstStatus, openRaw } from "./raw-socket.ts";
+import { connect } from "../ws/client.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -32,6 +33,11 @@ async function logLines(): Promise<Array<Record<string, unknown>>> {
 }
 
 describe("connection deadlines (issue 15)", () => {
+  it("closes a connection that sends nothing", async () => {
+    const conn = await openRaw(server.port);
+    await waitFor("the server to close a silent connection", () => conn.closed(), 3_000);
+  });
+
   it("closes a connection whose headers never complete", async () => {
     const conn = await openRaw(server.port);
     conn.write(`GET /api/health HTTP/1.1\r\nHost: ${host()}\r\n`);
@@ -70,6 +76,27 @@ describe("connection deadlines (issue 15)", () => {
     await waitFor("an answer", () => firstStatus(conn.received()) !== 0, 3_000);
     expect(firstStatus(conn.received())).toBe(413);
     conn.destroy();
+  });
+});
+
+describe("deadlines and WebSockets (issue 15, A13)", () => {
+  it("keeps an open WebSocket past every connection deadline", async () => {
+    // Every deadline short, the whole-request bound included (upload + headers = 600 ms).
+    const short = await startTestServer({
+      config: { "headers-timeout-ms": "300", "body-timeout-ms": "300", "idle-timeout-ms": "300", "upload-timeout-ms": "300" },
+    });
+    try {
+      const socket = await connect(short, "/ws/changes", { headers: { authorization: `Bearer ${short.machine.token}` } });
+      await socket.waitFor((m) => m.type === "hello");
+      let closed = false;
+      void socket.closed.then(() => void (closed = true));
+      const start = Date.now();
+      await waitFor("three times the longest deadline to pass", () => Date.now() - start >= 1_800, 3_000);
+      expect(closed).toBe(false);
+      socket.close();
+    } finally {
+      await short.close();
+    }
   });
 });
 
