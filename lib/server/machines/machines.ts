@@ -105,7 +105,8 @@ export async function registerMachine(
 
 /**
  * Resolves a bearer token: lookup by its SHA-256, then a constant-time
- * comparison of the stored digest. Removed machines never match.
+ * comparison of the stored digest. Removed machines never match, nor do
+ * machines whose account is no longer a member of their vault (issue 13).
  * @param db The database.
  * @param token The presented token.
  * @returns The machine, or null.
@@ -116,6 +117,7 @@ export async function findMachineByToken(db: Client, token: string): Promise<Mac
   const result = await db.execute({
     sql: `SELECT t.id, t.account_id, t.vault_id, t.token_hash, t.last_seen_at
           FROM machine_tokens t JOIN machine_registry r ON r.id = t.id
+          JOIN vault_members m ON m.vault_id = t.vault_id AND m.account_id = t.account_id
           WHERE t.token_hash = ? AND t.revoked_at IS NULL AND r.removed_at IS NULL`,
     args: [digest],
   });

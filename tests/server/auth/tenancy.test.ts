@@ -95,9 +95,12 @@ describe("vault members and the vault a credential acts on (issue 13)", () => {
     expect((await session()).vaultId).toBe(vaultA);
   });
 
-  it("ends a session whose account stopped being a member of its vault", async () => {
+  it("ends a session, and stops a machine token, whose account stopped being a member of its vault", async () => {
     expect((await switchTo(vaultB)).status).toBe(200);
+    expect((await server.machineFetch(`/api/machines/${machineB.machineId}/status`, {}, machineB.token)).status).toBe(200);
     await server.ctx.db.execute({ sql: "DELETE FROM vault_members WHERE vault_id = ?", args: [vaultB] });
     expect((await server.adminFetch("/api/auth/session")).status).toBe(401);
+    expect((await server.machineFetch(`/api/machines/${machineB.machineId}/status`, {}, machineB.token)).status).toBe(401);
+    expect((await server.machineFetch(`/api/machines/${server.machine.machineId}/status`)).status).toBe(200);
   });
 });
