@@ -73,11 +73,13 @@ const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
  * `/`, no NUL. Windows also refuses `\`, `:`, `*?"<>|`, U+0000–U+001F, the
  * device names (CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM0–COM9, LPT0–LPT9,
  * also with ¹²³ as digits, in any case, with or without an extension) and a
- * trailing dot or space. A name collides with a sibling when the platform's
- * file system would take both for one: the same string on Linux; on macOS
- * (APFS and HFS+ by default) and Windows (NTFS) the same under Unicode
- * normalisation (NFC = NFD) and simple case folding. Bidirectional controls
- * are allowed, with a `suspicious` warning.
+ * trailing dot or space. A name collides with a sibling when the platform
+ * would show both as one: the same string on Linux; on macOS (APFS and HFS+
+ * fold case and normalisation by default) and Windows the same under simple
+ * case folding and Unicode normalisation (NFC = NFD). NTFS itself keeps NFC
+ * and NFD apart, but the two look identical to users and to the many tools
+ * that normalise, so Windows refuses them too. Bidirectional controls are
+ * allowed, with a `suspicious` warning.
  *
  * @param name The name, one path segment.
  * @param platform Where it is about to be written.
