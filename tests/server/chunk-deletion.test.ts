@@ -97,33 +97,40 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
   function hammer(
     urls: string[],
     chunks: Map<string, Uint8Array<ArrayBuffer>>,
-  ): { answers: string[]; violations: string[]; stop(): Promise<void> } {
+  ): { answers: string[]; violations: string[]; errors: unknown[]; stop(): Promise<void> } {
     let stopped = false;
     const answers: string[] = [];
     const violations: string[] = [];
+    const errors: unknown[] = [];
     const settled = Promise.all(
       [...chunks].map(async ([id, body], index) => {
         const url = urls[index % urls.length]!;
-        do {
-          const res = await machine(url, `/api/chunks/${id}`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body });
-          const code = res.status === 201 ? "" : ((await res.json()) as { error: { code: string } }).error.code;
-          if (res.status === 201) await res.arrayBuffer();
-          answers.push(`${res.status} ${code}`.trim());
-          if (res.status !== 201) continue;
-          const read = await machine(url, `/api/chunks/${id}`);
-          await read.arrayBuffer();
-          if (read.status === 200) continue;
-          const missing = await machine(url, "/api/chunks/missing", { method: "POST", body: JSON.stringify({ ids: [id] }) });
-          if (!((await missing.json()) as { missing: string[] }).missing.includes(id)) violations.push(id);
-        } while (!stopped);
+        try {
+          do {
+            const res = await machine(url, `/api/chunks/${id}`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body });
+            const code = res.status === 201 ? "" : ((await res.json()) as { error: { code: string } }).error.code;
+            if (res.status === 201) await res.arrayBuffer();
+            answers.push(`${res.status} ${code}`.trim());
+            if (res.status !== 201) continue;
+            const read = await machine(url, `/api/chunks/${id}`);
+            await read.arrayBuffer();
+            if (read.status === 200) continue;
+            const missing = await machine(url, "/api/chunks/missing", { method: "POST", body: JSON.stringify({ ids: [id] }) });
+            if (!((await missing.json()) as { missing: string[] }).missing.includes(id)) violations.push(id);
+          } while (!stopped);
+        } catch (error) {
+          errors.push(error);
+        }
       }),
     );
     return {
       answers,
       violations,
+      errors,
       async stop() {
         stopped = true;
         await settled;
+        if (errors.length > 0) throw errors[0];
       },
     };
   }
@@ -162,7 +169,7 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
     const chunks = await trashedFile(a);
     const uploads = hammer([b], chunks);
     try {
-      await waitFor("every chunk re-uploaded through B once", () => uploads.answers.length >= 2 * CHUNKS);
+      await waitFor("every chunk re-uploaded through B once", () => uploads.errors.length > 0 || uploads.answers.length >= 2 * CHUNKS, 60_000);
       const purge = await adminOnA("/api/admin/purge-trash", { method: "POST", body: JSON.stringify({ olderThanDays: 0 }) });
       expect(purge.status).toBe(200);
       expect(await purge.json()).toMatchObject({ entriesPurged: 1, chunksDeleted: expect.any(Number) as number });
@@ -180,7 +187,7 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
     const uploads = hammer(urls, chunks);
     let result: Awaited<ReturnType<typeof runCli>>;
     try {
-      await waitFor("every chunk re-uploaded through both servers once", () => uploads.answers.length >= 2 * CHUNKS);
+      await waitFor("every chunk re-uploaded through both servers once", () => uploads.errors.length > 0 || uploads.answers.length >= 2 * CHUNKS, 60_000);
       result = await runCli(["server", "purge-trash", "--older-than-days", "0"], { SYNCAGENT_DATA_DIR: cluster.dataDir });
     } finally {
       await uploads.stop();
