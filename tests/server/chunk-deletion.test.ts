@@ -2,42 +2,216 @@
 // chunk folder (a second server, or purge-trash beside a running server):
 // an upload that raced a deletion is never recorded over deleted bytes, and
 // objects are keyed per account (S5, S6).
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+//
+// The first tests race real `syncagent server` child processes (and the
+// `purge-trash` CLI) over HTTP. The later ones replay the one interleaving
+// that matters step by step, with two server contexts in this process, since
+// real processes hit it only by chance.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { finishChunkDeletion, markChunkDeleting } from "../../lib/server/chunks/gc.ts";
 import { deletionGeneration, missingChunks, presentChunk, putChunk, recordStoredChunk } from "../../lib/server/chunks/service.ts";
 import { storageKey } from "../../lib/server/chunks/storage-key.ts";
 import { closeServerContext, openServerContext } from "../../lib/server/bootstrap.ts";
 import type { ServerContext } from "../../lib/server/context.ts";
 import { checkConsistency } from "../../lib/server/files/consistency.ts";
-import { createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { blob, createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { adminFetch, setUpAdmin, startCluster, type Cluster } from "./helpers/cluster.ts";
+import { runCli } from "./helpers/spawn.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 type Actor = Awaited<ReturnType<typeof createTestActor>>;
 let t: TestServerContext;
-let other: ServerContext; // a second server process on the same database and folder
+let other: ServerContext; // a second server context on the same database and folder, as a second process would open
 let actor: Actor;
 
-beforeEach(async () => {
-  t = await createTestContext();
-  other = await openServerContext(t.ctx.config, { stdout: false });
-  actor = await createTestActor(t.ctx);
-});
-afterEach(async () => {
-  await closeServerContext(other);
-  await t.cleanup();
-});
+/** Two server contexts on one temp data dir, for the step-by-step tests. */
+function withTwoContexts(): void {
+  beforeEach(async () => {
+    t = await createTestContext();
+    other = await openServerContext(t.ctx.config, { stdout: false });
+    actor = await createTestActor(t.ctx);
+  });
+  afterEach(async () => {
+    await closeServerContext(other);
+    await t.cleanup();
+  });
+}
 
 const bytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
-describe("a deletion racing an upload of the same chunk", () => {
+describe("a trash purge racing re-uploads of its chunks, across real server processes", () => {
+  const CHUNKS = 40;
+  let cluster: Cluster;
+  let token: string;
+  let adminOnA: (path: string, init?: RequestInit) => Promise<Response>;
+  beforeAll(async () => {
+    cluster = await startCluster(2);
+    const a = cluster.servers[0]!.url;
+    const admin = await setUpAdmin(a);
+    adminOnA = (path, init) => adminFetch(a, admin, path, init);
+    const inv = (await (await adminOnA("/api/invitations", { method: "POST" })).json()) as { code: string };
+    const reg = await fetch(`${a}/api/machines/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ invitation: inv.code, name: "uploader", platform: "linux" }),
+    });
+    expect(reg.status).toBe(201);
+    token = ((await reg.json()) as { token: string }).token;
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  const machine = (url: string, path: string, init: RequestInit = {}): Promise<Response> => {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${token}`);
+    if (typeof init.body === "string") headers.set("content-type", "application/json");
+    return fetch(url + path, { ...init, headers });
+  };
+
+  /** Uploads the chunks, commits one file made of them and deletes it: the chunks are in the trash only. */
+  async function trashedFile(url: string): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
+    const chunks = new Map(Array.from({ length: CHUNKS }, () => [hexId(), bytes(2048)] as const));
+    for (const [id, body] of chunks) {
+      expect((await machine(url, `/api/chunks/${id}`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body })).status).toBe(201);
+    }
+    const item = { pathId: hexId(), parentId: hexId(), parentVersion: 0, kind: "file", encName: blob(), manifest: blob(), chunks: [...chunks.keys()] };
+    const commit = async (items: unknown[]): Promise<void> => {
+      const res = await machine(url, "/api/commits", { method: "POST", body: JSON.stringify({ items }) });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { results: { status: string }[] }).results).toMatchObject([{ status: "ok" }]);
+    };
+    await commit([item]);
+    await commit([{ ...item, parentVersion: 1, kind: "delete", chunks: [] }]);
+    return chunks;
+  }
+
+  /**
+   * Re-uploads every chunk over and over, each chunk through one of `urls`
+   * in turn (one uploader per chunk, so nothing else rewrites its bytes
+   * between two looks), from now until `stop()`. After each stored upload it
+   * reads the chunk back; when that finds no bytes, the chunk must count as
+   * missing (a deletion took it). A chunk that is neither missing nor
+   * readable is a row recorded over deleted bytes: `violations` lists it.
+   */
+  function hammer(
+    urls: string[],
+    chunks: Map<string, Uint8Array<ArrayBuffer>>,
+  ): { answers: string[]; violations: string[]; errors: unknown[]; stop(): Promise<void> } {
+    let stopped = false;
+    const answers: string[] = [];
+    const violations: string[] = [];
+    const errors: unknown[] = [];
+    const settled = Promise.all(
+      [...chunks].map(async ([id, body], index) => {
+        const url = urls[index % urls.length]!;
+        try {
+          do {
+            const res = await machine(url, `/api/chunks/${id}`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body });
+            const code = res.status === 201 ? "" : ((await res.json()) as { error: { code: string } }).error.code;
+            if (res.status === 201) await res.arrayBuffer();
+            answers.push(`${res.status} ${code}`.trim());
+            if (res.status !== 201) continue;
+            const read = await machine(url, `/api/chunks/${id}`);
+            await read.arrayBuffer();
+            if (read.status === 200) continue;
+            const missing = await machine(url, "/api/chunks/missing", { method: "POST", body: JSON.stringify({ ids: [id] }) });
+            if (!((await missing.json()) as { missing: string[] }).missing.includes(id)) violations.push(id);
+          } while (!stopped);
+        } catch (error) {
+          errors.push(error);
+        }
+      }),
+    );
+    return {
+      answers,
+      violations,
+      errors,
+      async stop() {
+        stopped = true;
+        await settled;
+        if (errors.length > 0) throw errors[0];
+      },
+    };
+  }
+
+  /** Every answer an upload may get while a deletion runs: stored, or told to retry. */
+  function expectOnlyStoredOrBusy(answers: string[]): void {
+    const kinds = [...new Set(answers)];
+    expect(kinds.every((x) => x === "201" || x === "503 chunk_busy"), kinds.join(", ")).toBe(true);
+  }
+
+  /** No chunk row without its bytes: `server check --deep`, and every chunk either missing or served whole. */
+  async function expectConsistent(chunks: Map<string, Uint8Array<ArrayBuffer>>): Promise<void> {
+    const check = await runCli(["server", "check", "--deep"], { SYNCAGENT_DATA_DIR: cluster.dataDir });
+    expect(check.stderr).toBe("");
+    expect(check.stdout).toMatch(/^OK: /);
+    expect(check.code).toBe(0);
+    for (const server of cluster.servers) {
+      const res = await machine(server.url, "/api/chunks/missing", { method: "POST", body: JSON.stringify({ ids: [...chunks.keys()] }) });
+      expect(res.status).toBe(200);
+      const missing = new Set(((await res.json()) as { missing: string[] }).missing);
+      for (const [id, body] of chunks) {
+        const got = await machine(server.url, `/api/chunks/${id}`);
+        if (missing.has(id)) {
+          expect(got.status, `${id} is missing but served`).toBe(404);
+          await got.arrayBuffer();
+        } else {
+          expect(got.status, `${id} is present but not served`).toBe(200);
+          expect(Buffer.compare(new Uint8Array(await got.arrayBuffer()), body), `${id} served other bytes`).toBe(0);
+        }
+      }
+    }
+  }
+
+  it("records no chunk without its bytes when server A purges while server B takes the same chunks again", async () => {
+    const [a, b] = cluster.servers.map((s) => s.url) as [string, string];
+    const chunks = await trashedFile(a);
+    const uploads = hammer([b], chunks);
+    try {
+      await waitFor("every chunk re-uploaded through B once", () => uploads.errors.length > 0 || uploads.answers.length >= 2 * CHUNKS, 60_000);
+      const purge = await adminOnA("/api/admin/purge-trash", { method: "POST", body: JSON.stringify({ olderThanDays: 0 }) });
+      expect(purge.status).toBe(200);
+      expect(await purge.json()).toMatchObject({ entriesPurged: 1, chunksDeleted: expect.any(Number) as number });
+    } finally {
+      await uploads.stop();
+    }
+    expectOnlyStoredOrBusy(uploads.answers);
+    expect(uploads.violations, "chunks recorded as present with their bytes gone").toEqual([]);
+    await expectConsistent(chunks);
+  });
+
+  it("records no chunk without its bytes when `server purge-trash` runs beside two servers taking the same chunks", async () => {
+    const urls = cluster.servers.map((s) => s.url);
+    const chunks = await trashedFile(urls[1]!);
+    const uploads = hammer(urls, chunks);
+    let result: Awaited<ReturnType<typeof runCli>>;
+    try {
+      await waitFor("every chunk re-uploaded through both servers once", () => uploads.errors.length > 0 || uploads.answers.length >= 2 * CHUNKS, 60_000);
+      result = await runCli(["server", "purge-trash", "--older-than-days", "0"], { SYNCAGENT_DATA_DIR: cluster.dataDir });
+    } finally {
+      await uploads.stop();
+    }
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Purged 1 trash entr/);
+    expectOnlyStoredOrBusy(uploads.answers);
+    expect(uploads.violations, "chunks recorded as present with their bytes gone").toEqual([]);
+    await expectConsistent(chunks);
+  });
+});
+
+describe("a deletion racing an upload of the same chunk, steps interleaved by hand", () => {
+  withTwoContexts();
   it("refuses to record an upload whose bytes a deletion removed meanwhile", async () => {
     const id = hexId();
     const owner = { accountId: actor.accountId, machineId: "m1" };
     await putChunk(t.ctx, owner, id, bytes(100)); // stored once, never committed: collectable
-    // Process B starts a re-upload: reads the generation, stores the bytes...
+    // Server B starts a re-upload: reads the generation, stores the bytes...
     const generation = await deletionGeneration(other.db, actor.accountId, id);
     const key = storageKey(actor.accountId, id);
     const stored = await other.store.put(key, bytes(100));
-    // ...then process A collects the chunk entirely, deleting those bytes.
+    // ...then server A collects the chunk entirely, deleting those bytes.
     expect(await markChunkDeleting(t.ctx, actor.accountId, id)).toEqual({ size: 100 });
     await finishChunkDeletion(t.ctx, actor.accountId, id);
     expect(await t.ctx.store.has(key)).toBe(false);
@@ -68,6 +242,7 @@ describe("a deletion racing an upload of the same chunk", () => {
 });
 
 describe("per-account objects", () => {
+  withTwoContexts();
   it("keeps one account's bytes when another account uploads the same id", async () => {
     const second = await createTestActor(t.ctx);
     const id = hexId();

@@ -3,12 +3,17 @@
  * it listens and stores, answers health, stops on SIGTERM; the maintenance
  * sub-commands on the same data dir.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait.ts";
+import { serverOptions } from "../../cmd/server-options.ts";
 import { runCli, spawnServer } from "./helpers/spawn.ts";
+
+/** Where the server resolves its settings, including the variables that have no flag. */
+const CONFIG_SOURCE = fileURLToPath(new URL("../../lib/server/config.ts", import.meta.url));
 
 let dir: string;
 beforeAll(async () => {
@@ -55,10 +60,22 @@ describe("syncagent server", () => {
   });
 
   it("lists every option with its environment variable in --help", async () => {
+    const specs = Object.entries(serverOptions);
+    expect(specs.length, "cmd/server-options.ts declares no option").toBeGreaterThan(0);
     const help = await runCli(["server", "--help"]);
-    for (const v of ["SYNCAGENT_DATA_DIR", "SYNCAGENT_PORT", "SYNCAGENT_TRASH_RETENTION_DAYS", "SYNCAGENT_STORAGE", "SYNCAGENT_CONFIG"]) {
-      expect(help.stdout).toContain(v);
+    expect(help.code).toBe(0);
+    const lines = help.stdout.split("\n");
+    for (const [name, spec] of specs) {
+      expect(spec.env, `--${name} has no environment variable`).toMatch(/^SYNCAGENT_[A-Z0-9_]+$/);
+      const line = lines.find((l) => new RegExp(`^\\s+(?:-\\w, )?--${name}(\\s|$)`).test(l));
+      expect(line, `--${name} is missing from --help`).toBeDefined();
+      expect(line, `--${name} does not name its variable`).toContain(`[env ${spec.env}]`);
     }
+    // Every variable the config code names, those without a flag (secrets) included, is in the help too.
+    const configSource = await readFile(CONFIG_SOURCE, "utf8");
+    const named = [...new Set(configSource.match(/\bSYNCAGENT_[A-Z0-9_]+/g) ?? [])];
+    expect(named).toContain("SYNCAGENT_DATABASE_AUTH_TOKEN");
+    for (const variable of named) expect(help.stdout, `${variable} is missing from --help`).toContain(variable);
     expect(help.stdout).toContain("purge-trash");
   });
 

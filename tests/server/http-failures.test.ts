@@ -6,8 +6,9 @@
  * 413 past each body limit, 403 for a browser cookie without its CSRF token
  * or from a foreign Origin, and 403 for machine tokens on admin routes.
  * Every row checks the status and the `{ error: { code } }` of the answer
- * (HEAD answers carry no body, so HEAD rows check the status and that the
- * body is empty). One real server for the whole file.
+ * (HEAD answers carry no body, so HEAD rows check the status, the JSON error
+ * headers and the empty body, and that the same request as GET answers with
+ * that status and the row's code). One real server for the whole file.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -50,8 +51,8 @@ interface Request {
 interface Case extends Request {
   as: Caller;
   status: number;
-  /** The `error.code`; null for HEAD (no body). */
-  code: string | null;
+  /** The `error.code`; for HEAD (no body), the code its GET twin answers with. */
+  code: string;
   /** 422: the field the first (and only) issue names, e.g. `body.items.0.pathId`. */
   field?: string;
   /** 413: the limit the answer reports. */
@@ -198,9 +199,14 @@ interface ErrorBody {
 async function expectFailure(row: Case): Promise<void> {
   const res = await send(row, row.as);
   if (row.method === "HEAD") {
-    expect(row.code).toBeNull();
     expect(res.status).toBe(row.status);
     expect(await res.text()).toBe("");
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    const twin = await send({ ...row, method: "GET" }, row.as);
+    const twinText = await twin.text();
+    expect({ status: twin.status, text: twinText }).toMatchObject({ status: row.status });
+    expect((JSON.parse(twinText) as ErrorBody).error.code).toBe(row.code);
     return;
   }
   const text = await res.text();
@@ -237,7 +243,7 @@ function titled(rows: Case[]): (Case & { title: string })[] {
   return rows.map((row) => {
     const path = (typeof row.path === "function" ? row.path() : row.path).replace(WELL_FORMED_ID, ":id");
     const detail = [row.field, row.limit !== undefined ? `limit ${row.limit}` : undefined, row.note].filter(Boolean).join(", ");
-    return { ...row, title: `${row.method} ${path} as ${row.as}${detail ? ` (${detail})` : ""} → ${row.status} ${row.code ?? ""}` };
+    return { ...row, title: `${row.method} ${path} as ${row.as}${detail ? ` (${detail})` : ""} → ${row.status} ${row.code}` };
   });
 }
 
@@ -346,9 +352,9 @@ describe("controls: the table requests succeed for the right caller", () => {
 
 describe("(a) 401 without valid credentials", () => {
   const rows: Case[] = ROUTES.flatMap((route) => [
-    { ...route, as: "anonymous" as const, status: 401, code: route.method === "HEAD" ? null : "unauthenticated" },
-    { ...route, as: "unknown token" as const, status: 401, code: route.method === "HEAD" ? null : "invalid_token" },
-    { ...route, as: "unknown cookie" as const, status: 401, code: route.method === "HEAD" ? null : "unauthenticated" },
+    { ...route, as: "anonymous" as const, status: 401, code: "unauthenticated" },
+    { ...route, as: "unknown token" as const, status: 401, code: "invalid_token" },
+    { ...route, as: "unknown cookie" as const, status: 401, code: "unauthenticated" },
   ]);
   table(rows, expectFailure);
 });
@@ -362,7 +368,7 @@ describe("(b) 422 invalid_request for ids that are not 64 lowercase hex", () => 
       { method: "PUT" as const, path: `/api/chunks/${id}`, body: () => new Uint8Array(8), contentType: "application/octet-stream", field: "id" },
       { method: "HEAD" as const, path: `/api/chunks/${id}` },
       { method: "GET" as const, path: `/api/chunks/${id}`, field: "id" },
-    ].map((r) => ({ ...r, as: "machine" as const, status: 422, code: r.method === "HEAD" ? null : "invalid_request" }));
+    ].map((r) => ({ ...r, as: "machine" as const, status: 422, code: "invalid_request" }));
   });
 
   const bodyRows: Case[] = (["uppercase", "63 chars"] as const).flatMap((kind) => {
@@ -428,7 +434,7 @@ describe("(c) 404 not_found for well-formed ids that do not exist", () => {
       body: () => json(trashRestoreBody({ pathId: knownPath, deletedVersion: 1 })),
       note: "a live path that was never deleted",
     },
-  ].map((r) => ({ ...(r as Request & { note: string }), as: "machine" as const, status: 404, code: r.method === "HEAD" ? null : "not_found" }));
+  ].map((r) => ({ ...(r as Request & { note: string }), as: "machine" as const, status: 404, code: "not_found" }));
   table(rows, expectFailure);
 });
 

@@ -1,7 +1,7 @@
 /**
  * The machine list as a projection (E3, S10): `machine_registry` is what the
  * MachineRegistered / MachineRenamed / MachineRemoved events say. The live
- * writes (lib/server/auth/machines.ts) apply each event with
+ * writes (lib/server/machines/machines.ts) apply each event with
  * {@link applyMachineEvent} in the transaction that appends it, and
  * `rebuild-projections` replays the log through the same function, so a
  * rebuild gives the same rows. Token hashes and last-seen times are not in

@@ -4,7 +4,7 @@
  * removal (the token stops working at once).
  *
  * The machine list is a projection of the machine events (E3,
- * lib/server/auth/machine-projection.ts): each write appends its event and
+ * lib/server/machines/machine-projection.ts): each write appends its event and
  * applies it to `machine_registry` in one transaction. The token hash, the
  * last-seen time and the token's revocation live in `machine_tokens`, which
  * a rebuild never touches. A token is accepted only while both say the

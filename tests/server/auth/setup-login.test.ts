@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from "../../helpers/server.ts";
 import { str } from "../../../lib/db/row.ts";
+import { race, startCluster } from "../helpers/cluster.ts";
 
 /** Waits that outlast a test's real-time Argon2id checks, so each refusal below is the throttle's. */
 const SLOW = { loginDelayBaseMs: 60_000, loginDelayMaxMs: 60_000 };
@@ -45,14 +46,35 @@ describe("first-run setup (S3, W1)", () => {
     expect(str(events.rows[0]?.payload)).not.toContain(TEST_ADMIN_PASSWORD);
   });
 
-  it("lets exactly one of several parallel setups win", async () => {
-    const server = await start({ setup: false });
-    const results = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => post(server, "/api/setup", { username: `admin${i}`, password: TEST_ADMIN_PASSWORD })),
-    );
-    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
-    const admins = await server.ctx.db.execute("SELECT count(*) AS n FROM users WHERE is_admin = 1");
-    expect(Number(admins.rows[0]?.n)).toBe(1);
+  it("lets exactly one of several parallel setups win, across three server processes on one database", async () => {
+    const cluster = await startCluster(3);
+    try {
+      const results = await race(cluster.servers, 9, (url, i) =>
+        fetch(`${url}/api/setup`, {
+          method: "POST",
+          headers: { "content-type": "application/json", origin: url },
+          body: JSON.stringify({ username: `admin${i}`, password: TEST_ADMIN_PASSWORD }),
+        }),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409]);
+      for (const res of results.filter((r) => r.status === 409)) {
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("already_set_up");
+      }
+      const db = await cluster.openDb();
+      try {
+        expect(Number((await db.execute("SELECT count(*) AS n FROM users WHERE is_admin = 1")).rows[0]?.n)).toBe(1);
+        expect(Number((await db.execute("SELECT count(*) AS n FROM accounts")).rows[0]?.n)).toBe(1);
+        expect(Number((await db.execute("SELECT count(*) AS n FROM events WHERE type = 'AdminCreated'")).rows[0]?.n)).toBe(1);
+      } finally {
+        db.close();
+      }
+      for (const server of cluster.servers) {
+        expect(await (await fetch(`${server.url}/api/setup`)).json()).toEqual({ needed: false, setupTokenRequired: false });
+      }
+    } finally {
+      await cluster.stop();
+    }
   });
 
   it("refuses malformed JSON (400), a short password (422) and a foreign Origin (403)", async () => {

@@ -1,12 +1,15 @@
 /**
  * Invitations: admin-only creation, listing and revocation; single use;
- * 24 h expiry; hashed at rest; atomic redemption (S3, W5).
+ * 24 h expiry; hashed at rest; atomic redemption (S3, W5), raced across
+ * three real server processes on one database (DESIGN §2: 20 parallel
+ * redemptions, exactly one succeeds).
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 import { str } from "../../../lib/db/row.ts";
+import { adminFetch, race, setUpAdmin, startCluster, type Cluster, type ClusterAdmin } from "../helpers/cluster.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -96,21 +99,6 @@ describe("invitations (S3, W5)", () => {
     expect((await register(inv.code)).status).toBe(201);
   });
 
-  it("lets exactly one of 20 parallel redemptions succeed", async () => {
-    const inv = await invite();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => register(inv.code, `racer-${i}`)));
-    const statuses = results.map((r) => r.status).sort();
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
-    const machines = await server.ctx.db.execute({ sql: "SELECT count(*) AS n FROM machines WHERE name LIKE 'racer-%'", args: [] });
-    expect(Number(machines.rows[0]?.n)).toBe(1);
-    const redeemed = await server.ctx.db.execute({
-      sql: "SELECT count(*) AS n FROM events WHERE type = 'InvitationRedeemed' AND json_extract(payload, '$.invitationId') = ?",
-      args: [inv.id],
-    });
-    expect(Number(redeemed.rows[0]?.n)).toBe(1);
-  });
-
   it("keeps only a SHA-256 of the code at rest and records the facts as events", async () => {
     const inv = await invite();
     expect((await register(inv.code, "hashed")).status).toBe(201);
@@ -128,5 +116,55 @@ describe("invitations (S3, W5)", () => {
     });
     expect(types.rows.map((r) => str(r.type))).toEqual(["InvitationCreated", "InvitationRedeemed"]);
     expect(JSON.stringify(types.rows)).not.toContain(inv.code);
+  });
+});
+
+describe("redemption raced across three server processes on one database (S3)", () => {
+  const ROUNDS = 8;
+  const RACERS = 20;
+  let cluster: Cluster;
+  let admin: ClusterAdmin;
+  beforeAll(async () => {
+    cluster = await startCluster(3);
+    admin = await setUpAdmin(cluster.servers[0]!.url);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it(`lets exactly one of ${RACERS} parallel redemptions succeed, ${ROUNDS} invitations in a row`, async () => {
+    const ids: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const created = await adminFetch(cluster.servers[round % 3]!.url, admin, "/api/invitations", { method: "POST" });
+      expect(created.status).toBe(201);
+      const inv = (await created.json()) as { id: string; code: string };
+      ids.push(inv.id);
+      const results = await race(cluster.servers, RACERS, (url, i) =>
+        fetch(`${url}/api/machines/register`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ invitation: inv.code, name: `racer-${round}-${i}`, platform: "linux" }),
+        }),
+      );
+      const codes = await Promise.all(results.map(async (r) => (r.status === 201 ? "created" : await errorCode(r))));
+      expect(codes.filter((c) => c === "created"), `round ${round}: ${codes.join(", ")}`).toHaveLength(1);
+      expect(codes.filter((c) => c === "invitation_used"), `round ${round}`).toHaveLength(RACERS - 1);
+    }
+    const db = await cluster.openDb();
+    try {
+      const tokens = await db.execute("SELECT count(*) AS n FROM machine_tokens");
+      expect(Number(tokens.rows[0]?.n)).toBe(ROUNDS);
+      const registered = await db.execute("SELECT count(*) AS n FROM machine_registry WHERE name LIKE 'racer-%'");
+      expect(Number(registered.rows[0]?.n)).toBe(ROUNDS);
+      for (const id of ids) {
+        const redeemed = await db.execute({
+          sql: "SELECT count(*) AS n FROM events WHERE type = 'InvitationRedeemed' AND json_extract(payload, '$.invitationId') = ?",
+          args: [id],
+        });
+        expect(Number(redeemed.rows[0]?.n), `invitation ${id}`).toBe(1);
+      }
+    } finally {
+      db.close();
+    }
   });
 });

@@ -1,18 +1,27 @@
 /**
  * The wrapped master key blob: opaque, bounded, versioned (DESIGN §2 rule 1).
+ * Each test gets its own server and uploads what it needs, so each runs alone.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 
 let server: TestServer;
-beforeAll(async () => {
+beforeEach(async () => {
   server = await startTestServer();
 });
-afterAll(async () => {
+afterEach(async () => {
   await server.close();
 });
 
 const blob = (bytes: number): string => Buffer.alloc(bytes, 7).toString("base64");
+
+/** Uploads `count` blobs as the machine, versions 1 to `count`. */
+async function uploadVersions(count: number): Promise<void> {
+  for (let version = 0; version < count; version++) {
+    const res = await server.machineFetch("/api/vault/key", { method: "PUT", body: JSON.stringify({ blob: blob(100 + version), version }) });
+    expect(res.status).toBe(200);
+  }
+}
 
 describe("PUT/GET /api/vault/key", () => {
   it("is 404 before the first upload and 401 without credentials", async () => {
@@ -36,6 +45,7 @@ describe("PUT/GET /api/vault/key", () => {
   });
 
   it("refuses more than 16 KiB (413), non-base64 (422), malformed JSON (400), no CSRF (403)", async () => {
+    await uploadVersions(2);
     const big = await server.machineFetch("/api/vault/key", { method: "PUT", body: JSON.stringify({ blob: blob(16 * 1024 + 1), version: 2 }) });
     expect(big.status).toBe(413);
     const huge = await server.machineFetch("/api/vault/key", { method: "PUT", body: JSON.stringify({ blob: blob(64 * 1024), version: 2 }) });
@@ -49,6 +59,9 @@ describe("PUT/GET /api/vault/key", () => {
   });
 
   it("records VaultKeyUpdated without the blob", async () => {
+    await uploadVersions(2);
+    const last = await server.machineFetch("/api/vault/key", { method: "PUT", body: JSON.stringify({ blob: blob(200), version: 2 }) });
+    expect(last.status).toBe(200);
     const rows = await server.ctx.db.execute("SELECT payload FROM events WHERE type = 'VaultKeyUpdated' ORDER BY seq");
     expect(rows.rows.length).toBe(3);
     expect(JSON.stringify(rows.rows)).not.toContain(blob(200).slice(0, 40));
