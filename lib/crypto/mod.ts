@@ -2,7 +2,9 @@
  * The client-side cryptography of SyncAgent, format v2 (C1, C2, C5–C8, K2):
  * key file and keyring of epochs, subkeys, chunk, manifest and name
  * encryption, node records and the history guard.
- * Formats and the threat model: docs/security.md.
+ * Formats and the threat model: docs/security.md. Only Web APIs here, so a
+ * browser bundle can import it; the upload pipeline's in-place encryptor
+ * (`chunk-in-place.ts`, node:crypto) is imported directly by lib/pipeline.
  */
 export * from "./errors.ts";
 export { toHex, fromHex, toBase64Url, fromBase64Url, randomBytes } from "./bytes.ts";
@@ -27,7 +29,6 @@ export { formatFingerprint } from "./fingerprint.ts";
 export { formatRecoveryKey, parseRecoveryKey } from "./recovery-key.ts";
 export { OBJECT_FORMAT_VERSION } from "./object-format.ts";
 export { encryptChunk, decryptChunk, chunkIdBytes, encryptedChunkLength, CHUNK_FIXED_OVERHEAD, type EncryptedChunk } from "./chunk.ts";
-export { encryptChunkInPlace, CHUNK_HEADER_BYTES } from "./chunk-in-place.ts";
 export {
   encryptManifest,
   decryptManifest,

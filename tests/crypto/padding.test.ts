@@ -90,3 +90,22 @@ describe("stored sizes of whole files (default K1 chunk sizes)", () => {
     expect([...sizes]).toEqual([MANIFEST_FIXED_OVERHEAD + MANIFEST_PAD_FLOOR]);
   });
 });
+
+describe("bounds the server can enforce", () => {
+  it.each([0, 1, 3, 50])("a worst-case manifest with %i chunks fits maxEncryptedManifestChars", async (count) => {
+    const ring = await katKeyring();
+    const chunks = Array.from({ length: count }, (_, i) => ({ id: i.toString(16).padStart(64, "f"), size: 2 ** 30 }));
+    const worst = await fileManifest(ring, {
+      name: "\u0001".repeat(255),
+      chunks,
+      mtimeMs: -1.2345678901234567e-308,
+      mode: 0o7777,
+      previous: "f".repeat(64),
+      machineId: "m".repeat(64),
+    });
+    const blob = await encryptManifest(ring.current, worst, { nodeId: newNodeId(), version: 2 });
+    const chars = Buffer.from(blob).toString("base64url").length;
+    expect(chars).toBeLessThanOrEqual(maxEncryptedManifestChars(count));
+    expect(chars).toBeGreaterThan(maxEncryptedManifestChars(count) * 0.9);
+  });
+});
