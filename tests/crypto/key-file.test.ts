@@ -8,7 +8,14 @@ import { IntegrityError, InvalidRecoveryKeyError, WrongPasswordError } from "../
 import { formatFingerprint } from "../../lib/crypto/fingerprint.ts";
 import { DEFAULT_ARGON2 } from "../../lib/crypto/kdf.ts";
 import { FILE_HEADER_BYTES, REVISION_OFFSET } from "../../lib/crypto/key-file-layout.ts";
-import { changePassword, openWithPassword, openWithRecoveryKey, readKeyFileHeader, rewrapPassword } from "../../lib/crypto/key-file.ts";
+import {
+  changePassword,
+  openWithPassword,
+  openWithRecoveryKey,
+  openWithRootKey,
+  readKeyFileHeader,
+  rewrapPassword,
+} from "../../lib/crypto/key-file.ts";
 import { parseRecoveryKey } from "../../lib/crypto/recovery-key.ts";
 import { createVault } from "../../lib/crypto/vault.ts";
 import { rejection } from "./fixtures.ts";
@@ -85,6 +92,16 @@ describe("key file", () => {
 });
 
 describe("key file binding (vault, revision, fingerprint)", () => {
+  it("shows its public header and opens with the root key alone (kept by the OS keyring), not with another", async () => {
+    const { keyFile, vault } = await createVault("pw");
+    expect(readKeyFileHeader(keyFile)).toEqual({ vaultId: vault.vaultId, fingerprint: vault.fingerprint, revision: 1, minFormat: 2 });
+    expect(keyFile.length).toBe(407);
+    const reopened = await openWithRootKey(keyFile, vault.rootKey, { vaultId: vault.vaultId, fingerprint: vault.fingerprint, minRevision: 1 });
+    expect(reopened.keyring.current.epoch).toBe(1);
+    const other = await createVault("pw");
+    expect(await rejection(openWithRootKey(keyFile, other.vault.rootKey, { vaultId: vault.vaultId }))).toBeInstanceOf(IntegrityError);
+  });
+
   it("refuses the key file of another vault with the same password", async () => {
     const mine = await createVault("same password");
     const theirs = await createVault("same password");

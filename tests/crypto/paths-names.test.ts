@@ -1,7 +1,7 @@
 // Paths, node ids and names: the server sees random node ids and
 // deterministic, parent-bound, padded encrypted names; paths outside the
 // folder are refused, and no error message echoes a name (C5).
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { IntegrityError, InvalidPathError, UnsupportedVersionError } from "../../lib/crypto/errors.ts";
 import { decryptName, encryptName, MAX_ENCRYPTED_NAME_CHARS } from "../../lib/crypto/names.ts";
 import { isNodeId, newNodeId, ROOT_NODE_ID } from "../../lib/crypto/node-id.ts";
@@ -58,6 +58,19 @@ describe("node ids", () => {
     expect(isNodeId(ROOT_NODE_ID)).toBe(true);
     expect(isNodeId("")).toBe(false);
     expect(isNodeId("A".repeat(32))).toBe(false);
+  });
+});
+
+describe("newNodeId", () => {
+  it("draws again rather than return the root's id", () => {
+    const spy = vi.spyOn(crypto, "getRandomValues").mockImplementationOnce(<T extends ArrayBufferView | null>(array: T): T => array);
+    try {
+      const id = newNodeId(); // the first draw is all zeros (the root's id), the second is random
+      expect(id).not.toBe(ROOT_NODE_ID);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
