@@ -3,12 +3,14 @@
 // is bound to its vault, its root key's fingerprint and a revision counter
 // (C1, C4, C7, C8).
 import { describe, expect, it } from "vitest";
-import { toHex } from "../../lib/crypto/bytes.ts";
-import { IntegrityError, InvalidRecoveryKeyError, WrongPasswordError } from "../../lib/crypto/errors.ts";
+import { randomBytes, toHex, utf8 } from "../../lib/crypto/bytes.ts";
+import { decryptChunk, encryptChunk } from "../../lib/crypto/chunk.ts";
+import { IntegrityError, InvalidRecoveryKeyError, UnsupportedVersionError, WrongPasswordError } from "../../lib/crypto/errors.ts";
 import { formatFingerprint } from "../../lib/crypto/fingerprint.ts";
 import { DEFAULT_ARGON2 } from "../../lib/crypto/kdf.ts";
 import { FILE_HEADER_BYTES, REVISION_OFFSET } from "../../lib/crypto/key-file-layout.ts";
 import {
+  buildKeyFile,
   changePassword,
   openWithPassword,
   openWithRecoveryKey,
@@ -61,6 +63,9 @@ describe("key file", () => {
     const reopened = await openWithPassword(reset, "brand new", { vaultId: vault.vaultId, minRevision: 2, fingerprint: vault.fingerprint });
     expect(toHex(reopened.rootKey)).toBe(toHex(vault.rootKey));
     expect(reopened.revision).toBe(2);
+    // Only the password slot was re-wrapped: the recovery slot and the keyring are byte for byte the same.
+    const passwordSlotEnd = FILE_HEADER_BYTES + SLOT_FRAME + 26 + 92;
+    expect(toHex(reset.subarray(passwordSlotEnd, reset.length - 32))).toBe(toHex(keyFile.subarray(passwordSlotEnd, keyFile.length - 32)));
   });
 
   it("normalises the password to NFC so it opens on every platform", async () => {
@@ -100,6 +105,19 @@ describe("key file binding (vault, revision, fingerprint)", () => {
     expect(reopened.keyring.current.epoch).toBe(1);
     const other = await createVault("pw");
     expect(await rejection(openWithRootKey(keyFile, other.vault.rootKey, { vaultId: vault.vaultId }))).toBeInstanceOf(IntegrityError);
+  });
+
+  it("carries the minimum object format under its MAC: a format this build cannot read is refused, a lower one is honoured", async () => {
+    const base = { vaultId: "ab".repeat(16), rootKey: randomBytes(32), recoverySecret: randomBytes(32), password: "pw", epochSecrets: new Map([[1, randomBytes(32)]]) };
+    const future = await buildKeyFile({ ...base, minFormat: 3 });
+    const error = await rejection(openWithRootKey(future, base.rootKey, { vaultId: base.vaultId }));
+    expect(error).toBeInstanceOf(UnsupportedVersionError);
+    expect((error as Error).message).toMatch(/needs object format 3/);
+    const lenient = await openWithRootKey(await buildKeyFile({ ...base, minFormat: 1 }), base.rootKey, { vaultId: base.vaultId });
+    expect(lenient.keyring.minFormat).toBe(1);
+    const chunk = await encryptChunk(lenient.keyring.current, utf8("x"));
+    chunk.data[0] = 1; // not below this vault's minimum, but a format this build does not read
+    expect(await rejection(decryptChunk(lenient.keyring, chunk.id, chunk.data))).toBeInstanceOf(UnsupportedVersionError);
   });
 
   it("refuses the key file of another vault with the same password", async () => {
