@@ -56,6 +56,9 @@ export function decryptName(keyring: Keyring, parentId: string, encrypted: strin
   } catch {
     throw failure();
   }
+  // One spelling per name: no padding, no stray low bits, so a folder cannot
+  // hold the same encrypted name twice under two spellings.
+  if (toBase64Url(bytes) !== encrypted) throw failure();
   const keys = keyring.keysFor(bytes, WHAT, OBJECT_HEADER_BYTES + SIV_BYTES + 1);
   try {
     const padded = aessiv(keys.nameSiv, ...ad(keys, parentId)).decrypt(bytes.subarray(OBJECT_HEADER_BYTES));

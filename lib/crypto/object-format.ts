@@ -1,3 +1,4 @@
+import { decryptFailure } from "./aead.ts";
 import { readU32be } from "./bytes.ts";
 import { IntegrityError, UnsupportedVersionError } from "./errors.ts";
 
@@ -21,7 +22,7 @@ export const OBJECT_HEADER_BYTES = 5;
  * @throws IntegrityError below the vault's minimum; UnsupportedVersionError for a format this build does not read.
  */
 export function checkObjectFormat(format: number | undefined, minFormat: number, what: string): void {
-  if (format === undefined) throw new IntegrityError(`Cannot decrypt ${what}: it was altered or does not belong here`);
+  if (format === undefined) throw new IntegrityError(decryptFailure(what));
   if (format < minFormat) {
     throw new IntegrityError(`Cannot decrypt ${what}: format version ${format} is below this vault's minimum ${minFormat} (a downgrade)`);
   }

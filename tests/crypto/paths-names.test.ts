@@ -117,5 +117,12 @@ describe("names", () => {
     expect(() => decryptName(ring, ROOT_NODE_ID, raw.toString("base64url"))).toThrow(UnsupportedVersionError);
     raw[0] = 1;
     expect(() => decryptName(ring, ROOT_NODE_ID, raw.toString("base64url"))).toThrow(/below this vault's minimum 2/);
+    // Another spelling of the same bytes (padding, or stray low bits in the last character) is refused.
+    expect(() => decryptName(ring, ROOT_NODE_ID, `${name}=`)).toThrow(IntegrityError);
+    const last = name.at(-1)!;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const stray = name.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1];
+    expect(Buffer.from(stray, "base64url")).toEqual(Buffer.from(name, "base64url"));
+    expect(() => decryptName(ring, ROOT_NODE_ID, stray)).toThrow(IntegrityError);
   });
 });
