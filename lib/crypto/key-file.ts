@@ -204,6 +204,10 @@ export function openWithRootKey(keyFile: Uint8Array, rootKey: Uint8Array<ArrayBu
 async function authenticParts(keyFile: Uint8Array, vault: UnlockedVault): Promise<KeyFileParts> {
   const parts = decodeKeyFile(keyFile);
   checkExpectation(parts, { vaultId: vault.vaultId, fingerprint: vault.fingerprint });
+  if (parts.revision !== vault.revision) {
+    // Re-wrapping another revision than the one opened would give two different files the same revision.
+    throw new IntegrityError(`Cannot update key file: it is revision ${parts.revision}, but the vault was opened from revision ${vault.revision}`);
+  }
   await verifyKeyFileMac(keyFile, vault.rootKey, parts.vaultId);
   return parts;
 }

@@ -63,6 +63,17 @@ describe("key epochs", () => {
     expect(await rejection(decryptChunk(next.keyring, chunk.id, relabelled))).toBeInstanceOf(IntegrityError);
   });
 
+  it("updates only the revision it was opened from, so two files never share a revision", async () => {
+    const { keyFile, vault } = await createVault("pw");
+    const next = await addEpoch(keyFile, vault);
+    const error = await rejection(addEpoch(keyFile, next.vault));
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toMatch(/revision 1, but the vault was opened from revision 2/);
+    const third = await addEpoch(next.keyFile, next.vault);
+    expect(third.vault.keyring.epochs).toEqual([1, 2, 3]);
+    expect(third.vault.revision).toBe(3);
+  });
+
   it("refuses the key file from before the epoch was added once the newer revision was seen", async () => {
     const { keyFile, vault } = await createVault("pw");
     const next = await addEpoch(keyFile, vault);
