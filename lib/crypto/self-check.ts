@@ -6,7 +6,7 @@ import { decryptManifest, encryptManifest, type NodeManifest } from "./manifest.
 import { decryptName, encryptName } from "./names.ts";
 import { newNodeId, ROOT_NODE_ID } from "./node-id.ts";
 import { openNodeRecord, sealNodeRecord } from "./node-record.ts";
-import { createVault } from "./vault.ts";
+import { createVault, type NewVault } from "./vault.ts";
 
 /** One line of the self-check report. */
 export interface CheckResult {
@@ -38,19 +38,25 @@ function assert(condition: boolean, message: string): asserts condition {
  * @returns One result per step.
  */
 export async function runCryptoSelfCheck(): Promise<CheckResult[]> {
-  const created = await createVault("correct horse");
-  const { keyFile, vault } = created;
   const results: CheckResult[] = [];
+  let created: NewVault | undefined;
   results.push(
-    await step("argon2id key file", async () => {
+    await step("argon2id key wrap", async () => {
+      created = await createVault("correct horse");
+      const { keyFile, vault } = created;
       const back = await openWithPassword(keyFile, "correct horse", { vaultId: vault.vaultId, fingerprint: vault.fingerprint });
       assert(toHex(back.rootKey) === toHex(vault.rootKey), "unwrapped key differs");
       const wrong = await openWithPassword(keyFile, "wrong", { vaultId: vault.vaultId }).then(() => false, (e: unknown) => e instanceof IntegrityError);
       assert(wrong, "a wrong password was accepted");
     }),
   );
+  const vaultOf = (): NewVault => {
+    if (!created) throw new Error("no vault: the key file step failed");
+    return created;
+  };
   results.push(
     await step("aes-256-gcm chunk", async () => {
+      const { vault } = vaultOf();
       const plain = new Uint8Array(1 << 20).map((_, i) => i % 251);
       const enc = await encryptChunk(vault.keyring.current, plain);
       const back = await decryptChunk(vault.keyring, enc.id, enc.data);
@@ -61,7 +67,8 @@ export async function runCryptoSelfCheck(): Promise<CheckResult[]> {
     }),
   );
   results.push(
-    await step("node record binding", async () => {
+    await step("manifest binding", async () => {
+      const { vault } = vaultOf();
       const keys = vault.keyring.current;
       const nodeId = newNodeId();
       const manifest: NodeManifest = {
@@ -86,6 +93,7 @@ export async function runCryptoSelfCheck(): Promise<CheckResult[]> {
   );
   results.push(
     await step("aes-siv names", () => {
+      const { vault } = vaultOf();
       const keys = vault.keyring.current;
       const enc = encryptName(keys, ROOT_NODE_ID, "résumé.pdf");
       assert(enc === encryptName(keys, ROOT_NODE_ID, "résumé.pdf"), "name encryption is not deterministic");
@@ -95,6 +103,7 @@ export async function runCryptoSelfCheck(): Promise<CheckResult[]> {
   );
   results.push(
     await step("key epochs", async () => {
+      const { keyFile, vault } = vaultOf();
       const old = await encryptChunk(vault.keyring.current, new Uint8Array(100));
       const next = await addEpoch(keyFile, vault);
       assert(next.vault.keyring.current.epoch === vault.keyring.current.epoch + 1, "the new epoch is not current");
