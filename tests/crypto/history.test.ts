@@ -60,6 +60,15 @@ describe("history guard", () => {
     expect(() => guard.accept({ ...v1, version: 2, previous: v1.hash })).toThrow(IntegrityError);
   });
 
+  it("lets a gap pass (the agent walks the versions in between) and checks the chain from there on", async () => {
+    const { ring, v1, v3, forked3 } = await chain();
+    const guard = new HistoryGuard();
+    guard.accept(await openNodeRecord(ring, v1));
+    guard.accept(await openNodeRecord(ring, v3, guard)); // seen 1, offered 3: nothing to compare with
+    expect(guard.seen(v1.nodeId)?.version).toBe(3);
+    await expect(openNodeRecord(ring, forked3, guard)).rejects.toThrow(/second, different manifest for version 3/);
+  });
+
   it("records nothing when it refuses, and survives a round trip through JSON", async () => {
     const { ring, v1, v2, loser, v3 } = await chain();
     const guard = new HistoryGuard();
