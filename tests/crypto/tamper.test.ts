@@ -83,7 +83,7 @@ describe("key file", () => {
     expect(refused).toBeInstanceOf(KdfParametersError);
     expect((refused as Error).message).toMatch(/above the maximum/);
     expect(() => checkArgon2Params(MAX_ARGON2)).not.toThrow();
-    expect(MAX_ARGON2.memoryKiB * MAX_ARGON2.iterations).toBeLessThanOrEqual(512 * 1024 * 4); // ≈ 3.7 s here
+    expect(MAX_ARGON2.memoryKiB * MAX_ARGON2.iterations).toBeLessThanOrEqual(512 * 1024 * 4); // 3.2 s here
   });
 
   it("refuses truncated and extended files and unknown versions", async () => {
