@@ -16,7 +16,7 @@ export const DEFAULT_ARGON2: Readonly<Argon2Params> = Object.freeze({ memoryKiB:
 
 /**
  * Upper bounds, so a hostile key file cannot make a machine allocate or spin
- * for minutes: 512 MiB, 4 passes, 4 lanes (about 7 times the default's
+ * for minutes: 512 MiB, 4 passes, 4 lanes (about 10 times the default's
  * work). Measured here with hash-wasm, all three at once: 3.2 s on a quiet
  * machine, 6.4 to 8.8 s with both cores busy with other work, against
  * 0.31 s (quiet) for the default. The v1 ceiling (2 GiB × 32 passes × 16
