@@ -11,6 +11,16 @@ export const TAG_BYTES = 16;
 export const SEAL_OVERHEAD = NONCE_BYTES + COMMIT_BYTES + TAG_BYTES;
 
 /**
+ * The one message of every failed decryption of an object kind: a server
+ * that reads the errors agents report cannot tell which check failed (rule 7).
+ * @param what The object kind (`chunk`, `manifest`, `name`…).
+ * @returns `Cannot decrypt <what>: it was altered or does not belong here`.
+ */
+export function decryptFailure(what: string): string {
+  return `Cannot decrypt ${what}: it was altered or does not belong here`;
+}
+
+/**
  * A key for committed AEAD: an AES-256-GCM key and an HMAC-SHA-256 key, both
  * derived from one secret. The HMAC of (nonce ‖ AD) under the commitment key
  * travels with each box, so a box opens under one key only: AES-GCM alone is
@@ -71,20 +81,21 @@ export async function seal(
  * @param ad The associated data it was sealed with.
  * @param what Name used in the error message (`chunk`, `manifest`…).
  * @returns The plaintext.
- * @throws IntegrityError when the commitment or the tag does not verify.
+ * @throws IntegrityError with one message whatever failed (length, commitment or tag): rule 7.
  */
 export async function open(key: SealKey, box: Uint8Array, ad: Uint8Array<ArrayBuffer>, what: string): Promise<Uint8Array<ArrayBuffer>> {
-  if (box.length < SEAL_OVERHEAD) throw new IntegrityError(`Cannot decrypt ${what}: it is truncated`);
+  const failure = () => new IntegrityError(decryptFailure(what));
+  if (box.length < SEAL_OVERHEAD) throw failure();
   const nonce = box.slice(0, NONCE_BYTES);
   const commit = box.slice(NONCE_BYTES, NONCE_BYTES + COMMIT_BYTES);
   const committed = await crypto.subtle.verify("HMAC", key.commit, commit, concatBytes(nonce, ad));
-  if (!committed) throw new IntegrityError(`Cannot decrypt ${what}: it was altered or does not belong here`);
+  if (!committed) throw failure();
   try {
     const body = box.subarray(NONCE_BYTES + COMMIT_BYTES) as Uint8Array<ArrayBuffer>;
     const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: nonce, additionalData: ad, tagLength: 128 }, key.enc, body);
     return new Uint8Array(plain);
   } catch {
-    throw new IntegrityError(`Cannot decrypt ${what}: it was altered or does not belong here`);
+    throw failure();
   }
 }
 

@@ -83,6 +83,37 @@ export function u64be(value: number): Uint8Array {
 }
 
 /**
+ * Encodes an unsigned 32-bit integer as 4 big-endian bytes.
+ * @param value An integer in 0..2^32-1.
+ * @returns 4 bytes.
+ */
+export function u32be(value: number): Uint8Array {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`Not a u32: ${value}`);
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value);
+  return out;
+}
+
+/**
+ * Reads an unsigned 32-bit big-endian integer.
+ * @param bytes Source; must hold 4 bytes at `offset`.
+ * @param offset Where the integer starts.
+ * @returns The integer.
+ */
+export function readU32be(bytes: Uint8Array, offset: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset);
+}
+
+/**
+ * SHA-256 of some bytes (WebCrypto), as lowercase hex.
+ * @param bytes The bytes.
+ * @returns 64 hex characters.
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
+}
+
+/**
  * Compares two byte arrays in time that depends only on their lengths.
  * @param a First array.
  * @param b Second array.

@@ -44,3 +44,12 @@ export class InvalidRecoveryKeyError extends CryptoError {
 export class InvalidPathError extends CryptoError {
   override name = "InvalidPathError";
 }
+
+/**
+ * An object names a key epoch this keyring does not hold: the key file is
+ * stale (fetch the current one) or the object is forged. A subclass of
+ * `IntegrityError`; the epoch is public (it is in the object's header).
+ */
+export class UnknownEpochError extends IntegrityError {
+  override name = "UnknownEpochError";
+}

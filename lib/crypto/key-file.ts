@@ -1,219 +1,238 @@
-import { importSealKey, isCommittedTo, open, seal, SEAL_OVERHEAD, type SealKey } from "./aead.ts";
-import { concatBytes, randomBytes, utf8 } from "./bytes.ts";
-import { CryptoError, IntegrityError, UnsupportedVersionError, WrongPasswordError } from "./errors.ts";
-import { DEFAULT_ARGON2, deriveFromPassword, hkdf, type Argon2Params } from "./kdf.ts";
-import { MASTER_KEY_BYTES } from "./subkeys.ts";
+import { fromHex, randomBytes, toHex } from "./bytes.ts";
+import { CryptoError, IntegrityError, UnsupportedVersionError } from "./errors.ts";
+import { rootKeyFingerprint } from "./fingerprint.ts";
+import { DEFAULT_ARGON2, type Argon2Params } from "./kdf.ts";
+import {
+  decodeKeyFile,
+  encodeKeyFile,
+  KEY_FILE_VERSION,
+  SLOT_PASSWORD,
+  SLOT_RECOVERY,
+  verifyKeyFileMac,
+  type KeyFileParts,
+  type Slot,
+} from "./key-file-layout.ts";
+import { makePasswordSlot, makeRecoverySlot, openPasswordSlot, openRecoverySlot, type RandomSource } from "./key-slots.ts";
+import { Keyring, MAX_EPOCH } from "./keyring.ts";
+import { openKeyring, sealKeyring, type EpochSecrets } from "./keyring-box.ts";
+import { OBJECT_FORMAT_VERSION } from "./object-format.ts";
+import { SECRET_BYTES } from "./subkeys.ts";
+
+export { KEY_FILE_VERSION } from "./key-file-layout.ts";
 
 /**
- * The key file: the vault's master key wrapped once by the password
- * (Argon2id) and once by the recovery key (C1, C7). Layout in docs/security.md.
- * It is safe to store on the server: useless without the password or the
- * recovery key (rule 1).
+ * The key file, format v2 (C1, C4, C7, C8; layout in docs/security.md §3):
+ * a random root key wrapped by the password slot and the recovery slot; the
+ * root key opens the sealed keyring of epoch secrets; a MAC under the root
+ * key covers every byte, binding the vault id, the root key's fingerprint,
+ * a revision counter and the minimum object format. It is safe to store on
+ * the server: useless without the password or the recovery key (rule 1).
  */
 
-const MAGIC = utf8("SAKF");
-/** Version of the key-file format this build writes and reads. */
-export const KEY_FILE_VERSION = 1;
-const SLOT_PASSWORD = 1;
-const SLOT_RECOVERY = 2;
-const KDF_ARGON2ID = 1;
-const SALT_BYTES = 16;
-const WRAPPED_BYTES = MASTER_KEY_BYTES + SEAL_OVERHEAD;
-const PASSWORD_HEADER_BYTES = 1 + 4 + 4 + 1 + SALT_BYTES;
-const MAC_BYTES = 32;
-
-interface Slot {
-  type: number;
-  /** Slot bytes before the sealed box: KDF id, parameters, salt. */
-  header: Uint8Array<ArrayBuffer>;
-  box: Uint8Array<ArrayBuffer>;
+/** What the opener expects of a key file. */
+export interface KeyFileExpectation {
+  /** The vault it must belong to (32 hex). */
+  vaultId: string;
+  /** The highest revision already seen: an older file is a rollback. */
+  minRevision?: number;
+  /** The root-key fingerprint already known (32 hex): a file with another root key is refused. */
+  fingerprint?: string;
 }
 
-function slotAd(type: number, header: Uint8Array): Uint8Array<ArrayBuffer> {
-  return concatBytes(MAGIC, Uint8Array.of(KEY_FILE_VERSION, type), header);
+/** An opened key file: the vault's keys in memory. */
+export interface UnlockedVault {
+  /** The vault id (32 hex). */
+  vaultId: string;
+  /** The key file's revision. */
+  revision: number;
+  /** The root key's fingerprint (32 hex; show with `formatFingerprint`). */
+  fingerprint: string;
+  /** Lowest object format the vault accepts. */
+  minFormat: number;
+  /** The 32-byte root key (what the OS keyring keeps, C3). */
+  rootKey: Uint8Array<ArrayBuffer>;
+  /** Epoch → secret, as sealed in the key file. */
+  epochSecrets: EpochSecrets;
+  /** The derived working keys of every epoch. */
+  keyring: Keyring;
 }
 
-async function kekFromSecret(secret: Uint8Array<ArrayBuffer>, prefix: string, salt: Uint8Array<ArrayBuffer>): Promise<SealKey> {
-  const [enc, commit] = await Promise.all([hkdf(secret, `${prefix}-enc`, 32, salt), hkdf(secret, `${prefix}-commit`, 32, salt)]);
-  return importSealKey(enc, commit);
+/** The public header of a key file (not verified until the file is opened). */
+export interface KeyFileHeader {
+  vaultId: string;
+  fingerprint: string;
+  revision: number;
+  minFormat: number;
 }
 
-function passwordHeader(params: Argon2Params, salt: Uint8Array): Uint8Array<ArrayBuffer> {
-  const header = new Uint8Array(PASSWORD_HEADER_BYTES);
-  const view = new DataView(header.buffer);
-  view.setUint8(0, KDF_ARGON2ID);
-  view.setUint32(1, params.memoryKiB);
-  view.setUint32(5, params.iterations);
-  view.setUint8(9, params.parallelism);
-  header.set(salt, 10);
-  return header;
+/** Everything a new key file is made of. */
+export interface KeyFileInput {
+  vaultId: string;
+  rootKey: Uint8Array<ArrayBuffer>;
+  recoverySecret: Uint8Array<ArrayBuffer>;
+  password: string;
+  epochSecrets: EpochSecrets;
+  /** @default DEFAULT_ARGON2 */
+  params?: Argon2Params;
+  /** @default 1 */
+  revision?: number;
+  /** @default OBJECT_FORMAT_VERSION */
+  minFormat?: number;
 }
 
-function readPasswordHeader(header: Uint8Array<ArrayBuffer>): { params: Argon2Params; salt: Uint8Array<ArrayBuffer> } {
-  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  if (view.getUint8(0) !== KDF_ARGON2ID) throw new UnsupportedVersionError("Cannot open key file: unknown key-derivation function");
-  return {
-    params: { memoryKiB: view.getUint32(1), iterations: view.getUint32(5), parallelism: view.getUint8(9) },
-    salt: header.slice(10, 10 + SALT_BYTES),
-  };
+function vaultIdBytes(vaultId: string): Uint8Array<ArrayBuffer> {
+  if (!/^[0-9a-f]{32}$/.test(vaultId)) throw new RangeError("A vault id is 32 lowercase hex characters");
+  return fromHex(vaultId);
 }
 
-async function passwordKek(password: string, header: Uint8Array<ArrayBuffer>): Promise<SealKey> {
-  const { params, salt } = readPasswordHeader(header);
-  const raw = await deriveFromPassword(password, salt, params);
-  return kekFromSecret(raw, "syncagent/v1/password-kek", salt);
-}
-
-async function recoveryKek(secret: Uint8Array<ArrayBuffer>, header: Uint8Array<ArrayBuffer>): Promise<SealKey> {
-  return kekFromSecret(secret, "syncagent/v1/recovery-kek", header);
-}
-
-async function macKey(masterKey: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
-  const raw = await hkdf(masterKey, "syncagent/v1/key-file-mac");
-  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-}
-
-/** Serialises slots and appends an HMAC under the master key over the whole file. */
-async function encode(slots: Slot[], masterKey: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const parts: Uint8Array[] = [MAGIC, Uint8Array.of(KEY_FILE_VERSION, slots.length)];
-  for (const slot of slots) {
-    const length = slot.header.length + slot.box.length;
-    parts.push(Uint8Array.of(slot.type, length >> 8, length & 0xff), slot.header, slot.box);
-  }
-  const body = concatBytes(...parts);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await macKey(masterKey), body));
-  return concatBytes(body, mac);
-}
-
-/** Checks the whole-file HMAC once a slot has yielded the master key. */
-async function verifyFileMac(file: Uint8Array, masterKey: Uint8Array<ArrayBuffer>): Promise<void> {
-  const body = file.slice(0, file.length - MAC_BYTES);
-  const mac = file.slice(file.length - MAC_BYTES);
-  if (!(await crypto.subtle.verify("HMAC", await macKey(masterKey), mac, body))) {
-    throw new IntegrityError("Cannot open key file: it was altered");
-  }
-}
-
-function decode(file: Uint8Array): Slot[] {
-  const bad = () => new IntegrityError("Cannot open key file: it is damaged or truncated");
-  if (file.length < 6 + MAC_BYTES || MAGIC.some((b, i) => file[i] !== b)) {
-    throw new UnsupportedVersionError("Cannot open key file: this is not a SyncAgent key file");
-  }
-  if (file[4] !== KEY_FILE_VERSION) {
-    throw new UnsupportedVersionError(`Cannot open key file: format version ${file[4]} is not supported by this version of SyncAgent`);
-  }
-  const count = file[5] ?? 0;
-  if (count < 1 || count > 4) throw bad();
-  const slots: Slot[] = [];
-  const end = file.length - MAC_BYTES;
-  let offset = 6;
-  for (let i = 0; i < count; i++) {
-    if (offset + 3 > end) throw bad();
-    const type = file[offset] ?? 0;
-    const length = ((file[offset + 1] ?? 0) << 8) | (file[offset + 2] ?? 0);
-    const body = file.slice(offset + 3, Math.min(offset + 3 + length, end));
-    offset += 3 + length;
-    const headerBytes = type === SLOT_PASSWORD ? PASSWORD_HEADER_BYTES : type === SLOT_RECOVERY ? SALT_BYTES : -1;
-    if (headerBytes < 0 || body.length !== headerBytes + WRAPPED_BYTES) throw bad();
-    slots.push({ type, header: body.slice(0, headerBytes), box: body.slice(headerBytes) });
-  }
-  if (offset !== end) throw bad();
-  return slots;
-}
-
-function findSlot(slots: Slot[], type: number, what: string): Slot {
-  const slot = slots.find((s) => s.type === type);
-  if (!slot) throw new CryptoError(`Cannot open key file: it has no ${what} slot`);
-  return slot;
-}
-
-async function unwrapSlot(file: Uint8Array, slot: Slot, kek: SealKey, wrongSecret: string): Promise<Uint8Array<ArrayBuffer>> {
-  const ad = slotAd(slot.type, slot.header);
-  if (!(await isCommittedTo(kek, slot.box, ad))) throw new WrongPasswordError(wrongSecret);
-  const key = await open(kek, slot.box, ad, "key file");
-  if (key.length !== MASTER_KEY_BYTES) throw new IntegrityError("Cannot open key file: it is damaged");
-  await verifyFileMac(file, key);
-  return key;
-}
-
-async function passwordSlot(masterKey: Uint8Array<ArrayBuffer>, password: string, params: Argon2Params): Promise<Slot> {
-  const header = passwordHeader(params, randomBytes(SALT_BYTES));
-  const kek = await passwordKek(password, header);
-  return { type: SLOT_PASSWORD, header, box: await seal(kek, masterKey, slotAd(SLOT_PASSWORD, header)) };
-}
-
-async function recoverySlot(masterKey: Uint8Array<ArrayBuffer>, secret: Uint8Array<ArrayBuffer>): Promise<Slot> {
-  const header = randomBytes(SALT_BYTES);
-  const kek = await recoveryKek(secret, header);
-  return { type: SLOT_RECOVERY, header, box: await seal(kek, masterKey, slotAd(SLOT_RECOVERY, header)) };
+function nextRevision(revision: number): number {
+  if (revision >= 0xffffffff) throw new RangeError("The key file's revision counter is exhausted");
+  return revision + 1;
 }
 
 /**
- * Wraps a master key into a new key file.
- * @param masterKey The 32-byte master key.
- * @param password The master password.
- * @param recoverySecret The 32-byte recovery secret.
- * @param params Argon2id costs; the pinned minimum is the default.
+ * Makes a key file (for `createVault`; known-answer tests pass a fixed random source).
+ * @param input Keys, password and counters.
+ * @param random Source of salts and nonces. @default the platform CSPRNG
  * @returns The key file bytes.
  */
-export async function wrapMasterKey(
-  masterKey: Uint8Array<ArrayBuffer>,
-  password: string,
-  recoverySecret: Uint8Array<ArrayBuffer>,
-  params: Argon2Params = DEFAULT_ARGON2,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const [pw, rec] = await Promise.all([passwordSlot(masterKey, password, params), recoverySlot(masterKey, recoverySecret)]);
-  return encode([pw, rec], masterKey);
+export async function buildKeyFile(input: KeyFileInput, random: RandomSource = randomBytes): Promise<Uint8Array<ArrayBuffer>> {
+  const vaultId = vaultIdBytes(input.vaultId);
+  if (input.rootKey.length !== SECRET_BYTES) throw new RangeError("A root key is 32 bytes");
+  const password = await makePasswordSlot(input.rootKey, vaultId, input.password, input.params ?? DEFAULT_ARGON2, random);
+  const recovery = await makeRecoverySlot(input.rootKey, vaultId, input.recoverySecret, random);
+  const keyring = await sealKeyring(input.rootKey, vaultId, KEY_FILE_VERSION, input.epochSecrets, random(12));
+  return encodeKeyFile(
+    {
+      vaultId,
+      fingerprint: fromHex(await rootKeyFingerprint(input.rootKey, vaultId)),
+      revision: input.revision ?? 1,
+      minFormat: input.minFormat ?? OBJECT_FORMAT_VERSION,
+      slots: [password, recovery],
+      keyring,
+    },
+    input.rootKey,
+  );
+}
+
+/**
+ * Reads a key file's public header, unverified (to show which vault and
+ * revision a file claims before asking for the password).
+ * @param keyFile The key file.
+ * @returns Vault id, fingerprint, revision and minimum format.
+ */
+export function readKeyFileHeader(keyFile: Uint8Array): KeyFileHeader {
+  const parts = decodeKeyFile(keyFile);
+  return { vaultId: toHex(parts.vaultId), fingerprint: toHex(parts.fingerprint), revision: parts.revision, minFormat: parts.minFormat };
+}
+
+function slot(parts: KeyFileParts, type: number, what: string): Slot {
+  const found = parts.slots.find((s) => s.type === type);
+  if (!found) throw new CryptoError(`Cannot open key file: it has no ${what} slot`);
+  return found;
+}
+
+function checkExpectation(parts: KeyFileParts, expect: KeyFileExpectation): void {
+  if (toHex(parts.vaultId) !== expect.vaultId) throw new IntegrityError("Cannot open key file: it belongs to another vault");
+  if (expect.minRevision !== undefined && parts.revision < expect.minRevision) {
+    throw new IntegrityError(
+      `Cannot open key file: it is revision ${parts.revision}, older than revision ${expect.minRevision} already seen (a rollback)`,
+    );
+  }
+  if (expect.fingerprint !== undefined && toHex(parts.fingerprint) !== expect.fingerprint) {
+    throw new IntegrityError("Cannot open key file: its root-key fingerprint changed; it is not the key file of the vault this machine knows");
+  }
+}
+
+async function unlock(
+  keyFile: Uint8Array,
+  expect: KeyFileExpectation,
+  rootKeyOf: (parts: KeyFileParts) => Promise<Uint8Array<ArrayBuffer>>,
+): Promise<UnlockedVault> {
+  vaultIdBytes(expect.vaultId);
+  const parts = decodeKeyFile(keyFile);
+  checkExpectation(parts, expect);
+  const rootKey = await rootKeyOf(parts);
+  await verifyKeyFileMac(keyFile, rootKey, parts.vaultId);
+  const fingerprint = await rootKeyFingerprint(rootKey, parts.vaultId);
+  if (fingerprint !== toHex(parts.fingerprint)) throw new IntegrityError("Cannot open key file: it was altered");
+  if (parts.minFormat > OBJECT_FORMAT_VERSION) {
+    throw new UnsupportedVersionError(`Cannot open key file: this vault needs object format ${parts.minFormat}, newer than this version of SyncAgent`);
+  }
+  if (parts.minFormat < 1) throw new IntegrityError("Cannot open key file: it was altered");
+  const epochSecrets = await openKeyring(rootKey, parts.vaultId, KEY_FILE_VERSION, parts.keyring);
+  const keyring = await Keyring.fromSecrets(expect.vaultId, epochSecrets, parts.minFormat);
+  return { vaultId: expect.vaultId, revision: parts.revision, fingerprint, minFormat: parts.minFormat, rootKey, epochSecrets, keyring };
 }
 
 /**
  * Opens a key file with the master password.
  * @param keyFile The key file bytes (from disk or from the server: untrusted).
  * @param password The master password.
- * @returns The 32-byte master key.
- * @throws WrongPasswordError, IntegrityError, UnsupportedVersionError, KdfParametersError.
+ * @param expect The vault it must belong to, and optionally the lowest revision and the known fingerprint.
+ * @returns The unlocked vault.
+ * @throws WrongPasswordError, IntegrityError (another vault, older revision, fingerprint change, altered), UnsupportedVersionError, KdfParametersError.
  */
-export async function unwrapWithPassword(keyFile: Uint8Array, password: string): Promise<Uint8Array<ArrayBuffer>> {
-  const slot = findSlot(decode(keyFile), SLOT_PASSWORD, "password");
-  const kek = await passwordKek(password, slot.header);
-  return unwrapSlot(keyFile, slot, kek, "Wrong password");
+export function openWithPassword(keyFile: Uint8Array, password: string, expect: KeyFileExpectation): Promise<UnlockedVault> {
+  return unlock(keyFile, expect, (parts) => openPasswordSlot(slot(parts, SLOT_PASSWORD, "password"), parts.vaultId, password));
 }
 
 /**
  * Opens a key file with the recovery secret (parse typed text with `parseRecoveryKey`).
  * @param keyFile The key file bytes.
  * @param recoverySecret The 32-byte recovery secret.
- * @returns The 32-byte master key.
- * @throws WrongPasswordError when the recovery key is not this vault's.
+ * @param expect As for `openWithPassword`.
+ * @returns The unlocked vault.
+ * @throws WrongPasswordError when the recovery key is not this vault's; as `openWithPassword` otherwise.
  */
-export async function unwrapWithRecoveryKey(keyFile: Uint8Array, recoverySecret: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const slot = findSlot(decode(keyFile), SLOT_RECOVERY, "recovery");
-  const kek = await recoveryKek(recoverySecret, slot.header);
-  return unwrapSlot(keyFile, slot, kek, "Wrong recovery key: it does not belong to this vault");
+export function openWithRecoveryKey(keyFile: Uint8Array, recoverySecret: Uint8Array<ArrayBuffer>, expect: KeyFileExpectation): Promise<UnlockedVault> {
+  return unlock(keyFile, expect, (parts) => openRecoverySlot(slot(parts, SLOT_RECOVERY, "recovery"), parts.vaultId, recoverySecret));
 }
 
 /**
- * Replaces the password slot, keeping the master key and the recovery slot:
- * no data is re-encrypted (C4).
+ * Opens a key file with the root key itself (kept in the OS keyring, C3).
+ * @param keyFile The key file bytes.
+ * @param rootKey The 32-byte root key.
+ * @param expect As for `openWithPassword`.
+ * @returns The unlocked vault.
+ * @throws IntegrityError when the file is not this root key's or was altered.
+ */
+export function openWithRootKey(keyFile: Uint8Array, rootKey: Uint8Array<ArrayBuffer>, expect: KeyFileExpectation): Promise<UnlockedVault> {
+  return unlock(keyFile, expect, () => Promise.resolve(rootKey));
+}
+
+async function authenticParts(keyFile: Uint8Array, vault: UnlockedVault): Promise<KeyFileParts> {
+  const parts = decodeKeyFile(keyFile);
+  checkExpectation(parts, { vaultId: vault.vaultId, fingerprint: vault.fingerprint });
+  if (parts.revision !== vault.revision) {
+    // Re-wrapping another revision than the one opened would give two different files the same revision.
+    throw new IntegrityError(`Cannot update key file: it is revision ${parts.revision}, but the vault was opened from revision ${vault.revision}`);
+  }
+  await verifyKeyFileMac(keyFile, vault.rootKey, parts.vaultId);
+  return parts;
+}
+
+/**
+ * Replaces the password slot (password change, or a reset after opening
+ * with the recovery key): the root key, the recovery slot and the keyring
+ * are kept byte for byte, no data is re-encrypted (C4, C7); the revision
+ * goes up by one.
  * @param keyFile The current key file.
- * @param masterKey The master key, already unwrapped (by password or recovery key).
+ * @param vault The vault, unlocked from this file.
  * @param newPassword The new master password.
- * @param params Argon2id costs for the new slot.
+ * @param params Argon2id costs for the new slot. @default DEFAULT_ARGON2
  * @returns The new key file.
  */
 export async function rewrapPassword(
   keyFile: Uint8Array,
-  masterKey: Uint8Array<ArrayBuffer>,
+  vault: UnlockedVault,
   newPassword: string,
   params: Argon2Params = DEFAULT_ARGON2,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const slots = decode(keyFile);
-  await verifyFileMac(keyFile, masterKey);
-  const fresh = await passwordSlot(masterKey, newPassword, params);
-  return encode(
-    slots.map((slot) => (slot.type === SLOT_PASSWORD ? fresh : slot)),
-    masterKey,
-  );
+  const parts = await authenticParts(keyFile, vault);
+  const fresh = await makePasswordSlot(vault.rootKey, parts.vaultId, newPassword, params);
+  const slots = parts.slots.map((s) => (s.type === SLOT_PASSWORD ? fresh : s));
+  return encodeKeyFile({ ...parts, slots, revision: nextRevision(parts.revision) }, vault.rootKey);
 }
 
 /**
@@ -221,9 +240,34 @@ export async function rewrapPassword(
  * @param keyFile The current key file.
  * @param oldPassword The current password.
  * @param newPassword The new password.
- * @returns The new key file; the master key is unchanged.
+ * @param expect The vault it must belong to (and revision, fingerprint).
+ * @returns The new key file; the root key and keyring are unchanged, the revision is one higher.
  */
-export async function changePassword(keyFile: Uint8Array, oldPassword: string, newPassword: string): Promise<Uint8Array<ArrayBuffer>> {
-  const masterKey = await unwrapWithPassword(keyFile, oldPassword);
-  return rewrapPassword(keyFile, masterKey, newPassword);
+export async function changePassword(keyFile: Uint8Array, oldPassword: string, newPassword: string, expect: KeyFileExpectation): Promise<Uint8Array<ArrayBuffer>> {
+  const vault = await openWithPassword(keyFile, oldPassword, expect);
+  return rewrapPassword(keyFile, vault, newPassword);
+}
+
+/**
+ * Adds a key epoch (rotation, C8): a fresh random epoch secret numbered one
+ * above the newest, sealed with the others under the same root key; it
+ * becomes the current epoch for every new write, and older epochs stay
+ * readable. The slots are kept byte for byte; the revision goes up by one.
+ * @param keyFile The current key file.
+ * @param vault The vault, unlocked from this file.
+ * @returns The new key file and the vault as it opens from it.
+ */
+export async function addEpoch(keyFile: Uint8Array, vault: UnlockedVault): Promise<{ keyFile: Uint8Array<ArrayBuffer>; vault: UnlockedVault }> {
+  const parts = await authenticParts(keyFile, vault);
+  const newest = Math.max(...vault.epochSecrets.keys());
+  if (newest >= MAX_EPOCH) throw new RangeError("No epoch number is left");
+  const epochSecrets = new Map(vault.epochSecrets);
+  epochSecrets.set(newest + 1, randomBytes(SECRET_BYTES));
+  const keyring = await sealKeyring(vault.rootKey, parts.vaultId, KEY_FILE_VERSION, epochSecrets);
+  const revision = nextRevision(parts.revision);
+  const next = await encodeKeyFile({ ...parts, keyring, revision }, vault.rootKey);
+  return {
+    keyFile: next,
+    vault: { ...vault, revision, epochSecrets, keyring: await Keyring.fromSecrets(vault.vaultId, epochSecrets, parts.minFormat) },
+  };
 }

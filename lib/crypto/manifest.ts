@@ -1,146 +1,179 @@
-import { open, seal } from "./aead.ts";
-import { concatBytes, fromHex, fromUtf8, toHex, u64be, utf8 } from "./bytes.ts";
-import { IntegrityError, UnsupportedVersionError } from "./errors.ts";
-import { normalizePath, pathId } from "./paths.ts";
-import type { VaultKeys } from "./subkeys.ts";
+import { decryptFailure, NONCE_BYTES, COMMIT_BYTES, open, seal, SEAL_OVERHEAD, TAG_BYTES } from "./aead.ts";
+import { concatBytes, fromHex, fromUtf8, sha256Hex, toHex, u32be, u64be, utf8 } from "./bytes.ts";
+import { IntegrityError } from "./errors.ts";
+import type { Keyring } from "./keyring.ts";
+import {
+  canonicalManifest,
+  manifestProblem,
+  MAX_MACHINE_ID_CHARS,
+  MAX_MANIFEST_CHUNK_BYTES,
+  type ManifestBinding,
+  type ManifestChunk,
+  type NodeManifest,
+} from "./manifest-validate.ts";
+import { isNodeId, ROOT_NODE_ID } from "./node-id.ts";
+import { OBJECT_FORMAT_VERSION, OBJECT_HEADER_BYTES, writeHeader } from "./object-format.ts";
+import { pad, paddedManifestLength, unpad } from "./padding.ts";
+import { normalizeName } from "./paths.ts";
+import type { EpochKeys } from "./subkeys.ts";
 
-/** Version of the encrypted-manifest format. */
-export const MANIFEST_FORMAT_VERSION = 1;
+export type { ManifestBinding, ManifestChunk, NodeManifest } from "./manifest-validate.ts";
+
 const MANIFEST_AD_PREFIX = utf8("SAM");
-const HEX64 = /^[0-9a-f]{64}$/;
+const WHAT = "manifest";
+/** Fixed bytes an encrypted manifest adds to its padded plaintext. */
+export const MANIFEST_FIXED_OVERHEAD = OBJECT_HEADER_BYTES + SEAL_OVERHEAD;
 
-/** One chunk of a file, in order. */
-export interface ManifestChunk {
-  /** Chunk id (hex). */
-  id: string;
-  /** Plaintext length of the chunk. */
-  size: number;
+function manifestAd(keys: EpochKeys, binding: ManifestBinding): Uint8Array<ArrayBuffer> {
+  return concatBytes(
+    MANIFEST_AD_PREFIX,
+    Uint8Array.of(OBJECT_FORMAT_VERSION),
+    keys.vaultId,
+    u32be(keys.epoch),
+    fromHex(binding.nodeId),
+    u64be(binding.version),
+  );
 }
 
-/**
- * One version of one path: what a file, a folder or a deletion is (rule 4,
- * rule 8). Encrypted whole; the server sees only the ciphertext.
- */
-export interface FileManifest {
-  kind: "file" | "dir" | "deleted";
-  /** Normalised path relative to the sync folder. */
-  path: string;
-  /** File length in bytes (0 for folders and deletions). */
-  size: number;
-  /** Modification time, ms since the epoch. */
-  mtimeMs: number;
-  /** POSIX mode bits (permissions), 0 where unknown. */
-  mode: number;
-  /** Chunks in file order. */
-  chunks: ManifestChunk[];
-  /** Keyed hash over size and chunk ids (see `contentHash`), hex; empty for folders and deletions. */
-  contentHash: string;
-}
-
-/** Where a manifest belongs: the path id and version number it is bound to. */
-export interface ManifestBinding {
-  pathId: string;
-  version: number;
-}
-
-function manifestAd(binding: ManifestBinding): Uint8Array<ArrayBuffer> {
-  return concatBytes(MANIFEST_AD_PREFIX, Uint8Array.of(MANIFEST_FORMAT_VERSION), fromHex(binding.pathId), u64be(binding.version));
+function bindingOk(binding: ManifestBinding): boolean {
+  return isNodeId(binding.nodeId) && binding.nodeId !== ROOT_NODE_ID && Number.isSafeInteger(binding.version) && binding.version >= 1;
 }
 
 /**
  * The content hash of a file: HMAC-SHA-256 over its length and its ordered
- * chunk ids. Chunk ids are keyed hashes of the content, so this identifies
- * the whole content without reading the file again; equal hashes mean equal
- * files (used to resolve identical edits silently, A8).
- * @param keys The vault keys.
+ * chunk ids, under the epoch's content-hash key. Chunk ids are keyed hashes
+ * of the content, so this identifies the whole content without reading the
+ * file again; equal hashes mean equal files (A8). Recomputed by every reader.
+ * @param keys The epoch's keys.
  * @param size File length.
  * @param chunks Chunk ids in order.
  * @returns 64 hex characters.
  */
-export async function contentHash(keys: VaultKeys, size: number, chunks: readonly ManifestChunk[]): Promise<string> {
+export async function contentHash(keys: EpochKeys, size: number, chunks: readonly ManifestChunk[]): Promise<string> {
   const data = concatBytes(u64be(size), ...chunks.map((c) => fromHex(c.id)));
-  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", keys.fileHash, data)));
+  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", keys.contentHash, data)));
 }
 
 /**
- * Encrypts a manifest bound to its path id and version number.
- * @param keys The vault keys.
- * @param manifest The manifest.
- * @param binding The path id (must be the id of `manifest.path`) and the version.
- * @param nonce Only for known-answer tests.
- * @returns `version(1) ‖ nonce ‖ commit ‖ ciphertext ‖ tag`.
+ * The hash a later version names as `previous`: SHA-256 of the encrypted
+ * manifest bytes, exactly as stored (rule 4, history chain).
+ * @param encrypted The encrypted manifest.
+ * @returns 64 hex characters.
  */
-export async function encryptManifest(
-  keys: VaultKeys,
-  manifest: FileManifest,
+export function manifestHash(encrypted: Uint8Array): Promise<string> {
+  return sha256Hex(encrypted);
+}
+
+/**
+ * Seals manifest plaintext bytes without checking them. For `encryptManifest`
+ * and for tests that need a genuine manifest with invalid content.
+ * @param keys The epoch's keys.
+ * @param plaintext The JSON bytes (padded here).
+ * @param binding Node id and version.
+ * @param nonce Only for known-answer tests.
+ * @returns `format(1) ‖ epoch(4) ‖ nonce ‖ commit ‖ ciphertext ‖ tag`.
+ */
+export async function sealManifestBytes(
+  keys: EpochKeys,
+  plaintext: Uint8Array,
   binding: ManifestBinding,
   nonce?: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  validateManifest(manifest);
-  if ((await pathId(keys, manifest.path)) !== binding.pathId) throw new RangeError("Manifest path does not match its path id");
-  if (!Number.isSafeInteger(binding.version) || binding.version < 1) throw new RangeError("A version is an integer ≥ 1");
-  const plain = utf8(JSON.stringify(canonical(manifest)));
-  const box = await seal(keys.manifest, plain, manifestAd(binding), nonce);
-  return concatBytes(Uint8Array.of(MANIFEST_FORMAT_VERSION), box);
+  if (!bindingOk(binding)) throw new RangeError("A manifest is bound to a node id other than the root's and a version ≥ 1");
+  const header = new Uint8Array(OBJECT_HEADER_BYTES);
+  writeHeader(header, keys.epoch);
+  return seal(keys.manifest, pad(plaintext, paddedManifestLength(plaintext.length)), manifestAd(keys, binding), nonce, header);
 }
 
 /**
- * Decrypts a manifest and checks it belongs to this path id and version
- * (against swaps between paths, replays of older versions and rollbacks, C6).
- * @param keys The vault keys.
- * @param data The encrypted manifest (untrusted).
- * @param binding The path id and version the server claims.
- * @returns The manifest.
- * @throws IntegrityError when altered, moved or replayed.
+ * Encrypts a manifest, padded, bound to vault, epoch, node id and version.
+ * @param keys The epoch's keys (`keyring.current` for new versions).
+ * @param manifest The manifest; its content hash must be the one of its chunks under `keys`.
+ * @param binding The node id and the version.
+ * @param nonce Only for known-answer tests.
+ * @returns The encrypted manifest (store it base64url-encoded).
+ * @throws RangeError for an invalid manifest (the message never contains the name).
  */
-export async function decryptManifest(keys: VaultKeys, data: Uint8Array, binding: ManifestBinding): Promise<FileManifest> {
-  if (data.length < 1) throw new IntegrityError("Cannot decrypt manifest: it is empty");
-  if (data[0] !== MANIFEST_FORMAT_VERSION) {
-    throw new UnsupportedVersionError(`Cannot decrypt manifest: format version ${data[0]} is not supported by this version of SyncAgent`);
-  }
-  if (!HEX64.test(binding.pathId) || !Number.isSafeInteger(binding.version) || binding.version < 1) {
-    throw new IntegrityError("Cannot decrypt manifest: invalid path id or version");
-  }
-  const plain = await open(keys.manifest, data.subarray(1), manifestAd(binding), "manifest");
-  let manifest: FileManifest;
+export async function encryptManifest(
+  keys: EpochKeys,
+  manifest: NodeManifest,
+  binding: ManifestBinding,
+  nonce?: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  let name: string;
   try {
-    manifest = JSON.parse(fromUtf8(plain)) as FileManifest;
-    validateManifest(manifest);
+    name = normalizeName(manifest.name);
+  } catch (error) {
+    throw new RangeError(`Invalid manifest: ${(error as Error).message}`);
+  }
+  const input = { ...manifest, name };
+  const problem = bindingOk(binding) ? manifestProblem(input, binding) : "invalid node id or version";
+  if (problem) throw new RangeError(`Invalid manifest: ${problem}`);
+  const m = canonicalManifest(input);
+  if (m.kind === "file" && (await contentHash(keys, m.size, m.chunks)) !== m.contentHash) {
+    throw new RangeError("Invalid manifest: the content hash is not the one of its chunks under this epoch");
+  }
+  return sealManifestBytes(keys, utf8(JSON.stringify(m)), binding, nonce);
+}
+
+/**
+ * Decrypts a manifest and checks it: bound to this vault, epoch, node id and
+ * version (against moves, swaps and replays, C6), canonical padding, strict
+ * per-kind validation, and the content hash recomputed from size and chunk
+ * ids. Every failure gives one message.
+ * @param keyring The vault's keyring (the header names the epoch).
+ * @param data The encrypted manifest (untrusted).
+ * @param binding The node id and version the server claims.
+ * @returns The manifest.
+ * @throws IntegrityError when altered, moved, replayed or malformed; UnsupportedVersionError for an unknown format.
+ */
+export async function decryptManifest(keyring: Keyring, data: Uint8Array, binding: ManifestBinding): Promise<NodeManifest> {
+  const failure = () => new IntegrityError(decryptFailure(WHAT));
+  const keys = keyring.keysFor(data, WHAT, MANIFEST_FIXED_OVERHEAD + 1);
+  if (!bindingOk(binding)) throw failure();
+  const padded = await open(keys.manifest, data.subarray(OBJECT_HEADER_BYTES), manifestAd(keys, binding), WHAT);
+  const plain = unpad(padded, paddedManifestLength);
+  if (!plain) throw failure();
+  let manifest: NodeManifest;
+  try {
+    manifest = JSON.parse(fromUtf8(plain)) as NodeManifest;
   } catch {
-    throw new IntegrityError("Cannot decrypt manifest: its content is malformed");
+    throw failure();
   }
-  if ((await pathId(keys, manifest.path)) !== binding.pathId) {
-    throw new IntegrityError("Cannot decrypt manifest: it does not belong to this path");
-  }
+  if (manifestProblem(manifest, binding) !== undefined) throw failure();
+  if (manifest.kind === "file" && (await contentHash(keys, manifest.size, manifest.chunks)) !== manifest.contentHash) throw failure();
   return manifest;
 }
 
-function canonical(m: FileManifest): FileManifest {
-  return {
-    kind: m.kind,
-    path: normalizePath(m.path),
-    size: m.size,
-    mtimeMs: m.mtimeMs,
-    mode: m.mode,
-    chunks: m.chunks.map((c) => ({ id: c.id, size: c.size })),
-    contentHash: m.contentHash,
+/**
+ * The largest encrypted manifest with `chunkCount` chunks, as base64url
+ * characters: a 255-byte name of control characters (6 JSON bytes each),
+ * the longest machine id, the longest numbers, 1 GiB chunks; padded.
+ * The server bounds manifests it accepts by this.
+ * @param chunkCount Chunks listed.
+ * @returns Base64url characters, unpadded.
+ */
+export function maxEncryptedManifestChars(chunkCount: number): number {
+  const worst: NodeManifest = {
+    kind: "deleted",
+    name: "\u0001".repeat(255),
+    parentId: ROOT_NODE_ID,
+    size: Number.MAX_SAFE_INTEGER,
+    mtimeMs: 0,
+    mode: 0o7777,
+    chunks: [],
+    contentHash: "f".repeat(64),
+    previous: "f".repeat(64),
+    machineId: "m".repeat(MAX_MACHINE_ID_CHARS),
   };
+  // A finite double prints as at most 24 characters (-1.2345678901234567e-308); "0" is 1.
+  const base = utf8(JSON.stringify(worst)).length - 1 + 24;
+  const perChunk = JSON.stringify({ id: "f".repeat(64), size: MAX_MANIFEST_CHUNK_BYTES }).length + 1;
+  const plain = base + chunkCount * perChunk;
+  return Math.ceil(((MANIFEST_FIXED_OVERHEAD + paddedManifestLength(plain)) * 4) / 3);
 }
 
-function validateManifest(m: FileManifest): void {
-  const ok =
-    typeof m === "object" &&
-    m !== null &&
-    (m.kind === "file" || m.kind === "dir" || m.kind === "deleted") &&
-    typeof m.path === "string" &&
-    Number.isSafeInteger(m.size) &&
-    m.size >= 0 &&
-    Number.isFinite(m.mtimeMs) &&
-    Number.isInteger(m.mode) &&
-    Array.isArray(m.chunks) &&
-    m.chunks.every((c) => HEX64.test(c.id) && Number.isSafeInteger(c.size) && c.size > 0) &&
-    m.chunks.reduce((sum, c) => sum + c.size, 0) === m.size &&
-    (m.contentHash === "" || HEX64.test(m.contentHash));
-  if (!ok) throw new RangeError("Malformed manifest");
-  normalizePath(m.path);
-}
+/** Bytes before a manifest's ciphertext (header, nonce, commitment), for tests that cut into it. */
+export const MANIFEST_HEADER_BYTES = OBJECT_HEADER_BYTES + NONCE_BYTES + COMMIT_BYTES;
+/** GCM tag length at the end of a manifest. */
+export const MANIFEST_TAG_BYTES = TAG_BYTES;

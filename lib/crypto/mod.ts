@@ -1,17 +1,47 @@
 /**
- * The client-side cryptography of SyncAgent (C1, C2, C5, C6, C7, K2):
- * key file, subkeys, chunk and manifest encryption, names and path ids.
- * Formats and the threat model: docs/security.md.
+ * The client-side cryptography of SyncAgent, format v2 (C1, C2, C5–C8, K2):
+ * key file and keyring of epochs, subkeys, chunk, manifest and name
+ * encryption, node records and the history guard.
+ * Formats and the threat model: docs/security.md. Only Web APIs here, so a
+ * browser bundle can import it; the upload pipeline's in-place encryptor
+ * (`chunk-in-place.ts`, node:crypto) is imported directly by lib/pipeline.
  */
 export * from "./errors.ts";
 export { toHex, fromHex, toBase64Url, fromBase64Url, randomBytes } from "./bytes.ts";
-export { DEFAULT_ARGON2, type Argon2Params } from "./kdf.ts";
-export { deriveVaultKeys, type VaultKeys, MASTER_KEY_BYTES } from "./subkeys.ts";
-export { createVault, type NewVault } from "./vault.ts";
-export { unwrapWithPassword, unwrapWithRecoveryKey, rewrapPassword, changePassword, wrapMasterKey, KEY_FILE_VERSION } from "./key-file.ts";
+export { DEFAULT_ARGON2, MAX_ARGON2, hkdf, type Argon2Params } from "./kdf.ts";
+export { deriveEpochKeys, type EpochKeys } from "./subkeys.ts";
+export { Keyring } from "./keyring.ts";
+export { createVault, FIRST_EPOCH, type NewVault, type CreateVaultOptions } from "./vault.ts";
+export {
+  openWithPassword,
+  openWithRecoveryKey,
+  openWithRootKey,
+  rewrapPassword,
+  changePassword,
+  addEpoch,
+  readKeyFileHeader,
+  KEY_FILE_VERSION,
+  type KeyFileExpectation,
+  type UnlockedVault,
+  type KeyFileHeader,
+} from "./key-file.ts";
+export { formatFingerprint } from "./fingerprint.ts";
 export { formatRecoveryKey, parseRecoveryKey } from "./recovery-key.ts";
-export { encryptChunk, decryptChunk, chunkIdBytes, CHUNK_OVERHEAD, CHUNK_FORMAT_VERSION, type EncryptedChunk } from "./chunk.ts";
-export { encryptManifest, decryptManifest, contentHash, type FileManifest, type ManifestChunk, type ManifestBinding } from "./manifest.ts";
-export { encryptName, decryptName } from "./names.ts";
-export { normalizePath, normalizeName, parentPath, baseName, pathId } from "./paths.ts";
-export { assertNotRolledBack } from "./rollback.ts";
+export { OBJECT_FORMAT_VERSION } from "./object-format.ts";
+export { encryptChunk, decryptChunk, chunkIdBytes, encryptedChunkLength, CHUNK_FIXED_OVERHEAD, type EncryptedChunk } from "./chunk.ts";
+export {
+  encryptManifest,
+  decryptManifest,
+  contentHash,
+  manifestHash,
+  maxEncryptedManifestChars,
+  type NodeManifest,
+  type ManifestChunk,
+  type ManifestBinding,
+} from "./manifest.ts";
+export { encryptName, decryptName, MAX_ENCRYPTED_NAME_CHARS } from "./names.ts";
+export { ROOT_NODE_ID, newNodeId, isNodeId } from "./node-id.ts";
+export { openNodeRecord, sealNodeRecord, type NodeRecord, type OpenedNode, type SealedNode } from "./node-record.ts";
+export { HistoryGuard, type HistoryEntry, type HistoryGuardJSON } from "./history.ts";
+export { padme } from "./padding.ts";
+export { normalizePath, normalizeName, parentPath, baseName } from "./paths.ts";

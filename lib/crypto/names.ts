@@ -1,52 +1,73 @@
 import { aessiv } from "@noble/ciphers/aes.js";
-import { concatBytes, fromBase64Url, fromHex, fromUtf8, toBase64Url, utf8 } from "./bytes.ts";
-import { IntegrityError, UnsupportedVersionError } from "./errors.ts";
-import { normalizeName } from "./paths.ts";
-import type { VaultKeys } from "./subkeys.ts";
+import { decryptFailure } from "./aead.ts";
+import { concatBytes, fromBase64Url, fromHex, fromUtf8, toBase64Url, u32be, utf8 } from "./bytes.ts";
+import { IntegrityError } from "./errors.ts";
+import type { Keyring } from "./keyring.ts";
+import { isNodeId } from "./node-id.ts";
+import { OBJECT_FORMAT_VERSION, OBJECT_HEADER_BYTES, writeHeader } from "./object-format.ts";
+import { pad, paddedNameLength, unpad } from "./padding.ts";
+import { MAX_NAME_BYTES, normalizeName } from "./paths.ts";
+import type { EpochKeys } from "./subkeys.ts";
 
-/** Version of the encrypted-name format. */
-export const NAME_FORMAT_VERSION = 1;
+const SIV_BYTES = 16;
+const WHAT = "name";
 
-function ad(parentId: string): Uint8Array[] {
-  return [Uint8Array.of(NAME_FORMAT_VERSION), fromHex(parentId)];
+/** Longest encrypted name, base64url characters (a 255-byte name): the server's bound. */
+export const MAX_ENCRYPTED_NAME_CHARS = Math.ceil(((OBJECT_HEADER_BYTES + SIV_BYTES + paddedNameLength(MAX_NAME_BYTES)) * 4) / 3);
+
+function ad(keys: EpochKeys, parentId: string): Uint8Array[] {
+  return [concatBytes(Uint8Array.of(OBJECT_FORMAT_VERSION), u32be(keys.epoch), keys.vaultId, fromHex(parentId))];
 }
 
 /**
- * Encrypts a file or folder name deterministically (AES-SIV), bound to the
- * id of its parent folder: the same name in the same folder gives the same
- * ciphertext, and a name moved under another folder no longer decrypts (rule 5).
- * @param keys The vault keys.
- * @param parentId The parent folder's path id (hex).
- * @param name The name (one path component).
- * @returns base64url of `version ‖ SIV ‖ ciphertext`.
+ * Encrypts a file or folder name deterministically (AES-SIV), padded to a
+ * 32-byte bucket, bound to format, epoch, vault and the parent's node id:
+ * the same name in the same folder gives the same ciphertext (the server
+ * keeps names unique among live children), and a name moved under another
+ * folder no longer decrypts (rule 5).
+ * @param keys The epoch's keys (`keyring.current`).
+ * @param parentId The parent's node id (`ROOT_NODE_ID` at the top).
+ * @param name The name (one path component; NFC-normalised here).
+ * @returns base64url of `format(1) ‖ epoch(4) ‖ SIV(16) ‖ ciphertext(padded)`.
  */
-export function encryptName(keys: VaultKeys, parentId: string, name: string): string {
+export function encryptName(keys: EpochKeys, parentId: string, name: string): string {
+  if (!isNodeId(parentId)) throw new RangeError("A parent id is a node id (32 lowercase hex)");
   const plain = utf8(normalizeName(name));
-  const sealed = aessiv(keys.nameSiv, ...ad(parentId)).encrypt(plain);
-  return toBase64Url(concatBytes(Uint8Array.of(NAME_FORMAT_VERSION), sealed));
+  const sealed = aessiv(keys.nameSiv, ...ad(keys, parentId)).encrypt(pad(plain, paddedNameLength(plain.length)));
+  const header = new Uint8Array(OBJECT_HEADER_BYTES);
+  writeHeader(header, keys.epoch);
+  return toBase64Url(concatBytes(header, sealed));
 }
 
 /**
- * Decrypts a name made by `encryptName`.
- * @param keys The vault keys.
- * @param parentId The parent folder's path id (hex) the name claims to be in.
- * @param encrypted The encrypted name.
+ * Decrypts a name made by `encryptName`, with the keys of the epoch its header names.
+ * @param keyring The vault's keyring.
+ * @param parentId The parent node id the name claims to be under.
+ * @param encrypted The encrypted name (untrusted).
  * @returns The name.
- * @throws IntegrityError when altered or moved; UnsupportedVersionError for an unknown format.
+ * @throws IntegrityError (one message) when altered or moved; UnsupportedVersionError for an unknown format.
  */
-export function decryptName(keys: VaultKeys, parentId: string, encrypted: string): string {
+export function decryptName(keyring: Keyring, parentId: string, encrypted: string): string {
+  const failure = () => new IntegrityError(decryptFailure(WHAT));
+  if (encrypted.length > MAX_ENCRYPTED_NAME_CHARS || !isNodeId(parentId)) throw failure();
   let bytes: Uint8Array;
   try {
     bytes = fromBase64Url(encrypted);
   } catch {
-    throw new IntegrityError("Cannot decrypt name: it is not valid base64url");
+    throw failure();
   }
-  if (bytes.length < 1 + 16) throw new IntegrityError("Cannot decrypt name: it is truncated");
-  if (bytes[0] !== NAME_FORMAT_VERSION) throw new UnsupportedVersionError(`Cannot decrypt name: format version ${bytes[0]} is not supported`);
+  // One spelling per name: no padding, no stray low bits, so a folder cannot
+  // hold the same encrypted name twice under two spellings.
+  if (toBase64Url(bytes) !== encrypted) throw failure();
+  const keys = keyring.keysFor(bytes, WHAT, OBJECT_HEADER_BYTES + SIV_BYTES + 1);
   try {
-    const plain = aessiv(keys.nameSiv, ...ad(parentId)).decrypt(bytes.subarray(1));
-    return normalizeName(fromUtf8(plain));
+    const padded = aessiv(keys.nameSiv, ...ad(keys, parentId)).decrypt(bytes.subarray(OBJECT_HEADER_BYTES));
+    const plain = unpad(padded, paddedNameLength);
+    if (!plain) throw failure();
+    const name = fromUtf8(plain);
+    if (normalizeName(name) !== name) throw failure();
+    return name;
   } catch {
-    throw new IntegrityError("Cannot decrypt name: it was altered or does not belong in this folder");
+    throw failure();
   }
 }

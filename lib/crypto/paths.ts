@@ -1,6 +1,5 @@
-import { toHex, utf8 } from "./bytes.ts";
+import { utf8 } from "./bytes.ts";
 import { InvalidPathError } from "./errors.ts";
-import type { VaultKeys } from "./subkeys.ts";
 
 /** Longest path accepted, in UTF-8 bytes. */
 export const MAX_PATH_BYTES = 4096;
@@ -8,15 +7,16 @@ export const MAX_PATH_BYTES = 4096;
 export const MAX_NAME_BYTES = 255;
 
 /**
- * Checks one path component (a file or folder name).
+ * Checks one path component (a file or folder name). Messages never echo
+ * the name: agents forward errors to the server, which must not learn names (C5).
  * @param name The name.
  * @returns The name in NFC.
  * @throws InvalidPathError when empty, `.`/`..`, too long, or containing `/` or NUL.
  */
 export function normalizeName(name: string): string {
   const nfc = name.normalize("NFC");
-  if (nfc === "" || nfc === "." || nfc === "..") throw new InvalidPathError(`Invalid name: '${name}'`);
-  if (nfc.includes("/") || nfc.includes("\0")) throw new InvalidPathError(`Invalid name: '${name}' contains '/' or NUL`);
+  if (nfc === "" || nfc === "." || nfc === "..") throw new InvalidPathError("Invalid name: it is empty, '.' or '..'");
+  if (nfc.includes("/") || nfc.includes("\0")) throw new InvalidPathError("Invalid name: it contains '/' or NUL");
   if (utf8(nfc).length > MAX_NAME_BYTES) throw new InvalidPathError(`Invalid name: longer than ${MAX_NAME_BYTES} bytes`);
   return nfc;
 }
@@ -31,12 +31,12 @@ export function normalizeName(name: string): string {
  */
 export function normalizePath(path: string): string {
   if (path === "") return "";
-  if (path.startsWith("/")) throw new InvalidPathError(`Invalid path: '${path}' is absolute; paths are relative to the sync folder`);
+  if (path.startsWith("/")) throw new InvalidPathError("Invalid path: it is absolute; paths are relative to the sync folder");
   const nfc = path.normalize("NFC");
   if (utf8(nfc).length > MAX_PATH_BYTES) throw new InvalidPathError(`Invalid path: longer than ${MAX_PATH_BYTES} bytes`);
   const parts = nfc.split("/");
   for (const part of parts) {
-    if (part === "..") throw new InvalidPathError(`Invalid path: '${path}' points outside the sync folder`);
+    if (part === "..") throw new InvalidPathError("Invalid path: it points outside the sync folder");
     normalizeName(part);
   }
   return parts.join("/");
@@ -59,16 +59,4 @@ export function parentPath(path: string): string {
  */
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
-}
-
-/**
- * The opaque id the server knows a path by: HMAC-SHA-256 of the normalised
- * path under the vault's path key (rule 5). The root's id is that of `""`.
- * @param keys The vault keys.
- * @param path A path (normalised here).
- * @returns 64 lowercase hex characters.
- */
-export async function pathId(keys: VaultKeys, path: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", keys.pathId, utf8(normalizePath(path)));
-  return toHex(new Uint8Array(mac));
 }

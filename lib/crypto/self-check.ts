@@ -1,11 +1,12 @@
-import { fromHex, toHex } from "./bytes.ts";
+import { toHex } from "./bytes.ts";
 import { decryptChunk, encryptChunk } from "./chunk.ts";
 import { IntegrityError } from "./errors.ts";
-import { unwrapWithPassword, wrapMasterKey } from "./key-file.ts";
-import { decryptManifest, encryptManifest, type FileManifest } from "./manifest.ts";
+import { addEpoch, openWithPassword } from "./key-file.ts";
+import { decryptManifest, encryptManifest, type NodeManifest } from "./manifest.ts";
 import { decryptName, encryptName } from "./names.ts";
-import { pathId } from "./paths.ts";
-import { deriveVaultKeys } from "./subkeys.ts";
+import { newNodeId, ROOT_NODE_ID } from "./node-id.ts";
+import { openNodeRecord, sealNodeRecord } from "./node-record.ts";
+import { createVault, type NewVault } from "./vault.ts";
 
 /** One line of the self-check report. */
 export interface CheckResult {
@@ -14,8 +15,6 @@ export interface CheckResult {
   ms: number;
   detail?: string;
 }
-
-const MASTER = fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 
 async function step(name: string, fn: () => Promise<string | void>): Promise<CheckResult> {
   const started = performance.now();
@@ -32,54 +31,83 @@ function assert(condition: boolean, message: string): asserts condition {
 }
 
 /**
- * Runs every primitive of the format once on this machine and runtime:
- * Argon2id key wrap, HKDF subkeys, chunk and manifest AEAD with tamper
- * detection, AES-SIV names, path ids. Used by `syncagent self-check` and CI
- * to prove a built binary carries working crypto.
+ * Runs every primitive of the format (v2) once on this machine and runtime:
+ * Argon2id key file, keyring epochs, padded chunk and manifest AEAD with
+ * tamper detection, AES-SIV names, node records. Used by `syncagent
+ * self-check` and CI to prove a built binary carries working crypto.
  * @returns One result per step.
  */
 export async function runCryptoSelfCheck(): Promise<CheckResult[]> {
-  const keys = await deriveVaultKeys(MASTER);
   const results: CheckResult[] = [];
+  let created: NewVault | undefined;
   results.push(
     await step("argon2id key wrap", async () => {
-      const file = await wrapMasterKey(MASTER, "correct horse", new Uint8Array(32).fill(7));
-      const back = await unwrapWithPassword(file, "correct horse");
-      assert(toHex(back) === toHex(MASTER), "unwrapped key differs");
-      const wrong = await unwrapWithPassword(file, "wrong").then(() => false, (e: unknown) => e instanceof IntegrityError);
+      created = await createVault("correct horse");
+      const { keyFile, vault } = created;
+      const back = await openWithPassword(keyFile, "correct horse", { vaultId: vault.vaultId, fingerprint: vault.fingerprint });
+      assert(toHex(back.rootKey) === toHex(vault.rootKey), "unwrapped key differs");
+      const wrong = await openWithPassword(keyFile, "wrong", { vaultId: vault.vaultId }).then(() => false, (e: unknown) => e instanceof IntegrityError);
       assert(wrong, "a wrong password was accepted");
     }),
   );
+  const vaultOf = (): NewVault => {
+    if (!created) throw new Error("no vault: the key file step failed");
+    return created;
+  };
   results.push(
     await step("aes-256-gcm chunk", async () => {
+      const { vault } = vaultOf();
       const plain = new Uint8Array(1 << 20).map((_, i) => i % 251);
-      const enc = await encryptChunk(keys, plain);
-      const back = await decryptChunk(keys, enc.id, enc.data);
+      const enc = await encryptChunk(vault.keyring.current, plain);
+      const back = await decryptChunk(vault.keyring, enc.id, enc.data);
       assert(toHex(back) === toHex(plain), "decrypted chunk differs");
       enc.data[100] = (enc.data[100] ?? 0) ^ 1;
-      const caught = await decryptChunk(keys, enc.id, enc.data).then(() => false, (e: unknown) => e instanceof IntegrityError);
+      const caught = await decryptChunk(vault.keyring, enc.id, enc.data).then(() => false, (e: unknown) => e instanceof IntegrityError);
       assert(caught, "a tampered chunk was accepted");
     }),
   );
   results.push(
     await step("manifest binding", async () => {
-      const path = "docs/report.txt";
-      const id = await pathId(keys, path);
-      const manifest: FileManifest = { kind: "file", path, size: 0, mtimeMs: 0, mode: 0o644, chunks: [], contentHash: "" };
-      const blob = await encryptManifest(keys, manifest, { pathId: id, version: 2 });
-      const back = await decryptManifest(keys, blob, { pathId: id, version: 2 });
-      assert(back.path === path, "manifest path differs");
-      const replay = await decryptManifest(keys, blob, { pathId: id, version: 3 }).then(() => false, (e: unknown) => e instanceof IntegrityError);
+      const { vault } = vaultOf();
+      const keys = vault.keyring.current;
+      const nodeId = newNodeId();
+      const manifest: NodeManifest = {
+        kind: "dir",
+        name: "Documents",
+        parentId: ROOT_NODE_ID,
+        size: 0,
+        mtimeMs: 0,
+        mode: 0o755,
+        chunks: [],
+        contentHash: "",
+        previous: "",
+        machineId: "",
+      };
+      const sealed = await sealNodeRecord(keys, { nodeId, version: 1 }, manifest);
+      const opened = await openNodeRecord(vault.keyring, sealed);
+      assert(opened.name === "Documents", "node name differs");
+      const blob = await encryptManifest(keys, manifest, { nodeId, version: 1 });
+      const replay = await decryptManifest(vault.keyring, blob, { nodeId, version: 2 }).then(() => false, (e: unknown) => e instanceof IntegrityError);
       assert(replay, "a replayed manifest was accepted");
     }),
   );
   results.push(
     await step("aes-siv names", () => {
-      const parent = "ab".repeat(32);
-      const enc = encryptName(keys, parent, "résumé.pdf");
-      assert(enc === encryptName(keys, parent, "résumé.pdf"), "name encryption is not deterministic");
-      assert(decryptName(keys, parent, enc) === "résumé.pdf", "decrypted name differs");
+      const { vault } = vaultOf();
+      const keys = vault.keyring.current;
+      const enc = encryptName(keys, ROOT_NODE_ID, "résumé.pdf");
+      assert(enc === encryptName(keys, ROOT_NODE_ID, "résumé.pdf"), "name encryption is not deterministic");
+      assert(decryptName(vault.keyring, ROOT_NODE_ID, enc) === "résumé.pdf", "decrypted name differs");
       return Promise.resolve();
+    }),
+  );
+  results.push(
+    await step("key epochs", async () => {
+      const { keyFile, vault } = vaultOf();
+      const old = await encryptChunk(vault.keyring.current, new Uint8Array(100));
+      const next = await addEpoch(keyFile, vault);
+      assert(next.vault.keyring.current.epoch === vault.keyring.current.epoch + 1, "the new epoch is not current");
+      await decryptChunk(next.vault.keyring, old.id, old.data);
     }),
   );
   return results;

@@ -1,38 +1,46 @@
 import { importSealKey, type SealKey } from "./aead.ts";
+import { concatBytes, u32be } from "./bytes.ts";
 import { hkdf } from "./kdf.ts";
 
-/** Length of the master key, bytes. */
-export const MASTER_KEY_BYTES = 32;
+/** Length of the root key and of each epoch secret, bytes. */
+export const SECRET_BYTES = 32;
+/** Length of a vault id, bytes (32 hex characters). */
+export const VAULT_ID_BYTES = 16;
 
-/** HKDF labels: one per purpose, never shared (rule 2). Part of the format. */
+/**
+ * HKDF labels: one per purpose, never shared (rule 2). Part of the format.
+ * Each is used with salt = vault id (16) ‖ epoch (u32), so no two vaults or
+ * epochs share a subkey even if they shared a secret.
+ */
 export const SUBKEY_LABELS = Object.freeze({
-  chunkId: "syncagent/v1/chunk-id",
-  chunkEnc: "syncagent/v1/chunk-enc",
-  chunkCommit: "syncagent/v1/chunk-commit",
-  manifestEnc: "syncagent/v1/manifest-enc",
-  manifestCommit: "syncagent/v1/manifest-commit",
-  nameSiv: "syncagent/v1/name-siv",
-  pathId: "syncagent/v1/path-id",
-  fileHash: "syncagent/v1/file-hash",
-  chunkerGear: "syncagent/v1/chunker-gear",
+  chunkId: "syncagent/v2/chunk-id",
+  chunkEnc: "syncagent/v2/chunk-enc",
+  chunkCommit: "syncagent/v2/chunk-commit",
+  manifestEnc: "syncagent/v2/manifest-enc",
+  manifestCommit: "syncagent/v2/manifest-commit",
+  nameSiv: "syncagent/v2/name-siv",
+  contentHash: "syncagent/v2/content-hash",
+  chunkerGear: "syncagent/v2/chunker-gear",
 });
 
-/** The working keys of one vault, all derived from its master key. */
-export interface VaultKeys {
+/** The working keys of one key epoch of one vault, all derived from the epoch secret. */
+export interface EpochKeys {
+  /** The vault these keys belong to (16 bytes), bound into every associated data. */
+  vaultId: Uint8Array<ArrayBuffer>;
+  /** The epoch number, carried in every object's header. */
+  epoch: number;
   /** HMAC-SHA-256 key: chunk id = HMAC(plaintext). */
   chunkId: CryptoKey;
   /** Committed AES-256-GCM key for chunk content. */
   chunk: SealKey;
-  /** Raw bytes of `chunk` (enc, commit), for the buffer-reusing encryptor of `chunk-into.ts`. */
+  /** Raw bytes of `chunk` (enc, commit), for the buffer-reusing encryptor of `chunk-in-place.ts`. */
   chunkRaw: { enc: Uint8Array; commit: Uint8Array };
-  /** Committed AES-256-GCM key for file manifests. */
+  /** Committed AES-256-GCM key for node manifests. */
   manifest: SealKey;
   /** 64-byte AES-SIV key (two AES-256 keys) for names. */
   nameSiv: Uint8Array;
-  /** HMAC-SHA-256 key: path id = HMAC(normalised path). */
-  pathId: CryptoKey;
-  /** HMAC-SHA-256 key: content hash over a file's chunk ids. */
-  fileHash: CryptoKey;
+  /** HMAC-SHA-256 key: content hash over a file's size and chunk ids. */
+  contentHash: CryptoKey;
   /** 32-byte seed of the chunker's gear table (rule 6). */
   chunkerGearSeed: Uint8Array;
 }
@@ -42,32 +50,36 @@ async function hmacKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
 }
 
 /**
- * Derives every purpose key of a vault from its master key with HKDF-SHA-256.
- * @param masterKey The 32-byte master key.
- * @returns The vault's working keys (WebCrypto keys are non-extractable).
+ * Derives every purpose key of one epoch with HKDF-SHA-256 (rule 2).
+ * @param epochSecret The epoch's 32-byte secret, from the keyring.
+ * @param vaultId The vault's 16-byte id.
+ * @param epoch The epoch number (u32).
+ * @returns The epoch's working keys (WebCrypto keys are non-extractable).
  */
-export async function deriveVaultKeys(masterKey: Uint8Array<ArrayBuffer>): Promise<VaultKeys> {
-  if (masterKey.length !== MASTER_KEY_BYTES) throw new RangeError("A master key is 32 bytes");
+export async function deriveEpochKeys(epochSecret: Uint8Array<ArrayBuffer>, vaultId: Uint8Array<ArrayBuffer>, epoch: number): Promise<EpochKeys> {
+  if (epochSecret.length !== SECRET_BYTES) throw new RangeError("An epoch secret is 32 bytes");
+  if (vaultId.length !== VAULT_ID_BYTES) throw new RangeError("A vault id is 16 bytes");
+  const salt = concatBytes(vaultId, u32be(epoch));
   const L = SUBKEY_LABELS;
-  const [chunkId, chunkEnc, chunkCommit, manifestEnc, manifestCommit, nameSiv, pathId, fileHash, gear] = await Promise.all([
-    hkdf(masterKey, L.chunkId),
-    hkdf(masterKey, L.chunkEnc),
-    hkdf(masterKey, L.chunkCommit),
-    hkdf(masterKey, L.manifestEnc),
-    hkdf(masterKey, L.manifestCommit),
-    hkdf(masterKey, L.nameSiv, 64),
-    hkdf(masterKey, L.pathId),
-    hkdf(masterKey, L.fileHash),
-    hkdf(masterKey, L.chunkerGear),
+  const [chunkId, chunkEnc, chunkCommit, manifestEnc, manifestCommit, nameSiv, contentHash, gear] = await Promise.all([
+    hkdf(epochSecret, L.chunkId, 32, salt),
+    hkdf(epochSecret, L.chunkEnc, 32, salt),
+    hkdf(epochSecret, L.chunkCommit, 32, salt),
+    hkdf(epochSecret, L.manifestEnc, 32, salt),
+    hkdf(epochSecret, L.manifestCommit, 32, salt),
+    hkdf(epochSecret, L.nameSiv, 64, salt),
+    hkdf(epochSecret, L.contentHash, 32, salt),
+    hkdf(epochSecret, L.chunkerGear, 32, salt),
   ]);
   return {
+    vaultId: new Uint8Array(vaultId),
+    epoch,
     chunkId: await hmacKey(chunkId),
     chunk: await importSealKey(chunkEnc, chunkCommit),
     chunkRaw: { enc: chunkEnc, commit: chunkCommit },
     manifest: await importSealKey(manifestEnc, manifestCommit),
     nameSiv,
-    pathId: await hmacKey(pathId),
-    fileHash: await hmacKey(fileHash),
+    contentHash: await hmacKey(contentHash),
     chunkerGearSeed: gear,
   };
 }

@@ -1,6 +1,6 @@
 import type { EncryptedChunk } from "../crypto/chunk.ts";
 import { contentHash, type ManifestChunk } from "../crypto/manifest.ts";
-import type { VaultKeys } from "../crypto/subkeys.ts";
+import type { EpochKeys } from "../crypto/subkeys.ts";
 
 /** What a file's manifest needs from its chunks. */
 export interface FileSummary {
@@ -28,10 +28,10 @@ export class FileSummaryBuilder {
 
   /**
    * Finishes the summary.
-   * @param keys The vault keys.
+   * @param keys The keys of the epoch the chunks were made with (and the manifest will be sealed with).
    * @returns Size, ordered chunks and content hash.
    */
-  async finish(keys: VaultKeys): Promise<FileSummary> {
+  async finish(keys: EpochKeys): Promise<FileSummary> {
     return { size: this.#size, chunks: [...this.#chunks], contentHash: await contentHash(keys, this.#size, this.#chunks) };
   }
 }

@@ -1,17 +1,18 @@
 /**
  * One pipeline run in its own process (so peak RSS belongs to one file
- * size): read → FastCDC → HMAC id → AES-GCM, printing one JSON line.
+ * size): read → FastCDC → HMAC id → Padmé → AES-GCM (format v2), printing
+ * one JSON line.
  */
 import { stat } from "node:fs/promises";
 import { createGearTable } from "../../lib/chunking/gear.ts";
 import { readFilePieces } from "../../lib/pipeline/read-file.ts";
-import { deriveVaultKeys } from "../../lib/crypto/subkeys.ts";
+import { deriveEpochKeys } from "../../lib/crypto/subkeys.ts";
 import { FileSummaryBuilder } from "../../lib/pipeline/file-summary.ts";
 import { encryptStream } from "../../lib/pipeline/encrypt-stream.ts";
 
 const file = process.argv[2];
 if (!file) throw new Error("usage: _pipeline-worker.ts FILE");
-const keys = await deriveVaultKeys(crypto.getRandomValues(new Uint8Array(32)));
+const keys = await deriveEpochKeys(crypto.getRandomValues(new Uint8Array(32)), crypto.getRandomValues(new Uint8Array(16)), 1);
 const table = await createGearTable(keys.chunkerGearSeed);
 const size = (await stat(file)).size;
 const summary = new FileSummaryBuilder();
@@ -35,6 +36,7 @@ console.log(
     minChunkMiB: +(Math.min(...sizes.slice(0, -1)) / 2 ** 20).toFixed(2),
     maxChunkMiB: +(Math.max(...sizes) / 2 ** 20).toFixed(2),
     encryptedBytes,
+    paddingOverhead: +(encryptedBytes / size - 1).toFixed(4),
     peakRssMB: Math.round((process.resourceUsage().maxRSS * 1024) / 1e6),
   }),
 );

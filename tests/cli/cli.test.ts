@@ -66,6 +66,6 @@ describe.concurrent("syncagent CLI", () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { ok: boolean; results: { name: string; ok: boolean }[] };
     expect(report.ok).toBe(true);
-    expect(report.results.map((r) => r.name)).toEqual(["argon2id key wrap", "aes-256-gcm chunk", "manifest binding", "aes-siv names", "sqlite (libsql)"]);
+    expect(report.results.map((r) => r.name)).toEqual(["argon2id key wrap", "aes-256-gcm chunk", "manifest binding", "aes-siv names", "key epochs", "sqlite (libsql)"]);
   });
 });

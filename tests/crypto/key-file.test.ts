@@ -1,52 +1,82 @@
-// Key hierarchy: password change re-wraps only, the recovery key resets a
-// lost password on a new machine, Argon2id parameters are stored and pinned
-// (C1, C4, C7).
+// Key file v2: the password and recovery slots wrap a root key that opens
+// the keyring; a password change re-wraps only the password slot; the file
+// is bound to its vault, its root key's fingerprint and a revision counter
+// (C1, C4, C7, C8).
 import { describe, expect, it } from "vitest";
-import { toHex } from "../../lib/crypto/bytes.ts";
-import { InvalidRecoveryKeyError, WrongPasswordError } from "../../lib/crypto/errors.ts";
-import { changePassword, rewrapPassword, unwrapWithPassword, unwrapWithRecoveryKey } from "../../lib/crypto/key-file.ts";
+import { randomBytes, toHex, utf8 } from "../../lib/crypto/bytes.ts";
+import { decryptChunk, encryptChunk } from "../../lib/crypto/chunk.ts";
+import { IntegrityError, InvalidRecoveryKeyError, UnsupportedVersionError, WrongPasswordError } from "../../lib/crypto/errors.ts";
+import { formatFingerprint } from "../../lib/crypto/fingerprint.ts";
 import { DEFAULT_ARGON2 } from "../../lib/crypto/kdf.ts";
+import { FILE_HEADER_BYTES, REVISION_OFFSET } from "../../lib/crypto/key-file-layout.ts";
+import {
+  buildKeyFile,
+  changePassword,
+  openWithPassword,
+  openWithRecoveryKey,
+  openWithRootKey,
+  readKeyFileHeader,
+  rewrapPassword,
+} from "../../lib/crypto/key-file.ts";
 import { parseRecoveryKey } from "../../lib/crypto/recovery-key.ts";
 import { createVault } from "../../lib/crypto/vault.ts";
 import { rejection } from "./fixtures.ts";
 
+/** Bytes of a slot's own header (type, length) in the file. */
+const SLOT_FRAME = 3;
+
 describe("key file", () => {
   it("stores Argon2id parameters of at least 64 MiB and 3 passes in the file", async () => {
-    const vault = await createVault("pw");
-    const view = new DataView(vault.keyFile.buffer);
-    expect(view.getUint8(9)).toBe(1); // KDF id: Argon2id
-    expect(view.getUint32(10)).toBe(DEFAULT_ARGON2.memoryKiB);
-    expect(view.getUint32(10)).toBeGreaterThanOrEqual(64 * 1024);
-    expect(view.getUint32(14)).toBeGreaterThanOrEqual(3);
+    const { keyFile } = await createVault("pw");
+    const view = new DataView(keyFile.buffer);
+    const slot = FILE_HEADER_BYTES + SLOT_FRAME;
+    expect(keyFile[FILE_HEADER_BYTES]).toBe(1); // slot type: password
+    expect(view.getUint8(slot)).toBe(1); // KDF id: Argon2id
+    expect(view.getUint32(slot + 1)).toBe(DEFAULT_ARGON2.memoryKiB);
+    expect(view.getUint32(slot + 1)).toBeGreaterThanOrEqual(64 * 1024);
+    expect(view.getUint32(slot + 5)).toBeGreaterThanOrEqual(3);
   });
 
-  it("changes the password without changing the master key or the recovery slot", async () => {
-    const vault = await createVault("old password");
-    const next = await changePassword(vault.keyFile, "old password", "new password");
-    expect(toHex(await unwrapWithPassword(next, "new password"))).toBe(toHex(vault.masterKey));
-    expect(await rejection(unwrapWithPassword(next, "old password"))).toBeInstanceOf(WrongPasswordError);
-    const secret = await parseRecoveryKey(vault.recoveryKey);
-    expect(toHex(await unwrapWithRecoveryKey(next, secret))).toBe(toHex(vault.masterKey));
-    expect(await rejection(changePassword(vault.keyFile, "not it", "x"))).toBeInstanceOf(WrongPasswordError);
+  it("changes the password without changing the root key, the recovery slot or the keyring, and bumps the revision", async () => {
+    const { keyFile, vault, recoveryKey } = await createVault("old password");
+    const expect_ = { vaultId: vault.vaultId };
+    const next = await changePassword(keyFile, "old password", "new password", expect_);
+    const reopened = await openWithPassword(next, "new password", expect_);
+    expect(toHex(reopened.rootKey)).toBe(toHex(vault.rootKey));
+    expect(reopened.revision).toBe(vault.revision + 1);
+    expect(reopened.keyring.epochs).toEqual(vault.keyring.epochs);
+    expect(await rejection(openWithPassword(next, "old password", expect_))).toBeInstanceOf(WrongPasswordError);
+    const secret = await parseRecoveryKey(recoveryKey);
+    expect(toHex((await openWithRecoveryKey(next, secret, expect_)).rootKey)).toBe(toHex(vault.rootKey));
+    expect(await rejection(changePassword(keyFile, "not it", "x", expect_))).toBeInstanceOf(WrongPasswordError);
+    // Only the password slot and the revision changed: the recovery slot and the keyring are byte for byte the same.
+    const passwordSlotEnd = FILE_HEADER_BYTES + SLOT_FRAME + 26 + 92;
+    expect(toHex(next.subarray(passwordSlotEnd, next.length - 32))).toBe(toHex(keyFile.subarray(passwordSlotEnd, keyFile.length - 32)));
+    expect(toHex(next.subarray(0, REVISION_OFFSET))).toBe(toHex(keyFile.subarray(0, REVISION_OFFSET)));
   });
 
   it("resets a lost password with the printed recovery key", async () => {
-    const vault = await createVault("forgotten");
-    const typed = vault.recoveryKey.toLowerCase().replace(/-/g, " ");
-    const masterKey = await unwrapWithRecoveryKey(vault.keyFile, await parseRecoveryKey(typed));
-    const reset = await rewrapPassword(vault.keyFile, masterKey, "brand new");
-    expect(toHex(await unwrapWithPassword(reset, "brand new"))).toBe(toHex(vault.masterKey));
+    const { keyFile, vault, recoveryKey } = await createVault("forgotten");
+    const typed = recoveryKey.toLowerCase().replace(/-/g, " ");
+    const recovered = await openWithRecoveryKey(keyFile, await parseRecoveryKey(typed), { vaultId: vault.vaultId });
+    const reset = await rewrapPassword(keyFile, recovered, "brand new");
+    const reopened = await openWithPassword(reset, "brand new", { vaultId: vault.vaultId, minRevision: 2, fingerprint: vault.fingerprint });
+    expect(toHex(reopened.rootKey)).toBe(toHex(vault.rootKey));
+    expect(reopened.revision).toBe(2);
+    // Only the password slot was re-wrapped: the recovery slot and the keyring are byte for byte the same.
+    const passwordSlotEnd = FILE_HEADER_BYTES + SLOT_FRAME + 26 + 92;
+    expect(toHex(reset.subarray(passwordSlotEnd, reset.length - 32))).toBe(toHex(keyFile.subarray(passwordSlotEnd, keyFile.length - 32)));
   });
 
   it("normalises the password to NFC so it opens on every platform", async () => {
-    const vault = await createVault("caf\u00e9");
-    expect(toHex(await unwrapWithPassword(vault.keyFile, "cafe\u0301"))).toBe(toHex(vault.masterKey));
+    const { keyFile, vault } = await createVault("caf\u00e9");
+    expect(toHex((await openWithPassword(keyFile, "cafe\u0301", { vaultId: vault.vaultId })).rootKey)).toBe(toHex(vault.rootKey));
   });
 
   it("refuses another vault's recovery key and a mistyped one", async () => {
     const one = await createVault("a");
     const two = await createVault("b");
-    const wrong = await rejection(unwrapWithRecoveryKey(one.keyFile, await parseRecoveryKey(two.recoveryKey)));
+    const wrong = await rejection(openWithRecoveryKey(one.keyFile, await parseRecoveryKey(two.recoveryKey), { vaultId: one.vault.vaultId }));
     expect(wrong).toBeInstanceOf(WrongPasswordError);
     expect((wrong as Error).message).toMatch(/recovery key/);
     const chars = one.recoveryKey.split("");
@@ -58,8 +88,75 @@ describe("key file", () => {
     expect(await rejection(parseRecoveryKey(one.recoveryKey.replace(/^./, "U")))).toBeInstanceOf(InvalidRecoveryKeyError);
   });
 
-  it("prints a recovery key of 256 bits in readable groups", async () => {
-    const { recoveryKey } = await createVault("pw");
+  it("prints a recovery key of 256 bits in readable groups, and a fingerprint to compare", async () => {
+    const { recoveryKey, vault } = await createVault("pw");
     expect(recoveryKey).toMatch(/^([0-9A-HJKMNP-TV-Z]{5}-){10}[0-9A-HJKMNP-TV-Z]{5}$/);
+    expect(vault.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    expect(formatFingerprint(vault.fingerprint)).toMatch(/^([0-9a-f]{4}-){7}[0-9a-f]{4}$/);
+  });
+});
+
+describe("key file binding (vault, revision, fingerprint)", () => {
+  it("shows its public header and opens with the root key alone (kept by the OS keyring), not with another", async () => {
+    const { keyFile, vault } = await createVault("pw");
+    expect(readKeyFileHeader(keyFile)).toEqual({ vaultId: vault.vaultId, fingerprint: vault.fingerprint, revision: 1, minFormat: 2 });
+    expect(keyFile.length).toBe(407);
+    const reopened = await openWithRootKey(keyFile, vault.rootKey, { vaultId: vault.vaultId, fingerprint: vault.fingerprint, minRevision: 1 });
+    expect(reopened.keyring.current.epoch).toBe(1);
+    const other = await createVault("pw");
+    expect(await rejection(openWithRootKey(keyFile, other.vault.rootKey, { vaultId: vault.vaultId }))).toBeInstanceOf(IntegrityError);
+  });
+
+  it("carries the minimum object format under its MAC: a format this build cannot read is refused, a lower one is honoured", async () => {
+    const base = { vaultId: "ab".repeat(16), rootKey: randomBytes(32), recoverySecret: randomBytes(32), password: "pw", epochSecrets: new Map([[1, randomBytes(32)]]) };
+    const future = await buildKeyFile({ ...base, minFormat: 3 });
+    const error = await rejection(openWithRootKey(future, base.rootKey, { vaultId: base.vaultId }));
+    expect(error).toBeInstanceOf(UnsupportedVersionError);
+    expect((error as Error).message).toMatch(/needs object format 3/);
+    const lenient = await openWithRootKey(await buildKeyFile({ ...base, minFormat: 1 }), base.rootKey, { vaultId: base.vaultId });
+    expect(lenient.keyring.minFormat).toBe(1);
+    const chunk = await encryptChunk(lenient.keyring.current, utf8("x"));
+    chunk.data[0] = 1; // not below this vault's minimum, but a format this build does not read
+    expect(await rejection(decryptChunk(lenient.keyring, chunk.id, chunk.data))).toBeInstanceOf(UnsupportedVersionError);
+  });
+
+  it("refuses the key file of another vault with the same password", async () => {
+    const mine = await createVault("same password");
+    const theirs = await createVault("same password");
+    const error = await rejection(openWithPassword(theirs.keyFile, "same password", { vaultId: mine.vault.vaultId }));
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toBe("Cannot open key file: it belongs to another vault");
+    // Relabelling the other file with my vault id does not help: the slot AD and the MAC bind the id.
+    const relabelled = new Uint8Array(theirs.keyFile);
+    relabelled.set(mine.keyFile.subarray(5, 21), 5);
+    expect(await rejection(openWithPassword(relabelled, "same password", { vaultId: mine.vault.vaultId }))).toBeInstanceOf(IntegrityError);
+  });
+
+  it("refuses the copy from before a password change once the newer revision was seen", async () => {
+    const { keyFile, vault } = await createVault("before");
+    const after = await changePassword(keyFile, "before", "after", { vaultId: vault.vaultId });
+    const seen = readKeyFileHeader(after).revision;
+    expect(seen).toBe(2);
+    await openWithPassword(after, "after", { vaultId: vault.vaultId, minRevision: seen });
+    const error = await rejection(openWithPassword(keyFile, "before", { vaultId: vault.vaultId, minRevision: seen }));
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toMatch(/revision 1, older than revision 2 already seen/);
+    // Raising the revision field of the old copy breaks its MAC.
+    const bumped = new Uint8Array(keyFile);
+    new DataView(bumped.buffer).setUint32(REVISION_OFFSET, 2);
+    expect(await rejection(openWithPassword(bumped, "before", { vaultId: vault.vaultId, minRevision: seen }))).toBeInstanceOf(IntegrityError);
+  });
+
+  it("refuses a key file whose root key fingerprint changed (same vault id, same password)", async () => {
+    const mine = await createVault("pw");
+    const impostor = await createVault("pw", { vaultId: mine.vault.vaultId });
+    const expect_ = { vaultId: mine.vault.vaultId, fingerprint: mine.vault.fingerprint };
+    const error = await rejection(openWithPassword(impostor.keyFile, "pw", expect_));
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toMatch(/fingerprint changed/);
+    // The header's fingerprint copied from mine: the recomputed fingerprint (and the MAC) differ.
+    const forged = new Uint8Array(impostor.keyFile);
+    forged.set(mine.keyFile.subarray(21, 37), 21);
+    expect(await rejection(openWithPassword(forged, "pw", expect_))).toBeInstanceOf(IntegrityError);
   });
 });

@@ -1,10 +1,15 @@
-// Paths and names: the server sees opaque path ids and deterministic,
-// parent-bound encrypted names; paths outside the folder are refused (C5).
-import { describe, expect, it } from "vitest";
-import { InvalidPathError, UnsupportedVersionError } from "../../lib/crypto/errors.ts";
-import { decryptName, encryptName } from "../../lib/crypto/names.ts";
-import { baseName, normalizePath, parentPath, pathId } from "../../lib/crypto/paths.ts";
-import { katKeys, otherKeys } from "./fixtures.ts";
+// Paths, node ids and names: the server sees random node ids and
+// deterministic, parent-bound, padded encrypted names; paths outside the
+// folder are refused, and no error message echoes a name (C5).
+import { describe, expect, it, vi } from "vitest";
+import { IntegrityError, InvalidPathError, UnsupportedVersionError } from "../../lib/crypto/errors.ts";
+import { decryptName, encryptName, MAX_ENCRYPTED_NAME_CHARS } from "../../lib/crypto/names.ts";
+import { isNodeId, newNodeId, ROOT_NODE_ID } from "../../lib/crypto/node-id.ts";
+import { baseName, normalizeName, normalizePath, parentPath } from "../../lib/crypto/paths.ts";
+import { katKeyring, otherKeyring, otherVaultKeyring } from "./fixtures.ts";
+
+const A = "a".repeat(32);
+const B = "b".repeat(32);
 
 describe("paths", () => {
   it("normalises to NFC with / separators", () => {
@@ -16,46 +21,108 @@ describe("paths", () => {
   });
 
   it.each(["/etc/passwd", "../outside", "a/../../b", "a//b", "a/./b", "a/", "a\0b", "x".repeat(256)])(
-    "refuses %j with a clear error",
+    "refuses %j with a clear error that does not echo it",
     (path) => {
       expect(() => normalizePath(path)).toThrow(InvalidPathError);
+      try {
+        normalizePath(path);
+      } catch (error) {
+        expect((error as Error).message).not.toContain(path);
+        expect((error as Error).message).toMatch(/^Invalid (path|name): /);
+      }
     },
   );
 
-  it("gives equal ids to canonically equal paths and different ids across vaults", async () => {
-    const keys = await katKeys();
-    expect(await pathId(keys, "Cafe\u0301")).toBe(await pathId(keys, "Caf\u00e9"));
-    expect(await pathId(keys, "a")).not.toBe(await pathId(keys, "A"));
-    expect(await pathId(await otherKeys(), "a")).not.toBe(await pathId(keys, "a"));
-    expect(await pathId(keys, "a")).toMatch(/^[0-9a-f]{64}$/);
+  it("never puts the name into an error message", () => {
+    for (const name of ["secret-plan/x", "..", "salary\0.xlsx", "confidential-".repeat(30)]) {
+      try {
+        normalizeName(name);
+        throw new Error("accepted");
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidPathError);
+        expect((error as Error).message).not.toMatch(/secret|salary|confidential/);
+      }
+    }
+  });
+});
+
+describe("node ids", () => {
+  it("are 128 random bits in lowercase hex, never the root's", () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newNodeId()));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(id).not.toBe(ROOT_NODE_ID);
+    }
+    expect(ROOT_NODE_ID).toBe("0".repeat(32));
+    expect(isNodeId(ROOT_NODE_ID)).toBe(true);
+    expect(isNodeId("")).toBe(false);
+    expect(isNodeId("A".repeat(32))).toBe(false);
+  });
+});
+
+describe("newNodeId", () => {
+  it("draws again rather than return the root's id", () => {
+    const spy = vi.spyOn(crypto, "getRandomValues").mockImplementationOnce(<T extends ArrayBufferView | null>(array: T): T => array);
+    try {
+      const id = newNodeId(); // the first draw is all zeros (the root's id), the second is random
+      expect(id).not.toBe(ROOT_NODE_ID);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
 describe("names", () => {
-  it("are deterministic per folder and differ between folders", async () => {
-    const keys = await katKeys();
-    const a = await pathId(keys, "a");
-    const b = await pathId(keys, "b");
-    expect(encryptName(keys, a, "x.txt")).toBe(encryptName(keys, a, "x.txt"));
-    expect(encryptName(keys, a, "x.txt")).not.toBe(encryptName(keys, b, "x.txt"));
-    expect(encryptName(keys, a, "e\u0301")).toBe(encryptName(keys, a, "\u00e9"));
+  it("are deterministic per folder and differ between folders, epochs and vaults", async () => {
+    const ring = await katKeyring();
+    const keys = ring.current;
+    expect(encryptName(keys, A, "x.txt")).toBe(encryptName(keys, A, "x.txt"));
+    expect(encryptName(keys, A, "x.txt")).not.toBe(encryptName(keys, B, "x.txt"));
+    expect(encryptName(keys, A, "e\u0301")).toBe(encryptName(keys, A, "\u00e9"));
+    expect(encryptName((await otherVaultKeyring()).current, A, "x.txt")).not.toBe(encryptName(keys, A, "x.txt"));
   });
 
-  it("round-trip unicode names and refuse invalid ones", async () => {
-    const keys = await katKeys();
-    const parent = await pathId(keys, "");
+  it("round-trip unicode names and refuse invalid ones without echoing them", async () => {
+    const ring = await katKeyring();
     for (const name of ["résumé.pdf", "日本語.txt", "emoji 😀", ".hidden", "a".repeat(255)]) {
-      expect(decryptName(keys, parent, encryptName(keys, parent, name))).toBe(name);
+      expect(decryptName(ring, ROOT_NODE_ID, encryptName(ring.current, ROOT_NODE_ID, name))).toBe(name);
     }
-    expect(() => encryptName(keys, parent, "a/b")).toThrow(InvalidPathError);
-    expect(() => encryptName(keys, parent, "..")).toThrow(InvalidPathError);
+    expect(() => encryptName(ring.current, ROOT_NODE_ID, "a/b")).toThrow(InvalidPathError);
+    expect(() => encryptName(ring.current, ROOT_NODE_ID, "..")).toThrow(InvalidPathError);
+    expect(() => encryptName(ring.current, "", "x")).toThrow(RangeError);
   });
 
-  it("refuse an unknown format version", async () => {
-    const keys = await katKeys();
-    const parent = await pathId(keys, "");
-    const raw = Buffer.from(encryptName(keys, parent, "x"), "base64url");
+  it("are padded to 32-byte buckets: lengths 1 to 31 look the same, and a 255-byte name fits the server's bound", async () => {
+    const keys = (await katKeyring()).current;
+    const short = new Set(["a", "ab", "a".repeat(15), "a".repeat(31)].map((n) => encryptName(keys, A, n).length));
+    expect(short.size).toBe(1);
+    expect(encryptName(keys, A, "a".repeat(32)).length).toBeGreaterThan([...short][0]!);
+    const longest = encryptName(keys, A, "\u00e9".repeat(127) + "a");
+    expect(Buffer.from(longest, "base64url").length).toBe(5 + 16 + 256);
+    expect(longest.length).toBe(MAX_ENCRYPTED_NAME_CHARS);
+    expect(MAX_ENCRYPTED_NAME_CHARS).toBe(370);
+  });
+
+  it("refuse another vault's name, an unknown format version and a downgraded one", async () => {
+    const ring = await katKeyring();
+    const name = encryptName(ring.current, ROOT_NODE_ID, "x");
+    const sameSecretOtherVault = encryptName((await otherVaultKeyring()).current, ROOT_NODE_ID, "x");
+    const otherVault = encryptName((await otherKeyring()).current, ROOT_NODE_ID, "x");
+    expect(() => decryptName(ring, ROOT_NODE_ID, sameSecretOtherVault)).toThrow(IntegrityError);
+    expect(() => decryptName(ring, ROOT_NODE_ID, otherVault)).toThrow(IntegrityError);
+    const raw = Buffer.from(name, "base64url");
     raw[0] = 9;
-    expect(() => decryptName(keys, parent, raw.toString("base64url"))).toThrow(UnsupportedVersionError);
+    expect(() => decryptName(ring, ROOT_NODE_ID, raw.toString("base64url"))).toThrow(UnsupportedVersionError);
+    raw[0] = 1;
+    expect(() => decryptName(ring, ROOT_NODE_ID, raw.toString("base64url"))).toThrow(/below this vault's minimum 2/);
+    // Another spelling of the same bytes (padding, or stray low bits in the last character) is refused.
+    expect(() => decryptName(ring, ROOT_NODE_ID, `${name}=`)).toThrow(IntegrityError);
+    const last = name.at(-1)!;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const stray = name.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1];
+    expect(Buffer.from(stray, "base64url")).toEqual(Buffer.from(name, "base64url"));
+    expect(() => decryptName(ring, ROOT_NODE_ID, stray)).toThrow(IntegrityError);
   });
 });

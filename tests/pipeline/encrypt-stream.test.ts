@@ -1,5 +1,6 @@
-// The upload pipeline: read → FastCDC → HMAC id → AES-GCM, overlapped and
-// bounded; what it produces decrypts back to the file (K1, K2, C2, A6).
+// The upload pipeline: read → FastCDC → HMAC id → Padmé → AES-GCM,
+// overlapped and bounded; what it produces decrypts back to the file, each
+// chunk padded to its bucket (K1, K2, C2, A6, DESIGN §2 rule 5).
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openFileStream } from "../../lib/chunking/file-stream.ts";
 import { createGearTable } from "../../lib/chunking/gear.ts";
 import { concatBytes } from "../../lib/crypto/bytes.ts";
-import { decryptChunk, type EncryptedChunk } from "../../lib/crypto/chunk.ts";
+import { decryptChunk, encryptedChunkLength, type EncryptedChunk } from "../../lib/crypto/chunk.ts";
 import { contentHash } from "../../lib/crypto/manifest.ts";
 import { encryptStream } from "../../lib/pipeline/encrypt-stream.ts";
 import { FileSummaryBuilder } from "../../lib/pipeline/file-summary.ts";
 import { readFilePieces } from "../../lib/pipeline/read-file.ts";
-import { katKeys } from "../crypto/fixtures.ts";
+import { katKeyring } from "../crypto/fixtures.ts";
 
 const run = promisify(execFile);
 const small = { minSize: 64 << 10, avgSize: 256 << 10, maxSize: 512 << 10 };
@@ -35,7 +36,8 @@ afterAll(async () => {
 
 describe("encryptStream", () => {
   it("produces chunks that decrypt, in order, back to the file", async () => {
-    const keys = await katKeys();
+    const ring = await katKeyring();
+    const keys = ring.current;
     const table = await createGearTable(keys.chunkerGearSeed);
     const data = randomBytes(5 << 20);
     const file = join(dir, "five.bin");
@@ -49,7 +51,8 @@ describe("encryptStream", () => {
       chunk.release();
     }
     expect(chunks.length).toBeGreaterThan(5);
-    const plain = await Promise.all(chunks.map((c) => decryptChunk(keys, c.id, c.data)));
+    for (const c of chunks) expect(c.data.length).toBe(encryptedChunkLength(c.size));
+    const plain = await Promise.all(chunks.map((c) => decryptChunk(ring, c.id, c.data)));
     expect(Buffer.compare(concatBytes(...plain), data)).toBe(0);
     const done = await summary.finish(keys);
     expect(done.size).toBe(data.length);
@@ -58,7 +61,8 @@ describe("encryptStream", () => {
   });
 
   it("reads a file through readFilePieces with the same result as a stream", async () => {
-    const keys = await katKeys();
+    const ring = await katKeyring();
+    const keys = ring.current;
     const table = await createGearTable(keys.chunkerGearSeed);
     const data = randomBytes(3 << 20);
     const file = join(dir, "three.bin");
@@ -75,7 +79,8 @@ describe("encryptStream", () => {
   });
 
   it("recycles buffers without corrupting chunks still held by the consumer", async () => {
-    const keys = await katKeys();
+    const ring = await katKeyring();
+    const keys = ring.current;
     const table = await createGearTable(keys.chunkerGearSeed);
     const data = randomBytes(6 << 20);
     const held: { id: string; data: Uint8Array }[] = [];
@@ -85,12 +90,13 @@ describe("encryptStream", () => {
     for await (const c of encryptStream(whole(), keys, { table, ...small })) {
       held.push({ id: c.id, data: c.data }); // never released: must stay intact
     }
-    const plain = await Promise.all(held.map((c) => decryptChunk(keys, c.id, c.data)));
+    const plain = await Promise.all(held.map((c) => decryptChunk(ring, c.id, c.data)));
     expect(Buffer.compare(concatBytes(...plain), data)).toBe(0);
   });
 
   it("gives the same ids whatever the depth and read size", async () => {
-    const keys = await katKeys();
+    const ring = await katKeyring();
+    const keys = ring.current;
     const table = await createGearTable(keys.chunkerGearSeed);
     const data = randomBytes(3 << 20);
     const ids = async (depth: number, piece: number) => {
@@ -106,8 +112,27 @@ describe("encryptStream", () => {
     expect(await ids(3, 777_777)).toEqual(reference);
   });
 
+  it("fits chunks cut at maxSize, with their padding, into the recycled buffers", async () => {
+    const ring = await katKeyring();
+    const keys = ring.current;
+    const table = await createGearTable(keys.chunkerGearSeed);
+    const data = new Uint8Array(3 << 20); // zeros: no content boundary, every cut at maxSize
+    async function* whole() {
+      yield await Promise.resolve(data);
+    }
+    const sizes: number[] = [];
+    for await (const c of encryptStream(whole(), keys, { table, ...small, depth: 1 })) {
+      expect(c.data.length).toBe(encryptedChunkLength(c.size));
+      expect(Buffer.compare(await decryptChunk(ring, c.id, c.data), data.subarray(0, c.size))).toBe(0);
+      sizes.push(c.size);
+      c.release();
+    }
+    expect(sizes.filter((s) => s === small.maxSize).length).toBeGreaterThanOrEqual(5);
+  });
+
   it("encrypts an empty file to no chunks and refuses a bad depth", async () => {
-    const keys = await katKeys();
+    const ring = await katKeyring();
+    const keys = ring.current;
     const table = await createGearTable(keys.chunkerGearSeed);
     const out: EncryptedChunk[] = [];
     for await (const c of encryptStream((async function* () {})(), keys, { table })) out.push(c);
@@ -116,7 +141,8 @@ describe("encryptStream", () => {
   });
 
   it("lets a consumer stop early", async () => {
-    const keys = await katKeys();
+    const ring = await katKeyring();
+    const keys = ring.current;
     const table = await createGearTable(keys.chunkerGearSeed);
     const data = randomBytes(4 << 20);
     let taken = 0;

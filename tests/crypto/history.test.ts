@@ -1,0 +1,86 @@
+// History chain and rollback detection (DESIGN §2 rules 4 and 8): the guard
+// refuses an older version, a second authentic manifest for a version
+// already seen, and a version whose `previous` does not name the one seen.
+import { describe, expect, it } from "vitest";
+import { IntegrityError } from "../../lib/crypto/errors.ts";
+import { HistoryGuard } from "../../lib/crypto/history.ts";
+import { newNodeId } from "../../lib/crypto/node-id.ts";
+import { openNodeRecord, sealNodeRecord } from "../../lib/crypto/node-record.ts";
+import { fileManifest, katKeyring, rejection } from "./fixtures.ts";
+
+async function chain() {
+  const ring = await katKeyring();
+  const nodeId = newNodeId();
+  const v1 = await sealNodeRecord(ring.current, { nodeId, version: 1 }, await fileManifest(ring, { mtimeMs: 1 }));
+  const v2 = await sealNodeRecord(ring.current, { nodeId, version: 2 }, await fileManifest(ring, { mtimeMs: 2, previous: v1.hash, machineId: "laptop" }));
+  // A second, genuine version 2 written concurrently by another machine: the conflict loser.
+  const loser = await sealNodeRecord(ring.current, { nodeId, version: 2 }, await fileManifest(ring, { mtimeMs: 3, previous: v1.hash, machineId: "desktop" }));
+  const v3 = await sealNodeRecord(ring.current, { nodeId, version: 3 }, await fileManifest(ring, { mtimeMs: 4, previous: v2.hash }));
+  const forked3 = await sealNodeRecord(ring.current, { nodeId, version: 3 }, await fileManifest(ring, { mtimeMs: 5, previous: loser.hash }));
+  return { ring, nodeId, v1, v2, loser, v3, forked3 };
+}
+
+describe("history guard", () => {
+  it("accepts a chain in order, and the same manifest again", async () => {
+    const { ring, v1, v2, v3 } = await chain();
+    const guard = new HistoryGuard();
+    for (const record of [v1, v2, v2, v3]) guard.accept(await openNodeRecord(ring, record, guard));
+    expect(guard.seen(v1.nodeId)).toEqual({ version: 3, hash: v3.hash });
+  });
+
+  it("refuses a rollback to a genuine older version", async () => {
+    const { ring, v1, v2 } = await chain();
+    const guard = new HistoryGuard();
+    guard.accept(await openNodeRecord(ring, v1));
+    guard.accept(await openNodeRecord(ring, v2));
+    const error = await rejection(openNodeRecord(ring, v1, guard));
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toMatch(/version 1, older than version 2 already seen/);
+  });
+
+  it("refuses a refused conflict loser served as the head: a second genuine manifest for a version already seen", async () => {
+    const { ring, v1, v2, loser } = await chain();
+    expect((await openNodeRecord(ring, loser)).manifest.machineId).toBe("desktop"); // genuine on its own
+    const guard = new HistoryGuard();
+    guard.accept(await openNodeRecord(ring, v1));
+    guard.accept(await openNodeRecord(ring, v2));
+    const error = await rejection(openNodeRecord(ring, loser, guard));
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toMatch(/second, different manifest for version 2/);
+  });
+
+  it("refuses a version N+1 whose previous is not the version N seen (a fork)", async () => {
+    const { ring, v1, v2, forked3 } = await chain();
+    const guard = new HistoryGuard();
+    guard.accept(await openNodeRecord(ring, v1));
+    guard.accept(await openNodeRecord(ring, v2));
+    const error = await rejection(openNodeRecord(ring, forked3, guard));
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toMatch(/version 3 does not follow the version 2 already seen/);
+    expect(() => guard.accept({ ...v1, version: 2, previous: v1.hash })).toThrow(IntegrityError);
+  });
+
+  it("lets a gap pass (the agent walks the versions in between) and checks the chain from there on", async () => {
+    const { ring, v1, v3, forked3 } = await chain();
+    const guard = new HistoryGuard();
+    guard.accept(await openNodeRecord(ring, v1));
+    guard.accept(await openNodeRecord(ring, v3, guard)); // seen 1, offered 3: nothing to compare with
+    expect(guard.seen(v1.nodeId)?.version).toBe(3);
+    await expect(openNodeRecord(ring, forked3, guard)).rejects.toThrow(/second, different manifest for version 3/);
+  });
+
+  it("records nothing when it refuses, and survives a round trip through JSON", async () => {
+    const { ring, v1, v2, loser, v3 } = await chain();
+    const guard = new HistoryGuard();
+    guard.accept(await openNodeRecord(ring, v1));
+    guard.accept(await openNodeRecord(ring, v2));
+    expect(() => guard.accept({ ...loser, previous: v1.hash })).toThrow(IntegrityError);
+    const restored = HistoryGuard.fromJSON(JSON.stringify(guard));
+    expect(restored.toJSON()).toEqual(guard.toJSON());
+    expect(restored.seen(v1.nodeId)).toEqual({ version: 2, hash: v2.hash });
+    await expect(openNodeRecord(ring, loser, restored)).rejects.toThrow(IntegrityError);
+    restored.accept(await openNodeRecord(ring, v3, restored));
+    expect(() => HistoryGuard.fromJSON({ format: 1, nodes: { x: [1, "00"] } })).toThrow(TypeError);
+    expect(() => HistoryGuard.fromJSON({ format: 2, nodes: {} })).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,72 @@
+// Node records: a name bound to its parent, a manifest bound to its node and
+// version that repeats name and parent; swaps, moves and re-attachments fail
+// (DESIGN §2 rules 4 and 5, C6).
+import { describe, expect, it } from "vitest";
+import { toBase64Url } from "../../lib/crypto/bytes.ts";
+import { IntegrityError } from "../../lib/crypto/errors.ts";
+import { newNodeId, ROOT_NODE_ID } from "../../lib/crypto/node-id.ts";
+import { openNodeRecord, sealNodeRecord, type NodeRecord } from "../../lib/crypto/node-record.ts";
+import { dirManifest, fileManifest, katKeyring, rejection } from "./fixtures.ts";
+
+async function folderWithTwoFiles() {
+  const ring = await katKeyring();
+  const folder = newNodeId();
+  const a = await sealNodeRecord(ring.current, { nodeId: newNodeId(), version: 1 }, await fileManifest(ring, { name: "a.txt", parentId: folder }));
+  const b = await sealNodeRecord(ring.current, { nodeId: newNodeId(), version: 1 }, await fileManifest(ring, { name: "b.txt", parentId: folder }));
+  return { ring, folder, a, b };
+}
+
+describe("node records", () => {
+  it("open to the name, parent and manifest they were sealed with, from bytes or base64url", async () => {
+    const { ring, folder, a } = await folderWithTwoFiles();
+    const opened = await openNodeRecord(ring, a);
+    expect(opened.name).toBe("a.txt");
+    expect(opened.parentId).toBe(folder);
+    expect(opened.manifest.name).toBe("a.txt");
+    expect(opened.hash).toBe(a.hash);
+    expect((await openNodeRecord(ring, { ...a, manifest: toBase64Url(a.manifest) })).name).toBe("a.txt");
+  });
+
+  it("refuse two encrypted names swapped inside one folder", async () => {
+    const { ring, a, b } = await folderWithTwoFiles();
+    const swappedA: NodeRecord = { ...a, encName: b.encName };
+    const swappedB: NodeRecord = { ...b, encName: a.encName };
+    for (const record of [swappedA, swappedB]) {
+      const error = await rejection(openNodeRecord(ring, record));
+      expect(error).toBeInstanceOf(IntegrityError);
+      expect((error as Error).message).toBe("Cannot open node record: its name or place does not match its manifest");
+    }
+  });
+
+  it("refuse a record moved under another folder, with its own name or with a name valid there", async () => {
+    const { ring, a } = await folderWithTwoFiles();
+    const elsewhere = newNodeId();
+    const c = await sealNodeRecord(ring.current, { nodeId: newNodeId(), version: 1 }, await fileManifest(ring, { name: "a.txt", parentId: elsewhere }));
+    expect(await rejection(openNodeRecord(ring, { ...a, parentId: elsewhere }))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openNodeRecord(ring, { ...a, parentId: elsewhere, encName: c.encName }))).toBeInstanceOf(IntegrityError);
+  });
+
+  it("refuse a manifest attached to another node or version", async () => {
+    const { ring, a, b } = await folderWithTwoFiles();
+    expect(await rejection(openNodeRecord(ring, { ...a, manifest: b.manifest }))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openNodeRecord(ring, { ...a, nodeId: b.nodeId }))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openNodeRecord(ring, { ...a, version: 2 }))).toBeInstanceOf(IntegrityError);
+  });
+
+  it("refuse an empty parent id, a node that is its own parent and a record for the root", async () => {
+    const { ring, a } = await folderWithTwoFiles();
+    for (const record of [{ ...a, parentId: "" }, { ...a, parentId: a.nodeId }, { ...a, nodeId: ROOT_NODE_ID }]) {
+      const error = await rejection(openNodeRecord(ring, record));
+      expect(error).toBeInstanceOf(IntegrityError);
+      expect((error as Error).message).toBe("Cannot open node record: invalid node or parent id");
+    }
+    await expect(sealNodeRecord(ring.current, { nodeId: ROOT_NODE_ID, version: 1 }, dirManifest())).rejects.toThrow(RangeError);
+  });
+
+  it("keep a folder's children unique at the server: the same name in the same folder gives the same encrypted name", async () => {
+    const { ring, folder, a } = await folderWithTwoFiles();
+    const again = await sealNodeRecord(ring.current, { nodeId: newNodeId(), version: 1 }, await fileManifest(ring, { name: "a.txt", parentId: folder }));
+    expect(again.encName).toBe(a.encName);
+    expect(again.nodeId).not.toBe(a.nodeId);
+  });
+});
