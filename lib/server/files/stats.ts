@@ -24,7 +24,7 @@ export interface MachineStats {
 export async function machineStats(db: Executor, accountId: string): Promise<MachineStats[]> {
   const rows = await db.execute({
     sql: `SELECT s.machine_id, s.versions_committed, s.deletions_committed, s.bytes_committed, s.last_commit_at,
-            (SELECT COUNT(*) FROM tree t JOIN versions v ON v.vault_id = t.vault_id AND v.path_id = t.path_id AND v.version = t.head_version
+            (SELECT COUNT(*) FROM tree t JOIN versions v ON v.vault_id = t.vault_id AND v.node_id = t.node_id AND v.version = t.head_version
              WHERE t.account_id = s.account_id AND t.kind = 'file' AND v.machine_id = s.machine_id) AS files_held
           FROM machine_stats s WHERE s.account_id = ? ORDER BY s.machine_id`,
     args: [accountId],
