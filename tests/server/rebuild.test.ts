@@ -118,6 +118,27 @@ describe("rebuildProjections", () => {
   });
 });
 
+describe("consistency check of the tree", () => {
+  it("reports an orphan, a cycle and two live children with one name", async () => {
+    const [a, b] = [hexId(), hexId()];
+    const results = await commitVersions(t.ctx, actor, [version(a, 0, [], "dir"), version(b, 0, [], "dir", a)]);
+    expect(results.map((r) => r.status)).toEqual(["ok", "ok"]);
+    expect((await checkConsistency(t.ctx.db, t.ctx.store)).problems).toEqual([]);
+    // Break the projection behind the events' back: each breach is named.
+    await t.ctx.db.execute({ sql: "UPDATE tree SET parent_id = ? WHERE node_id = ?", args: [b, a] });
+    await t.ctx.db.execute({
+      sql: `INSERT INTO tree (account_id, vault_id, node_id, parent_id, enc_name, kind, head_version, manifest, size, seq, updated_at)
+            SELECT account_id, vault_id, ?, parent_id, enc_name, kind, 1, manifest, 0, 0, 0 FROM tree WHERE node_id = ?
+            UNION ALL SELECT account_id, vault_id, ?, ?, 'x', 'file', 1, 'x', 0, 0, 0 FROM tree WHERE node_id = ?`,
+      args: [hexId(), b, hexId(), hexId(), b],
+    });
+    const { problems } = await checkConsistency(t.ctx.db, t.ctx.store);
+    expect(problems.some((p) => /is its own ancestor \(cycle\)/.test(p))).toBe(true);
+    expect(problems.some((p) => /has no row \(orphan\)/.test(p))).toBe(true);
+    expect(problems.some((p) => /2 live children share one name/.test(p))).toBe(true);
+  });
+});
+
 describe("change-log cleaning (S7)", () => {
   it("keeps projections, rebuilds identically from the checkpoint, and answers old cursors with 410", async () => {
     await buildHistory();
