@@ -84,7 +84,7 @@ export class NodeView {
     for (let i = 0; i < opIds.length; i += SLICE) {
       const slice = opIds.slice(i, i + SLICE);
       const rows = await db.execute({
-        sql: `SELECT op_id, node_id, version, seq FROM operations WHERE vault_id = ? AND op_id IN (${slice.map(() => "?").join(", ")})`,
+        sql: `SELECT op_id, node_id, version, seq FROM versions WHERE vault_id = ? AND op_id IN (${slice.map(() => "?").join(", ")})`,
         args: [vaultId, ...slice],
       });
       for (const r of rows.rows) view.#ops.set(str(r.op_id), { nodeId: str(r.node_id), version: Number(r.version), seq: Number(r.seq) });

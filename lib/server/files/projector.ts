@@ -1,9 +1,8 @@
 /**
  * Applies file events to the projection tables (E3): tree, versions, chunk
- * references, trash, operation ids and machine statistics. The same code updates the live
+ * references (operation ids with the versions), trash and machine statistics. The same code updates the live
  * tables inside a command's transaction, replays the log on a rebuild, and
- * folds trimmed events into the `cp_` checkpoint tables (operation ids are
- * not checkpointed: they go with their events). Idempotent per
+ * folds trimmed events into the `cp_` checkpoint tables. Idempotent per
  * event: applying one twice leaves the tables as applying it once.
  */
 import type { EventEnvelope } from "../../events/envelope.ts";
@@ -156,12 +155,6 @@ async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommitt
     await tx.execute({
       sql: `DELETE FROM ${t}trash WHERE vault_id = ? AND node_id = ? AND deleted_version = ?`,
       args: [vault, p.nodeId, p.origin.deletedVersion],
-    });
-  }
-  if (t === "") {
-    await tx.execute({
-      sql: `INSERT OR IGNORE INTO operations (account_id, vault_id, op_id, node_id, version, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      args: [f.accountId, vault, p.opId, p.nodeId, p.version, f.seq, f.ts],
     });
   }
   if (hints.stats) hints.stats.add(f, p);

@@ -15,11 +15,8 @@ import { applyStoredEvent, readFileEvents } from "./replay.ts";
 /** The file projection tables (each with its `cp_` checkpoint twin), in a stable order. */
 export const PROJECTION_TABLES = ["tree", "versions", "version_chunks", "trash", "machine_stats"] as const;
 
-/** Projections of the retained log only (no checkpoint twin): operation ids go with their events. */
-export const LOG_PROJECTION_TABLES = ["operations"] as const;
-
 /** Every projection table a rebuild rewrites and a dump compares. */
-export const ALL_PROJECTION_TABLES = [...PROJECTION_TABLES, ...LOG_PROJECTION_TABLES, ...MACHINE_PROJECTION_TABLES] as const;
+export const ALL_PROJECTION_TABLES = [...PROJECTION_TABLES, ...MACHINE_PROJECTION_TABLES] as const;
 
 /** What a rebuild did. */
 export interface RebuildResult {
@@ -38,7 +35,6 @@ export async function rebuildInTransaction(tx: Transaction): Promise<Omit<Rebuil
     await tx.execute(`DELETE FROM ${table}`);
     await tx.execute(`INSERT INTO ${table} SELECT * FROM cp_${table}`);
   }
-  for (const table of LOG_PROJECTION_TABLES) await tx.execute(`DELETE FROM ${table}`);
   let after = 0;
   let eventsApplied = 0;
   let deadLettered = 0;

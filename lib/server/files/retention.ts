@@ -49,8 +49,6 @@ export async function trimChangeLog(ctx: ServerContext, options: { olderThanDays
           sql: `DELETE FROM events WHERE account_id = ? AND seq > ? AND seq <= ? AND type IN (${FILE_EVENT_TYPES.map(() => "?").join(", ")})`,
           args: [accountId, watermark, through, ...FILE_EVENT_TYPES],
         });
-        // Operation ids live as long as their events.
-        await tx.execute({ sql: "DELETE FROM operations WHERE account_id = ? AND seq > ? AND seq <= ?", args: [accountId, watermark, through] });
         await tx.execute({
           sql: `INSERT INTO log_retention (account_id, trimmed_through, trimmed_at) VALUES (?, ?, ?)
                 ON CONFLICT (account_id) DO UPDATE SET trimmed_through = excluded.trimmed_through, trimmed_at = excluded.trimmed_at`,

@@ -1,7 +1,7 @@
 /**
  * Writes accepted node versions in one transaction with a handful of
- * multi-row statements: events, tree heads, versions, chunk references,
- * trash entries, operation ids and statistics. The rows are exactly those
+ * multi-row statements: events, tree heads, versions (with their
+ * operation ids), chunk references, trash entries and statistics. The rows are exactly those
  * of applying the events one by one (`applyFileEvent`); the rebuild tests
  * compare both.
  */
@@ -155,12 +155,6 @@ async function writeProjections(tx: Transaction, accepted: readonly Accepted[], 
       args: [a.actor.vaultId, a.payload.nodeId, origin.deletedVersion],
     });
   }
-  await insertRows(
-    tx,
-    "INSERT OR IGNORE INTO operations (account_id, vault_id, op_id, node_id, version, seq, created_at)",
-    7,
-    accepted.map((a, i) => [a.actor.accountId, a.actor.vaultId, a.payload.opId, a.payload.nodeId, a.payload.version, seq(i), a.ts]),
-  );
   const stats = new StatsAccumulator();
   accepted.forEach((a, i) => stats.add({ seq: seq(i), accountId: a.actor.accountId, vaultId: a.actor.vaultId, ts: a.ts }, a.payload));
   await stats.flush(tx);

@@ -51,6 +51,9 @@ export function projectionTablesDdl(p: "" | "cp_"): string[] {
       created_at INTEGER NOT NULL,
       PRIMARY KEY (vault_id, node_id, version)
     ) STRICT`,
+    // Idempotent writes: a retried operation finds the version it recorded.
+    // Kept as long as the version (at least as long as the change log).
+    ...(p === "" ? ["CREATE UNIQUE INDEX versions_op ON versions (vault_id, op_id)"] : []),
     // Chunk references: one row per chunk position of a version. A chunk id
     // with no row here (in either table set) is unreferenced.
     `CREATE TABLE ${p}version_chunks (
@@ -63,7 +66,6 @@ export function projectionTablesDdl(p: "" | "cp_"): string[] {
       PRIMARY KEY (vault_id, node_id, version, ord)
     ) STRICT`,
     `CREATE INDEX ${p}version_chunks_chunk ON ${p}version_chunks (account_id, chunk_id)`,
-    `CREATE INDEX ${p}version_chunks_vault_chunk ON ${p}version_chunks (vault_id, chunk_id)`,
     // S5: one row per deletion still restorable. A folder's deletion is one
     // entry: restoring it brings its subtree back.
     `CREATE TABLE ${p}trash (
