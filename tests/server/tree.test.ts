@@ -236,9 +236,15 @@ describe("folders in the trash (S5)", () => {
     const chunk = await uploadChunk();
     const [folder, sub, file, deep] = [nodeId(), nodeId(), nodeId(), nodeId()];
     await ok([nodeItem(folder, ROOT_NODE_ID, 0, [], "dir"), nodeItem(sub, folder, 0, [], "dir"), nodeItem(file, folder, 0, [chunk]), nodeItem(deep, sub, 0, [chunk])]);
+    type Stats = { vault: { files: number; dirs: number } };
+    const live = (await get<Stats>("/api/stats")).vault;
     const before = await eventCount();
     await ok([deleteItem(folder, 1)]);
     expect(await eventCount()).toBe(before + 1);
+    // Its subtree is not live: not counted, not listed (unless asked for).
+    expect((await get<Stats>("/api/stats")).vault).toMatchObject({ files: live.files - 2, dirs: live.dirs - 2 });
+    expect((await get<{ items: unknown[] }>(`/api/tree?parentId=${folder}`)).items).toEqual([]);
+    expect((await get<{ items: unknown[] }>(`/api/tree?parentId=${folder}&includeDeleted=true`)).items).toHaveLength(2);
     const trash = await get<{ items: { nodeId: string; kind: string; restoresTo: string }[] }>("/api/trash");
     expect(trash.items.filter((i) => [folder, sub, file, deep].includes(i.nodeId))).toEqual([
       expect.objectContaining({ nodeId: folder, kind: "dir", restoresTo: "original" }),
@@ -255,6 +261,7 @@ describe("folders in the trash (S5)", () => {
     expect(children.items.map((i) => i.nodeId).sort()).toEqual([sub, file].sort());
     expect((await get<{ items: { nodeId: string }[] }>(`/api/tree?parentId=${sub}`)).items.map((i) => i.nodeId)).toEqual([deep]);
     await ok([nodeItem(nodeId(), sub, 0)]);
+    expect((await get<Stats>("/api/stats")).vault).toMatchObject({ files: live.files + 1, dirs: live.dirs });
   });
 
   it("restores under the alternative folder when the original folder is gone, saying which", async () => {

@@ -11,6 +11,7 @@ import { actorOf } from "../files/actor.ts";
 import { readChanges } from "../files/changes.ts";
 import { commitVersions } from "../files/commit.ts";
 import { listVersions } from "../files/history.ts";
+import { NodeView } from "../files/node-view.ts";
 import { restoreVersion } from "../files/restore.ts";
 import { readSnapshot } from "../files/snapshot.ts";
 import { listChildren } from "../files/tree.ts";
@@ -73,7 +74,11 @@ export function fileRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv> 
 
   app.get("/api/tree", auth, async (c) => {
     const q = readQuery(c, treeQuerySchema);
-    const items = await listChildren(ctx.db, c.var.principal.vaultId, { ...q, includeDeleted: q.includeDeleted === "true" });
+    const includeDeleted = q.includeDeleted === "true";
+    // The content of a deleted folder is not live: listed only with includeDeleted.
+    const view = includeDeleted ? null : await NodeView.load(ctx.db, c.var.principal.vaultId, { nodeIds: [q.parentId], names: [], opIds: [] });
+    if (view?.parentProblem(q.parentId)) return c.json({ items: [], nextAfter: null });
+    const items = await listChildren(ctx.db, c.var.principal.vaultId, { ...q, includeDeleted });
     return c.json({ items, nextAfter: items.length === q.limit ? (items.at(-1)?.nodeId ?? null) : null });
   });
 
