@@ -160,6 +160,22 @@ describe("purge (S5)", () => {
     expect(report.problems).toEqual([]);
   });
 
+  it("purges a folder's entry with its subtree, and the entries inside it with it (one event)", async () => {
+    const only = await upload(700);
+    const folderId = "0".repeat(31) + "1";
+    const child = "f".repeat(32);
+    await ok([version(folderId, 0, [], "dir"), versionInput(child, folderId, 0, [only])]);
+    // The child deleted first, then the folder: two entries, of one millisecond.
+    await ok([version(child, 1, [], "delete"), version(folderId, 1, [], "delete")]);
+    const result = await purgeTrash(t.ctx, { olderThanDays: 0, reason: "cli", now: Date.now() + 1 });
+    expect(result).toMatchObject({ entriesPurged: 1, chunksDeleted: 1, bytesFreed: 700 });
+    const events = await t.ctx.db.execute("SELECT payload FROM events WHERE type = 'TrashPurged'");
+    expect(events.rows.map((r) => (JSON.parse(r.payload as string) as { nodeId: string }).nodeId)).toEqual([folderId]);
+    const rows = await t.ctx.db.execute({ sql: "SELECT COUNT(*) AS n FROM versions WHERE node_id = ?", args: [child] });
+    expect(Number(rows.rows[0]?.n)).toBe(0);
+    expect((await checkConsistency(t.ctx.db, t.ctx.store, { deep: true })).problems).toEqual([]);
+  });
+
   it("removes old uploads nothing committed, but not recent ones", async () => {
     const orphan = await upload();
     const none = await purgeTrash(t.ctx, { olderThanDays: 30, reason: "retention" });

@@ -61,6 +61,12 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
           const accountId = str(row.account_id);
           const vaultId = strOrNull(row.vault_id);
           const payload: TrashPurgedV1 = { nodeId: str(row.node_id), deletedVersion: Number(row.deleted_version), reason: options.reason };
+          // A folder purged earlier in this batch took the entries of its subtree with it.
+          const still = await tx.execute({
+            sql: "SELECT 1 FROM trash WHERE vault_id = ? AND node_id = ? AND deleted_version = ?",
+            args: [vaultId ?? "", payload.nodeId, payload.deletedVersion],
+          });
+          if (still.rows.length === 0) continue;
           const event = await appendEvent(tx, {
             accountId,
             vaultId,
@@ -84,7 +90,7 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
         return rows.rows.length;
       });
       ctx.bus.publish(events);
-      result.entriesPurged += purged;
+      result.entriesPurged += events.length;
       if (purged < BATCH) break;
     }
     await finishStaleDeletions(ctx, now - STALE_DELETION_MS);
