@@ -141,6 +141,38 @@ describe("version restore (S8)", () => {
   });
 });
 
+describe("restores the tree cannot take", () => {
+  it("answers why: a deleted node, a node inside a deleted folder, a taken alternative name", async () => {
+    const c = await upload();
+    const [folderId, file, other] = [hexId(), hexId(), hexId()];
+    const otherItem = version(other, 0, []);
+    await ok([version(folderId, 0, [], "dir"), versionInput(file, folderId, 0, [c]), otherItem]);
+    await ok([versionInput(file, folderId, 1, [c])]);
+    await ok([version(folderId, 1, [], "delete")]);
+    // Inside a deleted folder: no update, no version restore.
+    expect((await commitVersions(t.ctx, actor, [versionInput(file, folderId, 2, [c])]))[0]).toMatchObject({ status: "parent_not_live" });
+    const restore = { opId: opId(), nodeId: file, version: 1, baseVersion: 2, manifest: blob(), chunks: [c] };
+    expect(await restoreVersion(t.ctx, actor, restore)).toMatchObject({ status: "parent_not_live", parent: { nodeId: folderId, state: "deleted" } });
+    // A deleted node: no commit, no version restore.
+    expect((await commitVersions(t.ctx, actor, [version(folderId, 2, [], "dir")]))[0]).toMatchObject({ status: "invalid" });
+    await expect(restoreVersion(t.ctx, actor, { ...restore, opId: opId(), nodeId: folderId, version: 1, chunks: [] })).rejects.toMatchObject({
+      status: 422,
+    });
+    // The folder's name taken meanwhile, and the alternative name too: 409 name_taken, nothing recorded.
+    await ok([{ ...version(hexId(), 0, [], "dir"), encName: (await listTrash(t.ctx.db, actor.vaultId, { limit: 1 })).items[0]?.encName ?? "" }]);
+    const outcome = await restoreFromTrash(t.ctx, actor, {
+      opId: opId(),
+      nodeId: folderId,
+      deletedVersion: 2,
+      chunks: [],
+      original: { manifest: blob() },
+      alternative: { encName: otherItem.encName ?? "", manifest: blob() },
+    });
+    expect(outcome).toMatchObject({ used: "alternative", result: { status: "name_taken", existing: { nodeId: other } } });
+    expect((await listTrash(t.ctx.db, actor.vaultId, { limit: 10 })).items.map((e) => e.nodeId)).toEqual([folderId]);
+  });
+});
+
 describe("purge (S5)", () => {
   it("deletes chunks only the purged file used, keeps shared ones, and respects the cutoff", async () => {
     const shared = await upload();

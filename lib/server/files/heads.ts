@@ -1,6 +1,6 @@
 /**
- * Reading the current head of nodes and the presence of chunks: the checks a
- * commit makes inside its transaction.
+ * The current head of a node as the checks see it, and the presence of
+ * chunks: what a commit reads inside its transaction.
  */
 import type { Row } from "@libsql/client";
 import type { Executor } from "../../events/store.ts";
@@ -37,19 +37,6 @@ export function headFromRow(row: Row): Head {
     size: Number(row.size),
     seq: Number(row.seq),
   };
-}
-
-/**
- * Reads the head of a node.
- * @param db The database or open transaction.
- * @param vaultId The vault.
- * @param nodeId The node.
- * @returns The head, or null for a node never committed.
- */
-export async function readHead(db: Executor, vaultId: string, nodeId: string): Promise<Head | null> {
-  const result = await db.execute({ sql: `SELECT ${HEAD_COLUMNS} FROM tree WHERE vault_id = ? AND node_id = ?`, args: [vaultId, nodeId] });
-  const row = result.rows[0];
-  return row ? headFromRow(row) : null;
 }
 
 /**
