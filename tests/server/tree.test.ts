@@ -92,6 +92,25 @@ describe("moves and renames (S4, A5)", () => {
     await ok([nodeItem(nodeId(), subfolders[0] ?? "", 0)]);
   }, 60_000);
 
+  it("keeps a file's chunks when a rename or move omits them, also within one request", async () => {
+    const [folder, chunk] = [nodeId(), await uploadChunk(300)];
+    const file = nodeItem(nodeId(), ROOT_NODE_ID, 0, [chunk]);
+    await ok([nodeItem(folder, ROOT_NODE_ID, 0, [], "dir"), file]);
+    const { chunks: _omitted, ...renamed } = nodeItem(file.nodeId, ROOT_NODE_ID, 1);
+    const { chunks: _again, ...moved } = nodeItem(file.nodeId, folder, 2);
+    await ok([renamed, moved]);
+    type Page = { versions: { version: number; chunks: string[]; size: number; parentId: string }[] };
+    const { versions } = await get<Page>(`/api/files/${file.nodeId}/versions`);
+    expect(versions.map((v) => [v.version, v.chunks, v.size, v.parentId])).toEqual([
+      [3, [chunk], 300, folder],
+      [2, [chunk], 300, ROOT_NODE_ID],
+      [1, [chunk], 300, ROOT_NODE_ID],
+    ]);
+    // An explicit empty list is an empty file.
+    await ok([nodeItem(file.nodeId, folder, 3, [])]);
+    expect((await get<Page>(`/api/files/${file.nodeId}/versions?limit=1`)).versions[0]).toMatchObject({ chunks: [], size: 0 });
+  });
+
   it("refuses a move that would make a cycle (409 cycle)", async () => {
     const [a, b, c] = [nodeId(), nodeId(), nodeId()];
     await ok([nodeItem(a, ROOT_NODE_ID, 0, [], "dir"), nodeItem(b, a, 0, [], "dir"), nodeItem(c, b, 0, [], "dir")]);

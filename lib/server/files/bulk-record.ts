@@ -38,6 +38,11 @@ async function loadViews(tx: Transaction, requests: readonly BulkRequest[]): Pro
   }
   const views = new Map<string, NodeView>();
   for (const [vaultId, wants] of byVault) views.set(vaultId, await NodeView.load(tx, vaultId, wants));
+  // Files updated without a chunk list keep their head's chunks.
+  for (const { actor, items } of requests) {
+    const keep = items.filter((i) => i.kind === "file" && i.chunks === undefined).map((i) => i.nodeId);
+    if (keep.length > 0) await views.get(actor.vaultId)?.loadHeadChunks(tx, actor.vaultId, keep);
+  }
   return views;
 }
 
@@ -45,7 +50,7 @@ async function loadChunkSizes(tx: Transaction, requests: readonly BulkRequest[])
   const ids = new Map<string, Set<string>>();
   for (const { actor, items } of requests) {
     const set = ids.get(actor.accountId) ?? new Set<string>();
-    for (const item of items) for (const id of item.chunks) set.add(id);
+    for (const item of items) for (const id of item.chunks ?? []) set.add(id);
     ids.set(actor.accountId, set);
   }
   const sizes = new Map<string, Map<string, number>>();
@@ -73,8 +78,8 @@ export async function recordBulk(tx: Transaction, requests: readonly BulkRequest
     const out = items.map((item): ItemResult => {
       const checked = checkItem(item, view, chunkSizes);
       if (checked.result) return checked.result;
-      const { next, previous } = checked;
-      view.put(next, item.opId);
+      const { next, previous, chunks } = checked;
+      view.put(next, item.opId, chunks);
       mine.push({
         actor,
         meta: actor.meta,
@@ -88,7 +93,7 @@ export async function recordBulk(tx: Transaction, requests: readonly BulkRequest
           kind: next.kind,
           encName: next.encName,
           manifest: next.manifest,
-          chunks: item.chunks,
+          chunks: [...chunks],
           size: next.size,
           machineId: actor.machineId,
           opId: item.opId,

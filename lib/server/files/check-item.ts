@@ -12,8 +12,10 @@ import type { Head } from "./heads.ts";
 import type { NodeView } from "./node-view.ts";
 import type { CommitItem, ItemResult } from "./version-input.ts";
 
-/** A failed or replayed item's result, or the head the accepted item makes. */
-export type ItemCheck = { result: ItemResult; next?: undefined } | { result?: undefined; next: Head; previous: Head | null };
+/** A failed or replayed item's result, or the head (and chunks) the accepted item makes. */
+export type ItemCheck =
+  | { result: ItemResult; next?: undefined }
+  | { result?: undefined; next: Head; previous: Head | null; chunks: readonly string[] };
 
 /** An item result without its ids, per status. */
 export type Failure<S extends ItemResult["status"]> = S extends ItemResult["status"] ? Omit<Extract<ItemResult, { status: S }>, "nodeId" | "opId"> : never;
@@ -75,7 +77,7 @@ export function checkItem(item: CommitItem, view: NodeView, chunkSizes: Readonly
   if (headVersion !== item.baseVersion) {
     return fail(item, { status: "conflict", message: `Conflict: the head of this node is version ${headVersion}, not ${item.baseVersion}`, head });
   }
-  if (item.kind !== "file" && item.chunks.length > 0) return fail(item, { status: "invalid", message: `A ${item.kind} version has no chunks` });
+  if (item.kind !== "file" && (item.chunks?.length ?? 0) > 0) return fail(item, { status: "invalid", message: `A ${item.kind} version has no chunks` });
   if (item.kind === "delete") {
     if (!head || head.kind === "delete") return fail(item, { status: "invalid", message: "Cannot delete: the node is not live" });
     const problem = view.parentProblem(head.parentId);
@@ -86,7 +88,7 @@ export function checkItem(item: CommitItem, view: NodeView, chunkSizes: Readonly
         parent: { nodeId: head.parentId, ...problem },
       });
     }
-    return { next: { ...head, kind: "delete", version: headVersion + 1, manifest: item.manifest, size: 0, seq: 0 }, previous: head };
+    return { next: { ...head, kind: "delete", version: headVersion + 1, manifest: item.manifest, size: 0, seq: 0 }, previous: head, chunks: [] };
   }
   if (head?.kind === "delete") {
     return fail(item, { status: "invalid", message: "Cannot commit to a deleted node: restore it from the trash, or create a new node" });
@@ -108,13 +110,15 @@ export function checkItem(item: CommitItem, view: NodeView, chunkSizes: Readonly
   }
   const place = checkPlace(view, nodeId, parentId, encName, head !== null && head.parentId !== parentId);
   if (place) return fail(item, place);
-  const missing = [...new Set(item.chunks)].filter((id) => !chunkSizes.has(id));
+  const next = { nodeId, parentId, encName, kind: item.kind, version: headVersion + 1, manifest: item.manifest, seq: 0 };
+  const kept = item.chunks === undefined && head?.kind === "file" ? view.headChunks(nodeId) : undefined;
+  // A file moved or renamed without its chunk list keeps its content (referenced chunks are never collected).
+  if (kept && head) return { next: { ...next, size: head.size }, previous: head, chunks: kept };
+  const chunks = item.chunks ?? [];
+  const missing = [...new Set(chunks)].filter((id) => !chunkSizes.has(id));
   if (missing.length > 0) {
     return fail(item, { status: "missing_chunks", message: `Missing chunks: upload ${missing.length} chunk(s) first`, missing });
   }
-  const size = item.chunks.reduce((sum, id) => sum + (chunkSizes.get(id) ?? 0), 0);
-  return {
-    next: { nodeId, parentId, encName, kind: item.kind, version: headVersion + 1, manifest: item.manifest, size, seq: 0 },
-    previous: head,
-  };
+  const size = chunks.reduce((sum, id) => sum + (chunkSizes.get(id) ?? 0), 0);
+  return { next: { ...next, size }, previous: head, chunks };
 }

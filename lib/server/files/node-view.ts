@@ -45,6 +45,7 @@ export class NodeView {
   readonly #nodes = new Map<string, Head>();
   readonly #names = new Map<string, Set<string>>();
   readonly #ops = new Map<string, RecordedOp>();
+  readonly #chunks = new Map<string, readonly string[]>();
   #undo: (() => void)[] | null = null;
 
   /**
@@ -187,20 +188,56 @@ export class NodeView {
   }
 
   /**
+   * Loads the chunk ids of some nodes' head versions (for items that keep them).
+   * @param db The open transaction.
+   * @param vaultId The vault.
+   * @param nodeIds The nodes.
+   */
+  async loadHeadChunks(db: Executor, vaultId: string, nodeIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(nodeIds)].filter((id) => !this.#chunks.has(id) && this.#nodes.get(id)?.kind === "file");
+    for (let i = 0; i < ids.length; i += SLICE) {
+      const slice = ids.slice(i, i + SLICE);
+      const rows = await db.execute({
+        sql: `SELECT vc.node_id, vc.chunk_id FROM version_chunks vc JOIN tree t
+                ON t.vault_id = vc.vault_id AND t.node_id = vc.node_id AND t.head_version = vc.version
+              WHERE vc.vault_id = ? AND vc.node_id IN (${slice.map(() => "?").join(", ")}) ORDER BY vc.node_id, vc.ord`,
+        args: [vaultId, ...slice],
+      });
+      const found = new Map<string, string[]>(slice.map((id) => [id, []]));
+      for (const r of rows.rows) found.get(str(r.node_id))?.push(str(r.chunk_id));
+      for (const [id, list] of found) this.#chunks.set(id, list);
+    }
+  }
+
+  /**
+   * The chunk ids of a node's head, when loaded or written by the group.
+   * @param nodeId The node.
+   * @returns Its chunks, or undefined when unknown.
+   */
+  headChunks(nodeId: string): readonly string[] | undefined {
+    return this.#chunks.get(nodeId);
+  }
+
+  /**
    * Records a node's new head (and the operation that wrote it).
    * @param head The new head.
    * @param opId Its operation id.
+   * @param chunks Its chunk ids.
    */
-  put(head: Head, opId: string): void {
+  put(head: Head, opId: string, chunks: readonly string[]): void {
     const before = this.#nodes.get(head.nodeId);
     const opBefore = this.#ops.get(opId);
+    const chunksBefore = this.#chunks.get(head.nodeId);
     this.#undo?.push(() => {
       if (before) this.#nodes.set(head.nodeId, before);
       else this.#nodes.delete(head.nodeId);
       if (opBefore) this.#ops.set(opId, opBefore);
       else this.#ops.delete(opId);
+      if (chunksBefore) this.#chunks.set(head.nodeId, chunksBefore);
+      else this.#chunks.delete(head.nodeId);
     });
     this.#nodes.set(head.nodeId, head);
+    this.#chunks.set(head.nodeId, chunks);
     if (head.kind !== "delete") this.#addName(head);
     this.#ops.set(opId, { nodeId: head.nodeId, version: head.version, seq: head.seq });
   }

@@ -14,7 +14,8 @@ export interface CommitItem {
   /** Encrypted name (after the item); a deletion keeps the node's. */
   encName?: string;
   manifest: string;
-  chunks: string[];
+  /** Chunk ids in file order; omitted on a file that exists: its head's chunks stay (a move or rename). */
+  chunks?: string[] | undefined;
 }
 
 /** Why a parent cannot take a child. */

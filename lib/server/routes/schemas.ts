@@ -23,7 +23,8 @@ export const commitItemSchema = z
     /** The name after the item; a deletion keeps the node's. */
     encName: base64url(MAX_ENC_NAME).optional(),
     manifest: base64url(MAX_MANIFEST),
-    chunks: z.array(hexId).max(MAX_CHUNKS).default([]),
+    /** Omitted on an existing file: its chunks stay (a move or rename). */
+    chunks: z.array(hexId).max(MAX_CHUNKS).optional(),
   })
   .strict()
   .superRefine((item, ctx) => {
