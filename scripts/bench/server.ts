@@ -5,7 +5,8 @@
  * - `server.commits.single`: sustained single-item commits/s (target ≥ 1,000);
  * - `server.commits.batched`: items/s with several items per commit request;
  * - `server.ws.fanout`: with 200 `/ws/changes` subscribers, the time from
- *   sending a commit to every subscriber holding its notification (p99 < 100 ms).
+ *   sending a commit to every subscriber holding its notification (p99 < 100 ms);
+ * - `server.rename`: renaming a folder with 50,000 descendants (< 100 ms), scripts/bench/server-rename.ts.
  *
  * Run: `npx tsx scripts/bench/server.ts [--seconds N] [--concurrency N] [--subscribers N]`.
  */
@@ -120,7 +121,8 @@ async function commit(url: string, token: string, items: object[]): Promise<Comm
 }
 
 function newItem(chunk: string): object {
-  return { pathId: hex(32), parentId: "0".repeat(64), parentVersion: 0, kind: "file", encName: b64(40), manifest: b64(200), chunks: [chunk] };
+  const b64url = (n: number): string => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString("base64url");
+  return { opId: `bench_${hex(12)}`, nodeId: hex(16), parentId: "0".repeat(32), baseVersion: 0, kind: "file", encName: b64url(40), manifest: b64url(200), chunks: [chunk] };
 }
 
 async function sustained(url: string, token: string, chunk: string, perRequest: number): Promise<{ requests: number; items: number; ms: number; lat: number[] }> {
@@ -231,6 +233,7 @@ try {
     meetsTarget: batchedRate >= 1000,
   }));
   console.log(JSON.stringify(await fanout(server.url, token, chunk)));
+  console.log(JSON.stringify(await (await import("./server-rename.ts")).renameBench((items) => commit(server.url, token, items))));
 } finally {
   agent.destroy();
   await server.stop();

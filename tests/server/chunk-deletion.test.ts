@@ -14,7 +14,8 @@ import { storageKey } from "../../lib/server/chunks/storage-key.ts";
 import { closeServerContext, openServerContext } from "../../lib/server/bootstrap.ts";
 import type { ServerContext } from "../../lib/server/context.ts";
 import { checkConsistency } from "../../lib/server/files/consistency.ts";
-import { blob, createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { createTestActor, createTestContext, hexId, versionInput, type TestServerContext } from "./helpers/context.ts";
+import { ROOT_NODE_ID as ROOT } from "./helpers/nodes.ts";
 import { adminFetch, setUpAdmin, startCluster, type Cluster } from "./helpers/cluster.ts";
 import { runCli } from "./helpers/spawn.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -75,14 +76,15 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
     for (const [id, body] of chunks) {
       expect((await machine(url, `/api/chunks/${id}`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body })).status).toBe(201);
     }
-    const item = { pathId: hexId(), parentId: hexId(), parentVersion: 0, kind: "file", encName: blob(), manifest: blob(), chunks: [...chunks.keys()] };
+    const nodeId = hexId().slice(0, 32);
+    const item = versionInput(nodeId, ROOT, 0, [...chunks.keys()]);
     const commit = async (items: unknown[]): Promise<void> => {
       const res = await machine(url, "/api/commits", { method: "POST", body: JSON.stringify({ items }) });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { results: { status: string }[] }).results).toMatchObject([{ status: "ok" }]);
     };
     await commit([item]);
-    await commit([{ ...item, parentVersion: 1, kind: "delete", chunks: [] }]);
+    await commit([versionInput(nodeId, ROOT, 1, [], "delete")]);
     return chunks;
   }
 

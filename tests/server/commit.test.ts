@@ -1,17 +1,20 @@
 /**
  * Commits on a real SQLite file and chunk folder (S4, S7, E5): per-item
- * results, parent checks, missing chunks, changes paging and snapshot.
+ * results, base-version checks, missing chunks, changes paging and snapshot.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitVersions } from "../../lib/server/files/commit.ts";
-import { readChanges, readSnapshot } from "../../lib/server/files/changes.ts";
+import { readChanges } from "../../lib/server/files/changes.ts";
+import { readSnapshot } from "../../lib/server/files/snapshot.ts";
 import type { Actor } from "../../lib/server/files/actor.ts";
-import type { VersionInput } from "../../lib/server/files/record.ts";
-import { createTestActor, createTestContext, hexId, uploadRandomChunk, versionInput, type TestServerContext } from "./helpers/context.ts";
+import type { CommitItem } from "../../lib/server/files/version-input.ts";
+import { createTestActor, createTestContext, uploadRandomChunk, versionInput, type TestServerContext } from "./helpers/context.ts";
+import { nodeId as newNode, ROOT_NODE_ID } from "./helpers/nodes.ts";
 
 let t: TestServerContext;
 let actor: Actor;
-const folder = hexId();
+const folder = ROOT_NODE_ID;
+const hexId = newNode;
 
 beforeEach(async () => {
   t = await createTestContext();
@@ -20,20 +23,20 @@ beforeEach(async () => {
 afterEach(async () => t.cleanup());
 
 const upload = (bytes: number): Promise<string> => uploadRandomChunk(t.ctx, actor, bytes);
-const file = (pathId: string, parentVersion: number, chunks: string[]): VersionInput => versionInput(pathId, folder, parentVersion, chunks);
+const file = (id: string, baseVersion: number, chunks: string[]): CommitItem => versionInput(id, folder, baseVersion, chunks);
 
 describe("commitVersions", () => {
   it("records many items in one call, each with its own result", async () => {
     const c1 = await upload(100);
     const c2 = await upload(200);
     const [a, b, missing] = [hexId(), hexId(), hexId()];
-    const absent = hexId();
+    const absent = "e".repeat(64);
     const results = await commitVersions(t.ctx, actor, [file(a, 0, [c1, c2, c1]), file(b, 0, [c2]), file(missing, 0, [c1, absent])]);
     expect(results.map((r) => r.status)).toEqual(["ok", "ok", "missing_chunks"]);
     expect(results[2]).toMatchObject({ missing: [absent] });
     expect(results[0]).toMatchObject({ version: 1 });
-    const tree = await t.ctx.db.execute("SELECT path_id, size, head_version FROM tree ORDER BY size");
-    expect(tree.rows.map((r) => [r.path_id, r.size])).toEqual([
+    const tree = await t.ctx.db.execute("SELECT node_id, size, head_version FROM tree ORDER BY size");
+    expect(tree.rows.map((r) => [r.node_id, r.size])).toEqual([
       [b, 200],
       [a, 400],
     ]);
@@ -53,18 +56,18 @@ describe("commitVersions", () => {
     expect(fresh[0]?.status).toBe("conflict");
   });
 
-  it("treats the same commit sent twice as one version", async () => {
+  it("treats the same operation sent twice as one version (S4)", async () => {
     const item = file(hexId(), 0, []);
-    await commitVersions(t.ctx, actor, [item]);
+    const [first] = await commitVersions(t.ctx, actor, [item]);
     const again = await commitVersions(t.ctx, actor, [item]);
-    expect(again[0]).toMatchObject({ status: "ok", version: 1, replayed: true });
+    expect(again[0]).toMatchObject({ status: "ok", version: 1, replayed: true, seq: (first as { seq: number }).seq });
     const n = await t.ctx.db.execute("SELECT COUNT(*) AS n FROM versions");
     expect(Number(n.rows[0]?.n)).toBe(1);
   });
 
-  it("refuses deleting a path that is not live and chunks on a folder", async () => {
+  it("refuses deleting a node that is not live and chunks on a folder", async () => {
     const path = hexId();
-    const del = { ...file(path, 0, []), kind: "delete" as const };
+    const del = versionInput(path, folder, 0, [], "delete");
     expect((await commitVersions(t.ctx, actor, [del]))[0]?.status).toBe("invalid");
     const dir = { ...file(hexId(), 0, [await upload(10)]), kind: "dir" as const };
     expect((await commitVersions(t.ctx, actor, [dir]))[0]?.status).toBe("invalid");
@@ -89,8 +92,10 @@ describe("changes and snapshot", () => {
     const page2 = await readChanges(t.ctx.db, scope, page1.next, 3);
     expect(page2.changes).toHaveLength(2);
     expect(page2.hasMore).toBe(false);
-    const seen = [...page1.changes, ...page2.changes].map((c) => (c.payload as { pathId: string }).pathId);
-    expect(seen).toEqual(items.map((i) => i.pathId));
+    const seen = [...page1.changes, ...page2.changes].map((c) => (c.payload as { nodeId: string }).nodeId);
+    expect(seen).toEqual(items.map((i) => i.nodeId));
+    // Each change names the operation and the machine that wrote it (S7).
+    expect(page1.changes.map((c) => [c.opId, c.machineId])).toEqual(items.slice(0, 3).map((i) => [i.opId, actor.machineId]));
     expect(page2.changes[0]?.type).toBe("FileVersionCommitted");
     const other = await createTestActor(t.ctx);
     expect((await readChanges(t.ctx.db, { accountId: other.accountId, vaultId: other.vaultId }, 0, 10)).changes).toEqual([]);
@@ -101,13 +106,13 @@ describe("changes and snapshot", () => {
     const items = Array.from({ length: 4 }, () => file(hexId(), 0, [c]));
     await commitVersions(t.ctx, actor, items);
     const scope = { accountId: actor.accountId, vaultId: actor.vaultId };
-    const first = await readSnapshot(t.ctx.db, scope, "", 3);
+    const first = await readSnapshot(t.ctx.db, scope, { after: "", limit: 3 });
     expect(first.items).toHaveLength(3);
     expect(first.hasMore).toBe(true);
-    const rest = await readSnapshot(t.ctx.db, scope, first.nextAfter ?? "", 3);
+    const rest = await readSnapshot(t.ctx.db, scope, { after: first.nextAfter ?? "", limit: 3, cursor: first.cursor });
     expect(rest.hasMore).toBe(false);
     const all = [...first.items, ...rest.items];
-    expect(all.map((i) => i.pathId).sort()).toEqual(items.map((i) => i.pathId).sort());
+    expect(all.map((i) => i.nodeId).sort()).toEqual(items.map((i) => i.nodeId).sort());
     expect(all.every((i) => i.chunks.length === 1 && i.chunks[0] === c)).toBe(true);
     const changes = await readChanges(t.ctx.db, scope, 0, 100);
     expect(first.cursor).toBe(changes.next);
@@ -115,7 +120,7 @@ describe("changes and snapshot", () => {
 });
 
 describe("group commit", () => {
-  it("gives concurrent requests their own results: one wins a contested path", async () => {
+  it("gives concurrent requests their own results: one wins a contested node", async () => {
     const path = hexId();
     const all = await Promise.all(Array.from({ length: 20 }, () => commitVersions(t.ctx, actor, [file(path, 0, [])])));
     const statuses = all.map((r) => r[0]?.status);

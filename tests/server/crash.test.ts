@@ -13,7 +13,8 @@ import { resolveServerConfig } from "../../lib/server/config.ts";
 import { openDatabase } from "../../lib/server/db/open.ts";
 import { checkConsistency } from "../../lib/server/files/consistency.ts";
 import { openLocalChunkStore } from "../../lib/storage/local.ts";
-import { blob, hexId } from "./helpers/context.ts";
+import { hexId } from "./helpers/context.ts";
+import { deleteItem, nodeItem, ROOT_NODE_ID } from "./helpers/nodes.ts";
 import { createInvitationCode, registerMachine } from "./helpers/provision.ts";
 import { runCli, spawnServer, type ServerProcess } from "./helpers/spawn.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -25,7 +26,7 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 interface Acked {
-  pathId: string;
+  nodeId: string;
   version: number;
 }
 
@@ -44,15 +45,7 @@ function load(server: ServerProcess, token: string, acked: Acked[]): { stop: () 
         inFlight++;
         const [a, b] = await Promise.all([put(small, 1000), put(big, 2 * 1024 * 1024)]).finally(() => inFlight--);
         if (a.status !== 201 || b.status !== 201) continue;
-        const items = Array.from({ length: 20 }, () => ({
-          pathId: hexId(),
-          parentId: "0".repeat(64),
-          parentVersion: 0,
-          kind: "file",
-          encName: blob(),
-          manifest: blob(),
-          chunks: [small, big],
-        }));
+        const items = Array.from({ length: 20 }, () => nodeItem(hexId().slice(0, 32), ROOT_NODE_ID, 0, [small, big]));
         inFlight++;
         const res = await fetch(`${server.url}/api/commits`, {
           method: "POST",
@@ -60,8 +53,8 @@ function load(server: ServerProcess, token: string, acked: Acked[]): { stop: () 
           body: JSON.stringify({ items }),
         }).finally(() => inFlight--);
         if (res.status !== 200) continue;
-        const { results } = (await res.json()) as { results: { pathId: string; status: string; version: number }[] };
-        for (const r of results) if (r.status === "ok") acked.push({ pathId: r.pathId, version: r.version });
+        const { results } = (await res.json()) as { results: { nodeId: string; status: string; version: number }[] };
+        for (const r of results) if (r.status === "ok") acked.push({ nodeId: r.nodeId, version: r.version });
       } catch {
         // The server died under us: expected.
       }
@@ -95,7 +88,7 @@ describe("SIGKILL during commits and uploads", () => {
         expect(report.problems).toEqual([]);
         expect(report.counts.events).toBeGreaterThanOrEqual(acked.length);
         for (const a of acked) {
-          const row = await db.execute({ sql: "SELECT head_version FROM tree WHERE path_id = ?", args: [a.pathId] });
+          const row = await db.execute({ sql: "SELECT head_version FROM tree WHERE node_id = ?", args: [a.nodeId] });
           expect(Number(row.rows[0]?.head_version)).toBe(a.version);
         }
       } finally {
@@ -110,9 +103,7 @@ describe("SIGKILL during commits and uploads", () => {
     const res = await fetch(`${server.url}/api/commits`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        items: [{ pathId: next?.pathId, parentId: "0".repeat(64), parentVersion: 1, kind: "delete", encName: blob(), manifest: blob(), chunks: [] }],
-      }),
+      body: JSON.stringify({ items: [deleteItem(next?.nodeId ?? "", 1)] }),
     });
     expect(await res.json()).toMatchObject({ results: [{ status: "ok", version: 2 }] });
     server.child.kill("SIGTERM");

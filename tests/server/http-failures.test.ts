@@ -1,8 +1,8 @@
 /**
  * The failure answers of the file, chunk, trash, tree, snapshot, changes,
  * stats, versions and admin routes over real HTTP, one table per rule of
- * docs/api.md: 401 without credentials, 422 for ids that are not 64
- * lowercase hex, 404 for well-formed unknown ids, 400 for malformed JSON,
+ * docs/api.md: 401 without credentials, 422 for ids that are not 32 (node
+ * ids) or 64 (chunk ids) lowercase hex, 404 for well-formed unknown ids, 400 for malformed JSON,
  * 413 past each body limit, 403 for a browser cookie without its CSRF token
  * or from a foreign Origin, and 403 for machine tokens on admin routes.
  * Every row checks the status and the `{ error: { code } }` of the answer
@@ -13,6 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { blob, hexId } from "./helpers/context.ts";
+import { encBlob, nodeId, opId, ROOT_NODE_ID } from "./helpers/nodes.ts";
 
 /** `max-chunk-bytes` of this server: small, so the chunk limits are cheap to cross. */
 const MAX_CHUNK = 4096;
@@ -53,7 +54,7 @@ interface Case extends Request {
   status: number;
   /** The `error.code`; for HEAD (no body), the code its GET twin answers with. */
   code: string;
-  /** 422: the field the first (and only) issue names, e.g. `body.items.0.pathId`. */
+  /** 422: the field the first (and only) issue names, e.g. `body.items.0.nodeId`. */
   field?: string;
   /** 413: the limit the answer reports. */
   limit?: number;
@@ -62,9 +63,9 @@ interface Case extends Request {
 }
 
 let server: TestServer;
-const folder = hexId();
-/** A file path committed in `beforeAll` (version 1, one chunk). */
-const knownPath = hexId();
+const folder = ROOT_NODE_ID;
+/** A file node committed in `beforeAll` (version 1, one chunk). */
+const knownPath = nodeId();
 /** The chunk of `knownPath`. */
 const knownChunk = hexId();
 const knownBytes = crypto.getRandomValues(new Uint8Array(100));
@@ -77,7 +78,7 @@ beforeAll(async () => {
     body: knownBytes,
   });
   expect(put.status).toBe(201);
-  const commit = await server.machineFetch("/api/commits", { method: "POST", body: json(commitBody({ pathId: knownPath })) });
+  const commit = await server.machineFetch("/api/commits", { method: "POST", body: json(commitBody({ nodeId: knownPath })) });
   expect(commit.status).toBe(200);
   expect(await commit.json()).toMatchObject({ results: [{ status: "ok", version: 1 }] });
 });
@@ -92,23 +93,24 @@ function json(value: unknown): string {
 
 function commitBody(over: Record<string, unknown> = {}): { items: Record<string, unknown>[] } {
   return {
-    items: [{ pathId: hexId(), parentId: folder, parentVersion: 0, kind: "file", encName: blob(), manifest: blob(), chunks: [knownChunk], ...over }],
+    items: [{ opId: opId(), nodeId: nodeId(), parentId: folder, baseVersion: 0, kind: "file", encName: encBlob(), manifest: encBlob(), chunks: [knownChunk], ...over }],
   };
 }
 
 /** Restores version 1 of `knownPath` on a stale head: a 409 conflict once past auth and validation. */
 function versionRestoreBody(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return { version: 1, parentVersion: 0, manifest: blob(), chunks: [knownChunk], ...over };
+  return { opId: opId(), version: 1, baseVersion: 0, manifest: encBlob(), chunks: [knownChunk], ...over };
 }
 
-/** A trash restore of a path that was never deleted: 404 once past auth and validation. */
+/** A trash restore of a node that was never deleted: 404 once past auth and validation. */
 function trashRestoreBody(over: Record<string, unknown> = {}, alternative: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    pathId: hexId(),
+    opId: opId(),
+    nodeId: nodeId(),
     deletedVersion: 1,
     chunks: [knownChunk],
-    original: { parentVersion: 1, manifest: blob() },
-    alternative: { pathId: hexId(), encName: blob(), parentVersion: 0, manifest: blob(), ...alternative },
+    original: { manifest: encBlob() },
+    alternative: { parentId: folder, encName: encBlob(), manifest: encBlob(), ...alternative },
     ...over,
   };
 }
@@ -222,7 +224,7 @@ async function expectFailure(row: Case): Promise<void> {
   if (row.limit !== undefined) expect(body.error.limit).toBe(row.limit);
 }
 
-const WELL_FORMED_ID = /(?<![0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])/g;
+const WELL_FORMED_ID = /(?<![0-9A-Za-z])(?:[0-9a-f]{64}|[0-9a-f]{32})(?![0-9A-Za-z])/g;
 
 /** `METHOD /path` with well-formed ids shown as `:id` and the query left out. */
 function signature(request: Request): string {
@@ -312,6 +314,14 @@ const BAD_IDS = {
   "not hex": () => "g".repeat(64),
 } satisfies Record<string, () => string>;
 const BAD_ID_VALUES = Object.values(BAD_IDS);
+/** The same four faults for node ids (32 lowercase hex). */
+const BAD_NODE_IDS = {
+  uppercase: () => nodeId().toUpperCase(),
+  "31 chars": () => nodeId().slice(1),
+  "33 chars": () => `${nodeId()}0`,
+  "not hex": () => "g".repeat(32),
+} satisfies Record<string, () => string>;
+const BAD_NODE_ID_VALUES = Object.values(BAD_NODE_IDS);
 
 // ---------------------------------------------------------------------------
 
@@ -346,7 +356,7 @@ describe("controls: the table requests succeed for the right caller", () => {
     const chunk = await server.machineFetch(`/api/chunks/${knownChunk}`);
     expect(new Uint8Array(await chunk.arrayBuffer())).toEqual(knownBytes);
     const versions = await server.machineFetch(`/api/files/${knownPath}/versions`);
-    expect(await versions.json()).toMatchObject({ pathId: knownPath, versions: [{ version: 1, chunks: [knownChunk] }] });
+    expect(await versions.json()).toMatchObject({ nodeId: knownPath, versions: [{ version: 1, chunks: [knownChunk] }] });
   });
 });
 
@@ -359,12 +369,13 @@ describe("(a) 401 without valid credentials", () => {
   table(rows, expectFailure);
 });
 
-describe("(b) 422 invalid_request for ids that are not 64 lowercase hex", () => {
-  const pathRows: Case[] = BAD_ID_VALUES.flatMap((bad) => {
+describe("(b) 422 invalid_request for ids that are not 32 (nodes) or 64 (chunks) lowercase hex", () => {
+  const pathRows: Case[] = BAD_ID_VALUES.flatMap((bad, i) => {
     const id = bad();
+    const node = (BAD_NODE_ID_VALUES[i] ?? bad)();
     return [
-      { method: "GET" as const, path: `/api/files/${id}/versions`, field: "pathId" },
-      { method: "POST" as const, path: `/api/files/${id}/restore`, body: () => json(versionRestoreBody()), field: "pathId" },
+      { method: "GET" as const, path: `/api/files/${node}/versions`, field: "nodeId" },
+      { method: "POST" as const, path: `/api/files/${node}/restore`, body: () => json(versionRestoreBody()), field: "nodeId" },
       { method: "PUT" as const, path: `/api/chunks/${id}`, body: () => new Uint8Array(8), contentType: "application/octet-stream", field: "id" },
       { method: "HEAD" as const, path: `/api/chunks/${id}` },
       { method: "GET" as const, path: `/api/chunks/${id}`, field: "id" },
@@ -373,6 +384,7 @@ describe("(b) 422 invalid_request for ids that are not 64 lowercase hex", () => 
 
   const bodyRows: Case[] = (["uppercase", "63 chars"] as const).flatMap((kind) => {
     const bad = BAD_IDS[kind];
+    const badNode = BAD_NODE_IDS[kind === "uppercase" ? "uppercase" : "31 chars"];
     const bodyRow = (path: string, field: string, body: () => unknown): Case => ({
       method: "POST",
       path,
@@ -384,20 +396,20 @@ describe("(b) 422 invalid_request for ids that are not 64 lowercase hex", () => 
       note: kind,
     });
     return [
-    bodyRow("/api/commits", "body.items.0.pathId", () => commitBody({ pathId: bad() })),
-    bodyRow("/api/commits", "body.items.0.parentId", () => commitBody({ parentId: bad() })),
+    bodyRow("/api/commits", "body.items.0.nodeId", () => commitBody({ nodeId: badNode() })),
+    bodyRow("/api/commits", "body.items.0.parentId", () => commitBody({ parentId: badNode() })),
     bodyRow("/api/commits", "body.items.0.chunks.0", () => commitBody({ chunks: [bad()] })),
     bodyRow(`/api/files/${knownPath}/restore`, "body.chunks.0", () => versionRestoreBody({ chunks: [bad()] })),
     bodyRow("/api/chunks/missing", "body.ids.1", () => ({ ids: [hexId(), bad()] })),
     bodyRow("/api/chunks/batch", "body.chunks.0.id", () => batchBody(bad())),
     bodyRow("/api/chunks/batch", "body.chunks.0.data", () => ({ chunks: [{ id: hexId(), data: "" }] })),
-    bodyRow("/api/trash/restore", "body.pathId", () => trashRestoreBody({ pathId: bad() })),
+    bodyRow("/api/trash/restore", "body.nodeId", () => trashRestoreBody({ nodeId: badNode() })),
     bodyRow("/api/trash/restore", "body.chunks.0", () => trashRestoreBody({ chunks: [bad()] })),
-    bodyRow("/api/trash/restore", "body.alternative.pathId", () => trashRestoreBody({}, { pathId: bad() })),
+    bodyRow("/api/trash/restore", "body.alternative.parentId", () => trashRestoreBody({}, { parentId: badNode() })),
     ];
   });
 
-  const queryRows: Case[] = [BAD_IDS.uppercase, BAD_IDS["not hex"]].flatMap((bad) =>
+  const queryRows: Case[] = [BAD_NODE_IDS.uppercase, BAD_NODE_IDS["not hex"]].flatMap((bad) =>
     [
       { path: `/api/snapshot?after=${bad()}`, field: "query.after" },
       { path: `/api/tree?parentId=${bad()}`, field: "query.parentId" },
@@ -408,31 +420,31 @@ describe("(b) 422 invalid_request for ids that are not 64 lowercase hex", () => 
   table([...pathRows, ...bodyRows, ...queryRows], expectFailure);
 
   it("says what is wrong with a path or body id", async () => {
-    const path = await server.machineFetch(`/api/files/${BAD_IDS.uppercase()}/versions`);
-    expect(((await path.json()) as ErrorBody).error.message).toBe("Invalid pathId: must be 64 lowercase hex characters");
-    const body = await server.machineFetch("/api/commits", { method: "POST", body: json(commitBody({ pathId: "ABC" })) });
-    expect(((await body.json()) as ErrorBody).error.message).toBe("Invalid body.items.0.pathId: must be 64 lowercase hex characters");
+    const path = await server.machineFetch(`/api/files/${BAD_NODE_IDS.uppercase()}/versions`);
+    expect(((await path.json()) as ErrorBody).error.message).toBe("Invalid nodeId: must be 32 lowercase hex characters");
+    const body = await server.machineFetch("/api/commits", { method: "POST", body: json(commitBody({ nodeId: "ABC" })) });
+    expect(((await body.json()) as ErrorBody).error.message).toBe("Invalid body.items.0.nodeId: must be 32 lowercase hex characters");
   });
 });
 
 describe("(c) 404 not_found for well-formed ids that do not exist", () => {
   const rows: Case[] = [
-    { method: "GET", path: () => `/api/files/${hexId()}/versions`, note: "unknown path" },
-    { method: "POST", path: () => `/api/files/${hexId()}/restore`, body: () => json(versionRestoreBody()), note: "unknown path" },
+    { method: "GET", path: () => `/api/files/${nodeId()}/versions`, note: "unknown node" },
+    { method: "POST", path: () => `/api/files/${nodeId()}/restore`, body: () => json(versionRestoreBody()), note: "unknown node" },
     {
       method: "POST",
       path: `/api/files/${knownPath}/restore`,
-      body: () => json(versionRestoreBody({ version: 99, parentVersion: 1 })),
-      note: "unknown version of a known path",
+      body: () => json(versionRestoreBody({ version: 99, baseVersion: 1 })),
+      note: "unknown version of a known node",
     },
     { method: "GET", path: () => `/api/chunks/${hexId()}`, note: "unknown chunk" },
     { method: "HEAD", path: () => `/api/chunks/${hexId()}`, note: "unknown chunk" },
-    { method: "POST", path: "/api/trash/restore", body: () => json(trashRestoreBody()), note: "unknown path" },
+    { method: "POST", path: "/api/trash/restore", body: () => json(trashRestoreBody()), note: "unknown node" },
     {
       method: "POST",
       path: "/api/trash/restore",
-      body: () => json(trashRestoreBody({ pathId: knownPath, deletedVersion: 1 })),
-      note: "a live path that was never deleted",
+      body: () => json(trashRestoreBody({ nodeId: knownPath, deletedVersion: 1 })),
+      note: "a live node that was never deleted",
     },
   ].map((r) => ({ ...(r as Request & { note: string }), as: "machine" as const, status: 404, code: "not_found" }));
   table(rows, expectFailure);
@@ -552,11 +564,11 @@ describe("(f) 403 for a browser cookie without the CSRF token or from a foreign 
 
   it("stores no chunk and commits no path for a refused cookie request", async () => {
     const chunk = hexId();
-    const path = hexId();
+    const path = nodeId();
     for (const as of ["cookie without CSRF token", "cookie from a foreign Origin"] as const) {
       const put = await send({ method: "PUT", path: `/api/chunks/${chunk}`, body: () => new Uint8Array(16).fill(1), contentType: "application/octet-stream" }, as);
       expect(put.status).toBe(403);
-      const commit = await send({ method: "POST", path: "/api/commits", body: () => json(commitBody({ pathId: path })) }, as);
+      const commit = await send({ method: "POST", path: "/api/commits", body: () => json(commitBody({ nodeId: path })) }, as);
       expect(commit.status).toBe(403);
     }
     expect((await server.machineFetch(`/api/chunks/${chunk}`, { method: "HEAD" })).status).toBe(404);

@@ -7,13 +7,15 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { blob, hexId } from "./helpers/context.ts";
+import { hexId } from "./helpers/context.ts";
+import { encBlob as blob, nodeId, nodeItem, opId, ROOT_NODE_ID } from "./helpers/nodes.ts";
 
 let server: TestServer;
-const folder = hexId();
+const folder = nodeId();
 
 beforeAll(async () => {
   server = await startTestServer({ config: { "max-chunk-bytes": "4096" } });
+  expect(await commit([nodeItem(folder, ROOT_NODE_ID, 0, [], "dir")])).toMatchObject([{ status: "ok" }]);
 });
 afterAll(async () => server.close());
 
@@ -37,8 +39,10 @@ async function commit(items: object[]): Promise<{ status: string; code: number; 
   return (await json<{ results: { status: string; code: number }[] }>(res)).results;
 }
 
-function item(pathId: string, parentVersion: number, chunks: string[], kind = "file"): object {
-  return { pathId, parentId: folder, parentVersion, kind, encName: blob(), manifest: blob(), chunks };
+function item(id: string, baseVersion: number, chunks: string[], kind = "file"): object {
+  return kind === "delete"
+    ? { opId: opId(), nodeId: id, baseVersion, kind, manifest: blob(), chunks }
+    : { opId: opId(), nodeId: id, parentId: folder, baseVersion, kind, encName: blob(), manifest: blob(), chunks };
 }
 
 describe("health and boundaries", () => {
@@ -67,11 +71,11 @@ describe("health and boundaries", () => {
     expect((await json<{ error: { code: string } }>(bad)).error.code).toBe("invalid_json");
     const badId = await server.machineFetch("/api/commits", { method: "POST", body: JSON.stringify({ items: [item("ABC", 0, [])] }) });
     expect(badId.status).toBe(422);
-    expect((await json<{ error: { message: string } }>(badId)).error.message).toMatch(/items\.0\.pathId: must be 64 lowercase hex/);
+    expect((await json<{ error: { message: string } }>(badId)).error.message).toMatch(/items\.0\.nodeId: must be 32 lowercase hex/);
     expect((await server.machineFetch("/api/chunks/xyz")).status).toBe(422);
     expect((await server.machineFetch(`/api/chunks/${hexId()}`)).status).toBe(404);
     expect((await server.machineFetch(`/api/chunks/${hexId()}`, { method: "HEAD" })).status).toBe(404);
-    expect((await server.machineFetch(`/api/files/${hexId()}/versions`)).status).toBe(404);
+    expect((await server.machineFetch(`/api/files/${nodeId()}/versions`)).status).toBe(404);
     expect((await server.machineFetch("/api/nothing-here")).status).toBe(404);
     expect((await server.machineFetch("/api/changes?since=-1")).status).toBe(422);
   });
@@ -133,9 +137,9 @@ describe("chunks", () => {
 describe("commits, changes, versions, trash", () => {
   it("commits many items with their own results, then pages changes and snapshot", async () => {
     const c1 = await putChunk(new Uint8Array(100));
-    const [a, b] = [hexId(), hexId()];
+    const [a, b] = [nodeId(), nodeId()];
     const absent = hexId();
-    const results = await commit([item(a, 0, [c1]), item(b, 0, [absent]), item(hexId(), 0, [], "dir")]);
+    const results = await commit([item(a, 0, [c1]), item(b, 0, [absent]), item(nodeId(), 0, [], "dir")]);
     expect(results.map((r) => [r.status, r.code])).toEqual([
       ["ok", 201],
       ["missing_chunks", 424],
@@ -143,46 +147,49 @@ describe("commits, changes, versions, trash", () => {
     ]);
     const stale = await commit([item(a, 0, [c1])]);
     expect(stale[0]).toMatchObject({ status: "conflict", code: 409, head: { version: 1 } });
-    const changes = await json<{ changes: { seq: number; payload: { pathId: string } }[]; next: number; hasMore: boolean }>(
+    const changes = await json<{ changes: { seq: number; payload: { nodeId: string } }[]; next: number; hasMore: boolean }>(
       await server.machineFetch("/api/changes?since=0&limit=1"),
     );
     expect(changes.hasMore).toBe(true);
     expect(changes.changes).toHaveLength(1);
-    const snapshot = await json<{ items: { pathId: string }[]; cursor: number }>(await server.machineFetch("/api/snapshot"));
-    expect(snapshot.items.map((i) => i.pathId)).toContain(a);
-    const tree = await json<{ items: { pathId: string }[] }>(await server.machineFetch(`/api/tree?parentId=${folder}`));
-    expect(tree.items.map((i) => i.pathId)).toContain(a);
+    const snapshot = await json<{ items: { nodeId: string }[]; cursor: number }>(await server.machineFetch("/api/snapshot"));
+    expect(snapshot.items.map((i) => i.nodeId)).toContain(a);
+    const tree = await json<{ items: { nodeId: string }[] }>(await server.machineFetch(`/api/tree?parentId=${folder}`));
+    expect(tree.items.map((i) => i.nodeId)).toContain(a);
   });
 
-  it("deletes to the trash and restores beside an occupant; restores an old version", async () => {
+  it("deletes to the trash and restores under another name beside an occupant; restores an old version", async () => {
     const c = await putChunk(new Uint8Array(64));
-    const path = hexId();
-    await commit([item(path, 0, [c])]);
+    const path = nodeId();
+    const first = item(path, 0, [c]) as { encName: string };
+    await commit([first]);
     await commit([item(path, 1, [], "delete")]);
-    const trash = await json<{ items: { pathId: string; deletedVersion: number }[] }>(await server.machineFetch("/api/trash"));
-    expect(trash.items).toContainEqual(expect.objectContaining({ pathId: path, deletedVersion: 2 }));
-    await commit([item(path, 2, [c])]);
-    const sibling = hexId();
+    const trash = await json<{ items: { nodeId: string; deletedVersion: number; restoresTo: string }[] }>(await server.machineFetch("/api/trash"));
+    expect(trash.items).toContainEqual(expect.objectContaining({ nodeId: path, deletedVersion: 2, restoresTo: "original" }));
+    const occupant = nodeId();
+    expect(await commit([{ ...item(occupant, 0, [c]), encName: first.encName }])).toMatchObject([{ status: "ok" }]);
+    const altName = blob();
     const restore = await server.machineFetch("/api/trash/restore", {
       method: "POST",
       body: JSON.stringify({
-        pathId: path,
+        opId: opId(),
+        nodeId: path,
         deletedVersion: 2,
         chunks: [c],
-        original: { parentVersion: 3, manifest: blob() },
-        alternative: { pathId: sibling, encName: blob(), parentVersion: 0, manifest: blob() },
+        original: { manifest: blob() },
+        alternative: { encName: altName, manifest: blob() },
       }),
     });
     expect(restore.status).toBe(201);
-    expect(await restore.json()).toMatchObject({ used: "alternative", result: { pathId: sibling, version: 1 } });
+    expect(await restore.json()).toMatchObject({ used: "alternative", result: { nodeId: path, version: 3 } });
     const back = await server.machineFetch(`/api/files/${path}/restore`, {
       method: "POST",
-      body: JSON.stringify({ version: 1, parentVersion: 3, manifest: blob(), chunks: [c] }),
+      body: JSON.stringify({ opId: opId(), version: 1, baseVersion: 3, manifest: blob(), chunks: [c] }),
     });
     expect(back.status).toBe(201);
     const stale = await server.machineFetch(`/api/files/${path}/restore`, {
       method: "POST",
-      body: JSON.stringify({ version: 1, parentVersion: 3, manifest: blob(), chunks: [c] }),
+      body: JSON.stringify({ opId: opId(), version: 1, baseVersion: 3, manifest: blob(), chunks: [c] }),
     });
     expect(stale.status).toBe(409);
     const versions = await json<{ versions: { version: number; kind: string }[] }>(await server.machineFetch(`/api/files/${path}/versions`));
@@ -192,10 +199,10 @@ describe("commits, changes, versions, trash", () => {
       [2, "delete"],
       [1, "file"],
     ]);
-    const withDeleted = await json<{ items: { pathId: string; kind: string }[] }>(
+    const withDeleted = await json<{ items: { nodeId: string; kind: string; encName: string }[] }>(
       await server.machineFetch(`/api/tree?parentId=${folder}&includeDeleted=true`),
     );
-    expect(withDeleted.items.find((i) => i.pathId === path)?.kind).toBe("file");
+    expect(withDeleted.items.find((i) => i.nodeId === path)).toMatchObject({ kind: "file", encName: altName });
     const stats = await json<{ machines: { machineId: string; versionsCommitted: number }[] }>(await server.machineFetch("/api/stats"));
     expect(stats.machines.find((m) => m.machineId === server.machine.machineId)?.versionsCommitted).toBeGreaterThan(3);
   });
@@ -209,7 +216,7 @@ describe("admin", () => {
     expect((await server.adminFetch("/api/admin/purge-trash", { method: "POST", body: "{}" })).status).toBe(403);
     const reauth = await server.adminFetch("/api/auth/reauth", { method: "POST", body: JSON.stringify({ password: server.password }) });
     expect(reauth.status).toBe(200);
-    const doomed = hexId();
+    const doomed = nodeId();
     await commit([item(doomed, 0, [await putChunk(crypto.getRandomValues(new Uint8Array(64)))])]);
     await commit([item(doomed, 1, [], "delete")]);
     const purge = await server.adminFetch("/api/admin/purge-trash", {

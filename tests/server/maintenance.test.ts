@@ -9,9 +9,10 @@ import type { Actor } from "../../lib/server/files/actor.ts";
 import { readChanges } from "../../lib/server/files/changes.ts";
 import { commitVersions } from "../../lib/server/files/commit.ts";
 import { listTrash } from "../../lib/server/files/history.ts";
-import type { VersionInput } from "../../lib/server/files/record.ts";
+import type { CommitItem } from "../../lib/server/files/version-input.ts";
 import { runDailyMaintenance } from "../../lib/server/maintenance.ts";
-import { blob, createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
+import { createTestActor, createTestContext, hexId, versionInput, type TestServerContext } from "./helpers/context.ts";
+import { nodeId, ROOT_NODE_ID } from "./helpers/nodes.ts";
 import { storageKey } from "../../lib/server/chunks/storage-key.ts";
 
 let t: TestServerContext;
@@ -24,29 +25,22 @@ beforeEach(async () => {
 afterEach(async () => t.cleanup());
 
 const DAY = 86_400_000;
-const item = (pathId: string, parentVersion: number, chunks: string[], kind: VersionInput["kind"] = "file"): VersionInput => ({
-  pathId,
-  parentId: "a".repeat(64),
-  parentVersion,
-  kind,
-  encName: blob(),
-  manifest: blob(),
-  chunks,
-});
+const item = (id: string, baseVersion: number, chunks: string[], kind: CommitItem["kind"] = "file"): CommitItem =>
+  versionInput(id, ROOT_NODE_ID, baseVersion, chunks, kind);
 
 describe("runDailyMaintenance", () => {
   it("purges trash older than its retention and cleans the log older than its own", async () => {
     const [oldChunk, youngChunk] = [hexId(), hexId()];
     for (const id of [oldChunk, youngChunk]) await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, new Uint8Array(50));
-    const [old, young] = [hexId(), hexId()];
+    const [old, young] = [nodeId(), nodeId()];
     await commitVersions(t.ctx, actor, [item(old, 0, [oldChunk]), item(young, 0, [youngChunk])]);
     await commitVersions(t.ctx, actor, [item(old, 1, [], "delete"), item(young, 1, [], "delete")]);
     // The first deletion happened 11 days ago; the commits of `old` 25 days ago.
-    await t.ctx.db.execute({ sql: "UPDATE trash SET deleted_at = deleted_at - 11 * ? WHERE path_id = ?", args: [DAY, old] });
+    await t.ctx.db.execute({ sql: "UPDATE trash SET deleted_at = deleted_at - 11 * ? WHERE node_id = ?", args: [DAY, old] });
     await t.ctx.db.execute({ sql: "UPDATE events SET ts = ts - 25 * ? WHERE seq = 1", args: [DAY] });
     await runDailyMaintenance(t.ctx);
     const trash = await listTrash(t.ctx.db, actor.vaultId, { limit: 10 });
-    expect(trash.map((e) => e.pathId)).toEqual([young]);
+    expect(trash.items.map((e) => e.nodeId)).toEqual([young]);
     expect(await t.ctx.store.has(storageKey(actor.accountId, oldChunk))).toBe(false);
     expect(await t.ctx.store.has(storageKey(actor.accountId, youngChunk))).toBe(true);
     const scope = { accountId: actor.accountId, vaultId: actor.vaultId };

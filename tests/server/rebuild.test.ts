@@ -6,15 +6,17 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listDeadLetters } from "../../lib/events/dead-letter.ts";
 import { putChunk } from "../../lib/server/chunks/service.ts";
 import type { Actor } from "../../lib/server/files/actor.ts";
-import { readChanges, readSnapshot } from "../../lib/server/files/changes.ts";
+import { readChanges } from "../../lib/server/files/changes.ts";
+import { readSnapshot } from "../../lib/server/files/snapshot.ts";
 import { commitVersions } from "../../lib/server/files/commit.ts";
 import { checkConsistency } from "../../lib/server/files/consistency.ts";
 import { purgeTrash } from "../../lib/server/files/purge.ts";
 import { dumpProjections, rebuildProjections } from "../../lib/server/files/rebuild.ts";
-import type { VersionInput } from "../../lib/server/files/record.ts";
+import type { CommitItem } from "../../lib/server/files/version-input.ts";
 import { restoreFromTrash, restoreVersion } from "../../lib/server/files/restore.ts";
 import { trimChangeLog } from "../../lib/server/files/retention.ts";
-import { blob, createTestActor, createTestContext, hexId, versionInput, type TestServerContext } from "./helpers/context.ts";
+import { createTestActor, createTestContext, hexId as chunkId, versionInput, type TestServerContext } from "./helpers/context.ts";
+import { encBlob as blob, nodeId as hexId, opId, ROOT_NODE_ID } from "./helpers/nodes.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 let t: TestServerContext;
@@ -26,32 +28,41 @@ beforeEach(async () => {
 });
 afterEach(async () => t.cleanup());
 
-const version = (pathId: string, parentVersion: number, chunks: string[], kind: VersionInput["kind"] = "file"): VersionInput =>
-  versionInput(pathId, "f".repeat(64), parentVersion, chunks, kind);
+const version = (id: string, baseVersion: number, chunks: string[], kind: CommitItem["kind"] = "file", parent = ROOT_NODE_ID): CommitItem =>
+  versionInput(id, parent, baseVersion, chunks, kind);
 
-/** A history touching every projection: commits, deletes, restores, a purge. */
+/** A history touching every projection: commits, moves, deletes, restores, purges (a folder's subtree too). */
 async function buildHistory(): Promise<void> {
   const chunks: string[] = [];
-  for (let i = 0; i < 6; i++) {
-    const id = hexId();
+  for (let i = 0; i < 8; i++) {
+    const id = chunkId();
     await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, new Uint8Array(100 + i));
     chunks.push(id);
   }
   const [a, b, c, d] = [hexId(), hexId(), hexId(), hexId()];
   const second: Actor = { ...actor, machineId: "m2" };
-  await commitVersions(t.ctx, actor, [version(a, 0, [chunks[0] ?? ""]), version(b, 0, [chunks[1] ?? "", chunks[2] ?? ""]), version(c, 0, [], "dir")]);
-  await commitVersions(t.ctx, second, [version(a, 1, [chunks[3] ?? ""]), version(b, 1, [], "delete"), version(d, 0, [chunks[4] ?? ""])]);
-  await restoreVersion(t.ctx, actor, { pathId: a, version: 1, parentVersion: 2, manifest: blob(), chunks: [chunks[0] ?? ""] });
+  const [e, f] = [hexId(), hexId()];
+  const ok = async (who: Actor, items: CommitItem[]): Promise<void> => {
+    const results = await commitVersions(t.ctx, who, items);
+    expect(results.map((r) => r.status)).toEqual(items.map(() => "ok"));
+  };
+  await ok(actor, [version(a, 0, [chunks[0] ?? ""]), version(b, 0, [chunks[1] ?? "", chunks[2] ?? ""]), version(c, 0, [], "dir")]);
+  await ok(second, [version(a, 1, [chunks[3] ?? ""], "file", c), version(b, 1, [], "delete"), version(d, 0, [chunks[4] ?? ""])]);
+  await restoreVersion(t.ctx, actor, { opId: opId(), nodeId: a, version: 1, baseVersion: 2, manifest: blob(), chunks: [chunks[0] ?? ""] });
   await restoreFromTrash(t.ctx, actor, {
-    pathId: b,
+    opId: opId(),
+    nodeId: b,
     deletedVersion: 2,
     chunks: [chunks[1] ?? "", chunks[2] ?? ""],
-    original: { parentVersion: 2, manifest: blob() },
-    alternative: { pathId: hexId(), encName: blob(), parentVersion: 0, manifest: blob() },
+    original: { manifest: blob() },
+    alternative: { encName: blob(), manifest: blob() },
   });
-  await commitVersions(t.ctx, second, [version(d, 1, [], "delete")]);
+  await ok(second, [version(d, 1, [], "delete")]);
+  // A folder with a file, deleted as one entry; purged with its subtree below.
+  await ok(actor, [version(e, 0, [], "dir"), version(f, 0, [chunks[6] ?? ""], "file", e)]);
+  await ok(actor, [version(e, 1, [], "delete")]);
   await purgeTrash(t.ctx, { olderThanDays: 0, reason: "cli", now: Date.now() + 1 });
-  await commitVersions(t.ctx, actor, [version(d, 2, [chunks[5] ?? ""])]);
+  await ok(actor, [version(hexId(), 0, [chunks[5] ?? ""])]);
 }
 
 describe("rebuildProjections", () => {
@@ -68,21 +79,23 @@ describe("rebuildProjections", () => {
   });
 
   it("gives identical tables after grouped commits that touch one path several times", async () => {
-    const c = hexId();
+    const c = chunkId();
     await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, c, new Uint8Array(10));
-    const [p, q] = [hexId(), hexId()];
+    const [p, q, r] = [hexId(), hexId(), hexId()];
     const second: Actor = { ...actor, machineId: "m2" };
     // Queued together: they share one group transaction after the first.
     const results = await Promise.all([
-      commitVersions(t.ctx, actor, [version(q, 0, [])]),
-      commitVersions(t.ctx, actor, [version(p, 0, [c]), version(p, 1, [c, c])]),
+      commitVersions(t.ctx, actor, [version(q, 0, [], "dir")]),
+      commitVersions(t.ctx, actor, [version(p, 0, [c]), version(p, 1, [c, c], "file", q)]),
       commitVersions(t.ctx, second, [version(p, 2, [], "delete")]),
-      commitVersions(t.ctx, actor, [version(p, 3, [c])]),
+      commitVersions(t.ctx, actor, [version(r, 0, [c], "file", q)]),
     ]);
-    expect(results.flat().map((r) => r.status)).toEqual(["ok", "ok", "ok", "ok", "ok"]);
+    expect(results.flat().map((x) => x.status)).toEqual(["ok", "ok", "ok", "ok", "ok"]);
     const before = await dumpProjections(t.ctx.db);
     expect(before.trash).toHaveLength(1);
     expect(before.version_chunks).toHaveLength(4);
+    const ops = await t.ctx.db.execute("SELECT COUNT(DISTINCT op_id) AS n FROM versions");
+    expect(Number(ops.rows[0]?.n)).toBe(5);
     await rebuildProjections(t.ctx);
     expect(await dumpProjections(t.ctx.db)).toEqual(before);
   });
@@ -93,7 +106,7 @@ describe("rebuildProjections", () => {
     await t.ctx.db.execute({
       sql: `INSERT INTO events (id, account_id, vault_id, stream, stream_version, type, version, ts, payload, meta)
             VALUES (?, ?, ?, 'file:x', 1, 'FileVersionCommitted', 9, ?, '{}', '{}')`,
-      args: [hexId().slice(0, 32), actor.accountId, actor.vaultId, Date.now()],
+      args: [hexId(), actor.accountId, actor.vaultId, Date.now()],
     });
     const result = await rebuildProjections(t.ctx);
     expect(result.deadLettered).toBe(1);
@@ -103,6 +116,27 @@ describe("rebuildProjections", () => {
     expect(letters[0]?.error).toMatch(/Unknown event: FileVersionCommitted v9/);
     const report = await checkConsistency(t.ctx.db, t.ctx.store);
     expect(report.ok).toBe(false);
+  });
+});
+
+describe("consistency check of the tree", () => {
+  it("reports an orphan, a cycle and two live children with one name", async () => {
+    const [a, b] = [hexId(), hexId()];
+    const results = await commitVersions(t.ctx, actor, [version(a, 0, [], "dir"), version(b, 0, [], "dir", a)]);
+    expect(results.map((r) => r.status)).toEqual(["ok", "ok"]);
+    expect((await checkConsistency(t.ctx.db, t.ctx.store)).problems).toEqual([]);
+    // Break the projection behind the events' back: each breach is named.
+    await t.ctx.db.execute({ sql: "UPDATE tree SET parent_id = ? WHERE node_id = ?", args: [b, a] });
+    await t.ctx.db.execute({
+      sql: `INSERT INTO tree (account_id, vault_id, node_id, parent_id, enc_name, kind, head_version, manifest, size, seq, updated_at)
+            SELECT account_id, vault_id, ?, parent_id, enc_name, kind, 1, manifest, 0, 0, 0 FROM tree WHERE node_id = ?
+            UNION ALL SELECT account_id, vault_id, ?, ?, 'x', 'file', 1, 'x', 0, 0, 0 FROM tree WHERE node_id = ?`,
+      args: [hexId(), b, hexId(), hexId(), b],
+    });
+    const { problems } = await checkConsistency(t.ctx.db, t.ctx.store);
+    expect(problems.some((p) => /is its own ancestor \(cycle\)/.test(p))).toBe(true);
+    expect(problems.some((p) => /has no row \(orphan\)/.test(p))).toBe(true);
+    expect(problems.some((p) => /2 live children share one name/.test(p))).toBe(true);
   });
 });
 
@@ -126,7 +160,7 @@ describe("change-log cleaning (S7)", () => {
     expect(rest.changes.map((c) => c.seq)).toEqual(all.changes.slice(5).map((c) => c.seq));
     await rebuildProjections(t.ctx);
     expect(await dumpProjections(t.ctx.db)).toEqual(before);
-    const snapshot = await readSnapshot(t.ctx.db, scope, "", 100);
+    const snapshot = await readSnapshot(t.ctx.db, scope, { after: "", limit: 100 });
     expect(snapshot.cursor).toBe(all.next);
     expect((await checkConsistency(t.ctx.db, t.ctx.store, { deep: true })).problems).toEqual([]);
   });

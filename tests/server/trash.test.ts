@@ -1,22 +1,24 @@
 /**
  * Trash, restores and purge on a real SQLite file and chunk folder (S5, S8):
- * restore to the original path or beside an occupant, version restore with
- * chunk checks, and a purge that frees unshared chunks only.
+ * restore to the original place or under another name when a live node
+ * holds the name, version restore with chunk checks, and a purge that frees
+ * unshared chunks only.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Actor } from "../../lib/server/files/actor.ts";
 import { commitVersions } from "../../lib/server/files/commit.ts";
 import { listTrash, listVersions } from "../../lib/server/files/history.ts";
 import { purgeTrash } from "../../lib/server/files/purge.ts";
-import type { VersionInput } from "../../lib/server/files/record.ts";
+import type { CommitItem } from "../../lib/server/files/version-input.ts";
 import { restoreFromTrash, restoreVersion } from "../../lib/server/files/restore.ts";
 import { checkConsistency } from "../../lib/server/files/consistency.ts";
-import { blob, createTestActor, createTestContext, hexId, uploadRandomChunk, versionInput, type TestServerContext } from "./helpers/context.ts";
+import { createTestActor, createTestContext, uploadRandomChunk, versionInput, type TestServerContext } from "./helpers/context.ts";
+import { encBlob as blob, nodeId as hexId, opId, ROOT_NODE_ID } from "./helpers/nodes.ts";
 import { storageKey } from "../../lib/server/chunks/storage-key.ts";
 
 let t: TestServerContext;
 let actor: Actor;
-const folder = hexId();
+const folder = ROOT_NODE_ID;
 
 beforeEach(async () => {
   t = await createTestContext();
@@ -25,10 +27,10 @@ beforeEach(async () => {
 afterEach(async () => t.cleanup());
 
 const upload = (bytes = 64): Promise<string> => uploadRandomChunk(t.ctx, actor, bytes);
-const version = (pathId: string, parentVersion: number, chunks: string[], kind: VersionInput["kind"] = "file"): VersionInput =>
-  versionInput(pathId, folder, parentVersion, chunks, kind);
+const version = (id: string, baseVersion: number, chunks: string[], kind: CommitItem["kind"] = "file"): CommitItem =>
+  versionInput(id, folder, baseVersion, chunks, kind);
 
-async function ok(items: VersionInput[]): Promise<void> {
+async function ok(items: CommitItem[]): Promise<void> {
   const results = await commitVersions(t.ctx, actor, items);
   expect(results.map((r) => r.status)).toEqual(items.map(() => "ok"));
 }
@@ -45,19 +47,20 @@ describe("trash", () => {
     const c = await upload();
     const path = await createAndDelete([c]);
     const trash = await listTrash(t.ctx.db, actor.vaultId, { limit: 10 });
-    expect(trash).toMatchObject([{ pathId: path, deletedVersion: 2, liveVersion: 1, pathFree: true }]);
+    expect(trash.items).toMatchObject([{ nodeId: path, deletedVersion: 2, liveVersion: 1, restoresTo: "original" }]);
     const manifest = blob();
     const outcome = await restoreFromTrash(t.ctx, actor, {
-      pathId: path,
+      opId: opId(),
+      nodeId: path,
       deletedVersion: 2,
       chunks: [c],
-      original: { parentVersion: 2, manifest },
-      alternative: { pathId: hexId(), encName: blob(), parentVersion: 0, manifest: blob() },
+      original: { manifest },
+      alternative: { encName: blob(), manifest: blob() },
     });
     expect(outcome).toMatchObject({ used: "original", result: { status: "ok", version: 3 } });
-    expect(await listTrash(t.ctx.db, actor.vaultId, { limit: 10 })).toEqual([]);
-    const versions = await listVersions(t.ctx.db, actor.vaultId, path);
-    expect(versions[0]).toMatchObject({ version: 3, kind: "file", manifest, chunks: [c], origin: { type: "trash-restore", asCopy: false } });
+    expect((await listTrash(t.ctx.db, actor.vaultId, { limit: 10 })).items).toEqual([]);
+    const { versions } = await listVersions(t.ctx.db, actor.vaultId, path, { limit: 10 });
+    expect(versions[0]).toMatchObject({ version: 3, kind: "file", manifest, chunks: [c], origin: { type: "trash-restore", place: "original" } });
     // The restore names the deletion it undoes as its cause (E1).
     const events = await t.ctx.db.execute({
       sql: "SELECT id, stream_version, meta FROM events WHERE stream = ? ORDER BY stream_version",
@@ -67,34 +70,41 @@ describe("trash", () => {
     expect(JSON.parse(restore?.meta as string)).toMatchObject({ causationId: deletion?.id });
   });
 
-  it("restores beside the original when a new file occupies the path", async () => {
+  it("restores under the alternative name when a new node holds the name (S5)", async () => {
     const c = await upload();
-    const path = await createAndDelete([c]);
-    await ok([version(path, 2, [])]);
-    const sibling = hexId();
+    const path = hexId();
+    const first = version(path, 0, [c]);
+    await ok([first]);
+    await ok([version(path, 1, [], "delete")]);
+    const occupant = hexId();
+    await ok([{ ...version(occupant, 0, []), encName: first.encName ?? "" }]);
+    expect((await listTrash(t.ctx.db, actor.vaultId, { limit: 10 })).items[0]?.restoresTo).toBe("alternative");
+    const altName = blob();
     const outcome = await restoreFromTrash(t.ctx, actor, {
-      pathId: path,
+      opId: opId(),
+      nodeId: path,
       deletedVersion: 2,
       chunks: [c],
-      original: { parentVersion: 3, manifest: blob() },
-      alternative: { pathId: sibling, encName: blob(), parentVersion: 0, manifest: blob() },
+      original: { manifest: blob() },
+      alternative: { encName: altName, manifest: blob() },
     });
-    expect(outcome).toMatchObject({ used: "alternative", result: { pathId: sibling, status: "ok", version: 1 } });
-    const head = await t.ctx.db.execute({ sql: "SELECT kind, head_version FROM tree WHERE path_id = ?", args: [path] });
-    expect(head.rows[0]).toMatchObject({ kind: "file", head_version: 3 });
-    const copy = await listVersions(t.ctx.db, actor.vaultId, sibling);
-    expect(copy[0]).toMatchObject({ parentId: folder, chunks: [c], origin: { type: "trash-restore", asCopy: true } });
+    expect(outcome).toMatchObject({ used: "alternative", result: { nodeId: path, status: "ok", version: 3 } });
+    const head = await t.ctx.db.execute({ sql: "SELECT kind, head_version, enc_name FROM tree WHERE node_id = ?", args: [occupant] });
+    expect(head.rows[0]).toMatchObject({ kind: "file", head_version: 1, enc_name: first.encName ?? "" });
+    const { versions } = await listVersions(t.ctx.db, actor.vaultId, path, { limit: 10 });
+    expect(versions[0]).toMatchObject({ parentId: folder, encName: altName, chunks: [c], origin: { type: "trash-restore", place: "alternative" } });
   });
 
   it("refuses chunk ids that differ from the deleted version and unknown entries", async () => {
     const c = await upload();
     const path = await createAndDelete([c]);
     const request = {
-      pathId: path,
+      opId: opId(),
+      nodeId: path,
       deletedVersion: 2,
       chunks: [await upload()],
-      original: { parentVersion: 2, manifest: blob() },
-      alternative: { pathId: hexId(), encName: blob(), parentVersion: 0, manifest: blob() },
+      original: { manifest: blob() },
+      alternative: { encName: blob(), manifest: blob() },
     };
     await expect(restoreFromTrash(t.ctx, actor, request)).rejects.toMatchObject({ status: 422 });
     await expect(restoreFromTrash(t.ctx, actor, { ...request, chunks: [c], deletedVersion: 9 })).rejects.toMatchObject({ status: 404 });
@@ -108,23 +118,58 @@ describe("version restore (S8)", () => {
     await ok([version(path, 0, [a])]);
     await ok([version(path, 1, [b])]);
     await expect(
-      restoreVersion(t.ctx, actor, { pathId: path, version: 1, parentVersion: 2, manifest: blob(), chunks: [b] }),
+      restoreVersion(t.ctx, actor, { opId: opId(), nodeId: path, version: 1, baseVersion: 2, manifest: blob(), chunks: [b] }),
     ).rejects.toMatchObject({ status: 422 });
-    const stale = await restoreVersion(t.ctx, actor, { pathId: path, version: 1, parentVersion: 1, manifest: blob(), chunks: [a] });
+    const stale = await restoreVersion(t.ctx, actor, { opId: opId(), nodeId: path, version: 1, baseVersion: 1, manifest: blob(), chunks: [a] });
     expect(stale.status).toBe("conflict");
-    const result = await restoreVersion(t.ctx, actor, { pathId: path, version: 1, parentVersion: 2, manifest: blob(), chunks: [a] });
+    const request = { opId: opId(), nodeId: path, version: 1, baseVersion: 2, manifest: blob(), chunks: [a] };
+    const result = await restoreVersion(t.ctx, actor, request);
     expect(result).toMatchObject({ status: "ok", version: 3 });
+    // A retry of the same operation answers the first result (S4).
+    expect(await restoreVersion(t.ctx, actor, request)).toMatchObject({ status: "ok", version: 3, replayed: true });
     const events = await t.ctx.db.execute({
       sql: "SELECT id, meta FROM events WHERE stream = ? ORDER BY stream_version",
       args: [`file:${actor.vaultId}:${path}`],
     });
     expect(JSON.parse(events.rows[2]?.meta as string)).toMatchObject({ causationId: events.rows[0]?.id });
-    const versions = await listVersions(t.ctx.db, actor.vaultId, path);
+    const { versions } = await listVersions(t.ctx.db, actor.vaultId, path, { limit: 10 });
     expect(versions.map((v) => [v.version, v.chunks[0]])).toEqual([
       [3, a],
       [2, b],
       [1, a],
     ]);
+  });
+});
+
+describe("restores the tree cannot take", () => {
+  it("answers why: a deleted node, a node inside a deleted folder, a taken alternative name", async () => {
+    const c = await upload();
+    const [folderId, file, other] = [hexId(), hexId(), hexId()];
+    const otherItem = version(other, 0, []);
+    await ok([version(folderId, 0, [], "dir"), versionInput(file, folderId, 0, [c]), otherItem]);
+    await ok([versionInput(file, folderId, 1, [c])]);
+    await ok([version(folderId, 1, [], "delete")]);
+    // Inside a deleted folder: no update, no version restore.
+    expect((await commitVersions(t.ctx, actor, [versionInput(file, folderId, 2, [c])]))[0]).toMatchObject({ status: "parent_not_live" });
+    const restore = { opId: opId(), nodeId: file, version: 1, baseVersion: 2, manifest: blob(), chunks: [c] };
+    expect(await restoreVersion(t.ctx, actor, restore)).toMatchObject({ status: "parent_not_live", parent: { nodeId: folderId, state: "deleted" } });
+    // A deleted node: no commit, no version restore.
+    expect((await commitVersions(t.ctx, actor, [version(folderId, 2, [], "dir")]))[0]).toMatchObject({ status: "invalid" });
+    await expect(restoreVersion(t.ctx, actor, { ...restore, opId: opId(), nodeId: folderId, version: 1, chunks: [] })).rejects.toMatchObject({
+      status: 422,
+    });
+    // The folder's name taken meanwhile, and the alternative name too: 409 name_taken, nothing recorded.
+    await ok([{ ...version(hexId(), 0, [], "dir"), encName: (await listTrash(t.ctx.db, actor.vaultId, { limit: 1 })).items[0]?.encName ?? "" }]);
+    const outcome = await restoreFromTrash(t.ctx, actor, {
+      opId: opId(),
+      nodeId: folderId,
+      deletedVersion: 2,
+      chunks: [],
+      original: { manifest: blob() },
+      alternative: { encName: otherItem.encName ?? "", manifest: blob() },
+    });
+    expect(outcome).toMatchObject({ used: "alternative", result: { status: "name_taken", existing: { nodeId: other } } });
+    expect((await listTrash(t.ctx.db, actor.vaultId, { limit: 10 })).items.map((e) => e.nodeId)).toEqual([folderId]);
   });
 });
 
@@ -142,9 +187,25 @@ describe("purge (S5)", () => {
     expect(result).toMatchObject({ entriesPurged: 1, chunksDeleted: 1, bytesFreed: 1000 });
     expect(await t.ctx.store.has(storageKey(actor.accountId, only))).toBe(false);
     expect(await t.ctx.store.has(storageKey(actor.accountId, shared))).toBe(true);
-    expect(await listTrash(t.ctx.db, actor.vaultId, { limit: 10 })).toEqual([]);
+    expect((await listTrash(t.ctx.db, actor.vaultId, { limit: 10 })).items).toEqual([]);
     const report = await checkConsistency(t.ctx.db, t.ctx.store, { deep: true });
     expect(report.problems).toEqual([]);
+  });
+
+  it("purges a folder's entry with its subtree, and the entries inside it with it (one event)", async () => {
+    const only = await upload(700);
+    const folderId = "0".repeat(31) + "1";
+    const child = "f".repeat(32);
+    await ok([version(folderId, 0, [], "dir"), versionInput(child, folderId, 0, [only])]);
+    // The child deleted first, then the folder: two entries, of one millisecond.
+    await ok([version(child, 1, [], "delete"), version(folderId, 1, [], "delete")]);
+    const result = await purgeTrash(t.ctx, { olderThanDays: 0, reason: "cli", now: Date.now() + 1 });
+    expect(result).toMatchObject({ entriesPurged: 1, chunksDeleted: 1, bytesFreed: 700 });
+    const events = await t.ctx.db.execute("SELECT payload FROM events WHERE type = 'TrashPurged'");
+    expect(events.rows.map((r) => (JSON.parse(r.payload as string) as { nodeId: string }).nodeId)).toEqual([folderId]);
+    const rows = await t.ctx.db.execute({ sql: "SELECT COUNT(*) AS n FROM versions WHERE node_id = ?", args: [child] });
+    expect(Number(rows.rows[0]?.n)).toBe(0);
+    expect((await checkConsistency(t.ctx.db, t.ctx.store, { deep: true })).problems).toEqual([]);
   });
 
   it("removes old uploads nothing committed, but not recent ones", async () => {

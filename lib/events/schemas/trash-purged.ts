@@ -1,10 +1,12 @@
 /**
  * `TrashPurged`: a trash entry's versions were erased for good (S5): every
- * version of the path older than the tombstone, and their chunk references.
- * Stream `trash:<vaultId>:<pathId>`, stream version = the tombstone version.
+ * version of the node older than the tombstone, their chunk references,
+ * and, for a folder, every version, chunk reference and row of the nodes
+ * below it. Stream `trash:<vaultId>:<nodeId>`, stream version = the
+ * tombstone version.
  */
 import { z } from "zod";
-import { hexId } from "./common.ts";
+import { nodeId } from "./common.ts";
 
 /** Event type name. */
 export const TRASH_PURGED = "TrashPurged";
@@ -12,7 +14,7 @@ export const TRASH_PURGED = "TrashPurged";
 /** Schema of version 1 of the payload. */
 export const trashPurgedV1 = z
   .object({
-    pathId: hexId,
+    nodeId,
     /** The tombstone version whose trash entry is purged; older versions go. */
     deletedVersion: z.number().int().min(1),
     /** Why: the daily retention run, an admin request, or the CLI. */

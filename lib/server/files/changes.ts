@@ -1,9 +1,13 @@
 /**
- * The change log (S7) and the snapshot that a too-old cursor resyncs from.
- * The log is the event table; its cursor is the event `seq`.
+ * The change log (S7). The log is the event table; its cursor is the event
+ * `seq`. A cursor is refused (410) when the log was cleaned past it
+ * (`cursor_expired`) or when it is beyond any seq this database ever gave
+ * (`cursor_ahead`: restored from an older backup); cleaning never makes a
+ * cursor the server handed out "ahead".
  */
 import type { Client } from "@libsql/client";
 import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
+import { FILE_VERSION_COMMITTED } from "../../events/schemas/file-version-committed.ts";
 import type { Executor } from "../../events/store.ts";
 import { HttpError } from "../http/errors.ts";
 import { str } from "../../db/row.ts";
@@ -16,8 +20,19 @@ export interface Change {
   version: number;
   ts: number;
   stream: string;
+  /** The operation id of the write (null for events no client operation made). */
+  opId: string | null;
+  /** The writing machine (null for a dashboard user or the server). */
+  machineId: string | null;
   payload: unknown;
   meta: EventMeta;
+}
+
+/** The writer fields of a node version's payload; other events carry none. */
+function payloadField(type: string, payload: unknown, field: "opId" | "machineId"): string | null {
+  if (type !== FILE_VERSION_COMMITTED) return null;
+  const value = typeof payload === "object" && payload !== null ? (payload as Record<string, unknown>)[field] : undefined;
+  return typeof value === "string" ? value : null;
 }
 
 /**
@@ -34,6 +49,8 @@ export function publicChange(event: EventEnvelope): Change {
     version: event.version,
     ts: event.ts,
     stream: event.stream,
+    opId: payloadField(event.type, event.payload, "opId"),
+    machineId: payloadField(event.type, event.payload, "machineId"),
     payload: event.payload,
     meta: publicMeta(event.meta),
   };
@@ -59,6 +76,62 @@ export async function trimmedThrough(db: Executor, accountId: string): Promise<n
 }
 
 /**
+ * The highest seq this database ever gave an event: SQLite's AUTOINCREMENT
+ * counter, which deleting events (log cleaning) never lowers.
+ * @param db The database or transaction.
+ * @returns The seq, 0 for a fresh database.
+ */
+export async function logHead(db: Executor): Promise<number> {
+  const result = await db.execute(
+    `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+                COALESCE((SELECT MAX(seq) FROM events), 0)) AS seq`,
+  );
+  return Number(result.rows[0]?.seq ?? 0);
+}
+
+/**
+ * The vault's head cursor: its last change (its own events and its
+ * account's), or the cleaning watermark when that is higher. A client that
+ * starts from it misses nothing and is never told it is ahead.
+ * @param db The database or transaction.
+ * @param scope Account and vault.
+ * @returns The cursor.
+ */
+export async function vaultHead(db: Executor, scope: { accountId: string; vaultId: string }): Promise<number> {
+  const result = await db.execute({
+    sql: `SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE account_id = ? AND (vault_id = ? OR vault_id IS NULL)`,
+    args: [scope.accountId, scope.vaultId],
+  });
+  return Math.max(Number(result.rows[0]?.seq ?? 0), await trimmedThrough(db, scope.accountId));
+}
+
+/**
+ * Refuses a cursor the log cannot continue from.
+ * @param db The open read transaction.
+ * @param accountId The account.
+ * @param cursor The cursor.
+ * @throws HttpError 410 `cursor_expired` or `cursor_ahead`.
+ */
+export async function checkCursor(db: Executor, accountId: string, cursor: number): Promise<void> {
+  const watermark = await trimmedThrough(db, accountId);
+  if (cursor < watermark) {
+    throw new HttpError(410, "cursor_expired", "Cursor too old: the change log was cleaned past it; resync from GET /api/snapshot", {
+      oldestCursor: watermark,
+    });
+  }
+  if (cursor > 0) {
+    // A cursor past any seq ever given: the database was restored from an
+    // older backup, or the cursor is not ours. Following it would skip events.
+    const head = await logHead(db);
+    if (cursor > head) {
+      throw new HttpError(410, "cursor_ahead", "Cursor is ahead of the change log (was the server restored?); resync from GET /api/snapshot", {
+        headCursor: head,
+      });
+    }
+  }
+}
+
+/**
  * Reads the vault's changes after a cursor.
  * @param db The database.
  * @param scope Account and vault.
@@ -75,39 +148,28 @@ export async function readChanges(
 ): Promise<ChangesPage> {
   const tx = await db.transaction("read");
   try {
-    const watermark = await trimmedThrough(tx, scope.accountId);
-    if (since < watermark) {
-      throw new HttpError(410, "cursor_expired", "Cursor too old: the change log was cleaned past it; resync from GET /api/snapshot", {
-        oldestCursor: watermark,
-      });
-    }
-    if (since > 0) {
-      // A cursor past the head: the database was restored from an older
-      // backup, or the cursor is not ours. Following it would skip events.
-      const head = await tx.execute("SELECT COALESCE(MAX(seq), 0) AS seq FROM events");
-      const last = Number(head.rows[0]?.seq ?? 0);
-      if (since > last) {
-        throw new HttpError(410, "cursor_ahead", "Cursor is ahead of the change log (was the server restored?); resync from GET /api/snapshot", {
-          headCursor: last,
-        });
-      }
-    }
+    await checkCursor(tx, scope.accountId, since);
     const result = await tx.execute({
       sql: `SELECT seq, id, type, version, ts, stream, payload, meta FROM events
             WHERE account_id = ? AND seq > ? AND (vault_id = ? OR vault_id IS NULL) ORDER BY seq LIMIT ?`,
       args: [scope.accountId, since, scope.vaultId, limit + 1],
     });
     const rows = result.rows.slice(0, limit);
-    const changes = rows.map((row) => ({
-      seq: Number(row.seq),
-      id: str(row.id),
-      type: str(row.type),
-      version: Number(row.version),
-      ts: Number(row.ts),
-      stream: str(row.stream),
-      payload: JSON.parse(str(row.payload)) as unknown,
-      meta: publicMeta(JSON.parse(str(row.meta)) as EventMeta),
-    }));
+    const changes = rows.map((row): Change => {
+      const payload = JSON.parse(str(row.payload)) as unknown;
+      return {
+        seq: Number(row.seq),
+        id: str(row.id),
+        type: str(row.type),
+        version: Number(row.version),
+        ts: Number(row.ts),
+        stream: str(row.stream),
+        opId: payloadField(str(row.type), payload, "opId"),
+        machineId: payloadField(str(row.type), payload, "machineId"),
+        payload,
+        meta: publicMeta(JSON.parse(str(row.meta)) as EventMeta),
+      };
+    });
     return { changes, next: changes.at(-1)?.seq ?? since, hasMore: result.rows.length > limit };
   } finally {
     tx.close();
@@ -126,78 +188,4 @@ export function publicMeta(meta: EventMeta): EventMeta {
   if (meta.correlationId) out.correlationId = meta.correlationId;
   if (meta.causationId) out.causationId = meta.causationId;
   return out;
-}
-
-/** One path of a snapshot. */
-export interface SnapshotItem {
-  pathId: string;
-  parentId: string;
-  encName: string;
-  kind: string;
-  version: number;
-  manifest: string;
-  size: number;
-  chunks: string[];
-}
-
-/** A page of the snapshot. */
-export interface SnapshotPage {
-  /** The log position this page is consistent with; resume changes from the first page's cursor. */
-  cursor: number;
-  items: SnapshotItem[];
-  /** Pass as `after` for the next page. */
-  nextAfter: string | null;
-  hasMore: boolean;
-}
-
-/**
- * Reads a page of the vault's current heads (tombstones included), ordered by path id.
- * @param db The database.
- * @param scope Account and vault.
- * @param after Return paths with a greater id ('' for the first page).
- * @param limit Page size.
- * @returns The page.
- */
-export async function readSnapshot(
-  db: Client,
-  scope: { accountId: string; vaultId: string },
-  after: string,
-  limit: number,
-): Promise<SnapshotPage> {
-  const tx = await db.transaction("read");
-  try {
-    const cursorRow = await tx.execute({ sql: "SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE account_id = ?", args: [scope.accountId] });
-    const watermark = await trimmedThrough(tx, scope.accountId);
-    const cursor = Math.max(Number(cursorRow.rows[0]?.seq ?? 0), watermark);
-    const result = await tx.execute({
-      sql: `SELECT path_id, parent_id, enc_name, kind, head_version, manifest, size FROM tree
-            WHERE vault_id = ? AND path_id > ? ORDER BY path_id LIMIT ?`,
-      args: [scope.vaultId, after, limit + 1],
-    });
-    const rows = result.rows.slice(0, limit);
-    const items: SnapshotItem[] = rows.map((r) => ({
-      pathId: str(r.path_id),
-      parentId: str(r.parent_id),
-      encName: str(r.enc_name),
-      kind: str(r.kind),
-      version: Number(r.head_version),
-      manifest: str(r.manifest),
-      size: Number(r.size),
-      chunks: [],
-    }));
-    if (items.length > 0) {
-      const chunks = await tx.execute({
-        sql: `SELECT vc.path_id, vc.chunk_id FROM version_chunks vc JOIN tree t
-                ON t.vault_id = vc.vault_id AND t.path_id = vc.path_id AND t.head_version = vc.version
-              WHERE vc.vault_id = ? AND vc.path_id >= ? AND vc.path_id <= ? ORDER BY vc.path_id, vc.ord`,
-        args: [scope.vaultId, items[0]?.pathId ?? "", items.at(-1)?.pathId ?? ""],
-      });
-      const byPath = new Map(items.map((i) => [i.pathId, i]));
-      for (const row of chunks.rows) byPath.get(str(row.path_id))?.chunks.push(str(row.chunk_id));
-    }
-    const hasMore = result.rows.length > limit;
-    return { cursor, items, nextAfter: hasMore ? (items.at(-1)?.pathId ?? null) : null, hasMore };
-  } finally {
-    tx.close();
-  }
 }

@@ -15,11 +15,12 @@ import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import type { Actor } from "./actor.ts";
 import { recordBulk } from "./bulk-record.ts";
-import type { ItemResult, VersionInput } from "./record.ts";
+import type { CommitItem, ItemResult } from "./version-input.ts";
 
 interface Pending {
   actor: Actor;
-  items: readonly VersionInput[];
+  items: readonly CommitItem[];
+  atomic: boolean;
   resolve: (results: ItemResult[]) => void;
   reject: (error: unknown) => void;
 }
@@ -30,14 +31,15 @@ const queues = new WeakMap<ServerContext, { pending: Pending[]; running: boolean
 const GROUP_ITEMS = 2000;
 
 /**
- * Records a batch of versions atomically; items that fail their checks are
- * reported and do not stop the others.
+ * Records a batch of node versions in one transaction; items that fail their
+ * checks are reported and do not stop the others, unless `atomic`.
  * @param ctx The server context.
  * @param actor Who commits.
  * @param items The versions.
+ * @param options `atomic`: all items or none (the others answer `aborted`).
  * @returns One result per item, in order.
  */
-export function commitVersions(ctx: ServerContext, actor: Actor, items: readonly VersionInput[]): Promise<ItemResult[]> {
+export function commitVersions(ctx: ServerContext, actor: Actor, items: readonly CommitItem[], options: { atomic?: boolean } = {}): Promise<ItemResult[]> {
   let queue = queues.get(ctx);
   if (!queue) {
     queue = { pending: [], running: false };
@@ -46,7 +48,7 @@ export function commitVersions(ctx: ServerContext, actor: Actor, items: readonly
   const q = queue;
   const start = performance.now();
   return new Promise<ItemResult[]>((resolve, reject) => {
-    q.pending.push({ actor, items, resolve, reject });
+    q.pending.push({ actor, items, atomic: options.atomic === true, resolve, reject });
     if (!q.running) void drain(ctx, q);
   }).then(
     (results) => {

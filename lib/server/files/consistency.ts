@@ -7,6 +7,8 @@
  *   included;
  * - every machine has its token row and every token row its machine, and a
  *   removed machine's token is revoked;
+ * - the tree holds: no orphan, no cycle, no two live children of one
+ *   folder with one name (lib/server/files/tree-invariants.ts);
  * - every chunk a version references has a row;
  * - every chunk row is readable in the store with its recorded length (and,
  *   with `deep`, its recorded SHA-256).
@@ -18,6 +20,7 @@ import { str } from "../../db/row.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { dumpProjections, rebuildInTransaction } from "./rebuild.ts";
 import { storageKey } from "../chunks/storage-key.ts";
+import { treeProblems } from "./tree-invariants.ts";
 
 /** The outcome of a check. */
 export interface ConsistencyReport {
@@ -71,6 +74,7 @@ export async function checkConsistency(db: Client, store: ChunkStore, options: C
      LIMIT 20`,
   );
   for (const row of orphans.rows) problems.push(`machine ${str(row.id)}: ${str(row.problem)}`);
+  problems.push(...(await treeProblems(db)));
   const dangling = await db.execute(
     `SELECT DISTINCT v.account_id, v.chunk_id FROM version_chunks v
      WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.account_id = v.account_id AND c.id = v.chunk_id) LIMIT 20`,

@@ -1,13 +1,14 @@
 /**
- * Reading the current head of paths and the presence of chunks: the checks a
- * commit makes inside its transaction.
+ * The current head of a node as the checks see it, and the presence of
+ * chunks: what a commit reads inside its transaction.
  */
+import type { Row } from "@libsql/client";
 import type { Executor } from "../../events/store.ts";
 import { str } from "../../db/row.ts";
 
-/** The current head of a path, as reported with a conflict (S4). */
+/** The current head of a node, as reported with a conflict (S4). */
 export interface Head {
-  pathId: string;
+  nodeId: string;
   parentId: string;
   encName: string;
   kind: "file" | "dir" | "delete";
@@ -17,22 +18,17 @@ export interface Head {
   seq: number;
 }
 
+/** The `tree` columns {@link headFromRow} reads. */
+export const HEAD_COLUMNS = "node_id, parent_id, enc_name, kind, head_version, manifest, size, seq";
+
 /**
- * Reads the head of a path.
- * @param db The database or open transaction.
- * @param vaultId The vault.
- * @param pathId The path.
- * @returns The head, or null for a path never committed.
+ * Turns a `tree` row into a head.
+ * @param row A row with {@link HEAD_COLUMNS}.
+ * @returns The head.
  */
-export async function readHead(db: Executor, vaultId: string, pathId: string): Promise<Head | null> {
-  const result = await db.execute({
-    sql: "SELECT path_id, parent_id, enc_name, kind, head_version, manifest, size, seq FROM tree WHERE vault_id = ? AND path_id = ?",
-    args: [vaultId, pathId],
-  });
-  const row = result.rows[0];
-  if (!row) return null;
+export function headFromRow(row: Row): Head {
   return {
-    pathId: str(row.path_id),
+    nodeId: str(row.node_id),
     parentId: str(row.parent_id),
     encName: str(row.enc_name),
     kind: str(row.kind) as Head["kind"],

@@ -1,6 +1,6 @@
 /**
  * Applies file events to the projection tables (E3): tree, versions, chunk
- * references, trash and machine statistics. The same code updates the live
+ * references (operation ids with the versions), trash and machine statistics. The same code updates the live
  * tables inside a command's transaction, replays the log on a rebuild, and
  * folds trimmed events into the `cp_` checkpoint tables. Idempotent per
  * event: applying one twice leaves the tables as applying it once.
@@ -18,7 +18,7 @@ export type TablePrefix = "" | "cp_";
 /** The stored facts of an event the projector needs besides its payload. */
 export type EventFacts = Pick<EventEnvelope, "seq" | "accountId" | "vaultId" | "ts">;
 
-/** The head a path had before an event, when the caller already read it. */
+/** The head a node had before an event, when the caller already read it. */
 export interface PreviousHead {
   kind: string;
   version: number;
@@ -64,7 +64,7 @@ export class StatsAccumulator {
 
 /** Shortcuts a command may give the projector; replay gives none. */
 export interface ApplyHints {
-  /** The path's head before the event (null: never committed); skips a read. */
+  /** The node's head before the event (null: never committed); skips a read. */
   previous?: PreviousHead | null;
   /** Gather statistics here instead of writing them per event. */
   stats?: StatsAccumulator;
@@ -93,10 +93,10 @@ export async function applyFileEvent(
   return applyPurged(tx, facts, event.payload, prefix);
 }
 
-async function readPrevious(tx: Executor, t: TablePrefix, vault: string, pathId: string): Promise<PreviousHead | null> {
+async function readPrevious(tx: Executor, t: TablePrefix, vault: string, nodeId: string): Promise<PreviousHead | null> {
   const previous = await tx.execute({
-    sql: `SELECT kind, head_version, parent_id, enc_name, size FROM ${t}tree WHERE vault_id = ? AND path_id = ?`,
-    args: [vault, pathId],
+    sql: `SELECT kind, head_version, parent_id, enc_name, size FROM ${t}tree WHERE vault_id = ? AND node_id = ?`,
+    args: [vault, nodeId],
   });
   const row = previous.rows[0];
   return row
@@ -119,42 +119,42 @@ async function upsertStats(tx: Executor, t: TablePrefix, accountId: string, mach
 
 async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommittedV1, t: TablePrefix, hints: ApplyHints): Promise<void> {
   const vault = f.vaultId ?? "";
-  const prev = hints.previous !== undefined ? hints.previous : await readPrevious(tx, t, vault, p.pathId);
+  const prev = hints.previous !== undefined ? hints.previous : await readPrevious(tx, t, vault, p.nodeId);
   await tx.execute({
-    sql: `INSERT INTO ${t}tree (account_id, vault_id, path_id, parent_id, enc_name, kind, head_version, manifest, size, seq, updated_at)
+    sql: `INSERT INTO ${t}tree (account_id, vault_id, node_id, parent_id, enc_name, kind, head_version, manifest, size, seq, updated_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT (vault_id, path_id) DO UPDATE SET parent_id = excluded.parent_id, enc_name = excluded.enc_name,
+          ON CONFLICT (vault_id, node_id) DO UPDATE SET parent_id = excluded.parent_id, enc_name = excluded.enc_name,
             kind = excluded.kind, head_version = excluded.head_version, manifest = excluded.manifest,
             size = excluded.size, seq = excluded.seq, updated_at = excluded.updated_at
           WHERE excluded.head_version >= ${t}tree.head_version`,
-    args: [f.accountId, vault, p.pathId, p.parentId, p.encName, p.kind, p.version, p.manifest, p.size, f.seq, f.ts],
+    args: [f.accountId, vault, p.nodeId, p.parentId, p.encName, p.kind, p.version, p.manifest, p.size, f.seq, f.ts],
   });
   const inserted = await tx.execute({
-    sql: `INSERT OR IGNORE INTO ${t}versions (account_id, vault_id, path_id, version, kind, parent_id, enc_name, manifest, size,
-            chunk_count, machine_id, origin, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [f.accountId, vault, p.pathId, p.version, p.kind, p.parentId, p.encName, p.manifest, p.size, p.chunks.length,
-      p.machineId, JSON.stringify(p.origin), f.seq, f.ts],
+    sql: `INSERT OR IGNORE INTO ${t}versions (account_id, vault_id, node_id, version, kind, parent_id, enc_name, manifest, size,
+            chunk_count, machine_id, op_id, origin, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [f.accountId, vault, p.nodeId, p.version, p.kind, p.parentId, p.encName, p.manifest, p.size, p.chunks.length,
+      p.machineId, p.opId, JSON.stringify(p.origin), f.seq, f.ts],
   });
   if (inserted.rowsAffected === 0) return; // already applied
   for (let i = 0; i < p.chunks.length; i += 100) {
     const slice = p.chunks.slice(i, i + 100);
     await tx.execute({
-      sql: `INSERT INTO ${t}version_chunks (account_id, vault_id, path_id, version, ord, chunk_id) VALUES
+      sql: `INSERT INTO ${t}version_chunks (account_id, vault_id, node_id, version, ord, chunk_id) VALUES
             ${slice.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
-      args: slice.flatMap((id, j) => [f.accountId, vault, p.pathId, p.version, i + j, id]),
+      args: slice.flatMap((id, j) => [f.accountId, vault, p.nodeId, p.version, i + j, id]),
     });
   }
   if (p.kind === "delete" && prev && prev.kind !== "delete") {
     await tx.execute({
-      sql: `INSERT OR IGNORE INTO ${t}trash (account_id, vault_id, path_id, deleted_version, live_version, parent_id, enc_name, kind,
+      sql: `INSERT OR IGNORE INTO ${t}trash (account_id, vault_id, node_id, deleted_version, live_version, parent_id, enc_name, kind,
               size, deleted_at, deleted_by, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      args: [f.accountId, vault, p.pathId, p.version, prev.version, prev.parentId, prev.encName, prev.kind, prev.size, f.ts, p.machineId, f.seq],
+      args: [f.accountId, vault, p.nodeId, p.version, prev.version, prev.parentId, prev.encName, prev.kind, prev.size, f.ts, p.machineId, f.seq],
     });
   }
   if (p.origin.type === "trash-restore") {
     await tx.execute({
-      sql: `DELETE FROM ${t}trash WHERE vault_id = ? AND path_id = ? AND deleted_version = ?`,
-      args: [vault, p.origin.fromPathId, p.origin.deletedVersion],
+      sql: `DELETE FROM ${t}trash WHERE vault_id = ? AND node_id = ? AND deleted_version = ?`,
+      args: [vault, p.nodeId, p.origin.deletedVersion],
     });
   }
   if (hints.stats) hints.stats.add(f, p);
@@ -164,16 +164,48 @@ async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommitt
   }
 }
 
+/**
+ * The nodes below a folder, at any depth.
+ * @param tx The open transaction.
+ * @param t Table set.
+ * @param vault The vault.
+ * @param nodeId The folder.
+ * @returns Their node ids (not the folder's).
+ */
+async function descendants(tx: Executor, t: TablePrefix, vault: string, nodeId: string): Promise<string[]> {
+  const rows = await tx.execute({
+    sql: `WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT c.node_id FROM ${t}tree c JOIN down ON c.vault_id = ? AND c.parent_id = down.id)
+          SELECT id FROM down WHERE id <> ?`,
+    args: [nodeId, vault, nodeId],
+  });
+  return rows.rows.map((r) => str(r.id));
+}
+
 async function applyPurged(tx: Executor, f: EventFacts, p: TrashPurgedV1, t: TablePrefix): Promise<string[]> {
   const vault = f.vaultId ?? "";
-  const where = "vault_id = ? AND path_id = ? AND version < ?";
-  const args = [vault, p.pathId, p.deletedVersion];
+  const where = "vault_id = ? AND node_id = ? AND version < ?";
+  const args = [vault, p.nodeId, p.deletedVersion];
+  const freed = new Set<string>();
   const chunks = await tx.execute({ sql: `SELECT DISTINCT chunk_id FROM ${t}version_chunks WHERE ${where}`, args });
+  for (const r of chunks.rows) freed.add(str(r.chunk_id));
   await tx.execute({ sql: `DELETE FROM ${t}version_chunks WHERE ${where}`, args });
   await tx.execute({ sql: `DELETE FROM ${t}versions WHERE ${where}`, args });
-  await tx.execute({
-    sql: `DELETE FROM ${t}trash WHERE vault_id = ? AND path_id = ? AND deleted_version <= ?`,
-    args,
-  });
-  return chunks.rows.map((r) => str(r.chunk_id));
+  await tx.execute({ sql: `DELETE FROM ${t}trash WHERE vault_id = ? AND node_id = ? AND deleted_version <= ?`, args });
+  // A folder's entry takes its whole subtree: every version, reference, entry and row below it.
+  // Only while the folder is that tombstone (the checkpoint may be older than the deletion).
+  const head = await tx.execute({ sql: `SELECT kind, head_version FROM ${t}tree WHERE vault_id = ? AND node_id = ?`, args: [vault, p.nodeId] });
+  const row = head.rows[0];
+  const isTombstone = row !== undefined && str(row.kind) === "delete" && Number(row.head_version) === p.deletedVersion;
+  const below = isTombstone ? await descendants(tx, t, vault, p.nodeId) : [];
+  for (let i = 0; i < below.length; i += 500) {
+    const slice = below.slice(i, i + 500);
+    const inList = `vault_id = ? AND node_id IN (${slice.map(() => "?").join(", ")})`;
+    const sliceArgs = [vault, ...slice];
+    const refs = await tx.execute({ sql: `SELECT DISTINCT chunk_id FROM ${t}version_chunks WHERE ${inList}`, args: sliceArgs });
+    for (const r of refs.rows) freed.add(str(r.chunk_id));
+    for (const table of ["version_chunks", "versions", "trash", "tree"]) {
+      await tx.execute({ sql: `DELETE FROM ${t}${table} WHERE ${inList}`, args: sliceArgs });
+    }
+  }
+  return [...freed];
 }

@@ -1,6 +1,7 @@
 /**
  * Purging the trash (S5): entries deleted before a cutoff lose their older
- * versions for good (a `TrashPurged` event each), then chunks nothing
+ * versions for good (a `TrashPurged` event each; a folder's entry takes
+ * its whole subtree, lib/server/files/projector.ts), then chunks nothing
  * references any more are removed from the store, never one still used.
  */
 import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
@@ -52,18 +53,24 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
       const events: EventEnvelope[] = [];
       const purged = await withWriteTransaction(ctx.db, async (tx) => {
         const rows = await tx.execute({
-          sql: `SELECT account_id, vault_id, path_id, deleted_version FROM trash
-                WHERE deleted_at <= ? ${options.accountId ? "AND account_id = ?" : ""} ORDER BY deleted_at LIMIT ?`,
+          sql: `SELECT account_id, vault_id, node_id, deleted_version FROM trash
+                WHERE deleted_at <= ? ${options.accountId ? "AND account_id = ?" : ""} ORDER BY deleted_at, node_id, deleted_version LIMIT ?`,
           args: options.accountId ? [cutoff, options.accountId, BATCH] : [cutoff, BATCH],
         });
         for (const row of rows.rows) {
           const accountId = str(row.account_id);
           const vaultId = strOrNull(row.vault_id);
-          const payload: TrashPurgedV1 = { pathId: str(row.path_id), deletedVersion: Number(row.deleted_version), reason: options.reason };
+          const payload: TrashPurgedV1 = { nodeId: str(row.node_id), deletedVersion: Number(row.deleted_version), reason: options.reason };
+          // A folder purged earlier in this batch took the entries of its subtree with it.
+          const still = await tx.execute({
+            sql: "SELECT 1 FROM trash WHERE vault_id = ? AND node_id = ? AND deleted_version = ?",
+            args: [vaultId ?? "", payload.nodeId, payload.deletedVersion],
+          });
+          if (still.rows.length === 0) continue;
           const event = await appendEvent(tx, {
             accountId,
             vaultId,
-            stream: `trash:${vaultId ?? ""}:${payload.pathId}`,
+            stream: `trash:${vaultId ?? ""}:${payload.nodeId}`,
             streamVersion: payload.deletedVersion,
             type: TRASH_PURGED,
             version: 1,
@@ -83,7 +90,7 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
         return rows.rows.length;
       });
       ctx.bus.publish(events);
-      result.entriesPurged += purged;
+      result.entriesPurged += events.length;
       if (purged < BATCH) break;
     }
     await finishStaleDeletions(ctx, now - STALE_DELETION_MS);

@@ -3,6 +3,7 @@
  */
 import type { Executor } from "../../events/store.ts";
 import { str } from "../../db/row.ts";
+import { ROOT_NODE_ID } from "../../events/schemas/common.ts";
 
 /** One machine's figures. */
 export interface MachineStats {
@@ -24,7 +25,7 @@ export interface MachineStats {
 export async function machineStats(db: Executor, accountId: string): Promise<MachineStats[]> {
   const rows = await db.execute({
     sql: `SELECT s.machine_id, s.versions_committed, s.deletions_committed, s.bytes_committed, s.last_commit_at,
-            (SELECT COUNT(*) FROM tree t JOIN versions v ON v.vault_id = t.vault_id AND v.path_id = t.path_id AND v.version = t.head_version
+            (SELECT COUNT(*) FROM tree t JOIN versions v ON v.vault_id = t.vault_id AND v.node_id = t.node_id AND v.version = t.head_version
              WHERE t.account_id = s.account_id AND t.kind = 'file' AND v.machine_id = s.machine_id) AS files_held
           FROM machine_stats s WHERE s.account_id = ? ORDER BY s.machine_id`,
     args: [accountId],
@@ -40,16 +41,21 @@ export async function machineStats(db: Executor, accountId: string): Promise<Mac
 }
 
 /**
- * A vault's totals: live files and folders, their stored bytes, trash size.
+ * A vault's totals: live files and folders (a node below a deleted folder is
+ * not live), their stored bytes, trash size.
  * @param db The database.
  * @param vaultId The vault.
  * @returns The totals.
  */
 export async function vaultTotals(db: Executor, vaultId: string): Promise<{ files: number; dirs: number; bytes: number; trashEntries: number }> {
   const tree = await db.execute({
-    sql: `SELECT SUM(kind = 'file') AS files, SUM(kind = 'dir') AS dirs, COALESCE(SUM(CASE WHEN kind = 'file' THEN size END), 0) AS bytes
-          FROM tree WHERE vault_id = ?`,
-    args: [vaultId],
+    sql: `WITH RECURSIVE live(id, kind, size) AS (
+            SELECT node_id, kind, size FROM tree WHERE vault_id = ? AND parent_id = ? AND kind <> 'delete'
+            UNION ALL
+            SELECT t.node_id, t.kind, t.size FROM tree t JOIN live ON t.vault_id = ? AND t.parent_id = live.id
+            WHERE live.kind = 'dir' AND t.kind <> 'delete')
+          SELECT SUM(kind = 'file') AS files, SUM(kind = 'dir') AS dirs, COALESCE(SUM(CASE WHEN kind = 'file' THEN size END), 0) AS bytes FROM live`,
+    args: [vaultId, ROOT_NODE_ID, vaultId],
   });
   const trash = await db.execute({ sql: "SELECT COUNT(*) AS n FROM trash WHERE vault_id = ?", args: [vaultId] });
   const row = tree.rows[0];

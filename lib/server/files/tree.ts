@@ -7,7 +7,7 @@ import { str } from "../../db/row.ts";
 
 /** One child of a folder. */
 export interface TreeEntry {
-  pathId: string;
+  nodeId: string;
   encName: string;
   kind: string;
   version: number;
@@ -17,7 +17,7 @@ export interface TreeEntry {
 }
 
 /**
- * Lists the children of a folder, ordered by path id.
+ * Lists the children of a folder, ordered by node id (tombstones left out unless asked for).
  * @param db The database.
  * @param vaultId The vault.
  * @param query Folder, paging and whether to include tombstones.
@@ -29,13 +29,13 @@ export async function listChildren(
   query: { parentId: string; after: string; limit: number; includeDeleted: boolean },
 ): Promise<TreeEntry[]> {
   const rows = await db.execute({
-    sql: `SELECT path_id, enc_name, kind, head_version, manifest, size, updated_at FROM tree
-          WHERE vault_id = ? AND parent_id = ? AND path_id > ? ${query.includeDeleted ? "" : "AND kind <> 'delete'"}
-          ORDER BY path_id LIMIT ?`,
+    sql: `SELECT node_id, enc_name, kind, head_version, manifest, size, updated_at FROM tree
+          WHERE vault_id = ? AND parent_id = ? AND node_id > ? ${query.includeDeleted ? "" : "AND kind <> 'delete'"}
+          ORDER BY node_id LIMIT ?`,
     args: [vaultId, query.parentId, query.after, query.limit],
   });
   return rows.rows.map((r) => ({
-    pathId: str(r.path_id),
+    nodeId: str(r.node_id),
     encName: str(r.enc_name),
     kind: str(r.kind),
     version: Number(r.head_version),

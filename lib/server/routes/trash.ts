@@ -1,5 +1,6 @@
 /**
- * Trash routes (S5): list, and restore to the original path or beside it.
+ * Trash routes (S5): list (paged by an opaque cursor), and restore to the
+ * original place or under an alternative name, saying which.
  */
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -9,6 +10,8 @@ import type { ServerContext } from "../context.ts";
 import { actorOf } from "../files/actor.ts";
 import { listTrash } from "../files/history.ts";
 import { restoreFromTrash } from "../files/restore.ts";
+import { decodeTrashCursor } from "../files/trash-cursor.ts";
+import { HttpError } from "../http/errors.ts";
 import { readJson, readQuery } from "../http/validate.ts";
 import type { ServerEnv } from "../principal.ts";
 import { withCode } from "./files.ts";
@@ -26,8 +29,13 @@ export function trashRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
 
   app.get("/api/trash", auth, async (c) => {
     const q = readQuery(c, trashQuerySchema);
-    const items = await listTrash(ctx.db, c.var.principal.vaultId, q.before === undefined ? { limit: q.limit } : q);
-    return c.json({ items, retentionDays: ctx.config.trashRetentionDays });
+    const after = q.cursor === undefined ? undefined : decodeTrashCursor(q.cursor);
+    if (after === null) {
+      const message = "not a cursor this server gave";
+      throw new HttpError(422, "invalid_request", `Invalid query.cursor: ${message}`, { issues: [{ path: "query.cursor", message }] });
+    }
+    const page = await listTrash(ctx.db, c.var.principal.vaultId, { limit: q.limit, after });
+    return c.json({ ...page, retentionDays: ctx.config.trashRetentionDays });
   });
 
   app.post("/api/trash/restore", auth, async (c) => {

@@ -4,6 +4,7 @@
  */
 import type { Client } from "@libsql/client";
 import { str } from "../../db/row.ts";
+import { vaultHead } from "../files/changes.ts";
 import type { MachineStatus } from "./reports.ts";
 import { statusFromRow } from "./status-store.ts";
 
@@ -25,6 +26,18 @@ export interface ReportRow {
 export async function eventHead(db: Client): Promise<number> {
   const result = await db.execute("SELECT COALESCE(MAX(seq), 0) AS seq FROM events");
   return Number(result.rows[0]?.seq ?? 0);
+}
+
+/**
+ * The cursor `/ws/changes` greets an agent with: its vault's head (S7), not
+ * the whole log's, so an agent starting from it reads exactly its vault's
+ * later changes.
+ * @param db The database.
+ * @param scope The agent's account and vault.
+ * @returns The cursor.
+ */
+export function helloCursor(db: Client, scope: { accountId: string; vaultId: string }): Promise<number> {
+  return vaultHead(db, scope);
 }
 
 /**

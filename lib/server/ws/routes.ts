@@ -19,7 +19,7 @@ import { findMachineByToken, listMachines, touchMachine } from "../machines/mach
 import { findSession } from "../sessions/sessions.ts";
 import type { ServerEnv } from "../principal.ts";
 import { heartbeatFor } from "./heartbeat.ts";
-import { eventHead } from "./feeds.ts";
+import { eventHead, helloCursor } from "./feeds.ts";
 import type { Hub, HubConnection } from "./hub.ts";
 import { agentReportSchema, emptyStatus, presentStatus } from "./reports.ts";
 import { authenticateBrowserSocket, authenticateMachineSocket } from "./socket-auth.ts";
@@ -130,7 +130,8 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
       const setup = await machineSetup(c, deps, "changes");
       return socketEvents(hub, deps, {
         ...setup,
-        greet: async (ws) => ws.send(JSON.stringify({ type: "hello", cursor: await eventHead(deps.db), machineId: setup.machineId })),
+        greet: async (ws) =>
+          ws.send(JSON.stringify({ type: "hello", cursor: await helloCursor(deps.db, setup), machineId: setup.machineId })),
       });
     }),
   );

@@ -9,7 +9,7 @@ import { resolveServerConfig } from "../../../lib/server/config.ts";
 import { createServerContext, type ServerContext } from "../../../lib/server/context.ts";
 import { openDatabase } from "../../../lib/server/db/open.ts";
 import type { Actor } from "../../../lib/server/files/actor.ts";
-import type { VersionInput } from "../../../lib/server/files/version-input.ts";
+import type { CommitItem } from "../../../lib/server/files/version-input.ts";
 import { putChunk } from "../../../lib/server/chunks/service.ts";
 import { createLogger } from "../../../lib/server/logger.ts";
 import { openFolderStore } from "./fs-store.ts";
@@ -83,20 +83,16 @@ export async function uploadRandomChunk(ctx: ServerContext, actor: Actor, size: 
 }
 
 /**
- * A version for `commitVersions`, with random encrypted name and manifest.
- * @param pathId The path.
+ * A v2 commit item for `commitVersions`, with a fresh opId and random base64url name and manifest.
+ * @param nodeId The node (32 hex).
  * @param parentId Its folder.
- * @param parentVersion The head it builds on (0 for a new path).
+ * @param baseVersion The head it builds on (0 for a new node).
  * @param chunks Its chunk ids.
  * @param kind File, folder or deletion.
- * @returns The version input.
+ * @returns The item.
  */
-export function versionInput(
-  pathId: string,
-  parentId: string,
-  parentVersion: number,
-  chunks: string[],
-  kind: VersionInput["kind"] = "file",
-): VersionInput {
-  return { pathId, parentId, parentVersion, kind, encName: blob(), manifest: blob(), chunks };
+export function versionInput(nodeId: string, parentId: string, baseVersion: number, chunks: string[], kind: CommitItem["kind"] = "file"): CommitItem {
+  const b64url = (n: number): string => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString("base64url");
+  const item: CommitItem = { opId: `op_${hexId().slice(0, 24)}`, nodeId, baseVersion, kind, manifest: b64url(48), chunks };
+  return kind === "delete" ? item : { ...item, parentId, encName: b64url(48) };
 }

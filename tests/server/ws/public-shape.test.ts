@@ -27,7 +27,7 @@ describe("/ws/changes notifications", () => {
       expect(created).toBeDefined();
       expect(JSON.stringify(pushed)).not.toContain("requestId");
       for (const event of events) {
-        expect(Object.keys(event).sort()).toEqual(["id", "meta", "payload", "seq", "stream", "ts", "type", "version"]);
+        expect(Object.keys(event).sort()).toEqual(["id", "machineId", "meta", "opId", "payload", "seq", "stream", "ts", "type", "version"]);
         expect(event.meta).not.toHaveProperty("requestId");
       }
       expect(created?.meta).toMatchObject({ correlationId: "req-ws-shape-1" });

@@ -84,9 +84,9 @@ describe("two server processes sharing one database", () => {
     const onB = await connect(b, "/ws/changes", { headers: machineHeaders(a.machine.token) });
     await onB.waitFor((m) => m.type === "hello");
     const { chunkId, bytes, item, result } = await commitNewFile(a, 5000);
-    const { pathId } = item;
-    const { event } = await pushedCommit(onB, pathId);
-    expect(event).toMatchObject({ seq: result.seq, payload: { pathId, version: 1, chunks: [chunkId], size: 5000 } });
+    const { nodeId } = item;
+    const { event } = await pushedCommit(onB, nodeId);
+    expect(event).toMatchObject({ seq: result.seq, payload: { nodeId, version: 1, chunks: [chunkId], size: 5000 } });
 
     const got = await fetch(`${b.url}/api/chunks/${chunkId}`, { headers: machineHeaders(a.machine.token) });
     expect(got.status).toBe(200);

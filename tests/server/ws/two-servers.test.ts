@@ -38,11 +38,11 @@ describe("two servers sharing one database", () => {
     const onB = await connect(b, "/ws/changes", { headers: machineHeaders(a.machine.token) });
     await onB.waitFor((m) => m.type === "hello");
     const { chunkId, bytes, sha256, item, result } = await commitNewFile(a, 3000);
-    const { pathId, parentId } = item;
-    const { message: pushed, event } = await pushedCommit(onB, pathId);
+    const { nodeId, parentId } = item;
+    const { message: pushed, event } = await pushedCommit(onB, nodeId);
     expect(event).toMatchObject({
       seq: result.seq,
-      payload: { pathId, parentId, version: 1, kind: "file", encName: item.encName, manifest: item.manifest, chunks: [chunkId], size: 3000 },
+      payload: { nodeId, parentId, version: 1, kind: "file", encName: item.encName, manifest: item.manifest, chunks: [chunkId], size: 3000 },
     });
     expect(pushed.cursor).toBeGreaterThanOrEqual(result.seq);
 

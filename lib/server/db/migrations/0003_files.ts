@@ -10,27 +10,33 @@ import type { Migration } from "../migration.ts";
  */
 export function projectionTablesDdl(p: "" | "cp_"): string[] {
   return [
-    // Current tree: one row per path id with its head version (a tombstone
-    // head means deleted). The server never sees a name, only enc_name.
+    // The tree of nodes: one row per node id with its head version. A node
+    // is live when it and every ancestor up to the root (the reserved node
+    // 000…0, which has no row) is not a tombstone: a folder's deletion is
+    // one row's change, its descendants keep theirs. Moving or renaming a
+    // node changes its own row only. The server never sees a name, only
+    // enc_name; two live children of one folder never share one.
     `CREATE TABLE ${p}tree (
       account_id TEXT NOT NULL,
       vault_id TEXT NOT NULL,
-      path_id TEXT NOT NULL,
-      parent_id TEXT NOT NULL,        -- path id of the folder ('' at the root)
-      enc_name TEXT NOT NULL,         -- base64, encrypted by the client
+      node_id TEXT NOT NULL,          -- 32 hex, chosen by the client
+      parent_id TEXT NOT NULL,        -- node id of the folder (the root is 000…0)
+      enc_name TEXT NOT NULL,         -- base64url, encrypted by the client (a tombstone keeps its last)
       kind TEXT NOT NULL,             -- file | dir | delete
       head_version INTEGER NOT NULL,
-      manifest TEXT NOT NULL,         -- base64, opaque encrypted manifest
+      manifest TEXT NOT NULL,         -- base64url, opaque encrypted manifest
       size INTEGER NOT NULL,          -- stored (ciphertext) bytes of its chunks
       seq INTEGER NOT NULL,           -- event that set this head
       updated_at INTEGER NOT NULL,
-      PRIMARY KEY (vault_id, path_id)
+      PRIMARY KEY (vault_id, node_id)
     ) STRICT`,
-    `CREATE INDEX ${p}tree_parent ON ${p}tree (vault_id, parent_id)`,
+    // Children of a folder, and the live-name check (parent, name).
+    `CREATE INDEX ${p}tree_parent_name ON ${p}tree (vault_id, parent_id, enc_name)`,
+    // Version history per node: it follows the node across renames and moves.
     `CREATE TABLE ${p}versions (
       account_id TEXT NOT NULL,
       vault_id TEXT NOT NULL,
-      path_id TEXT NOT NULL,
+      node_id TEXT NOT NULL,
       version INTEGER NOT NULL,
       kind TEXT NOT NULL,
       parent_id TEXT NOT NULL,
@@ -39,28 +45,33 @@ export function projectionTablesDdl(p: "" | "cp_"): string[] {
       size INTEGER NOT NULL,
       chunk_count INTEGER NOT NULL,
       machine_id TEXT,                -- null when committed from the dashboard
+      op_id TEXT NOT NULL,            -- the client's operation id
       origin TEXT NOT NULL,           -- JSON: how the version came to be
       seq INTEGER NOT NULL,
       created_at INTEGER NOT NULL,
-      PRIMARY KEY (vault_id, path_id, version)
+      PRIMARY KEY (vault_id, node_id, version)
     ) STRICT`,
+    // Idempotent writes: a retried operation finds the version it recorded.
+    // Kept as long as the version (at least as long as the change log).
+    ...(p === "" ? ["CREATE UNIQUE INDEX versions_op ON versions (vault_id, op_id)"] : []),
     // Chunk references: one row per chunk position of a version. A chunk id
     // with no row here (in either table set) is unreferenced.
     `CREATE TABLE ${p}version_chunks (
       account_id TEXT NOT NULL,
       vault_id TEXT NOT NULL,
-      path_id TEXT NOT NULL,
+      node_id TEXT NOT NULL,
       version INTEGER NOT NULL,
       ord INTEGER NOT NULL,
       chunk_id TEXT NOT NULL,
-      PRIMARY KEY (vault_id, path_id, version, ord)
+      PRIMARY KEY (vault_id, node_id, version, ord)
     ) STRICT`,
     `CREATE INDEX ${p}version_chunks_chunk ON ${p}version_chunks (account_id, chunk_id)`,
-    // S5: one row per deletion still restorable.
+    // S5: one row per deletion still restorable. A folder's deletion is one
+    // entry: restoring it brings its subtree back.
     `CREATE TABLE ${p}trash (
       account_id TEXT NOT NULL,
       vault_id TEXT NOT NULL,
-      path_id TEXT NOT NULL,
+      node_id TEXT NOT NULL,
       deleted_version INTEGER NOT NULL, -- the tombstone's version
       live_version INTEGER NOT NULL,    -- the version it deleted
       parent_id TEXT NOT NULL,
@@ -70,9 +81,10 @@ export function projectionTablesDdl(p: "" | "cp_"): string[] {
       deleted_at INTEGER NOT NULL,
       deleted_by TEXT,                  -- machine id
       seq INTEGER NOT NULL,
-      PRIMARY KEY (vault_id, path_id, deleted_version)
+      PRIMARY KEY (vault_id, node_id, deleted_version)
     ) STRICT`,
     `CREATE INDEX ${p}trash_deleted_at ON ${p}trash (deleted_at)`,
+    `CREATE INDEX ${p}trash_vault_page ON ${p}trash (vault_id, deleted_at, node_id, deleted_version)`,
     // S10: per-machine statistics.
     `CREATE TABLE ${p}machine_stats (
       account_id TEXT NOT NULL,

@@ -1,0 +1,125 @@
+/**
+ * The change log and the snapshot over real HTTP and WebSocket (S7, A13):
+ * after log cleaning on a quiet vault the snapshot's cursor is followed,
+ * not answered `cursor_ahead` (the resync loop of issue item 10); the
+ * snapshot is one point in time across its pages; `hello` gives the
+ * vault's head. One real server per test.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { commitVersions } from "../../lib/server/files/commit.ts";
+import { logHead } from "../../lib/server/files/changes.ts";
+import { trimChangeLog } from "../../lib/server/files/retention.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { createTestActor, versionInput } from "./helpers/context.ts";
+import { deleteItem, nodeId, nodeItem, ROOT_NODE_ID } from "./helpers/nodes.ts";
+import { connect } from "./ws/client.ts";
+
+let server: TestServer;
+beforeEach(async () => {
+  server = await startTestServer();
+});
+afterEach(async () => server.close());
+
+async function ok(items: object[]): Promise<{ seq: number }[]> {
+  const res = await server.machineFetch("/api/commits", { method: "POST", body: JSON.stringify({ items }) });
+  expect(res.status).toBe(200);
+  const { results } = (await res.json()) as { results: { status: string; seq: number }[] };
+  expect(results.map((r) => r.status)).toEqual(items.map(() => "ok"));
+  return results;
+}
+
+interface Snapshot {
+  cursor: number;
+  items: { nodeId: string; version: number; kind: string; encName: string }[];
+  nextAfter: string | null;
+  hasMore: boolean;
+}
+
+interface Changes {
+  changes: { seq: number; opId: string | null; payload: { nodeId?: string } }[];
+  next: number;
+  hasMore: boolean;
+}
+
+describe("change-log cleaning on a quiet vault (S7)", () => {
+  it("follows the snapshot's cursor with changes, again and again: no cursor_ahead loop", async () => {
+    await ok(Array.from({ length: 5 }, () => nodeItem(nodeId(), ROOT_NODE_ID, 0)));
+    const trimmed = await trimChangeLog(server.ctx, { olderThanDays: 0, now: Date.now() + 1000 });
+    expect(trimmed.eventsTrimmed).toBe(5);
+    // The agent's cursor is gone with the log: it resyncs from the snapshot...
+    const old = await server.machineFetch("/api/changes?since=1");
+    expect(old.status).toBe(410);
+    expect(await old.json()).toMatchObject({ error: { code: "cursor_expired" } });
+    const resync = await server.machineFetch("/api/snapshot");
+    expect(resync.status).toBe(200);
+    const snapshot = (await resync.json()) as Snapshot;
+    expect(snapshot.items).toHaveLength(5);
+    // ...and follows the log from the snapshot's cursor, as many times as it polls.
+    let cursor = snapshot.cursor;
+    for (let poll = 0; poll < 3; poll++) {
+      const res = await server.machineFetch(`/api/changes?since=${cursor}`);
+      expect({ poll, status: res.status }).toEqual({ poll, status: 200 });
+      const page = (await res.json()) as Changes;
+      expect(page.changes).toEqual([]);
+      cursor = page.next;
+    }
+    // New commits arrive after that cursor.
+    const [next] = await ok([nodeItem(nodeId(), ROOT_NODE_ID, 0)]);
+    const page = (await (await server.machineFetch(`/api/changes?since=${cursor}`)).json()) as Changes;
+    expect(page.changes.map((c) => c.seq)).toEqual([next?.seq]);
+    // A cursor beyond any seq this database gave is still refused (a restored backup).
+    const ahead = await server.machineFetch(`/api/changes?since=${(await logHead(server.ctx.db)) + 1}`);
+    expect(ahead.status).toBe(410);
+    expect(await ahead.json()).toMatchObject({ error: { code: "cursor_ahead" } });
+  });
+});
+
+describe("the snapshot (S7)", () => {
+  it("is one point in time across its pages, and the log from its cursor brings it up to date", async () => {
+    const items = Array.from({ length: 6 }, () => nodeItem(nodeId(), ROOT_NODE_ID, 0));
+    await ok(items);
+    const byId = [...items].sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+    const first = (await (await server.machineFetch("/api/snapshot?limit=2")).json()) as Snapshot;
+    expect(first.items.map((i) => i.nodeId)).toEqual(byId.slice(0, 2).map((i) => i.nodeId));
+    // Between pages: a later node renamed, another deleted, a new one created.
+    const [renamed, deleted] = [byId[4], byId[5]];
+    if (!renamed || !deleted) throw new Error("fixture");
+    const added = nodeItem(nodeId(), ROOT_NODE_ID, 0);
+    await ok([nodeItem(renamed.nodeId, ROOT_NODE_ID, 1), deleteItem(deleted.nodeId, 1), added]);
+    const rest: Snapshot["items"] = [];
+    let after = first.nextAfter;
+    while (after) {
+      const page = (await (await server.machineFetch(`/api/snapshot?limit=2&after=${after}&cursor=${first.cursor}`)).json()) as Snapshot;
+      expect(page.cursor).toBe(first.cursor);
+      rest.push(...page.items);
+      after = page.nextAfter;
+    }
+    const all = [...first.items, ...rest];
+    expect(all.map((i) => i.nodeId)).toEqual(byId.map((i) => i.nodeId));
+    expect(all.map((i) => [i.version, i.kind])).toEqual(byId.map(() => [1, "file"]));
+    expect(all.find((i) => i.nodeId === renamed.nodeId)?.encName).toBe(renamed.encName);
+    const changes = (await (await server.machineFetch(`/api/changes?since=${first.cursor}`)).json()) as Changes;
+    expect(changes.changes.map((c) => c.payload.nodeId).sort()).toEqual([renamed.nodeId, deleted.nodeId, added.nodeId].sort());
+  });
+});
+
+describe("/ws/changes hello (S7, A13)", () => {
+  it("gives the vault's head cursor, not the whole log's", async () => {
+    const [mine] = await ok([nodeItem(nodeId(), ROOT_NODE_ID, 0)]);
+    // Another vault's later commits move the log's head, not this vault's.
+    const other = await createTestActor(server.ctx);
+    const theirs = await commitVersions(server.ctx, other, [versionInput(nodeId(), ROOT_NODE_ID, 0, [])]);
+    expect(theirs[0]?.status).toBe("ok");
+    const socket = await connect(server, "/ws/changes", { headers: { authorization: `Bearer ${server.machine.token}` } });
+    try {
+      const hello = await socket.waitFor((m) => m.type === "hello");
+      expect(hello.cursor).toBe(mine?.seq);
+      expect(await logHead(server.ctx.db)).toBeGreaterThan(mine?.seq ?? 0);
+      const res = await server.machineFetch(`/api/changes?since=${String(hello.cursor)}`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Changes).changes).toEqual([]);
+    } finally {
+      socket.close();
+    }
+  });
+});
