@@ -21,7 +21,7 @@ export interface EventEnvelope<P = unknown> {
   id: string;
   accountId: string;
   vaultId: string | null;
-  /** The stream the event belongs to, e.g. `file:<pathId>`. */
+  /** The stream the event belongs to, e.g. `file:<vaultId>:<nodeId>`. */
   stream: string;
   /** Position inside its stream, from 1. */
   streamVersion: number;
