@@ -31,39 +31,39 @@ const bytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 describe("a deletion racing an upload of the same chunk", () => {
   it("refuses to record an upload whose bytes a deletion removed meanwhile", async () => {
     const id = hexId();
-    const owner = { accountId: actor.accountId, machineId: "m1" };
+    const owner = { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" };
     await putChunk(t.ctx, owner, id, bytes(100)); // stored once, never committed: collectable
     // Process B starts a re-upload: reads the generation, stores the bytes...
-    const generation = await deletionGeneration(other.db, actor.accountId, id);
-    const key = storageKey(actor.accountId, id);
+    const generation = await deletionGeneration(other.db, actor.vaultId, id);
+    const key = storageKey(actor.vaultId, id);
     const stored = await other.store.put(key, bytes(100));
     // ...then process A collects the chunk entirely, deleting those bytes.
-    expect(await markChunkDeleting(t.ctx, actor.accountId, id)).toEqual({ size: 100 });
-    await finishChunkDeletion(t.ctx, actor.accountId, id);
+    expect(await markChunkDeleting(t.ctx, actor.vaultId, id)).toEqual({ size: 100 });
+    await finishChunkDeletion(t.ctx, actor.vaultId, id);
     expect(await t.ctx.store.has(key)).toBe(false);
     // B must not record a row over bytes that are gone: the client uploads again.
     await expect(recordStoredChunk(other, owner, { id, key, size: stored.size, sha256: stored.sha256 }, generation)).rejects.toMatchObject({
       status: 503,
       code: "chunk_busy",
     });
-    expect(await missingChunks(other, actor.accountId, [id])).toEqual([id]);
+    expect(await missingChunks(other, actor.vaultId, [id])).toEqual([id]);
     expect((await checkConsistency(t.ctx.db, t.ctx.store)).problems).toEqual([]);
     // The retry succeeds and the chunk is present again.
     await putChunk(other, owner, id, bytes(100));
-    expect(await presentChunk(t.ctx, actor.accountId, id)).not.toBeNull();
+    expect(await presentChunk(t.ctx, actor.vaultId, id)).not.toBeNull();
   });
 
   it("counts a chunk being deleted as missing and refuses uploads until the deletion ends", async () => {
     const id = hexId();
-    const owner = { accountId: actor.accountId, machineId: "m1" };
+    const owner = { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" };
     await putChunk(t.ctx, owner, id, bytes(50));
-    expect(await markChunkDeleting(t.ctx, actor.accountId, id)).not.toBeNull();
-    expect(await missingChunks(other, actor.accountId, [id])).toEqual([id]);
-    expect(await presentChunk(other, actor.accountId, id)).toBeNull();
+    expect(await markChunkDeleting(t.ctx, actor.vaultId, id)).not.toBeNull();
+    expect(await missingChunks(other, actor.vaultId, [id])).toEqual([id]);
+    expect(await presentChunk(other, actor.vaultId, id)).toBeNull();
     await expect(putChunk(other, owner, id, bytes(50))).rejects.toMatchObject({ status: 503 });
-    await finishChunkDeletion(t.ctx, actor.accountId, id);
+    await finishChunkDeletion(t.ctx, actor.vaultId, id);
     await putChunk(other, owner, id, bytes(50));
-    expect(await missingChunks(t.ctx, actor.accountId, [id])).toEqual([]);
+    expect(await missingChunks(t.ctx, actor.vaultId, [id])).toEqual([]);
   });
 });
 
@@ -72,10 +72,10 @@ describe("per-account objects", () => {
     const second = await createTestActor(t.ctx);
     const id = hexId();
     const mine = bytes(64);
-    await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, mine);
-    await putChunk(t.ctx, { accountId: second.accountId, machineId: "m2" }, id, bytes(64));
-    expect(storageKey(actor.accountId, id)).not.toBe(storageKey(second.accountId, id));
-    const body = await t.ctx.store.get(storageKey(actor.accountId, id));
+    await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, id, mine);
+    await putChunk(t.ctx, { accountId: second.accountId, vaultId: second.vaultId, machineId: "m2" }, id, bytes(64));
+    expect(storageKey(actor.vaultId, id)).not.toBe(storageKey(second.vaultId, id));
+    const body = await t.ctx.store.get(storageKey(actor.vaultId, id));
     expect(Buffer.compare(new Uint8Array(await new Response(body).arrayBuffer()), mine)).toBe(0);
     expect((await checkConsistency(t.ctx.db, t.ctx.store, { deep: true })).problems).toEqual([]);
   });

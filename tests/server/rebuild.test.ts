@@ -34,7 +34,7 @@ async function buildHistory(): Promise<void> {
   const chunks: string[] = [];
   for (let i = 0; i < 6; i++) {
     const id = hexId();
-    await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, new Uint8Array(100 + i));
+    await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, id, new Uint8Array(100 + i));
     chunks.push(id);
   }
   const [a, b, c, d] = [hexId(), hexId(), hexId(), hexId()];
@@ -69,7 +69,7 @@ describe("rebuildProjections", () => {
 
   it("gives identical tables after grouped commits that touch one path several times", async () => {
     const c = hexId();
-    await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, c, new Uint8Array(10));
+    await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, c, new Uint8Array(10));
     const [p, q] = [hexId(), hexId()];
     const second: Actor = { ...actor, machineId: "m2" };
     // Queued together: they share one group transaction after the first.
