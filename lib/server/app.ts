@@ -12,6 +12,8 @@ import { acceptedHosts, securityHeaders } from "./http/security.ts";
 import type { ServerEnv } from "./principal.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
+import { commandRoutes } from "./commands/command-routes.ts";
+import { reportRoutes } from "./ws/report-routes.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
@@ -58,6 +60,8 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   // files, chunks, trash, statistics, admin (lib/server/routes/)
   app.route("/", fileRoutes(ctx, auth));
   app.route("/", chunkRoutes(ctx, auth));
+  app.route("/", commandRoutes(ctx, auth)); // commands to agents (lib/server/commands/)
+  app.route("/", reportRoutes(ctx, auth)); // conflicts and activity history (lib/server/ws/)
   app.route("/", trashRoutes(ctx, auth));
   app.route("/", statsRoutes(ctx, auth));
   app.route("/", adminRoutes(ctx, auth));

@@ -231,6 +231,7 @@ try {
     meetsTarget: batchedRate >= 1000,
   }));
   console.log(JSON.stringify(await fanout(server.url, token, chunk)));
+  await (await import("./server-chunks.ts")).benchChunks(server.url, token);
 } finally {
   agent.destroy();
   await server.stop();

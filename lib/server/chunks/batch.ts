@@ -7,12 +7,33 @@
 import type { ServerContext } from "../context.ts";
 import { tooLarge } from "../http/validate.ts";
 import { encodeFrameHeader, MISSING_LENGTH, type Frame } from "./frames.ts";
-import { chunkInfos, openStoredChunk, sha256Hex, storeChunks, type ChunkOwner, type ChunkResult } from "./service.ts";
+import { chunkInfos, openStoredChunk, sha256Hex, storeChunks, type ChunkInfo, type ChunkOwner, type ChunkResult } from "./service.ts";
 
 /** Most chunks in one batch request, either way. */
 export const MAX_BATCH_CHUNKS = 4096;
 /** Most bytes of one batch request body, or of one batch download's chunks. */
 export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+/** Chunks read ahead of the one being sent in a batch download. */
+const PREFETCH = 16;
+/** Chunks up to this size are read whole, larger ones streamed. */
+const READ_WHOLE_BYTES = 256 * 1024;
+
+interface Part {
+  header: Uint8Array;
+  bytes?: Uint8Array;
+  stream?: ReadableStream<Uint8Array>;
+}
+
+async function loadPart(ctx: ServerContext, vaultId: string, id: string, infos: Map<string, ChunkInfo>): Promise<Part> {
+  const info = infos.get(id);
+  if (!info) return { header: encodeFrameHeader(id, null, MISSING_LENGTH) };
+  const stream = await openStoredChunk(ctx, vaultId, info);
+  if (!stream) throw new Error(`Chunk ${id} vanished from the store during a batch download`);
+  const header = encodeFrameHeader(id, info.sha256, info.size);
+  if (info.size > READ_WHOLE_BYTES) return { header, stream };
+  return { header, bytes: new Uint8Array(await new Response(stream).arrayBuffer()) };
+}
 
 /** A batch upload's result for one chunk. */
 export type BatchResult = ChunkResult | { id: string; status: "digest_mismatch" };
@@ -70,42 +91,38 @@ export async function openBatch(ctx: ServerContext, vaultId: string, ids: readon
     length += 68 + size;
   }
   if (bytes > MAX_BATCH_BYTES) throw tooLarge(MAX_BATCH_BYTES);
-  let next = 0;
+  // Up to PREFETCH chunks are read ahead while earlier ones are sent; small
+  // ones whole (verified length), large ones as a stream.
+  const ahead: Promise<Part>[] = [];
+  let queued = 0;
   let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  // The next chunk is opened while the current one is sent.
-  let opening: Promise<ReadableStream<Uint8Array> | null> | undefined;
-  const open = (i: number): Promise<ReadableStream<Uint8Array> | null> | undefined => {
-    const info = i < unique.length ? infos.get(unique[i] as string) : undefined;
-    return info ? openStoredChunk(ctx, vaultId, info) : undefined;
+  const fill = (): void => {
+    while (queued < unique.length && ahead.length < PREFETCH) {
+      const part = loadPart(ctx, vaultId, unique[queued] as string, infos);
+      part.catch(() => undefined);
+      ahead.push(part);
+      queued++;
+    }
   };
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      for (;;) {
-        if (current) {
-          const { done, value } = await current.read();
-          if (!done) return controller.enqueue(value);
-          current = undefined;
-        }
-        if (next >= unique.length) return controller.close();
-        const id = unique[next] as string;
-        const info = infos.get(id);
-        const stream = info ? await (opening ?? open(next)) : null;
-        next++;
-        opening = open(next);
-        if (!info) {
-          controller.enqueue(encodeFrameHeader(id, null, MISSING_LENGTH));
-          continue;
-        }
-        if (!stream) throw new Error(`Chunk ${id} vanished from the store during a batch download`);
-        controller.enqueue(encodeFrameHeader(id, info.sha256, info.size));
-        current = stream.getReader();
-        return;
+      if (current) {
+        const { done, value } = await current.read();
+        if (!done) return controller.enqueue(value);
+        current = undefined;
       }
+      fill();
+      const next = ahead.shift();
+      if (!next) return controller.close();
+      const part = await next;
+      fill();
+      controller.enqueue(part.header);
+      if (part.bytes) controller.enqueue(part.bytes);
+      if (part.stream) current = part.stream.getReader();
     },
     async cancel(reason) {
       await current?.cancel(reason).catch(() => undefined);
-      const pending = await opening?.catch(() => null);
-      await pending?.cancel().catch(() => undefined);
+      for (const pending of ahead.splice(0)) await (await pending.catch(() => null))?.stream?.cancel().catch(() => undefined);
     },
   });
   return { body, length };
