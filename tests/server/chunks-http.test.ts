@@ -4,10 +4,10 @@
  * refreshes the orphan grace period, an empty streamed body is refused, and
  * a stalled upload neither blocks other uploads of the id nor the purge.
  */
+import { createHash } from "node:crypto";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withWriteTransaction } from "../../lib/server/db/tx.ts";
-import { sha256Hex } from "../../lib/server/chunks/service.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { hexId } from "./helpers/context.ts";
@@ -19,6 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
+const sha256Hex = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 const bytes = (n: number): Uint8Array<ArrayBuffer> => crypto.getRandomValues(new Uint8Array(n));
 
 function put(id: string, body: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
@@ -90,10 +91,23 @@ describe("orphan grace period (S5, S6)", () => {
 describe("hardening (item 15)", () => {
   it("refuses an empty chunked body with 400 empty_body and stores nothing", async () => {
     const id = hexId();
-    const empty = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-    const res = await put(id, empty);
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: "empty_body" } });
+    // Transfer-Encoding: chunked with no chunk at all: no Content-Length to refuse it by.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}/api/chunks/${id}`, {
+        method: "PUT",
+        agent: false,
+        headers: { authorization: `Bearer ${server.machine.token}`, "content-type": "application/octet-stream", "transfer-encoding": "chunked" },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: "empty_body" } });
     expect((await server.machineFetch(`/api/chunks/${id}`, { method: "HEAD" })).status).toBe(404);
   });
 
