@@ -5,6 +5,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AuthDeps } from "../auth/deps.ts";
+import { authEventMeta } from "../auth/events.ts";
 import { requireMachineOrUser, requireUser } from "../auth/middleware.ts";
 import type { ServerContext } from "../context.ts";
 import { actorOf } from "../files/actor.ts";
@@ -34,7 +35,7 @@ export function commandRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEn
     const body = await readJson(c, issueBodySchema, 4096);
     const target = await findCommandTarget(ctx.db, c.var.principal.vaultId, machineId);
     if (!target) throw new HttpError(404, "not_found", "No such machine");
-    const { command, event } = await issueCommand(ctx.db, target, body.kind, actorOf(c.var.principal, c.var.requestId).meta, deps.now());
+    const { command, event } = await issueCommand(ctx.db, target, body.kind, authEventMeta(actorOf(c.var.principal, c.var.requestId).meta), deps.now());
     ctx.bus.publish([event]);
     return c.json(command, 201);
   });

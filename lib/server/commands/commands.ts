@@ -1,7 +1,7 @@
 /**
  * Commands to agents (W9, A19): `sync_now`, `pause`, `resume`. A command is
  * recorded as MachineCommandIssued with its `machine_commands` row in one
- * transaction (E5), pushed on the machine's `/ws/changes` sockets (hub.ts)
+ * transaction (E5; the row is the projection of command-projection.ts), pushed on the machine's `/ws/changes` sockets (hub.ts)
  * and, for a machine that is offline, kept until it connects (delivered
  * oldest first). The agent acknowledges it once (MachineCommandAcknowledged);
  * one left unanswered past its expiry is recorded as MachineCommandExpired.
@@ -14,6 +14,7 @@ import { commandEventSchemas, type CommandEventType, type CommandKind } from "..
 import { appendEvent, type Executor } from "../../events/store.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { HttpError } from "../http/errors.ts";
+import { applyCommandEvent } from "./command-projection.ts";
 
 /** A command unanswered this long expires. */
 export const COMMAND_TTL_MS = 24 * 3_600_000;
@@ -80,6 +81,16 @@ async function record<T extends CommandEventType>(
   });
 }
 
+/** The meta of an acknowledgement or expiry (E1): caused by, and correlated with, the MachineCommandIssued event. */
+async function causedByIssue(tx: Executor, target: CommandTarget, commandId: string, actor: string): Promise<EventMeta> {
+  const issued = await tx.execute({
+    sql: "SELECT id FROM events WHERE account_id = ? AND stream = ? AND stream_version = 1",
+    args: [target.accountId, `command:${commandId}`],
+  });
+  const id = issued.rows[0] ? str(issued.rows[0].id) : undefined;
+  return id ? { actor, causationId: id, correlationId: id } : { actor };
+}
+
 /**
  * Finds a live machine of a vault.
  * @param db The database.
@@ -116,11 +127,7 @@ export async function issueCommand(
   const expiresAt = now + COMMAND_TTL_MS;
   return withWriteTransaction(db, async (tx) => {
     const event = await record(tx, "MachineCommandIssued", target, commandId, 1, { commandId, machineId: target.machineId, kind, expiresAt }, meta, now);
-    await tx.execute({
-      sql: `INSERT INTO machine_commands (id, account_id, vault_id, machine_id, kind, state, issued_at, issued_by, expires_at, seq)
-            VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
-      args: [commandId, target.accountId, target.vaultId, target.machineId, kind, now, meta.actor ?? "system", expiresAt, event.seq],
-    });
+    await applyCommandEvent(tx, event);
     const command: MachineCommand = {
       commandId,
       machineId: target.machineId,
@@ -157,8 +164,9 @@ export async function expireCommands(db: Client, machineId: string, now: number)
     for (const row of rows.rows) {
       const target = { machineId: str(row.machine_id), accountId: str(row.account_id), vaultId: str(row.vault_id) };
       const commandId = str(row.id);
-      const event = await record(tx, "MachineCommandExpired", target, commandId, 2, { commandId, machineId: target.machineId }, { actor: "system" }, now);
-      await tx.execute({ sql: "UPDATE machine_commands SET state = 'expired', seq = ? WHERE id = ?", args: [event.seq, commandId] });
+      const meta = await causedByIssue(tx, target, commandId, "system");
+      const event = await record(tx, "MachineCommandExpired", target, commandId, 2, { commandId, machineId: target.machineId }, meta, now);
+      await applyCommandEvent(tx, event);
       events.push(event);
     }
     return events;
@@ -192,15 +200,9 @@ export async function acknowledgeCommand(
     if (before.state === "expired") throw new HttpError(410, "command_expired", "The command expired before it was acknowledged");
     const target = { machineId, accountId: str(row.account_id), vaultId: str(row.vault_id) };
     const payload = { commandId, machineId, ok: answer.ok, ...(answer.message === undefined ? {} : { message: answer.message }) };
-    // The acknowledgement's cause is the MachineCommandIssued event (E1).
-    const issued = await tx.execute({ sql: "SELECT id FROM events WHERE account_id = ? AND stream = ? AND stream_version = 1", args: [target.accountId, `command:${commandId}`] });
-    const causationId = issued.rows[0] ? str(issued.rows[0].id) : undefined;
-    const meta: EventMeta = { actor: `machine:${machineId}`, ...(causationId ? { causationId, correlationId: causationId } : {}) };
+    const meta = await causedByIssue(tx, target, commandId, `machine:${machineId}`);
     const event = await record(tx, "MachineCommandAcknowledged", target, commandId, 2, payload, meta, now);
-    await tx.execute({
-      sql: "UPDATE machine_commands SET state = 'acknowledged', acked_at = ?, ok = ?, message = ?, seq = ? WHERE id = ?",
-      args: [now, answer.ok ? 1 : 0, answer.message ?? null, event.seq, commandId],
-    });
+    await applyCommandEvent(tx, event);
     return { command: { ...before, state: "acknowledged", acknowledgedAt: now, ok: answer.ok, message: answer.message ?? null }, event };
   });
 }
