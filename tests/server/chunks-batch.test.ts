@@ -4,10 +4,13 @@
  * `application/vnd.syncagent.chunks`, per-chunk results and digests,
  * first bytes win, bounded count and bytes (413), malformed frames (400).
  */
+import { truncate } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BATCH_CHUNKS } from "../../lib/server/chunks/batch.ts";
 import { CHUNKS_CONTENT_TYPE, decodeFrames, encodeFrames, type Frame } from "../../lib/server/chunks/frames.ts";
 import { sha256Hex } from "../../lib/server/chunks/service.ts";
+import { storageKey } from "../../lib/server/chunks/storage-key.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { hexId } from "./helpers/context.ts";
 
@@ -112,6 +115,17 @@ describe("batch upload and download (S6)", () => {
     const empty = await upload([{ id: hexId(), sha256: null, bytes: new Uint8Array(0) }]);
     expect(empty.status).toBe(400);
     expect((await upload(encodeFrames([{ id: hexId(), sha256: null, bytes: bytes(10) }]), "application/json")).status).toBe(415);
+  });
+
+  it("cuts a batch download short rather than serve a chunk whose stored length changed", async () => {
+    const id = hexId();
+    const data = bytes(2000);
+    await results(await upload([{ id, sha256: null, bytes: data }]));
+    const row = await server.ctx.db.execute({ sql: "SELECT vault_id FROM chunks WHERE id = ?", args: [id] });
+    const key = storageKey(row.rows[0]?.vault_id as string, id);
+    await truncate(join(server.dataDir, "chunks", key.slice(0, 2), key.slice(2, 4), key), 1500);
+    const res = await server.machineFetch("/api/chunks/fetch", { method: "POST", body: JSON.stringify({ ids: [hexId(), id] }) });
+    await expect(res.arrayBuffer()).rejects.toThrow();
   });
 
   it("needs a machine token or a session", async () => {

@@ -7,6 +7,7 @@
 import type { ServerContext } from "../context.ts";
 import { tooLarge } from "../http/validate.ts";
 import { encodeFrameHeader, MISSING_LENGTH, type Frame } from "./frames.ts";
+import { storageKey } from "./storage-key.ts";
 import { chunkInfos, openStoredChunk, sha256Hex, storeChunks, type ChunkInfo, type ChunkOwner, type ChunkResult } from "./service.ts";
 
 /** Most chunks in one batch request, either way. */
@@ -28,9 +29,22 @@ interface Part {
 async function loadPart(ctx: ServerContext, vaultId: string, id: string, infos: Map<string, ChunkInfo>): Promise<Part> {
   const info = infos.get(id);
   if (!info) return { header: encodeFrameHeader(id, null, MISSING_LENGTH) };
+  const header = encodeFrameHeader(id, info.sha256, info.size);
+  if (info.size <= READ_WHOLE_BYTES && ctx.store.getBytes) {
+    const bytes = await ctx.store.getBytes(storageKey(vaultId, id), info.size).catch((error: unknown) => {
+      if ((error as Error).name === "TooLargeError") throw new Error(`Chunk ${id} is longer than stored`);
+      throw error;
+    });
+    if (!bytes) throw new Error(`Chunk ${id} vanished from the store during a batch download`);
+    if (bytes.byteLength !== info.size) {
+      ctx.logger.error({ chunk: id, expected: info.size, got: bytes.byteLength }, "chunk length mismatch");
+      throw new Error(`Chunk ${id} is shorter than stored`);
+    }
+    ctx.metrics.count("chunk.bytes_out", bytes.byteLength);
+    return { header, bytes };
+  }
   const stream = await openStoredChunk(ctx, vaultId, info);
   if (!stream) throw new Error(`Chunk ${id} vanished from the store during a batch download`);
-  const header = encodeFrameHeader(id, info.sha256, info.size);
   if (info.size > READ_WHOLE_BYTES) return { header, stream };
   return { header, bytes: new Uint8Array(await new Response(stream).arrayBuffer()) };
 }
