@@ -30,6 +30,7 @@ export const serverOptions: Record<string, OptionSpec> = {
   "s3-region": { type: "string", description: "S3 region (default us-east-1)", env: "SYNCAGENT_S3_REGION", valueName: "REGION" },
   "s3-prefix": { type: "string", description: "Key prefix inside the bucket", env: "SYNCAGENT_S3_PREFIX", valueName: "PREFIX" },
   "max-chunk-bytes": { type: "string", description: "Largest accepted chunk in bytes (default 16 MiB + 64 KiB)", env: "SYNCAGENT_MAX_CHUNK_BYTES", valueName: "BYTES" },
+  "max-sockets-per-machine": { type: "string", description: "Most WebSockets one machine keeps open (default 4); one more closes its oldest", env: "SYNCAGENT_MAX_SOCKETS_PER_MACHINE", valueName: "N" },
   "upload-timeout-seconds": { type: "string", description: "Longest time a chunk upload may take to arrive (default 300)", env: "SYNCAGENT_UPLOAD_TIMEOUT_SECONDS", valueName: "SECONDS" },
   "trash-retention-days": { type: "string", description: "Days a deleted file stays in the trash (default 30)", env: "SYNCAGENT_TRASH_RETENTION_DAYS", valueName: "DAYS" },
   "change-retention-days": { type: "string", description: "Days the change log is kept (default 30)", env: "SYNCAGENT_CHANGE_RETENTION_DAYS", valueName: "DAYS" },

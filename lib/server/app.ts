@@ -52,7 +52,7 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.route("/api", healthRoutes(ctx));
   // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);
   // WebSocket hub: /ws/changes, /ws/events, /ws/dashboard (lib/server/ws/)
-  const hub = new Hub(ctx.db, ctx.logger, (ctx as HubContextExtras).hub);
+  const hub = new Hub(ctx.db, ctx.logger, { maxSocketsPerMachine: ctx.config.maxSocketsPerMachine, ...(ctx as HubContextExtras).hub });
   limitNodeWebSockets(nodeWs.wss);
   ctx.bus.subscribe(() => hub.wake());
   const auth = authDepsFrom(ctx, () => hub.wake());

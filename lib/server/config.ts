@@ -32,6 +32,8 @@ export interface ServerConfig {
   maxChunkBytes: number;
   /** Longest time a chunk upload may take to arrive, in ms; slower uploads get 408 `upload_timeout`. */
   uploadTimeoutMs: number;
+  /** Most WebSockets one machine keeps open on one server process; one more closes its oldest (4429). */
+  maxSocketsPerMachine: number;
   /** S5: trash entries older than this are purged. */
   trashRetentionDays: number;
   /** S7: change-log entries older than this are cleaned. */
@@ -78,6 +80,7 @@ export const configFileSchema = z
       .strict(),
     maxChunkBytes: z.number().int().min(1024),
     uploadTimeoutSeconds: z.number().int().min(1),
+    maxSocketsPerMachine: z.number().int().min(2),
     trashRetentionDays: z.number().min(0),
     changeRetentionDays: z.number().min(1),
     purgeHour: z.number().int().min(0).max(23),
@@ -144,6 +147,7 @@ export function resolveServerConfig(input: ResolveConfigInput): ServerConfig {
         : s3Settings(values, env, file),
     maxChunkBytes: intSetting("max-chunk-bytes", str("max-chunk-bytes"), file.maxChunkBytes, DEFAULT_MAX_CHUNK_BYTES, 1024),
     uploadTimeoutMs: 1000 * intSetting("upload-timeout-seconds", str("upload-timeout-seconds"), file.uploadTimeoutSeconds, 300, 1),
+    maxSocketsPerMachine: intSetting("max-sockets-per-machine", str("max-sockets-per-machine"), file.maxSocketsPerMachine, 4, 2),
     trashRetentionDays: numSetting("trash-retention-days", str("trash-retention-days"), file.trashRetentionDays, 30, 0),
     changeRetentionDays: numSetting("change-retention-days", str("change-retention-days"), file.changeRetentionDays, 30, 1),
     purgeHour: intSetting("purge-hour", str("purge-hour"), file.purgeHour, 3, 0, 23),

@@ -45,7 +45,7 @@ const b64 = (n: number): string => Buffer.from(crypto.getRandomValues(new Uint8A
 const round = (n: number): number => Math.round(n * 100) / 100;
 
 async function startServer(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "server", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "server", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--max-sockets-per-machine", String(SUBSCRIBERS + 4)], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });

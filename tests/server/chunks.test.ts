@@ -8,6 +8,8 @@ import { truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { missingChunks, openChunk, presentChunk, putChunk } from "../../lib/server/chunks/service.ts";
+import { markChunkDeleting } from "../../lib/server/chunks/gc.ts";
+import { storedChunkSizesInVault } from "../../lib/server/chunks/presence.ts";
 import { checkConsistency } from "../../lib/server/files/consistency.ts";
 import type { Actor } from "../../lib/server/files/actor.ts";
 import { createTestActor, createTestContext, hexId, type TestServerContext } from "./helpers/context.ts";
@@ -57,13 +59,24 @@ describe("chunk presence and integrity", () => {
     expect((await checkConsistency(t.ctx.db, t.ctx.store)).problems).toEqual([`chunk ${id} is 600 bytes in the store, 1000 recorded`]);
   });
 
-  it("reports many ids missing at once, per account", async () => {
+  it("reports many ids missing at once, per vault", async () => {
     const id = hexId();
     await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, id, new Uint8Array(10));
     const absent = Array.from({ length: 1200 }, hexId);
     expect(await missingChunks(t.ctx, actor.vaultId, [id, ...absent])).toEqual(absent);
     const other = await createTestActor(t.ctx);
     expect(await missingChunks(t.ctx, other.vaultId, [id])).toEqual([id]);
+  });
+
+  it("reads stored sizes for the commit path scoped by vault, never a chunk being deleted", async () => {
+    const [a, b] = [hexId(), hexId()];
+    await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, a, new Uint8Array(10));
+    await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, b, new Uint8Array(20));
+    expect(await storedChunkSizesInVault(t.ctx.db, actor.vaultId, [a, b, a, hexId()])).toEqual(new Map([[a, 10], [b, 20]]));
+    const other = await createTestActor(t.ctx);
+    expect(await storedChunkSizesInVault(t.ctx.db, other.vaultId, [a, b])).toEqual(new Map());
+    expect(await markChunkDeleting(t.ctx, actor.vaultId, b)).toEqual({ size: 20 });
+    expect(await storedChunkSizesInVault(t.ctx.db, actor.vaultId, [a, b])).toEqual(new Map([[a, 10]]));
   });
 
   it("refuses a chunk over the limit and stores nothing", async () => {

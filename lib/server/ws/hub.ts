@@ -29,6 +29,8 @@ export interface HubOptions {
   limits: SubscriberLimits;
   /** Largest event batch pushed inline; bigger batches become a `changed` hint. @default 256 KiB */
   maxInlineBytes: number;
+  /** Most sockets one machine keeps open here; one more closes its oldest (4429). @default 4 */
+  maxSocketsPerMachine: number;
 }
 
 /** Defaults of {@link HubOptions}. */
@@ -37,6 +39,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   heartbeatMs: 20_000,
   limits: DEFAULT_SUBSCRIBER_LIMITS,
   maxInlineBytes: 256 * 1024,
+  maxSocketsPerMachine: 4,
 };
 
 /** Close code sent to a removed machine's sockets and an ended session's dashboards. */
@@ -45,7 +48,7 @@ export const CLOSE_REVOKED = 4401;
 /** Close code sent to a machine's oldest socket when it opens one more than {@link MAX_SOCKETS_PER_MACHINE}. */
 export const CLOSE_TOO_MANY_SOCKETS = 4429;
 
-/** Most sockets one machine keeps open on one server process (an agent needs two). */
+/** Default of the most sockets one machine keeps open on one server process (an agent needs two). */
 export const MAX_SOCKETS_PER_MACHINE = 4;
 
 /** One open socket as the hub sees it. */
@@ -145,10 +148,10 @@ export class Hub {
     };
   }
 
-  /** Closes the machine's oldest sockets until one more fits under {@link MAX_SOCKETS_PER_MACHINE}. */
+  /** Closes the machine's oldest sockets until one more fits under `maxSocketsPerMachine`. */
   #makeRoomFor(machineId: string): void {
     const mine = [...this.#connections].filter((e) => e.conn.machineId === machineId);
-    for (const entry of mine.slice(0, Math.max(0, mine.length - MAX_SOCKETS_PER_MACHINE + 1))) {
+    for (const entry of mine.slice(0, Math.max(0, mine.length - this.#options.maxSocketsPerMachine + 1))) {
       entry.conn.close(CLOSE_TOO_MANY_SOCKETS, "too many sockets for this machine");
       this.#connections.delete(entry);
       this.#log.warn({ machineId }, "closed a machine's oldest socket: too many sockets");

@@ -12,6 +12,7 @@ import type { Migration } from "../migration.ts";
  * - `conflicts`: conflicts agents reported, open until resolved (A8, W10).
  * - `activity`: agent reports kept for the activity history (W8), paged.
  * - `machine_cursors`: the change-log cursor each agent last reported.
+ * - indexes of chunk references by (vault, chunk id), which chunk GC reads.
  */
 export const migration0007: Migration = {
   id: 7,
@@ -24,6 +25,9 @@ export const migration0007: Migration = {
       since INTEGER NOT NULL,            -- ms since epoch
       PRIMARY KEY (vault_id, id)
     ) STRICT`,
+    // Chunk GC looks references up by (vault, chunk id) since chunks belong to the vault.
+    "CREATE INDEX version_chunks_vault_chunk ON version_chunks (vault_id, chunk_id)",
+    "CREATE INDEX cp_version_chunks_vault_chunk ON cp_version_chunks (vault_id, chunk_id)",
     `CREATE TABLE machine_commands (
       id TEXT PRIMARY KEY,               -- command id (random, 32 hex)
       account_id TEXT NOT NULL,
