@@ -62,12 +62,14 @@ export type BatchResult = ChunkResult | { id: string; status: "digest_mismatch" 
 export async function uploadBatch(ctx: ServerContext, owner: ChunkOwner, frames: readonly Frame[]): Promise<BatchResult[]> {
   const mismatched = new Map<string, BatchResult>();
   const good: { id: string; bytes: Uint8Array }[] = [];
+  const goodIds = new Set<string>();
   for (const f of frames) {
     if (!f.bytes || mismatched.has(f.id)) continue;
     if (f.sha256 !== null && sha256Hex(f.bytes) !== f.sha256) {
-      if (!good.some((g) => g.id === f.id)) mismatched.set(f.id, { id: f.id, status: "digest_mismatch" });
+      if (!goodIds.has(f.id)) mismatched.set(f.id, { id: f.id, status: "digest_mismatch" });
       continue;
     }
+    goodIds.add(f.id);
     good.push({ id: f.id, bytes: f.bytes });
   }
   const stored = new Map((await storeChunks(ctx, owner, good)).map((r) => [r.id, r as BatchResult]));

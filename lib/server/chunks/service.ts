@@ -23,6 +23,9 @@ import { str } from "../../db/row.ts";
 import type { Executor } from "../../events/store.ts";
 import { storageKey } from "./storage-key.ts";
 
+/** Stores in flight for one upload: small objects are bound by per-object filesystem work, which overlaps well. */
+const PUT_WIDTH = 64;
+
 /** A stored chunk's row. */
 export interface ChunkInfo {
   id: string;
@@ -129,11 +132,12 @@ interface Claimed {
 async function claimChunks(ctx: ServerContext, owner: ChunkOwner, chunks: readonly IncomingChunk[], now: number): Promise<{ done: Map<string, ChunkResult>; claimed: Claimed[] }> {
   const done = new Map<string, ChunkResult>();
   const claimed: Claimed[] = [];
+  const claimedIds = new Set<string>();
   const staleBefore = now - ctx.config.uploadTimeoutMs;
   await withWriteTransaction(ctx.db, async (tx) => {
     const rows = await rowsOf(tx, owner.vaultId, chunks.map((c) => c.id), true);
     for (const chunk of chunks) {
-      if (done.has(chunk.id) || claimed.some((c) => c.chunk.id === chunk.id)) continue;
+      if (done.has(chunk.id) || claimedIds.has(chunk.id)) continue;
       const row = rows.get(chunk.id);
       if (row && !row.deleting) {
         await tx.execute({ sql: "UPDATE chunks SET uploaded_at = ? WHERE vault_id = ? AND id = ?", args: [now, owner.vaultId, chunk.id] });
@@ -152,7 +156,10 @@ async function claimChunks(ctx: ServerContext, owner: ChunkOwner, chunks: readon
         args: [owner.vaultId, chunk.id, claim, now, staleBefore],
       });
       if (taken.rows.length === 0) done.set(chunk.id, { id: chunk.id, status: "busy" });
-      else claimed.push({ chunk, claim, generation: await deletionGeneration(tx, owner.vaultId, chunk.id) });
+      else {
+        claimedIds.add(chunk.id);
+        claimed.push({ chunk, claim, generation: await deletionGeneration(tx, owner.vaultId, chunk.id) });
+      }
     }
   });
   return { done, claimed };
@@ -172,7 +179,7 @@ export async function storeChunks(ctx: ServerContext, owner: ChunkOwner, chunks:
     const { done, claimed } = await claimChunks(ctx, owner, chunks, now);
     const stored: { c: Claimed; info: ChunkInfo }[] = [];
     let failure: Error | undefined;
-    await inParallel(claimed, 16, async (c) => {
+    await inParallel(claimed, PUT_WIDTH, async (c) => {
       try {
         const put = await ctx.store.put(storageKey(owner.vaultId, c.chunk.id), c.chunk.bytes, { maxSize: ctx.config.maxChunkBytes });
         stored.push({ c, info: { id: c.chunk.id, size: put.size, sha256: put.sha256 } });
