@@ -80,3 +80,8 @@ export async function benchChunks(url: string, token: string, options: Partial<C
   const downRate = count / (downMs / 1000);
   console.log(JSON.stringify({ bench: "server.chunks.download", chunks: count, mb: round(bytes / 1e6), ms: Math.round(downMs), chunksPerSec: Math.round(downRate), mbPerSec: round(bytes / 1e6 / (downMs / 1000)), ...env, target: TARGET, meetsTarget: downRate >= TARGET }));
 }
+
+if (import.meta.url === new URL(`file://${process.argv[1] ?? ""}`).href) {
+  console.error("server-chunks runs against the server of scripts/bench/server.ts: npm run bench -- server");
+  process.exitCode = 2;
+}

@@ -200,15 +200,14 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
             reply({ type: "error", error: "invalid_json", message: "Message is not valid JSON" });
             return;
           }
-          const type = (value as { type?: unknown } | null)?.type;
-          if (type === "command_ack") {
-            await onCommandAck(deps, hub, machine.machineId, value, reply);
-            return;
-          }
           const echo = echoedReportId(value);
           if (!reportBuckets.take(machine.machineId, Date.now())) {
             hub.countDroppedReport();
             reply({ type: "error", error: "rate_limited", ...echo, message: "Too many reports: this one was dropped" });
+            return;
+          }
+          if ((value as { type?: unknown } | null)?.type === "command_ack") {
+            await onCommandAck(deps, hub, machine.machineId, value, reply);
             return;
           }
           const parsed = agentReportSchema.safeParse(value);
