@@ -15,6 +15,7 @@
 import { z } from "zod";
 import { authEventSchemas } from "./schemas/auth.ts";
 import { eventSchemas } from "./schemas/index.ts";
+import { commandEventSchemas } from "./schemas/machine-commands.ts";
 
 /** One registered payload schema. */
 export interface RegisteredSchema {
@@ -42,8 +43,9 @@ export const EDIT_ADVICE = "add a new version with an upcaster instead of editin
 
 /**
  * Every payload schema this build registers: the file events of
- * `lib/events/schemas/index.ts` and the auth events (all version 1) of
- * `lib/events/schemas/auth.ts`, sorted by name.
+ * `lib/events/schemas/index.ts`, and the auth and command events (all
+ * version 1) of `lib/events/schemas/auth.ts` and `machine-commands.ts`,
+ * sorted by name.
  * @returns The registry as a list.
  */
 export function registeredSchemas(): RegisteredSchema[] {
@@ -51,7 +53,10 @@ export function registeredSchemas(): RegisteredSchema[] {
   for (const [type, versions] of Object.entries(eventSchemas)) {
     for (const [version, schema] of Object.entries(versions)) list.push({ type, version: Number(version), schema });
   }
-  for (const [type, schema] of Object.entries(authEventSchemas)) list.push({ type, version: 1, schema });
+  const groups: Readonly<Record<string, z.ZodType>>[] = [authEventSchemas, commandEventSchemas];
+  for (const group of groups) {
+    for (const [type, schema] of Object.entries(group)) list.push({ type, version: 1, schema });
+  }
   return list.sort((a, b) => frozenName(a.type, a.version).localeCompare(frozenName(b.type, b.version)));
 }
 

@@ -13,6 +13,8 @@ import { acceptedHosts, securityHeaders } from "./http/security.ts";
 import type { ServerEnv } from "./principal.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { chunkRoutes } from "./routes/chunks.ts";
+import { commandRoutes } from "./commands/command-routes.ts";
+import { reportRoutes } from "./ws/report-routes.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
@@ -52,7 +54,7 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.route("/api", healthRoutes(ctx));
   // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);
   // WebSocket hub: /ws/changes, /ws/events, /ws/dashboard (lib/server/ws/)
-  const hub = new Hub(ctx.db, ctx.logger, (ctx as HubContextExtras).hub);
+  const hub = new Hub(ctx.db, ctx.logger, { maxSocketsPerMachine: ctx.config.maxSocketsPerMachine, ...(ctx as HubContextExtras).hub });
   limitNodeWebSockets(nodeWs.wss);
   ctx.bus.subscribe(() => hub.wake());
   const auth = authDepsFrom(ctx, () => hub.wake());
@@ -60,6 +62,8 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   // files, chunks, trash, statistics, admin (lib/server/routes/)
   app.route("/", fileRoutes(ctx, auth));
   app.route("/", chunkRoutes(ctx, auth));
+  app.route("/", commandRoutes(ctx, auth)); // commands to agents (lib/server/commands/)
+  app.route("/", reportRoutes(ctx, auth)); // conflicts and activity history (lib/server/ws/)
   app.route("/", trashRoutes(ctx, auth));
   app.route("/", statsRoutes(ctx, auth));
   app.route("/", adminRoutes(ctx, auth));

@@ -30,6 +30,8 @@ export interface ServerConfig {
   storage: StorageConfig;
   /** Largest accepted chunk body in bytes; larger bodies get 413. */
   maxChunkBytes: number;
+  /** Most WebSockets one machine keeps open on one server process; one more closes its oldest (4429). */
+  maxSocketsPerMachine: number;
   /** S5: trash entries older than this are purged. */
   trashRetentionDays: number;
   /** S7: change-log entries older than this are cleaned. */
@@ -50,7 +52,11 @@ export interface ServerConfig {
   headersTimeoutMs: number;
   /** A request's body (every route but chunk uploads) must arrive within this long, else the connection is closed. */
   bodyTimeoutMs: number;
-  /** A chunk upload's body must arrive within this long (routes read it through `bodyDeadlineFor`). */
+  /**
+   * A chunk upload's body (single or batch) must arrive within this long: the
+   * route answers 408 `upload_timeout` and releases what it held; the
+   * connection itself is closed shortly after (`bodyDeadlineFor`).
+   */
   uploadTimeoutMs: number;
   /** An idle keep-alive connection is closed after this long. */
   idleTimeoutMs: number;
@@ -64,7 +70,7 @@ export interface ServerConfig {
 export const DEFAULT_LIMITS = {
   headersTimeoutMs: 10_000,
   bodyTimeoutMs: 60_000,
-  uploadTimeoutMs: 10 * 60_000,
+  uploadTimeoutMs: 5 * 60_000,
   idleTimeoutMs: 5_000,
   passwordHashConcurrency: 2,
   passwordHashQueue: 8,
@@ -97,6 +103,7 @@ export const configFileSchema = z
       .partial()
       .strict(),
     maxChunkBytes: z.number().int().min(1024),
+    maxSocketsPerMachine: z.number().int().min(2),
     trashRetentionDays: z.number().min(0),
     changeRetentionDays: z.number().min(1),
     purgeHour: z.number().int().min(0).max(23),
@@ -168,6 +175,7 @@ export function resolveServerConfig(input: ResolveConfigInput): ServerConfig {
         ? { kind: "local", dir: str("chunk-dir") ?? file.chunkDir ?? join("chunks") }
         : s3Settings(values, env, file),
     maxChunkBytes: intSetting("max-chunk-bytes", str("max-chunk-bytes"), file.maxChunkBytes, DEFAULT_MAX_CHUNK_BYTES, 1024),
+    maxSocketsPerMachine: intSetting("max-sockets-per-machine", str("max-sockets-per-machine"), file.maxSocketsPerMachine, 4, 2),
     trashRetentionDays: numSetting("trash-retention-days", str("trash-retention-days"), file.trashRetentionDays, 30, 0),
     changeRetentionDays: numSetting("change-retention-days", str("change-retention-days"), file.changeRetentionDays, 30, 1),
     purgeHour: intSetting("purge-hour", str("purge-hour"), file.purgeHour, 3, 0, 23),

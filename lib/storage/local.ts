@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { bodyPieces, type ChunkBody } from "./body.ts";
-import { StorageUnavailableError } from "./errors.ts";
+import { StorageUnavailableError, TooLargeError } from "./errors.ts";
 import { fileReadStream } from "../fs/file-stream.ts";
 import { assertValidKey, isValidKey } from "./keys.ts";
 import { BodyMeter, DEFAULT_MAX_OBJECT_SIZE } from "./meter.ts";
@@ -136,6 +136,35 @@ export class LocalChunkStore implements ChunkStore {
       throw fsError(error, `Cannot read chunk ${key}`, this.root);
     }
     return fileReadStream(handle);
+  }
+
+  /** Reads a small object whole: open, read, close (no stream); null when there is none. */
+  async getBytes(key: string, maxBytes: number): Promise<Uint8Array | null> {
+    assertValidKey(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(this.pathOf(key), "r");
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw fsError(error, `Cannot read chunk ${key}`, this.root);
+    }
+    try {
+      // One byte more than allowed tells a longer object from one of exactly maxBytes.
+      const buffer = new Uint8Array(maxBytes + 1);
+      let filled = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        if (filled > maxBytes) throw new TooLargeError(key, maxBytes);
+      }
+      return buffer.subarray(0, filled);
+    } catch (error) {
+      if (error instanceof TooLargeError) throw error;
+      throw fsError(error, `Cannot read chunk ${key}`, this.root);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
   }
 
   /** The object's size, or null when there is none. */

@@ -19,7 +19,7 @@
  *   (an object already stored under the key stays as it was) and
  *   `IntegrityError` is thrown.
  * - `get` returns null for a missing key; otherwise a stream of the stored
- *   bytes.
+ *   bytes. `getBytes` (optional) returns them whole, for small objects.
  * - `delete` of a missing key is not an error.
  * - `list` yields every stored key exactly once (in no promised order).
  *
@@ -42,6 +42,12 @@ export interface ChunkStore {
   put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, expected?: PutExpectation): Promise<StoredObject>;
   /** The stored bytes as a stream (read it to the end or cancel it), or null when there is no object. */
   get(key: string): Promise<ReadableStream<Uint8Array> | null>;
+  /**
+   * Optional fast path for small objects: the whole object in one buffer,
+   * null when there is none; an object longer than `maxBytes` fails with
+   * `TooLargeError`. Callers fall back to `get` when an adapter lacks it.
+   */
+  getBytes?(key: string, maxBytes: number): Promise<Uint8Array | null>;
   /** The stored object's size, or null when there is no object. */
   stat(key: string): Promise<{ size: number } | null>;
   /** Whether an object is stored under `key`. */

@@ -46,7 +46,7 @@ const b64 = (n: number): string => Buffer.from(crypto.getRandomValues(new Uint8A
 const round = (n: number): number => Math.round(n * 100) / 100;
 
 async function startServer(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "server", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "server", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--max-sockets-per-machine", String(SUBSCRIBERS + 4)], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -234,6 +234,7 @@ try {
   }));
   console.log(JSON.stringify(await fanout(server.url, token, chunk)));
   console.log(JSON.stringify(await (await import("./server-rename.ts")).renameBench((items) => commit(server.url, token, items))));
+  await (await import("./server-chunks.ts")).benchChunks(server.url, token);
 } finally {
   agent.destroy();
   await server.stop();

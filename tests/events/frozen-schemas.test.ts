@@ -22,6 +22,7 @@ import {
 } from "../../lib/events/frozen-schemas.ts";
 import { eventSchemas } from "../../lib/events/schemas/index.ts";
 import { authEventSchemas } from "../../lib/events/schemas/auth.ts";
+import { commandEventSchemas } from "../../lib/events/schemas/machine-commands.ts";
 import { FROZEN_DIR, readFrozen, readReleased } from "../../scripts/freeze-schemas.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -43,11 +44,12 @@ describe("the frozen copies in the repository", () => {
     expect(problems, problems.join("\n")).toEqual([]);
   });
 
-  it("cover the whole registry, file and auth events alike", () => {
+  it("cover the whole registry, file, auth and command events alike", () => {
     const names = registeredSchemas().map((s) => `${s.type}.v${s.version}`);
     const expected = [
       ...Object.entries(eventSchemas).flatMap(([type, versions]) => Object.keys(versions).map((v) => `${type}.v${v}`)),
       ...Object.keys(authEventSchemas).map((type) => `${type}.v1`),
+      ...Object.keys(commandEventSchemas).map((type) => `${type}.v1`),
     ];
     expect(names.length).toBeGreaterThan(0);
     expect(new Set(names)).toEqual(new Set(expected));

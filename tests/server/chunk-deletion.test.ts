@@ -91,9 +91,10 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
   /**
    * Re-uploads every chunk over and over, each chunk through one of `urls`
    * in turn (one uploader per chunk, so nothing else rewrites its bytes
-   * between two looks), from now until `stop()`. After each stored upload it
-   * reads the chunk back; when that finds no bytes, the chunk must count as
-   * missing (a deletion took it). A chunk that is neither missing nor
+   * between two looks), from now until `stop()`. After each upload the
+   * server says it holds (stored now, or already held), it reads the chunk
+   * back; when that finds no bytes, the chunk must count as missing (a
+   * deletion took it). A chunk that is neither missing nor
    * readable is a row recorded over deleted bytes: `violations` lists it.
    */
   function hammer(
@@ -110,10 +111,12 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
         try {
           do {
             const res = await machine(url, `/api/chunks/${id}`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body });
-            const code = res.status === 201 ? "" : ((await res.json()) as { error: { code: string } }).error.code;
-            if (res.status === 201) await res.arrayBuffer();
+            // 201: stored now; 200: the vault already holds these bytes (first bytes win, S6).
+            const held = res.status === 201 || res.status === 200;
+            const code = held ? "" : ((await res.json()) as { error: { code: string } }).error.code;
+            if (held) await res.arrayBuffer();
             answers.push(`${res.status} ${code}`.trim());
-            if (res.status !== 201) continue;
+            if (!held) continue;
             const read = await machine(url, `/api/chunks/${id}`);
             await read.arrayBuffer();
             if (read.status === 200) continue;
@@ -137,10 +140,10 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
     };
   }
 
-  /** Every answer an upload may get while a deletion runs: stored, or told to retry. */
+  /** Every answer an upload may get while a deletion runs: stored, already held, or told to retry. */
   function expectOnlyStoredOrBusy(answers: string[]): void {
     const kinds = [...new Set(answers)];
-    expect(kinds.every((x) => x === "201" || x === "503 chunk_busy"), kinds.join(", ")).toBe(true);
+    expect(kinds.every((x) => x === "201" || x === "200" || x === "503 chunk_busy"), kinds.join(", ")).toBe(true);
   }
 
   /** No chunk row without its bytes: `server check --deep`, and every chunk either missing or served whole. */
@@ -207,39 +210,39 @@ describe("a deletion racing an upload of the same chunk, steps interleaved by ha
   withTwoContexts();
   it("refuses to record an upload whose bytes a deletion removed meanwhile", async () => {
     const id = hexId();
-    const owner = { accountId: actor.accountId, machineId: "m1" };
+    const owner = { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" };
     await putChunk(t.ctx, owner, id, bytes(100)); // stored once, never committed: collectable
     // Server B starts a re-upload: reads the generation, stores the bytes...
-    const generation = await deletionGeneration(other.db, actor.accountId, id);
-    const key = storageKey(actor.accountId, id);
+    const generation = await deletionGeneration(other.db, actor.vaultId, id);
+    const key = storageKey(actor.vaultId, id);
     const stored = await other.store.put(key, bytes(100));
     // ...then server A collects the chunk entirely, deleting those bytes.
-    expect(await markChunkDeleting(t.ctx, actor.accountId, id)).toEqual({ size: 100 });
-    await finishChunkDeletion(t.ctx, actor.accountId, id);
+    expect(await markChunkDeleting(t.ctx, actor.vaultId, id)).toEqual({ size: 100 });
+    await finishChunkDeletion(t.ctx, actor.vaultId, id);
     expect(await t.ctx.store.has(key)).toBe(false);
     // B must not record a row over bytes that are gone: the client uploads again.
     await expect(recordStoredChunk(other, owner, { id, key, size: stored.size, sha256: stored.sha256 }, generation)).rejects.toMatchObject({
       status: 503,
       code: "chunk_busy",
     });
-    expect(await missingChunks(other, actor.accountId, [id])).toEqual([id]);
+    expect(await missingChunks(other, actor.vaultId, [id])).toEqual([id]);
     expect((await checkConsistency(t.ctx.db, t.ctx.store)).problems).toEqual([]);
     // The retry succeeds and the chunk is present again.
     await putChunk(other, owner, id, bytes(100));
-    expect(await presentChunk(t.ctx, actor.accountId, id)).not.toBeNull();
+    expect(await presentChunk(t.ctx, actor.vaultId, id)).not.toBeNull();
   });
 
   it("counts a chunk being deleted as missing and refuses uploads until the deletion ends", async () => {
     const id = hexId();
-    const owner = { accountId: actor.accountId, machineId: "m1" };
+    const owner = { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" };
     await putChunk(t.ctx, owner, id, bytes(50));
-    expect(await markChunkDeleting(t.ctx, actor.accountId, id)).not.toBeNull();
-    expect(await missingChunks(other, actor.accountId, [id])).toEqual([id]);
-    expect(await presentChunk(other, actor.accountId, id)).toBeNull();
+    expect(await markChunkDeleting(t.ctx, actor.vaultId, id)).not.toBeNull();
+    expect(await missingChunks(other, actor.vaultId, [id])).toEqual([id]);
+    expect(await presentChunk(other, actor.vaultId, id)).toBeNull();
     await expect(putChunk(other, owner, id, bytes(50))).rejects.toMatchObject({ status: 503 });
-    await finishChunkDeletion(t.ctx, actor.accountId, id);
+    await finishChunkDeletion(t.ctx, actor.vaultId, id);
     await putChunk(other, owner, id, bytes(50));
-    expect(await missingChunks(t.ctx, actor.accountId, [id])).toEqual([]);
+    expect(await missingChunks(t.ctx, actor.vaultId, [id])).toEqual([]);
   });
 });
 
@@ -249,10 +252,10 @@ describe("per-account objects", () => {
     const second = await createTestActor(t.ctx);
     const id = hexId();
     const mine = bytes(64);
-    await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, mine);
-    await putChunk(t.ctx, { accountId: second.accountId, machineId: "m2" }, id, bytes(64));
-    expect(storageKey(actor.accountId, id)).not.toBe(storageKey(second.accountId, id));
-    const body = await t.ctx.store.get(storageKey(actor.accountId, id));
+    await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, id, mine);
+    await putChunk(t.ctx, { accountId: second.accountId, vaultId: second.vaultId, machineId: "m2" }, id, bytes(64));
+    expect(storageKey(actor.vaultId, id)).not.toBe(storageKey(second.vaultId, id));
+    const body = await t.ctx.store.get(storageKey(actor.vaultId, id));
     expect(Buffer.compare(new Uint8Array(await new Response(body).arrayBuffer()), mine)).toBe(0);
     expect((await checkConsistency(t.ctx.db, t.ctx.store, { deep: true })).problems).toEqual([]);
   });

@@ -12,15 +12,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { blob, hexId } from "./helpers/context.ts";
+import { hexId } from "./helpers/context.ts";
 import { encBlob, nodeId, opId, ROOT_NODE_ID } from "./helpers/nodes.ts";
+import { MAX_BATCH_BYTES } from "../../lib/server/chunks/batch.ts";
+import { CHUNKS_CONTENT_TYPE, encodeFrames } from "../../lib/server/chunks/frames.ts";
 
 /** `max-chunk-bytes` of this server: small, so the chunk limits are cheap to cross. */
 const MAX_CHUNK = 4096;
 /** The documented body limits (docs/api.md; lib/server/http/validate.ts and lib/server/routes). */
 const JSON_LIMIT = 32 * 1024 * 1024;
 const MISSING_LIMIT = 1024 * 1024;
-const BATCH_LIMIT = Math.ceil((MAX_CHUNK * 4) / 3) + 64 * 1024;
+const BATCH_LIMIT = MAX_BATCH_BYTES;
 const PURGE_LIMIT = 4096;
 
 type Method = "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
@@ -115,8 +117,9 @@ function trashRestoreBody(over: Record<string, unknown> = {}, alternative: Recor
   };
 }
 
-function batchBody(id = hexId()): { chunks: { id: string; data: string }[] } {
-  return { chunks: [{ id, data: blob(32) }] };
+/** A framed batch upload of one small chunk (lib/server/chunks/frames.ts). */
+function batchBody(id = hexId()): Uint8Array<ArrayBuffer> {
+  return encodeFrames([{ id, sha256: null, bytes: crypto.getRandomValues(new Uint8Array(32)) }]) as Uint8Array<ArrayBuffer>;
 }
 
 /** `text` followed by spaces up to `total` bytes: still valid JSON when `text` is. */
@@ -288,7 +291,8 @@ const ROUTES: Route[] = [
   { method: "HEAD", path: `/api/chunks/${knownChunk}`, ok: 200 },
   { method: "GET", path: `/api/chunks/${knownChunk}`, ok: 200 },
   { method: "POST", path: "/api/chunks/missing", body: () => json({ ids: [knownChunk, hexId()] }), ok: 200 },
-  { method: "POST", path: "/api/chunks/batch", body: () => json(batchBody()), ok: 201 },
+  { method: "POST", path: "/api/chunks/batch", body: () => batchBody(), contentType: CHUNKS_CONTENT_TYPE, ok: 200 },
+  { method: "POST", path: "/api/chunks/fetch", body: () => json({ ids: [knownChunk, hexId()] }), ok: 200 },
   { method: "GET", path: "/api/trash", ok: 200 },
   { method: "POST", path: "/api/trash/restore", body: () => json(trashRestoreBody()), ok: 404 },
   { method: "GET", path: "/api/stats", ok: 200 },
@@ -401,8 +405,7 @@ describe("(b) 422 invalid_request for ids that are not 32 (nodes) or 64 (chunks)
     bodyRow("/api/commits", "body.items.0.chunks.0", () => commitBody({ chunks: [bad()] })),
     bodyRow(`/api/files/${knownPath}/restore`, "body.chunks.0", () => versionRestoreBody({ chunks: [bad()] })),
     bodyRow("/api/chunks/missing", "body.ids.1", () => ({ ids: [hexId(), bad()] })),
-    bodyRow("/api/chunks/batch", "body.chunks.0.id", () => batchBody(bad())),
-    bodyRow("/api/chunks/batch", "body.chunks.0.data", () => ({ chunks: [{ id: hexId(), data: "" }] })),
+    bodyRow("/api/chunks/fetch", "body.ids.1", () => ({ ids: [hexId(), bad()] })),
     bodyRow("/api/trash/restore", "body.nodeId", () => trashRestoreBody({ nodeId: badNode() })),
     bodyRow("/api/trash/restore", "body.chunks.0", () => trashRestoreBody({ chunks: [bad()] })),
     bodyRow("/api/trash/restore", "body.alternative.parentId", () => trashRestoreBody({}, { parentId: badNode() })),
@@ -456,7 +459,7 @@ describe("(d) 400 invalid_json for malformed JSON bodies", () => {
     { path: "/api/commits", as: "machine" },
     { path: `/api/files/${knownPath}/restore`, as: "machine" },
     { path: "/api/chunks/missing", as: "machine" },
-    { path: "/api/chunks/batch", as: "machine" },
+    { path: "/api/chunks/fetch", as: "machine" },
     { path: "/api/trash/restore", as: "machine" },
     { path: "/api/admin/purge-trash", as: "admin", skipEmpty: true },
   ];
@@ -483,7 +486,7 @@ describe("(e) 413 too_large past each body limit", () => {
   const rows: Case[] = [
     ...over("/api/commits", JSON_LIMIT, json(commitBody())),
     ...over("/api/chunks/missing", MISSING_LIMIT, json({ ids: [hexId()] })),
-    ...over("/api/chunks/batch", BATCH_LIMIT, json(batchBody())),
+    ...over("/api/chunks/batch", BATCH_LIMIT, "").map((row) => ({ ...row, contentType: CHUNKS_CONTENT_TYPE })),
     ...over(`/api/files/${knownPath}/restore`, JSON_LIMIT, json(versionRestoreBody())).slice(0, 1),
     ...over("/api/trash/restore", JSON_LIMIT, json(trashRestoreBody())).slice(0, 1),
     ...over("/api/admin/purge-trash", PURGE_LIMIT, json({ olderThanDays: 36500 }), "admin"),
@@ -509,9 +512,6 @@ describe("(e) 413 too_large past each body limit", () => {
     const missing = await send({ method: "POST", path: "/api/chunks/missing", body: () => padded(json({ ids: [missingId] }), MISSING_LIMIT) }, "machine");
     expect(missing.status).toBe(200);
     expect(await missing.json()).toEqual({ missing: [missingId] });
-    const batch = await send({ method: "POST", path: "/api/chunks/batch", body: () => padded(json(batchBody()), BATCH_LIMIT) }, "machine");
-    expect(batch.status).toBe(201);
-    await batch.arrayBuffer();
     const purge = await send({ method: "POST", path: "/api/admin/purge-trash", body: () => padded(json({ olderThanDays: 36500 }), PURGE_LIMIT) }, "admin");
     expect(purge.status).toBe(200);
     await purge.arrayBuffer();
@@ -550,6 +550,7 @@ describe("(f) 403 for a browser cookie without the CSRF token or from a foreign 
         "PUT /api/chunks/:id",
         "POST /api/chunks/missing",
         "POST /api/chunks/batch",
+        "POST /api/chunks/fetch",
         "POST /api/trash/restore",
         "POST /api/admin/purge-trash",
         "POST /api/admin/rebuild-projections",

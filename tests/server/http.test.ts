@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { hexId } from "./helpers/context.ts";
 import { encBlob as blob, nodeId, nodeItem, opId, ROOT_NODE_ID } from "./helpers/nodes.ts";
+import { CHUNKS_CONTENT_TYPE, encodeFrames } from "../../lib/server/chunks/frames.ts";
 
 let server: TestServer;
 const folder = nodeId();
@@ -126,9 +127,14 @@ describe("chunks", () => {
   });
 
   it("uploads several small chunks in one request", async () => {
-    const chunks = [hexId(), hexId(), hexId()].map((id) => ({ id, data: Buffer.from(crypto.getRandomValues(new Uint8Array(200))).toString("base64") }));
-    const res = await server.machineFetch("/api/chunks/batch", { method: "POST", body: JSON.stringify({ chunks }) });
-    expect(res.status).toBe(201);
+    const chunks = [hexId(), hexId(), hexId()].map((id) => ({ id, sha256: null, bytes: crypto.getRandomValues(new Uint8Array(200)) }));
+    const res = await server.machineFetch("/api/chunks/batch", {
+      method: "POST",
+      headers: { "content-type": CHUNKS_CONTENT_TYPE },
+      body: encodeFrames(chunks) as Uint8Array<ArrayBuffer>,
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(["stored", "stored", "stored"]);
     const missing = await server.machineFetch("/api/chunks/missing", { method: "POST", body: JSON.stringify({ ids: chunks.map((c) => c.id) }) });
     expect(await missing.json()).toEqual({ missing: [] });
   });

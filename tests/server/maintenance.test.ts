@@ -31,7 +31,7 @@ const item = (id: string, baseVersion: number, chunks: string[], kind: CommitIte
 describe("runDailyMaintenance", () => {
   it("purges trash older than its retention and cleans the log older than its own", async () => {
     const [oldChunk, youngChunk] = [hexId(), hexId()];
-    for (const id of [oldChunk, youngChunk]) await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, new Uint8Array(50));
+    for (const id of [oldChunk, youngChunk]) await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, id, new Uint8Array(50));
     const [old, young] = [nodeId(), nodeId()];
     await commitVersions(t.ctx, actor, [item(old, 0, [oldChunk]), item(young, 0, [youngChunk])]);
     await commitVersions(t.ctx, actor, [item(old, 1, [], "delete"), item(young, 1, [], "delete")]);
@@ -41,8 +41,8 @@ describe("runDailyMaintenance", () => {
     await runDailyMaintenance(t.ctx);
     const trash = await listTrash(t.ctx.db, actor.vaultId, { limit: 10 });
     expect(trash.items.map((e) => e.nodeId)).toEqual([young]);
-    expect(await t.ctx.store.has(storageKey(actor.accountId, oldChunk))).toBe(false);
-    expect(await t.ctx.store.has(storageKey(actor.accountId, youngChunk))).toBe(true);
+    expect(await t.ctx.store.has(storageKey(actor.vaultId, oldChunk))).toBe(false);
+    expect(await t.ctx.store.has(storageKey(actor.vaultId, youngChunk))).toBe(true);
     const scope = { accountId: actor.accountId, vaultId: actor.vaultId };
     await expect(readChanges(t.ctx.db, scope, 0, 10)).rejects.toMatchObject({ status: 410 });
     expect((await readChanges(t.ctx.db, scope, 1, 10)).changes.length).toBeGreaterThan(0);

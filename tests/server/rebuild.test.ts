@@ -36,7 +36,7 @@ async function buildHistory(): Promise<void> {
   const chunks: string[] = [];
   for (let i = 0; i < 8; i++) {
     const id = chunkId();
-    await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, id, new Uint8Array(100 + i));
+    await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, id, new Uint8Array(100 + i));
     chunks.push(id);
   }
   const [a, b, c, d] = [hexId(), hexId(), hexId(), hexId()];
@@ -80,7 +80,7 @@ describe("rebuildProjections", () => {
 
   it("gives identical tables after grouped commits that touch one path several times", async () => {
     const c = chunkId();
-    await putChunk(t.ctx, { accountId: actor.accountId, machineId: "m1" }, c, new Uint8Array(10));
+    await putChunk(t.ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: "m1" }, c, new Uint8Array(10));
     const [p, q, r] = [hexId(), hexId(), hexId()];
     const second: Actor = { ...actor, machineId: "m2" };
     // Queued together: they share one group transaction after the first.

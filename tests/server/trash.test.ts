@@ -182,11 +182,11 @@ describe("purge (S5)", () => {
     await ok([version(live, 0, [shared])]);
     const kept = await purgeTrash(t.ctx, { olderThanDays: 30, reason: "cli" });
     expect(kept.entriesPurged).toBe(0);
-    expect(await t.ctx.store.has(storageKey(actor.accountId, only))).toBe(true);
+    expect(await t.ctx.store.has(storageKey(actor.vaultId, only))).toBe(true);
     const result = await purgeTrash(t.ctx, { olderThanDays: 0, reason: "cli", now: Date.now() + 1 });
     expect(result).toMatchObject({ entriesPurged: 1, chunksDeleted: 1, bytesFreed: 1000 });
-    expect(await t.ctx.store.has(storageKey(actor.accountId, only))).toBe(false);
-    expect(await t.ctx.store.has(storageKey(actor.accountId, shared))).toBe(true);
+    expect(await t.ctx.store.has(storageKey(actor.vaultId, only))).toBe(false);
+    expect(await t.ctx.store.has(storageKey(actor.vaultId, shared))).toBe(true);
     expect((await listTrash(t.ctx.db, actor.vaultId, { limit: 10 })).items).toEqual([]);
     const report = await checkConsistency(t.ctx.db, t.ctx.store, { deep: true });
     expect(report.problems).toEqual([]);
@@ -214,6 +214,6 @@ describe("purge (S5)", () => {
     expect(none.chunksDeleted).toBe(0);
     const later = await purgeTrash(t.ctx, { olderThanDays: 30, reason: "retention", now: Date.now() + 2 * 86_400_000 });
     expect(later.chunksDeleted).toBe(1);
-    expect(await t.ctx.store.has(storageKey(actor.accountId, orphan))).toBe(false);
+    expect(await t.ctx.store.has(storageKey(actor.vaultId, orphan))).toBe(false);
   });
 });

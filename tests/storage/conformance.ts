@@ -111,6 +111,18 @@ function objectCases({ open, keysOf }: ConformanceHarness): void {
     expect(await keysOf(store)).toEqual([key]);
   });
 
+  it("reads a small object whole with getBytes when the adapter has it, and refuses a longer one", async (ctx) => {
+    const store = await open();
+    if (!store.getBytes) return ctx.skip();
+    const key = randomKey();
+    const bytes = crypto.getRandomValues(new Uint8Array(3000));
+    await store.put(key, bytes);
+    expect(await store.getBytes(key, 3000)).toEqual(bytes);
+    expect(await store.getBytes(key, 5000)).toEqual(bytes);
+    await expect(store.getBytes(key, 2999)).rejects.toMatchObject({ name: "TooLargeError" });
+    expect(await store.getBytes(randomKey(), 100)).toBeNull();
+  });
+
   it("answers null / false for a missing key", async () => {
     const store = await open();
     const key = randomKey();

@@ -10,10 +10,10 @@
  * 2. the stored bytes are deleted;
  * 3. one transaction removes the marked row.
  *
- * An upload of the same chunk reads the generation before it stores bytes
- * and records its row only if no deletion started meanwhile (service.ts), so
- * it never records a row whose bytes step 2 removed. Within one process
- * uploads are also held off by `chunkLocks`.
+ * An upload claims an id only while it has no row, reads the generation
+ * before it stores bytes and records its row only if no deletion started
+ * meanwhile (service.ts), so it never records a row whose bytes step 2
+ * removed. Chunks, references and objects are scoped by vault (v2).
  */
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
@@ -32,27 +32,27 @@ export const STALE_DELETION_MS = 5 * 60_000;
 /**
  * Step 1: marks an unreferenced chunk as being deleted.
  * @param ctx The server context.
- * @param accountId Whose chunk.
+ * @param vaultId Whose chunk.
  * @param id The chunk id.
  * @returns The chunk's stored size when marked; null when referenced, absent or already being deleted.
  */
-export async function markChunkDeleting(ctx: ServerContext, accountId: string, id: string): Promise<{ size: number } | null> {
+export async function markChunkDeleting(ctx: ServerContext, vaultId: string, id: string): Promise<{ size: number } | null> {
   return withWriteTransaction(ctx.db, async (tx) => {
     const refs = await tx.execute({
-      sql: `SELECT EXISTS (SELECT 1 FROM version_chunks WHERE account_id = ? AND chunk_id = ?)
-                OR EXISTS (SELECT 1 FROM cp_version_chunks WHERE account_id = ? AND chunk_id = ?) AS used`,
-      args: [accountId, id, accountId, id],
+      sql: `SELECT EXISTS (SELECT 1 FROM version_chunks WHERE vault_id = ? AND chunk_id = ?)
+                OR EXISTS (SELECT 1 FROM cp_version_chunks WHERE vault_id = ? AND chunk_id = ?) AS used`,
+      args: [vaultId, id, vaultId, id],
     });
     if (Number(refs.rows[0]?.used) !== 0) return null;
     const marked = await tx.execute({
-      sql: "UPDATE chunks SET deleting_since = ? WHERE account_id = ? AND id = ? AND deleting_since IS NULL RETURNING size",
-      args: [Date.now(), accountId, id],
+      sql: "UPDATE chunks SET deleting_since = ? WHERE vault_id = ? AND id = ? AND deleting_since IS NULL RETURNING size",
+      args: [Date.now(), vaultId, id],
     });
     if (marked.rows.length === 0) return null;
     await tx.execute({
-      sql: `INSERT INTO chunk_deletions (account_id, id, generation) VALUES (?, ?, 1)
-            ON CONFLICT (account_id, id) DO UPDATE SET generation = generation + 1`,
-      args: [accountId, id],
+      sql: `INSERT INTO chunk_deletions (vault_id, id, generation) VALUES (?, ?, 1)
+            ON CONFLICT (vault_id, id) DO UPDATE SET generation = generation + 1`,
+      args: [vaultId, id],
     });
     return { size: Number(marked.rows[0]?.size) };
   });
@@ -61,30 +61,30 @@ export async function markChunkDeleting(ctx: ServerContext, accountId: string, i
 /**
  * Steps 2 and 3: deletes a marked chunk's bytes, then its row.
  * @param ctx The server context.
- * @param accountId Whose chunk.
+ * @param vaultId Whose chunk.
  * @param id The chunk id.
  */
-export async function finishChunkDeletion(ctx: ServerContext, accountId: string, id: string): Promise<void> {
-  await ctx.store.delete(storageKey(accountId, id));
+export async function finishChunkDeletion(ctx: ServerContext, vaultId: string, id: string): Promise<void> {
+  await ctx.store.delete(storageKey(vaultId, id));
   await withWriteTransaction(ctx.db, (tx) =>
-    tx.execute({ sql: "DELETE FROM chunks WHERE account_id = ? AND id = ? AND deleting_since IS NOT NULL", args: [accountId, id] }),
+    tx.execute({ sql: "DELETE FROM chunks WHERE vault_id = ? AND id = ? AND deleting_since IS NOT NULL", args: [vaultId, id] }),
   );
 }
 
 /**
- * Deletes those candidate chunks of an account that nothing references.
+ * Deletes those candidate chunks of a vault that nothing references.
  * @param ctx The server context.
- * @param accountId Whose chunks.
+ * @param vaultId Whose chunks.
  * @param candidates Chunk ids that may have lost their last reference.
  * @returns How many chunks and bytes were removed.
  */
-export async function collectChunks(ctx: ServerContext, accountId: string, candidates: Iterable<string>): Promise<GcResult> {
+export async function collectChunks(ctx: ServerContext, vaultId: string, candidates: Iterable<string>): Promise<GcResult> {
   const out: GcResult = { chunksDeleted: 0, bytesFreed: 0 };
   for (const id of new Set(candidates)) {
-    await ctx.chunkLocks.run(id, async () => {
-      const marked = await markChunkDeleting(ctx, accountId, id);
+    await ctx.chunkLocks.run(`${vaultId}:${id}`, async () => {
+      const marked = await markChunkDeleting(ctx, vaultId, id);
       if (!marked) return;
-      await finishChunkDeletion(ctx, accountId, id);
+      await finishChunkDeletion(ctx, vaultId, id);
       out.chunksDeleted++;
       out.bytesFreed += marked.size;
     });
@@ -99,27 +99,29 @@ export async function collectChunks(ctx: ServerContext, accountId: string, candi
  * @returns How many were finished.
  */
 export async function finishStaleDeletions(ctx: ServerContext, olderThan: number): Promise<number> {
-  const rows = await ctx.db.execute({ sql: "SELECT account_id, id FROM chunks WHERE deleting_since < ?", args: [olderThan] });
+  const rows = await ctx.db.execute({ sql: "SELECT vault_id, id FROM chunks WHERE deleting_since < ?", args: [olderThan] });
   for (const row of rows.rows) {
-    const [accountId, id] = [str(row.account_id), str(row.id)];
-    await ctx.chunkLocks.run(id, () => finishChunkDeletion(ctx, accountId, id));
+    const [vaultId, id] = [str(row.vault_id), str(row.id)];
+    await ctx.chunkLocks.run(`${vaultId}:${id}`, () => finishChunkDeletion(ctx, vaultId, id));
   }
   return rows.rows.length;
 }
 
 /**
- * Chunks uploaded before `olderThan` that no version references (uploads
- * whose commit never came).
+ * Chunks last uploaded before `olderThan` that no version references
+ * (uploads whose commit never came). A re-upload of an existing id
+ * refreshes `uploaded_at`, so the client that is about to commit it gets a
+ * full grace period again.
  * @param ctx The server context.
  * @param olderThan Epoch ms; younger uploads may still be committed.
- * @returns Account and chunk id pairs.
+ * @returns Account, vault and chunk id of each.
  */
-export async function findOrphanChunks(ctx: ServerContext, olderThan: number): Promise<{ accountId: string; id: string }[]> {
+export async function findOrphanChunks(ctx: ServerContext, olderThan: number): Promise<{ accountId: string; vaultId: string; id: string }[]> {
   const rows = await ctx.db.execute({
-    sql: `SELECT c.account_id, c.id FROM chunks c WHERE c.created_at < ? AND c.deleting_since IS NULL
-            AND NOT EXISTS (SELECT 1 FROM version_chunks v WHERE v.account_id = c.account_id AND v.chunk_id = c.id)
-            AND NOT EXISTS (SELECT 1 FROM cp_version_chunks v WHERE v.account_id = c.account_id AND v.chunk_id = c.id)`,
+    sql: `SELECT c.account_id, c.vault_id, c.id FROM chunks c WHERE c.uploaded_at < ? AND c.deleting_since IS NULL
+            AND NOT EXISTS (SELECT 1 FROM version_chunks v WHERE v.vault_id = c.vault_id AND v.chunk_id = c.id)
+            AND NOT EXISTS (SELECT 1 FROM cp_version_chunks v WHERE v.vault_id = c.vault_id AND v.chunk_id = c.id)`,
     args: [olderThan],
   });
-  return rows.rows.map((r) => ({ accountId: str(r.account_id), id: str(r.id) }));
+  return rows.rows.map((r) => ({ accountId: str(r.account_id), vaultId: str(r.vault_id), id: str(r.id) }));
 }

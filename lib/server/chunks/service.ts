@@ -1,8 +1,20 @@
 /**
- * Chunk upload, download and presence (S6). The store is written first and
- * the `chunks` row second, so a row always means the bytes are stored; the
- * row keeps the stored length and SHA-256, and downloads verify the length.
+ * Chunk upload, download and presence (S6). Chunks belong to a vault: rows
+ * are keyed (vault id, chunk id) and objects by {@link storageKey}.
+ *
+ * The first stored bytes of an id win. An upload receives its bytes first
+ * (receive.ts, nothing locked), then, for every id of the upload at once:
+ * 1. one transaction answers `exists` for ids that have a row (refreshing
+ *    their orphan grace period) and claims the others (`chunk_uploads`);
+ * 2. the claimed bytes are stored;
+ * 3. one transaction records the rows of the claims still held, unless a
+ *    deletion of the id started since the generation was read (gc.ts).
+ * A claim that another upload holds answers `busy` (retry); one older than
+ * the upload time bound belongs to a dead upload and is taken over. So a row
+ * always means the bytes are stored, and nobody stores under a key that
+ * has a row.
  */
+import { createHash, randomUUID } from "node:crypto";
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { HttpError } from "../http/errors.ts";
@@ -11,6 +23,9 @@ import { str } from "../../db/row.ts";
 import type { Executor } from "../../events/store.ts";
 import { storageKey } from "./storage-key.ts";
 
+/** Stores in flight for one upload: small objects are bound by per-object filesystem work, which overlaps well. */
+const PUT_WIDTH = 64;
+
 /** A stored chunk's row. */
 export interface ChunkInfo {
   id: string;
@@ -18,175 +33,332 @@ export interface ChunkInfo {
   sha256: string;
 }
 
-/** Answered when a deletion of the same chunk started during an upload: the client uploads again. */
+/** Who uploads: the vault the chunk belongs to, and the uploader. */
+export interface ChunkOwner {
+  accountId: string;
+  vaultId: string;
+  machineId: string | null;
+}
+
+/** One chunk to store. */
+export interface IncomingChunk {
+  id: string;
+  bytes: Uint8Array;
+}
+
+/** What became of one uploaded chunk. */
+export type ChunkResult =
+  | (ChunkInfo & { status: "stored" | "exists" })
+  | { id: string; status: "busy" };
+
+/** Answered when a deletion or another upload of the same chunk is in progress: the client uploads again. */
 export function chunkBusy(id: string): HttpError {
-  return new HttpError(503, "chunk_busy", `Chunk ${id} was being deleted during the upload: upload it again`, { retryAfterSeconds: 1 });
+  return new HttpError(503, "chunk_busy", `Chunk ${id} is being deleted or uploaded: upload it again`, { retryAfterSeconds: 1 });
+}
+
+/**
+ * SHA-256 in lowercase hex.
+ * @param bytes The bytes.
+ * @returns 64 hex characters.
+ */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /**
  * The chunk's deletion generation: bumped by every deletion that starts
  * (gc.ts). An upload compares it before storing and before recording.
  * @param db The database (or a transaction).
- * @param accountId Whose chunk.
+ * @param vaultId Whose chunk.
  * @param id The chunk id.
  * @returns The generation, 0 when never deleted.
  */
-export async function deletionGeneration(db: Executor, accountId: string, id: string): Promise<number> {
-  const result = await db.execute({ sql: "SELECT generation FROM chunk_deletions WHERE account_id = ? AND id = ?", args: [accountId, id] });
+export async function deletionGeneration(db: Executor, vaultId: string, id: string): Promise<number> {
+  const result = await db.execute({ sql: "SELECT generation FROM chunk_deletions WHERE vault_id = ? AND id = ?", args: [vaultId, id] });
   return Number(result.rows[0]?.generation ?? 0);
+}
+
+/** Step 3 for one chunk inside a transaction: false when it must be uploaded again. */
+async function recordInTx(
+  tx: Executor,
+  owner: ChunkOwner,
+  stored: { id: string; size: number; sha256: string },
+  generation: number,
+  claim: string | null,
+  now: number,
+): Promise<boolean> {
+  if (claim !== null) {
+    const held = await tx.execute({
+      sql: "DELETE FROM chunk_uploads WHERE vault_id = ? AND id = ? AND claim = ? RETURNING 1",
+      args: [owner.vaultId, stored.id, claim],
+    });
+    if (held.rows.length === 0) return false;
+  }
+  if ((await deletionGeneration(tx, owner.vaultId, stored.id)) !== generation) return false;
+  const inserted = await tx.execute({
+    sql: `INSERT INTO chunks (vault_id, id, account_id, size, sha256, created_at, uploaded_at, machine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (vault_id, id) DO NOTHING RETURNING 1`,
+    args: [owner.vaultId, stored.id, owner.accountId, stored.size, stored.sha256, now, now, owner.machineId],
+  });
+  return inserted.rows.length > 0;
 }
 
 /**
  * Records a chunk whose bytes are stored, unless a deletion of it started
- * since `generation` was read (its bytes may be gone) or is in progress.
+ * since `generation` was read (its bytes may be gone) or a row exists.
  * @param ctx The server context.
- * @param owner The account and machine uploading.
+ * @param owner The vault and uploader.
  * @param stored What the store reported.
  * @param generation The deletion generation read before storing.
  * @throws HttpError 503 `chunk_busy` when the upload must be repeated.
  */
 export async function recordStoredChunk(
   ctx: ServerContext,
-  owner: { accountId: string; machineId: string | null },
+  owner: ChunkOwner,
   stored: { key: string; size: number; sha256: string; id: string },
   generation: number,
 ): Promise<void> {
+  const ok = await withWriteTransaction(ctx.db, (tx) => recordInTx(tx, owner, stored, generation, null, Date.now()));
+  if (!ok) throw chunkBusy(stored.id);
+}
+
+interface Claimed {
+  chunk: IncomingChunk;
+  claim: string;
+  generation: number;
+}
+
+/** Step 1: answers existing ids, claims the others. */
+async function claimChunks(ctx: ServerContext, owner: ChunkOwner, chunks: readonly IncomingChunk[], now: number): Promise<{ done: Map<string, ChunkResult>; claimed: Claimed[] }> {
+  const done = new Map<string, ChunkResult>();
+  const claimed: Claimed[] = [];
+  const claimedIds = new Set<string>();
+  const staleBefore = now - ctx.config.uploadTimeoutMs;
   await withWriteTransaction(ctx.db, async (tx) => {
-    const deleting = await tx.execute({
-      sql: "SELECT 1 FROM chunks WHERE account_id = ? AND id = ? AND deleting_since IS NOT NULL",
-      args: [owner.accountId, stored.id],
+    const rows = await rowsOf(tx, owner.vaultId, chunks.map((c) => c.id), true);
+    for (const chunk of chunks) {
+      if (done.has(chunk.id) || claimedIds.has(chunk.id)) continue;
+      const row = rows.get(chunk.id);
+      if (row && !row.deleting) {
+        await tx.execute({ sql: "UPDATE chunks SET uploaded_at = ? WHERE vault_id = ? AND id = ?", args: [now, owner.vaultId, chunk.id] });
+        done.set(chunk.id, { id: chunk.id, size: row.size, sha256: row.sha256, status: "exists" });
+        continue;
+      }
+      if (row) {
+        done.set(chunk.id, { id: chunk.id, status: "busy" });
+        continue;
+      }
+      const claim = randomUUID();
+      const taken = await tx.execute({
+        sql: `INSERT INTO chunk_uploads (vault_id, id, claim, since) VALUES (?, ?, ?, ?)
+              ON CONFLICT (vault_id, id) DO UPDATE SET claim = excluded.claim, since = excluded.since WHERE chunk_uploads.since < ?
+              RETURNING claim`,
+        args: [owner.vaultId, chunk.id, claim, now, staleBefore],
+      });
+      if (taken.rows.length === 0) done.set(chunk.id, { id: chunk.id, status: "busy" });
+      else {
+        claimedIds.add(chunk.id);
+        claimed.push({ chunk, claim, generation: await deletionGeneration(tx, owner.vaultId, chunk.id) });
+      }
+    }
+  });
+  return { done, claimed };
+}
+
+/**
+ * Stores chunks whose bytes are in memory: one claim transaction, the
+ * stores in parallel, one recording transaction (steps 1–3 above).
+ * @param ctx The server context.
+ * @param owner The vault and uploader.
+ * @param chunks The chunks (a repeated id counts once: the first).
+ * @returns One result per distinct id, in first-seen order.
+ */
+export async function storeChunks(ctx: ServerContext, owner: ChunkOwner, chunks: readonly IncomingChunk[]): Promise<ChunkResult[]> {
+  return ctx.metrics.time("chunk.put", async () => {
+    const now = Date.now();
+    const { done, claimed } = await claimChunks(ctx, owner, chunks, now);
+    const stored: { c: Claimed; info: ChunkInfo }[] = [];
+    let failure: Error | undefined;
+    await inParallel(claimed, PUT_WIDTH, async (c) => {
+      try {
+        const put = await ctx.store.put(storageKey(owner.vaultId, c.chunk.id), c.chunk.bytes, { maxSize: ctx.config.maxChunkBytes });
+        stored.push({ c, info: { id: c.chunk.id, size: put.size, sha256: put.sha256 } });
+      } catch (error) {
+        failure ??= storeError(error, ctx.config.maxChunkBytes);
+      }
     });
-    if (deleting.rows.length > 0 || (await deletionGeneration(tx, owner.accountId, stored.id)) !== generation) throw chunkBusy(stored.id);
-    await tx.execute({
-      sql: `INSERT INTO chunks (account_id, id, size, sha256, created_at, machine_id) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (account_id, id) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256`,
-      args: [owner.accountId, stored.id, stored.size, stored.sha256, Date.now(), owner.machineId],
+    const recordedAt = Date.now();
+    await withWriteTransaction(ctx.db, async (tx) => {
+      for (const { c, info } of stored) {
+        const ok = await recordInTx(tx, owner, info, c.generation, c.claim, recordedAt);
+        done.set(info.id, ok ? { ...info, status: "stored" } : { id: info.id, status: "busy" });
+        if (ok) ctx.metrics.count("chunk.bytes_in", info.size);
+      }
+      const unstored = claimed.filter((c) => !done.has(c.chunk.id));
+      for (const c of unstored) {
+        await tx.execute({ sql: "DELETE FROM chunk_uploads WHERE vault_id = ? AND id = ? AND claim = ?", args: [owner.vaultId, c.chunk.id, c.claim] });
+      }
     });
+    if (failure !== undefined) throw failure;
+    const out: ChunkResult[] = [];
+    const seen = new Set<string>();
+    for (const chunk of chunks) {
+      if (seen.has(chunk.id)) continue;
+      seen.add(chunk.id);
+      const result = done.get(chunk.id);
+      if (result) out.push(result);
+    }
+    return out;
   });
 }
 
 /**
- * Stores a chunk (streaming) and records it for the account.
+ * Stores one chunk whose bytes are in memory.
  * @param ctx The server context.
- * @param owner The account and machine uploading.
+ * @param owner The vault and uploader.
  * @param id The chunk id.
- * @param body The bytes.
- * @returns What was stored.
- * @throws HttpError 503 `chunk_busy` when a deletion of the chunk ran meanwhile.
+ * @param bytes The bytes.
+ * @returns What is stored under the id, and whether it was there already.
+ * @throws HttpError 503 `chunk_busy` when a deletion or another upload of the chunk is in progress.
  */
-export async function putChunk(
-  ctx: ServerContext,
-  owner: { accountId: string; machineId: string | null },
-  id: string,
-  body: Uint8Array | ReadableStream<Uint8Array>,
-): Promise<ChunkInfo> {
-  return ctx.metrics.time("chunk.put", () =>
-    ctx.chunkLocks.run(id, async () => {
-      const generation = await deletionGeneration(ctx.db, owner.accountId, id);
-      const key = storageKey(owner.accountId, id);
-      let stored;
-      try {
-        stored = await ctx.store.put(key, body, { maxSize: ctx.config.maxChunkBytes });
-      } catch (error) {
-        throw storeError(error, ctx.config.maxChunkBytes);
-      }
-      await recordStoredChunk(ctx, owner, { id, key, size: stored.size, sha256: stored.sha256 }, generation);
-      ctx.metrics.count("chunk.bytes_in", stored.size);
-      return { id, size: stored.size, sha256: stored.sha256 };
-    }),
-  );
+export async function putChunk(ctx: ServerContext, owner: ChunkOwner, id: string, bytes: Uint8Array): Promise<ChunkInfo & { exists: boolean }> {
+  if (bytes.byteLength > ctx.config.maxChunkBytes) throw tooLarge(ctx.config.maxChunkBytes);
+  const [result] = await storeChunks(ctx, owner, [{ id, bytes }]);
+  if (!result || result.status === "busy") throw chunkBusy(id);
+  return { id, size: result.size, sha256: result.sha256, exists: result.status === "exists" };
+}
+
+interface ChunkRow {
+  size: number;
+  sha256: string;
+  deleting: boolean;
+}
+
+async function rowsOf(db: Executor, vaultId: string, ids: readonly string[], withDeleting: boolean): Promise<Map<string, ChunkRow>> {
+  const unique = [...new Set(ids)];
+  const rows = new Map<string, ChunkRow>();
+  for (let i = 0; i < unique.length; i += 500) {
+    const slice = unique.slice(i, i + 500);
+    const result = await db.execute({
+      sql: `SELECT id, size, sha256, deleting_since FROM chunks WHERE vault_id = ? ${withDeleting ? "" : "AND deleting_since IS NULL"}
+            AND id IN (${slice.map(() => "?").join(", ")})`,
+      args: [vaultId, ...slice],
+    });
+    for (const row of result.rows) {
+      rows.set(str(row.id), { size: Number(row.size), sha256: str(row.sha256), deleting: row.deleting_since !== null });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Reads the rows of live chunks of a vault.
+ * @param db The database or a transaction.
+ * @param vaultId Whose chunks.
+ * @param ids Chunk ids (duplicates allowed).
+ * @returns The row of each id that is present.
+ */
+export async function chunkInfos(db: Executor, vaultId: string, ids: readonly string[]): Promise<Map<string, ChunkInfo>> {
+  const rows = await rowsOf(db, vaultId, ids, false);
+  return new Map([...rows].map(([id, r]) => [id, { id, size: r.size, sha256: r.sha256 }]));
 }
 
 /**
  * Reads a chunk's row.
  * @param ctx The server context.
- * @param accountId Whose chunk.
+ * @param vaultId Whose chunk.
  * @param id The chunk id.
  * @returns The row, or null.
  */
-export async function chunkInfo(ctx: ServerContext, accountId: string, id: string): Promise<ChunkInfo | null> {
-  const result = await ctx.db.execute({
-    sql: "SELECT id, size, sha256 FROM chunks WHERE account_id = ? AND id = ? AND deleting_since IS NULL",
-    args: [accountId, id],
-  });
-  const row = result.rows[0];
-  return row ? { id: str(row.id), size: Number(row.size), sha256: str(row.sha256) } : null;
+export async function chunkInfo(ctx: ServerContext, vaultId: string, id: string): Promise<ChunkInfo | null> {
+  return (await chunkInfos(ctx.db, vaultId, [id])).get(id) ?? null;
 }
 
 /**
  * Whether a chunk is present: its row exists and the store holds that many bytes.
  * @param ctx The server context.
- * @param accountId Whose chunk.
+ * @param vaultId Whose chunk.
  * @param id The chunk id.
  * @returns The row when present, else null.
  */
-export async function presentChunk(ctx: ServerContext, accountId: string, id: string): Promise<ChunkInfo | null> {
-  const info = await chunkInfo(ctx, accountId, id);
+export async function presentChunk(ctx: ServerContext, vaultId: string, id: string): Promise<ChunkInfo | null> {
+  const info = await chunkInfo(ctx, vaultId, id);
   if (!info) return null;
-  const stat = await ctx.store.stat(storageKey(accountId, id));
+  const stat = await ctx.store.stat(storageKey(vaultId, id));
   return stat && stat.size === info.size ? info : null;
 }
 
 /**
- * Opens a chunk for download; the stream fails if the store returns a
- * different number of bytes than were stored.
+ * Opens a stored chunk; the stream fails if the store returns a different
+ * number of bytes than were stored.
  * @param ctx The server context.
- * @param accountId Whose chunk.
- * @param id The chunk id.
- * @returns The row and the verified stream, or null when absent.
+ * @param vaultId Whose chunk.
+ * @param info The chunk's row.
+ * @returns The verified stream, or null when the store lost the bytes.
  */
-export async function openChunk(
-  ctx: ServerContext,
-  accountId: string,
-  id: string,
-): Promise<{ info: ChunkInfo; body: ReadableStream<Uint8Array> } | null> {
-  const info = await chunkInfo(ctx, accountId, id);
-  if (!info) return null;
-  const raw = await ctx.store.get(storageKey(accountId, id));
+export async function openStoredChunk(ctx: ServerContext, vaultId: string, info: ChunkInfo): Promise<ReadableStream<Uint8Array> | null> {
+  const raw = await ctx.store.get(storageKey(vaultId, info.id));
   if (!raw) {
-    ctx.logger.error({ chunk: id }, "chunk row without stored bytes");
+    ctx.logger.error({ chunk: info.id }, "chunk row without stored bytes");
     return null;
   }
   let seen = 0;
   const verify = new TransformStream<Uint8Array, Uint8Array>({
     transform(part, controller) {
       seen += part.byteLength;
-      if (seen > info.size) controller.error(new Error(`Chunk ${id} is longer than stored`));
+      if (seen > info.size) controller.error(new Error(`Chunk ${info.id} is longer than stored`));
       else controller.enqueue(part);
     },
     flush(controller) {
       if (seen !== info.size) {
-        ctx.logger.error({ chunk: id, expected: info.size, got: seen }, "chunk length mismatch");
-        controller.error(new Error(`Chunk ${id} is shorter than stored`));
+        ctx.logger.error({ chunk: info.id, expected: info.size, got: seen }, "chunk length mismatch");
+        controller.error(new Error(`Chunk ${info.id} is shorter than stored`));
       } else ctx.metrics.count("chunk.bytes_out", seen);
     },
   });
-  return { info, body: raw.pipeThrough(verify) };
+  return raw.pipeThrough(verify);
 }
 
 /**
- * Which of `ids` the account does not have.
+ * Opens a chunk for download.
  * @param ctx The server context.
- * @param accountId Whose chunks.
+ * @param vaultId Whose chunk.
+ * @param id The chunk id.
+ * @returns The row and the verified stream, or null when absent.
+ */
+export async function openChunk(ctx: ServerContext, vaultId: string, id: string): Promise<{ info: ChunkInfo; body: ReadableStream<Uint8Array> } | null> {
+  const info = await chunkInfo(ctx, vaultId, id);
+  if (!info) return null;
+  const body = await openStoredChunk(ctx, vaultId, info);
+  return body ? { info, body } : null;
+}
+
+/**
+ * Which of `ids` the vault does not have.
+ * @param ctx The server context.
+ * @param vaultId Whose chunks.
  * @param ids Chunk ids.
  * @returns The missing ids, in first-seen order, without duplicates.
  */
-export async function missingChunks(ctx: ServerContext, accountId: string, ids: readonly string[]): Promise<string[]> {
-  const unique = [...new Set(ids)];
-  const present = new Set<string>();
-  for (let i = 0; i < unique.length; i += 500) {
-    const slice = unique.slice(i, i + 500);
-    const result = await ctx.db.execute({
-      sql: `SELECT id FROM chunks WHERE account_id = ? AND deleting_since IS NULL AND id IN (${slice.map(() => "?").join(", ")})`,
-      args: [accountId, ...slice],
-    });
-    for (const row of result.rows) present.add(str(row.id));
-  }
-  return unique.filter((id) => !present.has(id));
+export async function missingChunks(ctx: ServerContext, vaultId: string, ids: readonly string[]): Promise<string[]> {
+  const present = await rowsOf(ctx.db, vaultId, ids, false);
+  return [...new Set(ids)].filter((id) => !present.has(id));
 }
 
-function storeError(error: unknown, max: number): unknown {
-  const name = (error as Error | undefined)?.name;
+async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+}
+
+function storeError(error: unknown, max: number): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const name = error.name;
   if (name === "TooLargeError") return tooLarge(max);
   if (name === "InvalidKeyError") return new HttpError(422, "invalid_request", "Invalid chunk id");
   if (name === "IntegrityError") return new HttpError(400, "integrity", "The chunk body did not match its expected length or hash");

@@ -11,7 +11,7 @@ import type { Transaction } from "@libsql/client";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import type { Actor } from "./actor.ts";
 import { checkItem } from "./check-item.ts";
-import { storedChunkSizes } from "./heads.ts";
+import { storedChunkSizesInVault } from "../chunks/presence.ts";
 import { NodeView } from "./node-view.ts";
 import type { CommitItem, ItemResult } from "./version-input.ts";
 import { randomEventId, writeAccepted, type Accepted } from "./write-accepted.ts";
@@ -49,12 +49,12 @@ async function loadViews(tx: Transaction, requests: readonly BulkRequest[]): Pro
 async function loadChunkSizes(tx: Transaction, requests: readonly BulkRequest[]): Promise<Map<string, Map<string, number>>> {
   const ids = new Map<string, Set<string>>();
   for (const { actor, items } of requests) {
-    const set = ids.get(actor.accountId) ?? new Set<string>();
+    const set = ids.get(actor.vaultId) ?? new Set<string>();
     for (const item of items) for (const id of item.chunks ?? []) set.add(id);
-    ids.set(actor.accountId, set);
+    ids.set(actor.vaultId, set);
   }
   const sizes = new Map<string, Map<string, number>>();
-  for (const [accountId, set] of ids) sizes.set(accountId, set.size > 0 ? await storedChunkSizes(tx, accountId, [...set]) : new Map<string, number>());
+  for (const [vaultId, set] of ids) sizes.set(vaultId, set.size > 0 ? await storedChunkSizesInVault(tx, vaultId, [...set]) : new Map<string, number>());
   return sizes;
 }
 
@@ -72,7 +72,7 @@ export async function recordBulk(tx: Transaction, requests: readonly BulkRequest
   const replayed: { result: ItemResult & { status: "ok" }; view: NodeView }[] = [];
   const results = requests.map(({ actor, items, atomic }): ItemResult[] => {
     const view = views.get(actor.vaultId) as NodeView;
-    const chunkSizes = sizes.get(actor.accountId) ?? new Map<string, number>();
+    const chunkSizes = sizes.get(actor.vaultId) ?? new Map<string, number>();
     if (atomic) view.begin();
     const mine: Accepted[] = [];
     const out = items.map((item): ItemResult => {

@@ -77,13 +77,13 @@ export async function checkConsistency(db: Client, store: ChunkStore, options: C
   problems.push(...(await treeProblems(db)));
   const dangling = await db.execute(
     `SELECT DISTINCT v.account_id, v.chunk_id FROM version_chunks v
-     WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.account_id = v.account_id AND c.id = v.chunk_id) LIMIT 20`,
+     WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.vault_id = v.vault_id AND c.id = v.chunk_id) LIMIT 20`,
   );
   for (const row of dangling.rows) problems.push(`chunk ${str(row.chunk_id)} is referenced but has no row`);
-  const chunks = await db.execute("SELECT account_id, id, size, sha256 FROM chunks WHERE deleting_since IS NULL");
+  const chunks = await db.execute("SELECT vault_id, id, size, sha256 FROM chunks WHERE deleting_since IS NULL");
   for (const row of chunks.rows) {
     const id = str(row.id);
-    const key = storageKey(str(row.account_id), id);
+    const key = storageKey(str(row.vault_id), id);
     const stat = await store.stat(key);
     if (!stat) {
       problems.push(`chunk ${id} has a row but is not in the store`);

@@ -1,9 +1,8 @@
 /**
- * The current head of a node as the checks see it, and the presence of
- * chunks: what a commit reads inside its transaction.
+ * The current head of a node as the checks see it: what a commit reads
+ * inside its transaction (chunk presence: lib/server/chunks/presence.ts).
  */
 import type { Row } from "@libsql/client";
-import type { Executor } from "../../events/store.ts";
 import { str } from "../../db/row.ts";
 
 /** The current head of a node, as reported with a conflict (S4). */
@@ -37,25 +36,4 @@ export function headFromRow(row: Row): Head {
     size: Number(row.size),
     seq: Number(row.seq),
   };
-}
-
-/**
- * Looks up stored chunks of an account.
- * @param db The database or open transaction.
- * @param accountId Whose chunks.
- * @param ids Chunk ids (duplicates allowed).
- * @returns The stored size of each id that is present.
- */
-export async function storedChunkSizes(db: Executor, accountId: string, ids: readonly string[]): Promise<Map<string, number>> {
-  const unique = [...new Set(ids)];
-  const sizes = new Map<string, number>();
-  for (let i = 0; i < unique.length; i += 500) {
-    const slice = unique.slice(i, i + 500);
-    const result = await db.execute({
-      sql: `SELECT id, size FROM chunks WHERE account_id = ? AND deleting_since IS NULL AND id IN (${slice.map(() => "?").join(", ")})`,
-      args: [accountId, ...slice],
-    });
-    for (const row of result.rows) sizes.set(str(row.id), Number(row.size));
-  }
-  return sizes;
 }

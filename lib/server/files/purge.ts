@@ -83,9 +83,10 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
             ...(await applyFileEvent(tx, event, { type: TRASH_PURGED, payload })),
             ...(await applyFileEvent(tx, event, { type: TRASH_PURGED, payload }, "cp_")),
           ];
-          const set = candidates.get(accountId) ?? new Set<string>();
+          // Chunks belong to the vault (v2): candidates are kept per vault.
+          const set = candidates.get(vaultId ?? "") ?? new Set<string>();
           for (const id of freed) set.add(id);
-          candidates.set(accountId, set);
+          candidates.set(vaultId ?? "", set);
         }
         return rows.rows.length;
       });
@@ -96,12 +97,12 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
     await finishStaleDeletions(ctx, now - STALE_DELETION_MS);
     for (const orphan of await findOrphanChunks(ctx, now - (options.orphanGraceMs ?? 86_400_000))) {
       if (options.accountId && orphan.accountId !== options.accountId) continue;
-      const set = candidates.get(orphan.accountId) ?? new Set<string>();
+      const set = candidates.get(orphan.vaultId) ?? new Set<string>();
       set.add(orphan.id);
-      candidates.set(orphan.accountId, set);
+      candidates.set(orphan.vaultId, set);
     }
-    for (const [accountId, ids] of candidates) {
-      const gc = await collectChunks(ctx, accountId, ids);
+    for (const [vaultId, ids] of candidates) {
+      const gc = await collectChunks(ctx, vaultId, ids);
       result.chunksDeleted += gc.chunksDeleted;
       result.bytesFreed += gc.bytesFreed;
     }

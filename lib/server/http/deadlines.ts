@@ -30,7 +30,8 @@ export type DeadlineConfig = Pick<ServerConfig, "headersTimeoutMs" | "bodyTimeou
  * @returns Milliseconds.
  */
 export function bodyDeadlineFor(method: string, path: string, config: DeadlineConfig): number {
-  return method === "PUT" && path.startsWith("/api/chunks/") ? config.uploadTimeoutMs : config.bodyTimeoutMs;
+  const upload = (method === "PUT" && path.startsWith("/api/chunks/")) || (method === "POST" && path === "/api/chunks/batch");
+  return upload ? config.uploadTimeoutMs : config.bodyTimeoutMs;
 }
 
 /**

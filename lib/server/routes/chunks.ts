@@ -1,18 +1,34 @@
 /**
  * Chunk routes (S6): `HEAD`/`PUT`/`GET /api/chunks/:id`, the many-ids
- * missing check, and a batch upload for small chunks. Bodies stream to and
- * from the store; a body over `maxChunkBytes` is 413.
+ * missing check, and the batch routes for small chunks in the binary
+ * framing of lib/server/chunks/frames.ts (`POST /api/chunks/batch` up,
+ * `POST /api/chunks/fetch` down). Every lookup is scoped by the caller's
+ * vault. The first stored bytes of an id win: a second upload answers
+ * `exists` and changes nothing.
  */
-import { Hono } from "hono";
-import { Buffer } from "node:buffer";
+import { Hono, type Context } from "hono";
 import type { AuthDeps } from "../auth/deps.ts";
 import { requireMachineOrUser } from "../auth/middleware.ts";
-import { missingChunks, openChunk, presentChunk, putChunk } from "../chunks/service.ts";
+import { MAX_BATCH_BYTES, MAX_BATCH_CHUNKS, openBatch, uploadBatch } from "../chunks/batch.ts";
+import { CHUNKS_CONTENT_TYPE, decodeFrames, FrameError } from "../chunks/frames.ts";
+import { receiveBody } from "../chunks/receive.ts";
+import { missingChunks, openChunk, presentChunk, putChunk, sha256Hex, type ChunkOwner } from "../chunks/service.ts";
 import type { ServerContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
 import { readIdParam, readJson, tooLarge } from "../http/validate.ts";
 import type { ServerEnv } from "../principal.ts";
-import { batchUploadSchema, missingBodySchema } from "./schemas.ts";
+import { digestHeaderSchema, fetchBodySchema, missingBodySchema } from "./chunk-schemas.ts";
+
+function ownerOf(c: Context<ServerEnv>): ChunkOwner {
+  const p = c.var.principal;
+  return { accountId: p.accountId, vaultId: p.vaultId, machineId: p.kind === "machine" ? p.machineId : null };
+}
+
+function declaredLength(c: Context<ServerEnv>, max: number): void {
+  const declared = Number(c.req.header("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
+  if (declared === 0) throw new HttpError(400, "empty_body", "The body is empty");
+}
 
 /**
  * The chunk routes.
@@ -24,46 +40,59 @@ export function chunkRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
   const app = new Hono<ServerEnv>();
   const auth = requireMachineOrUser(deps);
   const max = ctx.config.maxChunkBytes;
-  const owner = (p: ServerEnv["Variables"]["principal"]): { accountId: string; machineId: string | null } => ({
-    accountId: p.accountId,
-    machineId: p.kind === "machine" ? p.machineId : null,
-  });
+  const timeoutMs = ctx.config.uploadTimeoutMs;
 
   app.post("/api/chunks/missing", auth, async (c) => {
     const body = await readJson(c, missingBodySchema, 1024 * 1024);
-    return c.json({ missing: await missingChunks(ctx, c.var.principal.accountId, body.ids) });
+    return c.json({ missing: await missingChunks(ctx, c.var.principal.vaultId, body.ids) });
   });
 
-  // A batch of small chunks as base64 JSON: at most one maximum chunk's worth per request.
   app.post("/api/chunks/batch", auth, async (c) => {
-    const body = await readJson(c, batchUploadSchema, Math.ceil((max * 4) / 3) + 64 * 1024);
-    const stored = [];
-    for (const chunk of body.chunks) {
-      stored.push(await putChunk(ctx, owner(c.var.principal), chunk.id, Buffer.from(chunk.data, "base64")));
+    const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+    if (type !== CHUNKS_CONTENT_TYPE) throw new HttpError(415, "unsupported_media_type", `Send the chunks as ${CHUNKS_CONTENT_TYPE}`);
+    declaredLength(c, MAX_BATCH_BYTES);
+    const body = await receiveBody(c.req.raw.body, { maxBytes: MAX_BATCH_BYTES, timeoutMs });
+    let frames;
+    try {
+      frames = decodeFrames(body, { maxFrames: MAX_BATCH_CHUNKS, maxChunkBytes: max });
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      if (error.overLimit) throw new HttpError(413, "too_large", `Batch over its limits: ${error.message}`, { maxChunks: MAX_BATCH_CHUNKS, maxBytes: MAX_BATCH_BYTES });
+      throw new HttpError(400, "invalid_frames", `Malformed batch: ${error.message}`);
     }
-    return c.json({ stored }, 201);
+    if (frames.some((f) => f.bytes === null || f.bytes.byteLength === 0)) throw new HttpError(400, "empty_body", "A chunk in the batch is empty");
+    return c.json({ results: await uploadBatch(ctx, ownerOf(c), frames) });
+  });
+
+  app.post("/api/chunks/fetch", auth, async (c) => {
+    const body = await readJson(c, fetchBodySchema, 1024 * 1024);
+    const batch = await openBatch(ctx, c.var.principal.vaultId, body.ids);
+    return c.body(batch.body, 200, { "Content-Type": CHUNKS_CONTENT_TYPE, "Content-Length": String(batch.length), "Cache-Control": "no-store" });
   });
 
   app.on("HEAD", "/api/chunks/:id", auth, async (c) => {
     const id = readIdParam(c, "id");
-    const info = await presentChunk(ctx, c.var.principal.accountId, id);
+    const info = await presentChunk(ctx, c.var.principal.vaultId, id);
     if (!info) return c.body(null, 404);
     return c.body(null, 200, { "Content-Length": String(info.size), ETag: `"${info.sha256}"` });
   });
 
   app.put("/api/chunks/:id", auth, async (c) => {
     const id = readIdParam(c, "id");
-    const declared = Number(c.req.header("content-length") ?? "NaN");
-    if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
-    const body = c.req.raw.body;
-    if (!body || declared === 0) throw new HttpError(400, "empty_body", "The chunk body is empty");
-    const info = await putChunk(ctx, owner(c.var.principal), id, body);
-    return c.json(info, 201);
+    const digest = digestHeaderSchema.safeParse(c.req.header("x-content-sha256")?.toLowerCase());
+    if (!digest.success) throw new HttpError(422, "invalid_request", "Invalid X-Content-SHA256: must be 64 hex characters");
+    declaredLength(c, max);
+    const bytes = await receiveBody(c.req.raw.body, { maxBytes: max, timeoutMs });
+    if (digest.data !== undefined && sha256Hex(bytes) !== digest.data) {
+      throw new HttpError(400, "digest_mismatch", "The body does not match X-Content-SHA256: nothing was stored");
+    }
+    const info = await putChunk(ctx, ownerOf(c), id, bytes);
+    return c.json(info, info.exists ? 200 : 201);
   });
 
   app.get("/api/chunks/:id", auth, async (c) => {
     const id = readIdParam(c, "id");
-    const opened = await openChunk(ctx, c.var.principal.accountId, id);
+    const opened = await openChunk(ctx, c.var.principal.vaultId, id);
     if (!opened) throw new HttpError(404, "not_found", "No such chunk");
     return c.body(opened.body, 200, {
       "Content-Type": "application/octet-stream",

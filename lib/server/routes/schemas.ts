@@ -1,13 +1,12 @@
 /**
- * Request body and query schemas of the file, trash and chunk routes.
+ * Request body and query schemas of the file and trash routes (the chunk
+ * routes have theirs in chunk-schemas.ts).
  */
 import { z } from "zod";
 import { base64url, hexId, MAX_CHUNKS, MAX_ENC_NAME, MAX_MANIFEST, nodeId, opId, versionKind } from "../../events/schemas/common.ts";
 
 /** Most items in one `POST /api/commits`. */
 export const MAX_COMMIT_ITEMS = 1000;
-/** Most ids in one `POST /api/chunks/missing`. */
-export const MAX_MISSING_IDS = 10_000;
 
 const version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -86,14 +85,6 @@ export const trashRestoreSchema = z
     original: z.object({ manifest: base64url(MAX_MANIFEST) }).strict(),
     alternative: z.object({ parentId: nodeId.optional(), encName: base64url(MAX_ENC_NAME), manifest: base64url(MAX_MANIFEST) }).strict(),
   })
-  .strict();
-
-/** `POST /api/chunks/missing`. */
-export const missingBodySchema = z.object({ ids: z.array(hexId).min(1).max(MAX_MISSING_IDS) }).strict();
-
-/** `POST /api/chunks/batch`. */
-export const batchUploadSchema = z
-  .object({ chunks: z.array(z.object({ id: hexId, data: z.base64().min(1, "must not be empty") }).strict()).min(1).max(256) })
   .strict();
 
 /** `POST /api/admin/purge-trash`. */

@@ -6,7 +6,7 @@ import type { Client } from "@libsql/client";
 import { str } from "../../db/row.ts";
 import { vaultHead } from "../files/changes.ts";
 import type { MachineStatus } from "./reports.ts";
-import { statusFromRow } from "./status-store.ts";
+import { HEAD_SQL, statusFromRow } from "./status-store.ts";
 
 /** One row of the report feed, with the machine's status after it. */
 export interface ReportRow {
@@ -51,8 +51,10 @@ export async function readReportsAfter(db: Client, after: number, limit: number)
   const result = await db.execute({
     sql: `SELECT r.seq, r.account_id, r.machine_id, r.ts, r.report,
                  s.state, s.last_file, s.last_synced_at, s.speed_bps, s.files_synced, s.files_pending,
-                 s.bytes_stored, s.errors, s.conflicts, s.last_error, s.updated_at
+                 s.bytes_stored, s.errors, s.conflicts, s.last_error, s.updated_at,
+                 c.cursor, CASE WHEN c.cursor IS NULL THEN NULL ELSE ${HEAD_SQL} END AS head
           FROM machine_reports r LEFT JOIN machine_status s ON s.machine_id = r.machine_id
+          LEFT JOIN machine_cursors c ON c.machine_id = r.machine_id
           WHERE r.seq > ? ORDER BY r.seq LIMIT ?`,
     args: [after, limit],
   });

@@ -4,12 +4,16 @@
  * report feed → `/ws/dashboard`), heartbeats, and revocation. Because it
  * learns of events by tailing the database, every server process sharing
  * one database notifies its own clients of commits made through any of
- * them, and closes a removed machine's sockets wherever they are.
+ * them, closes a removed machine's sockets wherever they are, and pushes
+ * a command to its machine's `/ws/changes` sockets wherever they are. One
+ * machine keeps at most {@link MAX_SOCKETS_PER_MACHINE} sockets per process:
+ * opening another closes its oldest (4429).
  */
 import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { readEventsAfter } from "../../events/store.ts";
+import { commandFrame, markDelivered } from "../commands/commands.ts";
 import { publicChange } from "../files/changes.ts";
 import { eventHead, readReportsAfter, reportHead, type ReportRow } from "./feeds.ts";
 import { DEFAULT_SUBSCRIBER_LIMITS, Subscriber, type SubscriberLimits, type SubscriberSink } from "./subscriber.ts";
@@ -25,6 +29,8 @@ export interface HubOptions {
   limits: SubscriberLimits;
   /** Largest event batch pushed inline; bigger batches become a `changed` hint. @default 256 KiB */
   maxInlineBytes: number;
+  /** Most sockets one machine keeps open here; one more closes its oldest (4429). @default 4 */
+  maxSocketsPerMachine: number;
 }
 
 /** Defaults of {@link HubOptions}. */
@@ -33,10 +39,17 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   heartbeatMs: 20_000,
   limits: DEFAULT_SUBSCRIBER_LIMITS,
   maxInlineBytes: 256 * 1024,
+  maxSocketsPerMachine: 4,
 };
 
 /** Close code sent to a removed machine's sockets and an ended session's dashboards. */
 export const CLOSE_REVOKED = 4401;
+
+/** Close code sent to a machine's oldest socket when it opens one more than {@link MAX_SOCKETS_PER_MACHINE}. */
+export const CLOSE_TOO_MANY_SOCKETS = 4429;
+
+/** Default of the most sockets one machine keeps open on one server process (an agent needs two). */
+export const MAX_SOCKETS_PER_MACHINE = 4;
 
 /** One open socket as the hub sees it. */
 export interface HubConnection {
@@ -68,6 +81,8 @@ export class Hub {
   readonly #connections = new Set<Registered>();
   readonly #events: Tail<EventEnvelope>;
   readonly #reports: Tail<ReportRow>;
+  readonly #db: Client;
+  #reportsDropped = 0;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #latestCursor = 0;
 
@@ -78,6 +93,7 @@ export class Hub {
    */
   constructor(db: Client, log: Logger, options: Partial<HubOptions> = {}) {
     this.#log = log;
+    this.#db = db;
     this.#options = { ...DEFAULT_HUB_OPTIONS, ...options };
     const onError = (error: unknown): void => log.warn({ err: error }, "hub tail read failed");
     this.#events = new Tail({
@@ -121,6 +137,7 @@ export class Hub {
         this.#options.limits,
       );
     }
+    if (conn.machineId !== undefined) this.#makeRoomFor(conn.machineId);
     this.#connections.add(entry);
     void this.#events.start();
     if (conn.kind === "dashboard") void this.#reports.start();
@@ -129,6 +146,21 @@ export class Hub {
       this.#connections.delete(entry);
       if (this.#connections.size === 0) this.#stopHeartbeat();
     };
+  }
+
+  /** Closes the machine's oldest sockets until one more fits under `maxSocketsPerMachine`. */
+  #makeRoomFor(machineId: string): void {
+    const mine = [...this.#connections].filter((e) => e.conn.machineId === machineId);
+    for (const entry of mine.slice(0, Math.max(0, mine.length - this.#options.maxSocketsPerMachine + 1))) {
+      entry.conn.close(CLOSE_TOO_MANY_SOCKETS, "too many sockets for this machine");
+      this.#connections.delete(entry);
+      this.#log.warn({ machineId }, "closed a machine's oldest socket: too many sockets");
+    }
+  }
+
+  /** Counts an agent report dropped by the rate limit. */
+  countDroppedReport(): void {
+    this.#reportsDropped++;
   }
 
   /** Reads the tails now: called after a local commit. */
@@ -156,14 +188,14 @@ export class Hub {
   }
 
   /** Counts for monitoring: open sockets by kind and messages dropped. */
-  stats(): { sockets: Record<HubConnection["kind"], number>; dropped: number } {
+  stats(): { sockets: Record<HubConnection["kind"], number>; dropped: number; reportsDropped: number } {
     const sockets = { changes: 0, events: 0, dashboard: 0 };
     let dropped = 0;
     for (const entry of this.#connections) {
       sockets[entry.conn.kind]++;
       dropped += entry.subscriber?.droppedTotal ?? 0;
     }
-    return { sockets, dropped };
+    return { sockets, dropped, reportsDropped: this.#reportsDropped };
   }
 
   /** Closes every socket and stops the tails and the heartbeat. */
@@ -178,11 +210,16 @@ export class Hub {
   #deliverEvents(events: EventEnvelope[]): void {
     const last = events[events.length - 1];
     if (last) this.#latestCursor = last.seq;
+    const commands: string[] = [];
     for (const event of events) {
       if (event.type === "MachineRemoved") {
         const machineId = (event.payload as { machineId?: unknown }).machineId;
         if (typeof machineId === "string") this.closeMachine(machineId);
       }
+      if (event.type === "MachineCommandIssued" && this.#pushCommand(event)) commands.push((event.payload as { commandId: string }).commandId);
+    }
+    if (commands.length > 0) {
+      markDelivered(this.#db, commands, Date.now()).catch((error: unknown) => this.#log.warn({ err: error }, "cannot mark commands delivered"));
     }
     const byAccount = new Map<string, EventEnvelope[]>();
     for (const event of events) {
@@ -215,6 +252,19 @@ export class Hub {
     const events = list.filter((e) => vaultId === undefined || e.vaultId === null || e.vaultId === vaultId).map(publicChange);
     const message = JSON.stringify({ type: "changes", cursor, events });
     return message.length > this.#options.maxInlineBytes ? JSON.stringify({ type: "changed", cursor }) : message;
+  }
+
+  /** Pushes a command to its machine's `/ws/changes` sockets on this process; true when one took it. */
+  #pushCommand(event: EventEnvelope): boolean {
+    const p = event.payload as { commandId: string; machineId: string; kind: "sync_now" | "pause" | "resume"; expiresAt: number };
+    const frame = commandFrame({ commandId: p.commandId, kind: p.kind, issuedAt: event.ts, expiresAt: p.expiresAt });
+    let pushed = false;
+    for (const entry of this.#connections) {
+      if (entry.conn.kind !== "changes" || entry.conn.machineId !== p.machineId || !entry.subscriber) continue;
+      entry.subscriber.offer(frame);
+      pushed = true;
+    }
+    return pushed;
   }
 
   #deliverReports(rows: ReportRow[]): void {

@@ -1,38 +1,58 @@
 /**
  * What agents report over `/ws/events` (A14, S11, W4): one zod schema per
  * message type, and the pure fold of a report into a machine's status.
- * Files are named by their opaque path id, never by a plaintext path (C5);
+ * Files are named by their opaque node id, never by a plaintext path (C5);
  * error texts must not carry names either (the agent's job).
  */
 import { z } from "zod";
 
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const counts = z
-  .object({
-    filesSynced: z.number().int().min(0).optional(),
-    filesPending: z.number().int().min(0).optional(),
-    bytesStored: z.number().int().min(0).optional(),
-  })
+  .object({ filesSynced: count.optional(), filesPending: count.optional(), bytesStored: count.optional() })
+  .strict()
   .optional();
-const pathId = z.string().min(1).max(256);
-const base = { ts: z.number().int().optional(), id: z.string().max(64).optional(), counts };
+
+/** A node id (v2): 32 lowercase hex characters. */
+export const nodeIdSchema = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters");
+/** A client-chosen report or operation id: 16–64 characters of `A-Z a-z 0-9 _ -`. */
+export const reportIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "must be 16–64 characters of A-Z a-z 0-9 _ -");
+/** A command id: 32 lowercase hex characters. */
+export const commandIdSchema = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters");
+
+const base = {
+  /** The agent's clock when it made the report, ms since the epoch. */
+  ts: z.number().int().min(0).max(8.64e15).optional(),
+  reportId: reportIdSchema.optional(),
+  counts,
+  /** The agent's change-log cursor (the last seq it applied). */
+  cursor: count.optional(),
+};
 
 /** One agent report, discriminated by `type`. */
 export const agentReportSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("sync_started"), ...base, files: z.number().int().min(0).optional() }),
-  z.object({
-    type: z.literal("sync_progress"),
-    ...base,
-    pathId: pathId.optional(),
-    bytesDone: z.number().int().min(0).optional(),
-    bytesTotal: z.number().int().min(0).optional(),
-    speedBps: z.number().min(0).optional(),
-    direction: z.enum(["upload", "download"]).optional(),
-  }),
-  z.object({ type: z.literal("sync_completed"), ...base, pathId: pathId.optional(), filesSynced: z.number().int().min(0).optional() }),
-  z.object({ type: z.literal("sync_error"), ...base, pathId: pathId.optional(), message: z.string().max(1000) }),
-  z.object({ type: z.literal("conflict_detected"), ...base, pathId }),
-  z.object({ type: z.literal("state"), ...base, state: z.enum(["idle", "syncing", "error", "paused"]) }),
+  z.object({ type: z.literal("sync_started"), ...base, files: count.optional() }).strict(),
+  z
+    .object({
+      type: z.literal("sync_progress"),
+      ...base,
+      nodeId: nodeIdSchema.optional(),
+      bytesDone: count.optional(),
+      bytesTotal: count.optional(),
+      speedBps: z.number().min(0).max(1e12).optional(),
+      direction: z.enum(["upload", "download"]).optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal("sync_completed"), ...base, nodeId: nodeIdSchema.optional(), filesSynced: count.optional() }).strict(),
+  z.object({ type: z.literal("sync_error"), ...base, nodeId: nodeIdSchema.optional(), message: z.string().min(1).max(1000) }).strict(),
+  z.object({ type: z.literal("conflict_detected"), ...base, nodeId: nodeIdSchema }).strict(),
+  z.object({ type: z.literal("state"), ...base, state: z.enum(["idle", "syncing", "error", "paused"]) }).strict(),
+  z.object({ type: z.literal("cursor"), ...base, cursor: count }).strict(),
 ]);
+
+/** An agent's answer to a command (W9, A19), over `/ws/events`. */
+export const commandAckSchema = z
+  .object({ type: z.literal("command_ack"), commandId: commandIdSchema, ok: z.boolean(), message: z.string().max(1000).optional() })
+  .strict();
 
 /** A validated agent report. */
 export type AgentReport = z.infer<typeof agentReportSchema>;
@@ -50,6 +70,10 @@ export interface MachineStatus {
   conflicts: number;
   lastError: string | null;
   updatedAt: number;
+  /** The change-log cursor the agent last reported; null before its first report of one. */
+  cursor: number | null;
+  /** How far behind the vault's head the agent is: head seq − cursor (null without a cursor). */
+  behind: number | null;
 }
 
 /** The status of a machine that has never reported. */
@@ -66,6 +90,8 @@ export function emptyStatus(now: number): MachineStatus {
     conflicts: 0,
     lastError: null,
     updatedAt: now,
+    cursor: null,
+    behind: null,
   };
 }
 
@@ -94,7 +120,7 @@ export function applyReport(status: MachineStatus, report: AgentReport, now: num
       next.state = "idle";
       next.speedBps = 0;
       next.lastSyncedAt = now;
-      if (report.pathId !== undefined) next.lastFile = report.pathId;
+      if (report.nodeId !== undefined) next.lastFile = report.nodeId;
       if (report.filesSynced !== undefined) next.filesSynced = report.filesSynced;
       break;
     case "sync_error":
@@ -109,7 +135,10 @@ export function applyReport(status: MachineStatus, report: AgentReport, now: num
       next.state = report.state;
       if (report.state !== "syncing") next.speedBps = 0;
       break;
+    case "cursor":
+      break;
   }
+  if (report.cursor !== undefined) next.cursor = report.cursor;
   return next;
 }
 

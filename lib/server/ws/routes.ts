@@ -1,13 +1,16 @@
 /**
  * The WebSocket endpoints (A13, A14, W4, W8, S11):
- * - `/ws/changes` (agents): `hello` with the current cursor, then
- *   `changes` (cursor + the account's new events) or a `changed` hint
- *   (cursor, and `dropped` when the agent fell behind); the agent pulls
- *   `/api/changes` from its own cursor.
+ * - `/ws/changes` (agents): `hello` with the current cursor, the machine's
+ *   pending commands (`command`, oldest first), then `changes` (cursor +
+ *   the account's new events) or a `changed` hint (cursor, and `dropped`
+ *   when the agent fell behind), and `command` as they are issued; the
+ *   agent pulls `/api/changes` from its own cursor.
  * - `/ws/events` (agents → server): reports validated by
- *   `agentReportSchema`, stored as the machine's status and relayed;
- *   `ack` for reports that carry an `id`, `error` for invalid ones;
- *   progress reports are thinned to one per {@link PROGRESS_MIN_GAP_MS}.
+ *   `agentReportSchema`, limited per machine (token bucket), deduplicated
+ *   on `reportId`, stored as the machine's status and history and relayed;
+ *   `ack` for reports that carry a `reportId`, `error` (echoing it) for
+ *   refused ones; progress reports are thinned to one per
+ *   {@link PROGRESS_MIN_GAP_MS}; `command_ack` acknowledges a command.
  * - `/ws/dashboard` (browsers): `snapshot` of every machine's status, then
  *   `report` (live status and activity) and `changes` (the account's events).
  * Message shapes are in docs/api.md.
@@ -21,7 +24,10 @@ import type { ServerEnv } from "../principal.ts";
 import { heartbeatFor } from "./heartbeat.ts";
 import { eventHead, helloCursor } from "./feeds.ts";
 import type { Hub, HubConnection } from "./hub.ts";
-import { agentReportSchema, emptyStatus, presentStatus } from "./reports.ts";
+import { agentReportSchema, commandAckSchema, commandIdSchema, emptyStatus, presentStatus, reportIdSchema } from "./reports.ts";
+import { DEFAULT_REPORT_LIMIT, TokenBuckets } from "./rate-limit.ts";
+import { acknowledgeCommand, commandFrame, expireCommands, markDelivered, pendingCommands } from "../commands/commands.ts";
+import { HttpError } from "../http/errors.ts";
 import { authenticateBrowserSocket, authenticateMachineSocket } from "./socket-auth.ts";
 import { readStatus, storeReport } from "./status-store.ts";
 
@@ -34,6 +40,38 @@ export const MAX_CLIENT_MESSAGE = 64 * 1024;
  * Every other report type is always stored.
  */
 export const PROGRESS_MIN_GAP_MS = 200;
+
+/** Reports per machine, across its sockets on this process (token bucket). */
+const reportBuckets = new TokenBuckets(DEFAULT_REPORT_LIMIT);
+
+function issueText(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.map(String).join(".") || "message"}: ${issue.message}` : "invalid";
+}
+
+/** The report id to echo in an answer: only a well-formed one (never reflect arbitrary text). */
+function echoedReportId(value: unknown): { reportId?: string } {
+  const id = (value as { reportId?: unknown } | null)?.reportId;
+  return reportIdSchema.safeParse(id).success ? { reportId: id as string } : {};
+}
+
+async function onCommandAck(deps: AuthDeps, hub: Hub, machineId: string, value: unknown, reply: (value: object) => void): Promise<void> {
+  const parsed = commandAckSchema.safeParse(value);
+  const commandId = (value as { commandId?: unknown }).commandId;
+  const echo = commandIdSchema.safeParse(commandId).success ? { commandId: commandId as string } : {};
+  if (!parsed.success) {
+    reply({ type: "error", error: "invalid_command_ack", ...echo, message: issueText(parsed.error) });
+    return;
+  }
+  try {
+    await acknowledgeCommand(deps.db, machineId, parsed.data.commandId, { ok: parsed.data.ok, message: parsed.data.message }, deps.now());
+    hub.wake();
+    reply({ type: "command_acked", commandId: parsed.data.commandId });
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    reply({ type: "error", error: error.code, ...echo, message: error.message });
+  }
+}
 
 /** Minimum gap between two `last_seen_at` writes caused by one socket. */
 const TOUCH_MS = 30_000;
@@ -128,10 +166,19 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
     "/ws/changes",
     upgradeWebSocket(async (c) => {
       const setup = await machineSetup(c, deps, "changes");
+      const machineId = setup.machineId ?? "";
       return socketEvents(hub, deps, {
         ...setup,
-        greet: async (ws) =>
-          ws.send(JSON.stringify({ type: "hello", cursor: await helloCursor(deps.db, setup), machineId: setup.machineId })),
+        greet: async (ws) => {
+          ws.send(JSON.stringify({ type: "hello", cursor: await helloCursor(deps.db, setup), machineId }));
+          // Commands kept while the machine was offline, oldest first (W9, A19).
+          const now = deps.now();
+          const expired = await expireCommands(deps.db, machineId, now);
+          if (expired.length > 0) hub.wake();
+          const pending = await pendingCommands(deps.db, machineId, now);
+          for (const command of pending) ws.send(commandFrame(command));
+          await markDelivered(deps.db, pending.map((p) => p.commandId), now);
+        },
       });
     }),
   );
@@ -145,29 +192,40 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
       return socketEvents(hub, deps, {
         ...setup,
         onMessage: async (text, ws) => {
+          const reply = (value: object): void => ws.send(JSON.stringify(value));
           let value: unknown;
           try {
             value = JSON.parse(text);
           } catch {
-            ws.send(JSON.stringify({ type: "error", error: "invalid_json", message: "Message is not valid JSON" }));
+            reply({ type: "error", error: "invalid_json", message: "Message is not valid JSON" });
+            return;
+          }
+          const echo = echoedReportId(value);
+          if (!reportBuckets.take(machine.machineId, Date.now())) {
+            hub.countDroppedReport();
+            reply({ type: "error", error: "rate_limited", ...echo, message: "Too many reports: this one was dropped" });
+            return;
+          }
+          if ((value as { type?: unknown } | null)?.type === "command_ack") {
+            await onCommandAck(deps, hub, machine.machineId, value, reply);
             return;
           }
           const parsed = agentReportSchema.safeParse(value);
           if (!parsed.success) {
-            const issue = parsed.error.issues[0];
-            const message = issue ? `${issue.path.join(".") || "message"}: ${issue.message}` : "invalid";
-            ws.send(JSON.stringify({ type: "error", error: "invalid_report", message }));
+            reply({ type: "error", error: "invalid_report", ...echo, message: issueText(parsed.error) });
             return;
           }
+          const report = parsed.data;
+          const ack = report.reportId === undefined ? null : { type: "ack", reportId: report.reportId };
           const at = Date.now();
-          if (parsed.data.type === "sync_progress" && at - lastProgress < PROGRESS_MIN_GAP_MS) {
-            if (parsed.data.id !== undefined) ws.send(JSON.stringify({ type: "ack", id: parsed.data.id, stored: false }));
+          if (report.type === "sync_progress" && at - lastProgress < PROGRESS_MIN_GAP_MS) {
+            if (ack) reply({ ...ack, stored: false });
             return;
           }
-          if (parsed.data.type === "sync_progress") lastProgress = at;
-          await storeReport(deps.db, machine, parsed.data, deps.now());
-          hub.wake();
-          if (parsed.data.id !== undefined) ws.send(JSON.stringify({ type: "ack", id: parsed.data.id }));
+          if (report.type === "sync_progress") lastProgress = at;
+          const stored = await storeReport(deps.db, machine, report, deps.now());
+          if (!stored.duplicate) hub.wake();
+          if (ack) reply(stored.duplicate ? { ...ack, duplicate: true } : ack);
         },
       });
     }),

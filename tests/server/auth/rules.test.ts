@@ -58,10 +58,10 @@ describe("agent reports", () => {
     expect(s.speedBps).toBe(101);
     s = applyReport(s, agentReportSchema.parse({ type: "sync_error", message: "disk full" }), 3);
     expect(s).toMatchObject({ state: "error", errors: 1, lastError: "disk full" });
-    s = applyReport(s, agentReportSchema.parse({ type: "conflict_detected", pathId: "p1" }), 4);
+    s = applyReport(s, agentReportSchema.parse({ type: "conflict_detected", nodeId: "1".repeat(32) }), 4);
     expect(s.conflicts).toBe(1);
-    s = applyReport(s, agentReportSchema.parse({ type: "sync_completed", pathId: "p2", filesSynced: 9, counts: { filesPending: 0 } }), 5);
-    expect(s).toMatchObject({ state: "idle", speedBps: 0, lastFile: "p2", lastSyncedAt: 5, filesSynced: 9, filesPending: 0 });
+    s = applyReport(s, agentReportSchema.parse({ type: "sync_completed", nodeId: "2".repeat(32), filesSynced: 9, counts: { filesPending: 0 } }), 5);
+    expect(s).toMatchObject({ state: "idle", speedBps: 0, lastFile: "2".repeat(32), lastSyncedAt: 5, filesSynced: 9, filesPending: 0 });
     s = applyReport(s, agentReportSchema.parse({ type: "state", state: "paused" }), 6);
     expect(s.state).toBe("paused");
   });

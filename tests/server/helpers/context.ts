@@ -78,7 +78,7 @@ export function blob(bytes = 48): string {
  */
 export async function uploadRandomChunk(ctx: ServerContext, actor: Actor, size: number): Promise<string> {
   const id = hexId();
-  await putChunk(ctx, { accountId: actor.accountId, machineId: actor.machineId }, id, crypto.getRandomValues(new Uint8Array(size)));
+  await putChunk(ctx, { accountId: actor.accountId, vaultId: actor.vaultId, machineId: actor.machineId }, id, crypto.getRandomValues(new Uint8Array(size)));
   return id;
 }
 

@@ -73,17 +73,17 @@ describe("/ws/events and /ws/dashboard (A14, S11, W4, W8)", () => {
     const snapshot = await dashboard.waitFor((m) => m.type === "snapshot");
     expect((snapshot.machines as { id: string }[]).map((m) => m.id)).toContain(server.machine.machineId);
     const agent = await connect(server, "/ws/events", { headers: machineHeaders(server.machine.token) });
-    agent.send({ type: "sync_started", id: "r1", files: 3 });
-    agent.send({ type: "sync_progress", id: "r2", pathId: "p".repeat(64), bytesDone: 10, bytesTotal: 100, speedBps: 5000 });
-    await agent.waitFor((m) => m.type === "ack" && m.id === "r2");
-    const relayed = await dashboard.waitFor((m) => m.type === "report" && (m.report as { id?: string }).id === "r2");
+    agent.send({ type: "sync_started", reportId: "report-r10000000", files: 3 });
+    agent.send({ type: "sync_progress", reportId: "report-r20000000", nodeId: "a".repeat(32), bytesDone: 10, bytesTotal: 100, speedBps: 5000 });
+    await agent.waitFor((m) => m.type === "ack" && m.reportId === "report-r20000000");
+    const relayed = await dashboard.waitFor((m) => m.type === "report" && (m.report as { reportId?: string }).reportId === "report-r20000000");
     expect(relayed).toMatchObject({ machineId: server.machine.machineId, status: { state: "syncing", speedBps: 5000 } });
     const polled = (await (await server.machineFetch(`/api/machines/${server.machine.machineId}/status`)).json()) as Record<string, unknown>;
     expect(polled).toMatchObject({ state: "syncing", speedBps: 5000, filesPending: 3 });
-    agent.send({ type: "sync_completed", id: "r3", pathId: "q".repeat(64), filesSynced: 3, counts: { filesPending: 0, bytesStored: 4096 } });
-    await agent.waitFor((m) => m.id === "r3");
+    agent.send({ type: "sync_completed", reportId: "report-r30000000", nodeId: "b".repeat(32), filesSynced: 3, counts: { filesPending: 0, bytesStored: 4096 } });
+    await agent.waitFor((m) => m.reportId === "report-r30000000");
     const done = (await (await server.adminFetch(`/api/machines/${server.machine.machineId}/status`)).json()) as Record<string, unknown>;
-    expect(done).toMatchObject({ state: "idle", speedBps: 0, filesSynced: 3, filesPending: 0, bytesStored: 4096, lastFile: "q".repeat(64) });
+    expect(done).toMatchObject({ state: "idle", speedBps: 0, filesSynced: 3, filesPending: 0, bytesStored: 4096, lastFile: "b".repeat(32) });
     agent.close();
     dashboard.close();
   });
@@ -94,8 +94,8 @@ describe("/ws/events and /ws/dashboard (A14, S11, W4, W8)", () => {
     await agent.waitFor((m) => m.type === "error" && m.error === "invalid_json");
     agent.send({ type: "sync_exploded" });
     await agent.waitFor((m) => m.type === "error" && m.error === "invalid_report");
-    agent.send({ type: "conflict_detected", id: "c1", pathId: "z".repeat(64) });
-    await agent.waitFor((m) => m.type === "ack" && m.id === "c1");
+    agent.send({ type: "conflict_detected", reportId: "report-c10000000", nodeId: "c".repeat(32) });
+    await agent.waitFor((m) => m.type === "ack" && m.reportId === "report-c10000000");
     agent.close();
   });
 });
@@ -112,9 +112,9 @@ describe("report floods", () => {
   it("acknowledges every progress report but stores them thinned; other reports always", async () => {
     const flooder = await server.registerMachine("flooder");
     const agent = await connect(server, "/ws/events", { headers: machineHeaders(flooder.token) });
-    for (let i = 0; i < 30; i++) agent.send({ type: "sync_progress", id: `p${i}`, speedBps: i });
-    agent.send({ type: "sync_completed", id: "done" });
-    await agent.waitFor((m) => m.type === "ack" && m.id === "done");
+    for (let i = 0; i < 30; i++) agent.send({ type: "sync_progress", reportId: `progress-report-${i}`, speedBps: i });
+    agent.send({ type: "sync_completed", reportId: "report-done00000" });
+    await agent.waitFor((m) => m.type === "ack" && m.reportId === "report-done00000");
     expect(agent.messages.filter((m) => m.type === "ack")).toHaveLength(31);
     const rows = await server.ctx.db.execute({
       sql: "SELECT json_extract(report, '$.type') AS type FROM machine_reports WHERE machine_id = ?",

@@ -59,8 +59,8 @@ describe("two servers sharing one database", () => {
     const dashboard = await connect(b, "/ws/dashboard", { headers: browserHeaders(b) });
     await dashboard.waitFor((m) => m.type === "snapshot");
     const agent = await connect(a, "/ws/events", { headers: machineHeaders(a.machine.token) });
-    agent.send({ type: "sync_progress", id: "x1", speedBps: 1234 });
-    const report = await dashboard.waitFor((m) => m.type === "report" && (m.report as { id?: string }).id === "x1", 2000);
+    agent.send({ type: "sync_progress", reportId: "report-x1-000000", speedBps: 1234 });
+    const report = await dashboard.waitFor((m) => m.type === "report" && (m.report as { reportId?: string }).reportId === "report-x1-000000", 2000);
     expect(report).toMatchObject({ machineId: a.machine.machineId, status: { state: "syncing", speedBps: 1234 } });
     agent.close();
     dashboard.close();

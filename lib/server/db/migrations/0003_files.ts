@@ -108,16 +108,21 @@ export const migration0003: Migration = {
     ...projectionTablesDdl("cp_"),
     // Stored chunks (not an event projection: uploads are not events). A row
     // is written only after the store holds the bytes, so a row means present.
+    // Chunks belong to the vault (v2): keyed (vault_id, id); account_id is the
+    // uploader's account (tenancy column), never part of a lookup's scope.
     `CREATE TABLE chunks (
-      account_id TEXT NOT NULL,
+      vault_id TEXT NOT NULL,
       id TEXT NOT NULL,               -- chunk id, 64 hex
+      account_id TEXT NOT NULL,
       size INTEGER NOT NULL,          -- stored length
       sha256 TEXT NOT NULL,           -- SHA-256 of the stored bytes
       created_at INTEGER NOT NULL,
+      uploaded_at INTEGER NOT NULL,   -- last upload of the id (a re-upload refreshes the orphan grace period)
       machine_id TEXT,
-      PRIMARY KEY (account_id, id)
+      PRIMARY KEY (vault_id, id)
     ) STRICT`,
-    "CREATE INDEX chunks_id ON chunks (id)",
+    "CREATE INDEX chunks_account ON chunks (account_id, id)",
+    "CREATE INDEX chunks_uploaded ON chunks (uploaded_at)",
     // S7: the log below trimmed_through has been cleaned for this account;
     // its effect lives on in the cp_ tables.
     `CREATE TABLE log_retention (

@@ -1,0 +1,49 @@
+/**
+ * Receiving an upload's bytes before anything is locked or stored (S6,
+ * hardening): bounded in size (413 `too_large`) and in time (408
+ * `upload_timeout`), and an empty body is 400 `empty_body` whether or not
+ * it came with a Content-Length.
+ */
+import { Buffer } from "node:buffer";
+import { HttpError } from "../http/errors.ts";
+import { tooLarge } from "../http/validate.ts";
+
+/** Answered when the bytes did not arrive in time. */
+export function uploadTimeout(ms: number): HttpError {
+  return new HttpError(408, "upload_timeout", `The upload did not arrive within ${Math.round(ms / 1000)} s`, { limitMs: ms });
+}
+
+/**
+ * Reads a request body into memory.
+ * @param body The request body (null when there is none).
+ * @param limits `maxBytes` (413 beyond) and `timeoutMs` (408 beyond).
+ * @returns The bytes, never empty.
+ * @throws HttpError 400 `empty_body`, 408 `upload_timeout`, 413 `too_large`.
+ */
+export async function receiveBody(body: ReadableStream<Uint8Array> | null, limits: { maxBytes: number; timeoutMs: number }): Promise<Uint8Array> {
+  if (!body) throw new HttpError(400, "empty_body", "The body is empty");
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(uploadTimeout(limits.timeoutMs)), limits.timeoutMs);
+  });
+  expired.catch(() => undefined);
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), expired]);
+      if (done) break;
+      total += value.byteLength;
+      if (total > limits.maxBytes) throw tooLarge(limits.maxBytes);
+      parts.push(value);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (total === 0) throw new HttpError(400, "empty_body", "The body is empty");
+  return parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
+}
