@@ -53,3 +53,35 @@ export class InvalidPathError extends CryptoError {
 export class UnknownEpochError extends IntegrityError {
   override name = "UnknownEpochError";
 }
+
+/**
+ * The server offers a version more than one ahead of the highest version
+ * seen of a node: nothing links it to what was seen, so it is refused until
+ * the versions in between are fetched and checked as a chain
+ * (`HistoryGuard.acceptChain`). A subclass of `IntegrityError`.
+ */
+export class HistoryGapError extends IntegrityError {
+  override name = "HistoryGapError";
+  /**
+   * @param nodeId The node.
+   * @param seenVersion The highest version seen.
+   * @param offeredVersion The version offered.
+   */
+  constructor(
+    readonly nodeId: string,
+    readonly seenVersion: number,
+    readonly offeredVersion: number,
+  ) {
+    super(
+      `Refusing node ${nodeId}: the server offers version ${offeredVersion} but version ${seenVersion} is the last seen; ` +
+        `fetch versions ${seenVersion + 1} to ${offeredVersion - 1} and check them as a chain`,
+    );
+  }
+
+  /** The versions to fetch and check before the offered one, in order. */
+  get missing(): number[] {
+    const out: number[] = [];
+    for (let v = this.seenVersion + 1; v < this.offeredVersion; v++) out.push(v);
+    return out;
+  }
+}

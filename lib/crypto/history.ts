@@ -1,4 +1,4 @@
-import { IntegrityError } from "./errors.ts";
+import { HistoryGapError, IntegrityError } from "./errors.ts";
 import { isNodeId } from "./node-id.ts";
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -27,7 +27,10 @@ export interface HistoryGuardJSON {
  *  - an older version after a newer one was seen (rollback);
  *  - a second, different authentic manifest for a version already seen (a
  *    refused conflict loser served as the head, or a fork);
- *  - version N+1 whose `previous` is not the hash of the version N seen.
+ *  - version N+1 whose `previous` is not the hash of the version N seen;
+ *  - version N+2 or later on its own (`HistoryGapError`): nothing links it to
+ *    version N, so the agent fetches the versions in between and offers the
+ *    whole chain to `acceptChain`, each `previous` naming the one before.
  * Pure and serialisable: the agent persists `toJSON()` and restores it with
  * `fromJSON`. It decides nothing on its own: `check` throws, `accept` checks
  * then records.
@@ -38,7 +41,8 @@ export class HistoryGuard {
   /**
    * Checks a manifest against what was seen, without recording it.
    * @param entry The node, version, manifest hash and `previous`.
-   * @throws IntegrityError on a rollback, a second manifest for a seen version or a broken chain.
+   * @throws IntegrityError on a rollback, a second manifest for a seen version or a broken chain;
+   *   HistoryGapError when the version is more than one ahead of the one seen.
    */
   check(entry: HistoryEntry): void {
     const seen = this.#nodes.get(entry.nodeId);
@@ -53,15 +57,56 @@ export class HistoryGuard {
     if (entry.version === seen.version + 1 && entry.previous !== seen.hash) {
       throw new IntegrityError(`${node}: version ${entry.version} does not follow the version ${seen.version} already seen`);
     }
+    if (entry.version > seen.version + 1) throw new HistoryGapError(entry.nodeId, seen.version, entry.version);
+  }
+
+  /**
+   * Checks a run of versions of one node, oldest first, without recording
+   * it: the first is checked as `check` does (so it is the version seen or
+   * the one after it, or any version of a node never seen), and each next
+   * one must be the following version and name the one before in `previous`.
+   * @param entries The versions, oldest first, ending with the head offered.
+   * @throws IntegrityError when the run is empty, mixes nodes, skips a version or a link does not hold;
+   *   HistoryGapError when it starts more than one version after the one seen.
+   */
+  checkChain(entries: readonly HistoryEntry[]): void {
+    const first = entries[0];
+    if (!first) throw new IntegrityError("Refusing an empty chain of versions");
+    this.check(first);
+    for (let i = 1; i < entries.length; i++) {
+      const before = entries[i - 1]!;
+      const entry = entries[i]!;
+      const node = `Refusing node ${first.nodeId}`;
+      if (entry.nodeId !== first.nodeId) throw new IntegrityError(`${node}: the chain mixes versions of another node`);
+      if (entry.version !== before.version + 1) {
+        throw new IntegrityError(`${node}: the chain goes from version ${before.version} to version ${entry.version}, skipping or repeating versions`);
+      }
+      if (entry.previous !== before.hash) throw new IntegrityError(`${node}: version ${entry.version} does not follow version ${before.version} of the chain`);
+    }
+  }
+
+  /**
+   * Checks a run of versions as `checkChain` does, then records its last one
+   * (the head) when it is newer than what was seen.
+   * @param entries The versions, oldest first, ending with the head offered.
+   * @throws IntegrityError or HistoryGapError as `checkChain` does; nothing is recorded then.
+   */
+  acceptChain(entries: readonly HistoryEntry[]): void {
+    this.checkChain(entries);
+    this.#record(entries[entries.length - 1]!);
   }
 
   /**
    * Checks a manifest, then records it when it is newer than what was seen.
    * @param entry The node, version, manifest hash and `previous`.
-   * @throws IntegrityError as `check` does; nothing is recorded then.
+   * @throws IntegrityError (or HistoryGapError) as `check` does; nothing is recorded then.
    */
   accept(entry: HistoryEntry): void {
     this.check(entry);
+    this.#record(entry);
+  }
+
+  #record(entry: HistoryEntry): void {
     const seen = this.#nodes.get(entry.nodeId);
     if (!seen || entry.version > seen.version) this.#nodes.set(entry.nodeId, { version: entry.version, hash: entry.hash });
   }
