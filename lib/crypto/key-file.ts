@@ -29,15 +29,32 @@ export { KEY_FILE_VERSION } from "./key-file-layout.ts";
  * the server: useless without the password or the recovery key (rule 1).
  */
 
-/** What the opener expects of a key file. */
-export interface KeyFileExpectation {
-  /** The vault it must belong to (32 hex). */
-  vaultId: string;
-  /** The highest revision already seen: an older file is a rollback. */
-  minRevision?: number;
-  /** The root-key fingerprint already known (32 hex): a file with another root key is refused. */
-  fingerprint?: string;
-}
+/**
+ * What the opener expects of a key file. Either what this machine already
+ * knows of the vault (the highest revision seen and the root-key
+ * fingerprint, both required), or an explicit `firstOpen: true` for the very
+ * first unlock on a device that knows nothing yet: then only the vault id is
+ * checked, and the agent shows `formatFingerprint(vault.fingerprint)` for the
+ * user to confirm and stores the fingerprint and revision for next time.
+ */
+export type KeyFileExpectation =
+  | {
+      /** The vault it must belong to (32 hex). */
+      vaultId: string;
+      /** The highest revision already seen: an older file is a rollback. */
+      minRevision: number;
+      /** The root-key fingerprint already known (32 hex): a file with another root key is refused. */
+      fingerprint: string;
+      firstOpen?: never;
+    }
+  | {
+      /** The vault it must belong to (32 hex). */
+      vaultId: string;
+      /** First sight of this vault on this device: no revision nor fingerprint to compare with. */
+      firstOpen: true;
+      minRevision?: never;
+      fingerprint?: never;
+    };
 
 /** An opened key file: the vault's keys in memory. */
 export interface UnlockedVault {
@@ -134,12 +151,16 @@ function slot(parts: KeyFileParts, type: number, what: string): Slot {
 
 function checkExpectation(parts: KeyFileParts, expect: KeyFileExpectation): void {
   if (toHex(parts.vaultId) !== expect.vaultId) throw new IntegrityError("Cannot open key file: it belongs to another vault");
-  if (expect.minRevision !== undefined && parts.revision < expect.minRevision) {
+  if (expect.firstOpen === true) return;
+  if (!Number.isSafeInteger(expect.minRevision) || typeof expect.fingerprint !== "string") {
+    throw new TypeError("A key-file expectation needs minRevision and fingerprint, or firstOpen: true");
+  }
+  if (parts.revision < expect.minRevision) {
     throw new IntegrityError(
       `Cannot open key file: it is revision ${parts.revision}, older than revision ${expect.minRevision} already seen (a rollback)`,
     );
   }
-  if (expect.fingerprint !== undefined && toHex(parts.fingerprint) !== expect.fingerprint) {
+  if (toHex(parts.fingerprint) !== expect.fingerprint) {
     throw new IntegrityError("Cannot open key file: its root-key fingerprint changed; it is not the key file of the vault this machine knows");
   }
 }
@@ -169,7 +190,7 @@ async function unlock(
  * Opens a key file with the master password.
  * @param keyFile The key file bytes (from disk or from the server: untrusted).
  * @param password The master password.
- * @param expect The vault it must belong to, and optionally the lowest revision and the known fingerprint.
+ * @param expect The vault it must belong to with the lowest revision and the known fingerprint, or `firstOpen: true`.
  * @returns The unlocked vault.
  * @throws WrongPasswordError, IntegrityError (another vault, older revision, fingerprint change, altered), UnsupportedVersionError, KdfParametersError.
  */
@@ -203,7 +224,7 @@ export function openWithRootKey(keyFile: Uint8Array, rootKey: Uint8Array<ArrayBu
 
 async function authenticParts(keyFile: Uint8Array, vault: UnlockedVault): Promise<KeyFileParts> {
   const parts = decodeKeyFile(keyFile);
-  checkExpectation(parts, { vaultId: vault.vaultId, fingerprint: vault.fingerprint });
+  checkExpectation(parts, { vaultId: vault.vaultId, fingerprint: vault.fingerprint, minRevision: 0 }); // the exact revision is checked below
   if (parts.revision !== vault.revision) {
     // Re-wrapping another revision than the one opened would give two different files the same revision.
     throw new IntegrityError(`Cannot update key file: it is revision ${parts.revision}, but the vault was opened from revision ${vault.revision}`);
@@ -240,7 +261,7 @@ export async function rewrapPassword(
  * @param keyFile The current key file.
  * @param oldPassword The current password.
  * @param newPassword The new password.
- * @param expect The vault it must belong to (and revision, fingerprint).
+ * @param expect As for `openWithPassword`.
  * @returns The new key file; the root key and keyring are unchanged, the revision is one higher.
  */
 export async function changePassword(keyFile: Uint8Array, oldPassword: string, newPassword: string, expect: KeyFileExpectation): Promise<Uint8Array<ArrayBuffer>> {

@@ -2,6 +2,9 @@
  * The client-side cryptography of SyncAgent, format v2 (C1, C2, C5–C8, K2):
  * key file and keyring of epochs, subkeys, chunk, manifest and name
  * encryption, node records and the history guard.
+ * Reading goes through `openNodeRecord` (name and manifest cross-checked,
+ * history guard): the raw `decryptManifest` and `decryptName` are internal
+ * to this folder and not exported here.
  * Formats and the threat model: docs/security.md. Only Web APIs here, so a
  * browser bundle can import it; the upload pipeline's in-place encryptor
  * (`chunk-in-place.ts`, node:crypto) is imported directly by lib/pipeline.
@@ -31,7 +34,6 @@ export { OBJECT_FORMAT_VERSION } from "./object-format.ts";
 export { encryptChunk, decryptChunk, chunkIdBytes, encryptedChunkLength, CHUNK_FIXED_OVERHEAD, type EncryptedChunk } from "./chunk.ts";
 export {
   encryptManifest,
-  decryptManifest,
   contentHash,
   manifestHash,
   maxEncryptedManifestChars,
@@ -39,7 +41,7 @@ export {
   type ManifestChunk,
   type ManifestBinding,
 } from "./manifest.ts";
-export { encryptName, decryptName, MAX_ENCRYPTED_NAME_CHARS } from "./names.ts";
+export { encryptName, MAX_ENCRYPTED_NAME_CHARS } from "./names.ts";
 export { ROOT_NODE_ID, newNodeId, isNodeId } from "./node-id.ts";
 export { openNodeRecord, sealNodeRecord, type NodeRecord, type OpenedNode, type SealedNode } from "./node-record.ts";
 export { HistoryGuard, type HistoryEntry, type HistoryGuardJSON } from "./history.ts";

@@ -77,15 +77,18 @@ export async function sealNodeRecord(keys: EpochKeys, binding: { nodeId: string;
  * version, and checks that the manifest names the same name and parent.
  * Two encrypted names swapped inside one folder, a record moved under
  * another parent, or a manifest attached to another node all fail.
- * With a history guard, the version is checked against what was seen
- * (call `history.accept(opened)` once the node is applied).
+ * The version is checked against the history guard (call
+ * `history.accept(opened)` once the node is applied). `null` skips that
+ * check: only for tests, and for a chain's earlier versions that go to
+ * `history.acceptChain` together.
  * @param keyring The vault's keyring.
  * @param record The record (untrusted).
- * @param history The agent's history guard, optional.
+ * @param history The agent's history guard (required; `null` opts out, see above).
  * @returns The opened node.
- * @throws IntegrityError when anything does not verify.
+ * @throws IntegrityError when anything does not verify; TypeError without a guard argument.
  */
-export async function openNodeRecord(keyring: Keyring, record: NodeRecord, history?: HistoryGuard): Promise<OpenedNode> {
+export async function openNodeRecord(keyring: Keyring, record: NodeRecord, history: HistoryGuard | null): Promise<OpenedNode> {
+  if (history === undefined) throw new TypeError("openNodeRecord needs the history guard, or null to opt out");
   if (!isValidPlacement(record.nodeId, record.parentId)) throw new IntegrityError("Cannot open node record: invalid node or parent id");
   let bytes: Uint8Array;
   try {
@@ -98,6 +101,6 @@ export async function openNodeRecord(keyring: Keyring, record: NodeRecord, histo
   if (manifest.name !== name || manifest.parentId !== record.parentId) throw new IntegrityError(MISMATCH);
   const hash = await manifestHash(bytes);
   const opened = { nodeId: record.nodeId, parentId: record.parentId, version: record.version, name, manifest, hash, previous: manifest.previous };
-  history?.check(opened);
+  if (history) history.check(opened);
   return opened;
 }

@@ -44,9 +44,9 @@ export async function runCryptoSelfCheck(): Promise<CheckResult[]> {
     await step("argon2id key wrap", async () => {
       created = await createVault("correct horse");
       const { keyFile, vault } = created;
-      const back = await openWithPassword(keyFile, "correct horse", { vaultId: vault.vaultId, fingerprint: vault.fingerprint });
+      const back = await openWithPassword(keyFile, "correct horse", { vaultId: vault.vaultId, fingerprint: vault.fingerprint, minRevision: 1 });
       assert(toHex(back.rootKey) === toHex(vault.rootKey), "unwrapped key differs");
-      const wrong = await openWithPassword(keyFile, "wrong", { vaultId: vault.vaultId }).then(() => false, (e: unknown) => e instanceof IntegrityError);
+      const wrong = await openWithPassword(keyFile, "wrong", { vaultId: vault.vaultId, firstOpen: true }).then(() => false, (e: unknown) => e instanceof IntegrityError);
       assert(wrong, "a wrong password was accepted");
     }),
   );
@@ -84,7 +84,7 @@ export async function runCryptoSelfCheck(): Promise<CheckResult[]> {
         machineId: "",
       };
       const sealed = await sealNodeRecord(keys, { nodeId, version: 1 }, manifest);
-      const opened = await openNodeRecord(vault.keyring, sealed);
+      const opened = await openNodeRecord(vault.keyring, sealed, null);
       assert(opened.name === "Documents", "node name differs");
       const blob = await encryptManifest(keys, manifest, { nodeId, version: 1 });
       const replay = await decryptManifest(vault.keyring, blob, { nodeId, version: 2 }).then(() => false, (e: unknown) => e instanceof IntegrityError);

@@ -38,6 +38,6 @@ export async function createVault(password: string, options: CreateVaultOptions 
   const recoverySecret = randomBytes(RECOVERY_KEY_BYTES);
   const epochSecrets = new Map([[FIRST_EPOCH, randomBytes(SECRET_BYTES)]]);
   const keyFile = await buildKeyFile({ vaultId, rootKey, recoverySecret, password, epochSecrets, params: options.params ?? DEFAULT_ARGON2 });
-  const vault = await openWithRootKey(keyFile, rootKey, { vaultId });
+  const vault = await openWithRootKey(keyFile, rootKey, { vaultId, firstOpen: true });
   return { keyFile, recoveryKey: await formatRecoveryKey(recoverySecret), vault };
 }

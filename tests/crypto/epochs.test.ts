@@ -33,7 +33,7 @@ describe("key epochs", () => {
     // Same root key: the password, the recovery key and the fingerprint are unchanged, and the slots are kept byte for byte.
     const byPassword = await openWithPassword(next.keyFile, "pw", { vaultId: vault.vaultId, fingerprint: vault.fingerprint, minRevision: 2 });
     expect(byPassword.keyring.epochs).toEqual([1, 2]);
-    const byRecovery = await openWithRecoveryKey(next.keyFile, await parseRecoveryKey(recoveryKey), { vaultId: vault.vaultId });
+    const byRecovery = await openWithRecoveryKey(next.keyFile, await parseRecoveryKey(recoveryKey), { vaultId: vault.vaultId, firstOpen: true as const });
     expect(toHex(byRecovery.rootKey)).toBe(toHex(vault.rootKey));
     const slotsEnd = FILE_HEADER_BYTES + 3 + 118 + 3 + 108;
     expect(toHex(next.keyFile.subarray(FILE_HEADER_BYTES, slotsEnd))).toBe(toHex(keyFile.subarray(FILE_HEADER_BYTES, slotsEnd)));
@@ -77,7 +77,7 @@ describe("key epochs", () => {
   it("refuses the key file from before the epoch was added once the newer revision was seen", async () => {
     const { keyFile, vault } = await createVault("pw");
     const next = await addEpoch(keyFile, vault);
-    const error = await rejection(openWithPassword(keyFile, "pw", { vaultId: vault.vaultId, minRevision: next.vault.revision }));
+    const error = await rejection(openWithPassword(keyFile, "pw", { vaultId: vault.vaultId, minRevision: next.vault.revision, fingerprint: vault.fingerprint }));
     expect(error).toBeInstanceOf(IntegrityError);
     expect((error as Error).message).toMatch(/older than revision 2/);
   });

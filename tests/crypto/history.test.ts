@@ -34,8 +34,8 @@ describe("history guard", () => {
   it("refuses a rollback to a genuine older version", async () => {
     const { ring, v1, v2 } = await chain();
     const guard = new HistoryGuard();
-    guard.accept(await openNodeRecord(ring, v1));
-    guard.accept(await openNodeRecord(ring, v2));
+    guard.accept(await openNodeRecord(ring, v1, null));
+    guard.accept(await openNodeRecord(ring, v2, null));
     const error = await rejection(openNodeRecord(ring, v1, guard));
     expect(error).toBeInstanceOf(IntegrityError);
     expect((error as Error).message).toMatch(/version 1, older than version 2 already seen/);
@@ -43,10 +43,10 @@ describe("history guard", () => {
 
   it("refuses a refused conflict loser served as the head: a second genuine manifest for a version already seen", async () => {
     const { ring, v1, v2, loser } = await chain();
-    expect((await openNodeRecord(ring, loser)).manifest.machineId).toBe("desktop"); // genuine on its own
+    expect((await openNodeRecord(ring, loser, null)).manifest.machineId).toBe("desktop"); // genuine on its own
     const guard = new HistoryGuard();
-    guard.accept(await openNodeRecord(ring, v1));
-    guard.accept(await openNodeRecord(ring, v2));
+    guard.accept(await openNodeRecord(ring, v1, null));
+    guard.accept(await openNodeRecord(ring, v2, null));
     const error = await rejection(openNodeRecord(ring, loser, guard));
     expect(error).toBeInstanceOf(IntegrityError);
     expect((error as Error).message).toMatch(/second, different manifest for version 2/);
@@ -55,8 +55,8 @@ describe("history guard", () => {
   it("refuses a version N+1 whose previous is not the version N seen (a fork)", async () => {
     const { ring, v1, v2, forked3 } = await chain();
     const guard = new HistoryGuard();
-    guard.accept(await openNodeRecord(ring, v1));
-    guard.accept(await openNodeRecord(ring, v2));
+    guard.accept(await openNodeRecord(ring, v1, null));
+    guard.accept(await openNodeRecord(ring, v2, null));
     const error = await rejection(openNodeRecord(ring, forked3, guard));
     expect(error).toBeInstanceOf(IntegrityError);
     expect((error as Error).message).toMatch(/version 3 does not follow the version 2 already seen/);
@@ -77,8 +77,8 @@ describe("history guard", () => {
     expect((error as Error).message).toMatch(/offers version 4 but version 2 is the last seen/);
     expect(() => guard.accept({ ...forked4, previous: forked3.hash })).toThrow(HistoryGapError);
     // With the loser's version 3 in between: its previous is not the version 2 seen.
-    const opened3 = await openNodeRecord(ring, forked3);
-    const opened4 = await openNodeRecord(ring, forked4);
+    const opened3 = await openNodeRecord(ring, forked3, null);
+    const opened4 = await openNodeRecord(ring, forked4, null);
     expect(() => guard.acceptChain([opened3, opened4])).toThrow(/version 3 does not follow the version 2 already seen/);
     expect(guard.toJSON()).toEqual(before); // nothing recorded
     expect(guard.seen(v1.nodeId)).toEqual({ version: 2, hash: v2.hash });
@@ -89,7 +89,7 @@ describe("history guard", () => {
     const guard = new HistoryGuard();
     guard.accept(await openNodeRecord(ring, v1, guard));
     guard.accept(await openNodeRecord(ring, v2, guard));
-    const [o2, o3, o4, f3, f4] = await Promise.all([v2, v3, v4, forked3, forked4].map((r) => openNodeRecord(ring, r)));
+    const [o2, o3, o4, f3, f4] = await Promise.all([v2, v3, v4, forked3, forked4].map((r) => openNodeRecord(ring, r, null)));
     // Every link is needed: a skipped version, a foreign link or a chain that starts past the gap all fail.
     expect(() => guard.checkChain([])).toThrow(IntegrityError);
     expect(() => guard.checkChain([o2!, o4!])).toThrow(/from version 2 to version 4/);
@@ -112,8 +112,8 @@ describe("history guard", () => {
   it("records nothing when it refuses, and survives a round trip through JSON", async () => {
     const { ring, v1, v2, loser, v3 } = await chain();
     const guard = new HistoryGuard();
-    guard.accept(await openNodeRecord(ring, v1));
-    guard.accept(await openNodeRecord(ring, v2));
+    guard.accept(await openNodeRecord(ring, v1, null));
+    guard.accept(await openNodeRecord(ring, v2, null));
     expect(() => guard.accept({ ...loser, previous: v1.hash })).toThrow(IntegrityError);
     const restored = HistoryGuard.fromJSON(JSON.stringify(guard));
     expect(restored.toJSON()).toEqual(guard.toJSON());

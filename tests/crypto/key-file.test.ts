@@ -39,7 +39,7 @@ describe("key file", () => {
 
   it("changes the password without changing the root key, the recovery slot or the keyring, and bumps the revision", async () => {
     const { keyFile, vault, recoveryKey } = await createVault("old password");
-    const expect_ = { vaultId: vault.vaultId };
+    const expect_ = { vaultId: vault.vaultId, firstOpen: true as const };
     const next = await changePassword(keyFile, "old password", "new password", expect_);
     const reopened = await openWithPassword(next, "new password", expect_);
     expect(toHex(reopened.rootKey)).toBe(toHex(vault.rootKey));
@@ -58,7 +58,7 @@ describe("key file", () => {
   it("resets a lost password with the printed recovery key", async () => {
     const { keyFile, vault, recoveryKey } = await createVault("forgotten");
     const typed = recoveryKey.toLowerCase().replace(/-/g, " ");
-    const recovered = await openWithRecoveryKey(keyFile, await parseRecoveryKey(typed), { vaultId: vault.vaultId });
+    const recovered = await openWithRecoveryKey(keyFile, await parseRecoveryKey(typed), { vaultId: vault.vaultId, firstOpen: true as const });
     const reset = await rewrapPassword(keyFile, recovered, "brand new");
     const reopened = await openWithPassword(reset, "brand new", { vaultId: vault.vaultId, minRevision: 2, fingerprint: vault.fingerprint });
     expect(toHex(reopened.rootKey)).toBe(toHex(vault.rootKey));
@@ -70,13 +70,13 @@ describe("key file", () => {
 
   it("normalises the password to NFC so it opens on every platform", async () => {
     const { keyFile, vault } = await createVault("caf\u00e9");
-    expect(toHex((await openWithPassword(keyFile, "cafe\u0301", { vaultId: vault.vaultId })).rootKey)).toBe(toHex(vault.rootKey));
+    expect(toHex((await openWithPassword(keyFile, "cafe\u0301", { vaultId: vault.vaultId, firstOpen: true as const })).rootKey)).toBe(toHex(vault.rootKey));
   });
 
   it("refuses another vault's recovery key and a mistyped one", async () => {
     const one = await createVault("a");
     const two = await createVault("b");
-    const wrong = await rejection(openWithRecoveryKey(one.keyFile, await parseRecoveryKey(two.recoveryKey), { vaultId: one.vault.vaultId }));
+    const wrong = await rejection(openWithRecoveryKey(one.keyFile, await parseRecoveryKey(two.recoveryKey), { vaultId: one.vault.vaultId, firstOpen: true as const }));
     expect(wrong).toBeInstanceOf(WrongPasswordError);
     expect((wrong as Error).message).toMatch(/recovery key/);
     const chars = one.recoveryKey.split("");
@@ -104,16 +104,16 @@ describe("key file binding (vault, revision, fingerprint)", () => {
     const reopened = await openWithRootKey(keyFile, vault.rootKey, { vaultId: vault.vaultId, fingerprint: vault.fingerprint, minRevision: 1 });
     expect(reopened.keyring.current.epoch).toBe(1);
     const other = await createVault("pw");
-    expect(await rejection(openWithRootKey(keyFile, other.vault.rootKey, { vaultId: vault.vaultId }))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openWithRootKey(keyFile, other.vault.rootKey, { vaultId: vault.vaultId, firstOpen: true as const }))).toBeInstanceOf(IntegrityError);
   });
 
   it("carries the minimum object format under its MAC: a format this build cannot read is refused, a lower one is honoured", async () => {
     const base = { vaultId: "ab".repeat(16), rootKey: randomBytes(32), recoverySecret: randomBytes(32), password: "pw", epochSecrets: new Map([[1, randomBytes(32)]]) };
     const future = await buildKeyFile({ ...base, minFormat: 3 });
-    const error = await rejection(openWithRootKey(future, base.rootKey, { vaultId: base.vaultId }));
+    const error = await rejection(openWithRootKey(future, base.rootKey, { vaultId: base.vaultId, firstOpen: true as const }));
     expect(error).toBeInstanceOf(UnsupportedVersionError);
     expect((error as Error).message).toMatch(/needs object format 3/);
-    const lenient = await openWithRootKey(await buildKeyFile({ ...base, minFormat: 1 }), base.rootKey, { vaultId: base.vaultId });
+    const lenient = await openWithRootKey(await buildKeyFile({ ...base, minFormat: 1 }), base.rootKey, { vaultId: base.vaultId, firstOpen: true as const });
     expect(lenient.keyring.minFormat).toBe(1);
     const chunk = await encryptChunk(lenient.keyring.current, utf8("x"));
     chunk.data[0] = 1; // not below this vault's minimum, but a format this build does not read
@@ -123,34 +123,34 @@ describe("key file binding (vault, revision, fingerprint)", () => {
   it("refuses the key file of another vault with the same password", async () => {
     const mine = await createVault("same password");
     const theirs = await createVault("same password");
-    const error = await rejection(openWithPassword(theirs.keyFile, "same password", { vaultId: mine.vault.vaultId }));
+    const error = await rejection(openWithPassword(theirs.keyFile, "same password", { vaultId: mine.vault.vaultId, firstOpen: true as const }));
     expect(error).toBeInstanceOf(IntegrityError);
     expect((error as Error).message).toBe("Cannot open key file: it belongs to another vault");
     // Relabelling the other file with my vault id does not help: the slot AD and the MAC bind the id.
     const relabelled = new Uint8Array(theirs.keyFile);
     relabelled.set(mine.keyFile.subarray(5, 21), 5);
-    expect(await rejection(openWithPassword(relabelled, "same password", { vaultId: mine.vault.vaultId }))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openWithPassword(relabelled, "same password", { vaultId: mine.vault.vaultId, firstOpen: true as const }))).toBeInstanceOf(IntegrityError);
   });
 
   it("refuses the copy from before a password change once the newer revision was seen", async () => {
     const { keyFile, vault } = await createVault("before");
-    const after = await changePassword(keyFile, "before", "after", { vaultId: vault.vaultId });
+    const after = await changePassword(keyFile, "before", "after", { vaultId: vault.vaultId, firstOpen: true as const });
     const seen = readKeyFileHeader(after).revision;
     expect(seen).toBe(2);
-    await openWithPassword(after, "after", { vaultId: vault.vaultId, minRevision: seen });
-    const error = await rejection(openWithPassword(keyFile, "before", { vaultId: vault.vaultId, minRevision: seen }));
+    await openWithPassword(after, "after", { vaultId: vault.vaultId, minRevision: seen, fingerprint: vault.fingerprint });
+    const error = await rejection(openWithPassword(keyFile, "before", { vaultId: vault.vaultId, minRevision: seen, fingerprint: vault.fingerprint }));
     expect(error).toBeInstanceOf(IntegrityError);
     expect((error as Error).message).toMatch(/revision 1, older than revision 2 already seen/);
     // Raising the revision field of the old copy breaks its MAC.
     const bumped = new Uint8Array(keyFile);
     new DataView(bumped.buffer).setUint32(REVISION_OFFSET, 2);
-    expect(await rejection(openWithPassword(bumped, "before", { vaultId: vault.vaultId, minRevision: seen }))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openWithPassword(bumped, "before", { vaultId: vault.vaultId, minRevision: seen, fingerprint: vault.fingerprint }))).toBeInstanceOf(IntegrityError);
   });
 
   it("refuses a key file whose root key fingerprint changed (same vault id, same password)", async () => {
     const mine = await createVault("pw");
     const impostor = await createVault("pw", { vaultId: mine.vault.vaultId });
-    const expect_ = { vaultId: mine.vault.vaultId, fingerprint: mine.vault.fingerprint };
+    const expect_ = { vaultId: mine.vault.vaultId, fingerprint: mine.vault.fingerprint, minRevision: 1 };
     const error = await rejection(openWithPassword(impostor.keyFile, "pw", expect_));
     expect(error).toBeInstanceOf(IntegrityError);
     expect((error as Error).message).toMatch(/fingerprint changed/);
@@ -158,5 +158,19 @@ describe("key file binding (vault, revision, fingerprint)", () => {
     const forged = new Uint8Array(impostor.keyFile);
     forged.set(mine.keyFile.subarray(21, 37), 21);
     expect(await rejection(openWithPassword(forged, "pw", expect_))).toBeInstanceOf(IntegrityError);
+  });
+
+  it("needs the revision and fingerprint seen, or an explicit firstOpen (no check is skipped by leaving fields out)", async () => {
+    const { keyFile, vault } = await createVault("pw");
+    // @ts-expect-error the expectation needs minRevision and fingerprint, or firstOpen: true
+    const bare = await rejection(openWithRootKey(keyFile, vault.rootKey, { vaultId: vault.vaultId }));
+    expect(bare).toBeInstanceOf(TypeError);
+    // @ts-expect-error a fingerprint without a revision is not an expectation either
+    const half = await rejection(openWithRootKey(keyFile, vault.rootKey, { vaultId: vault.vaultId, fingerprint: vault.fingerprint }));
+    expect(half).toBeInstanceOf(TypeError);
+    const first = await openWithRootKey(keyFile, vault.rootKey, { vaultId: vault.vaultId, firstOpen: true });
+    expect(first.fingerprint).toBe(vault.fingerprint);
+    const known = await openWithRootKey(keyFile, vault.rootKey, { vaultId: vault.vaultId, minRevision: first.revision, fingerprint: first.fingerprint });
+    expect(known.revision).toBe(1);
   });
 });

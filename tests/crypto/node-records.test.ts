@@ -4,6 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { toBase64Url } from "../../lib/crypto/bytes.ts";
 import { IntegrityError } from "../../lib/crypto/errors.ts";
+import { HistoryGuard } from "../../lib/crypto/history.ts";
+import * as cryptoApi from "../../lib/crypto/mod.ts";
 import { newNodeId, ROOT_NODE_ID } from "../../lib/crypto/node-id.ts";
 import { openNodeRecord, sealNodeRecord, type NodeRecord } from "../../lib/crypto/node-record.ts";
 import { dirManifest, fileManifest, katKeyring, rejection } from "./fixtures.ts";
@@ -19,12 +21,12 @@ async function folderWithTwoFiles() {
 describe("node records", () => {
   it("open to the name, parent and manifest they were sealed with, from bytes or base64url", async () => {
     const { ring, folder, a } = await folderWithTwoFiles();
-    const opened = await openNodeRecord(ring, a);
+    const opened = await openNodeRecord(ring, a, null);
     expect(opened.name).toBe("a.txt");
     expect(opened.parentId).toBe(folder);
     expect(opened.manifest.name).toBe("a.txt");
     expect(opened.hash).toBe(a.hash);
-    expect((await openNodeRecord(ring, { ...a, manifest: toBase64Url(a.manifest) })).name).toBe("a.txt");
+    expect((await openNodeRecord(ring, { ...a, manifest: toBase64Url(a.manifest) }, null)).name).toBe("a.txt");
   });
 
   it("refuse two encrypted names swapped inside one folder", async () => {
@@ -32,7 +34,7 @@ describe("node records", () => {
     const swappedA: NodeRecord = { ...a, encName: b.encName };
     const swappedB: NodeRecord = { ...b, encName: a.encName };
     for (const record of [swappedA, swappedB]) {
-      const error = await rejection(openNodeRecord(ring, record));
+      const error = await rejection(openNodeRecord(ring, record, null));
       expect(error).toBeInstanceOf(IntegrityError);
       expect((error as Error).message).toBe("Cannot open node record: its name or place does not match its manifest");
     }
@@ -42,21 +44,21 @@ describe("node records", () => {
     const { ring, a } = await folderWithTwoFiles();
     const elsewhere = newNodeId();
     const c = await sealNodeRecord(ring.current, { nodeId: newNodeId(), version: 1 }, await fileManifest(ring, { name: "a.txt", parentId: elsewhere }));
-    expect(await rejection(openNodeRecord(ring, { ...a, parentId: elsewhere }))).toBeInstanceOf(IntegrityError);
-    expect(await rejection(openNodeRecord(ring, { ...a, parentId: elsewhere, encName: c.encName }))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openNodeRecord(ring, { ...a, parentId: elsewhere }, null))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openNodeRecord(ring, { ...a, parentId: elsewhere, encName: c.encName }, null))).toBeInstanceOf(IntegrityError);
   });
 
   it("refuse a manifest attached to another node or version", async () => {
     const { ring, a, b } = await folderWithTwoFiles();
-    expect(await rejection(openNodeRecord(ring, { ...a, manifest: b.manifest }))).toBeInstanceOf(IntegrityError);
-    expect(await rejection(openNodeRecord(ring, { ...a, nodeId: b.nodeId }))).toBeInstanceOf(IntegrityError);
-    expect(await rejection(openNodeRecord(ring, { ...a, version: 2 }))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openNodeRecord(ring, { ...a, manifest: b.manifest }, null))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openNodeRecord(ring, { ...a, nodeId: b.nodeId }, null))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openNodeRecord(ring, { ...a, version: 2 }, null))).toBeInstanceOf(IntegrityError);
   });
 
   it("refuse an empty parent id, a node that is its own parent and a record for the root", async () => {
     const { ring, a } = await folderWithTwoFiles();
     for (const record of [{ ...a, parentId: "" }, { ...a, parentId: a.nodeId }, { ...a, nodeId: ROOT_NODE_ID }]) {
-      const error = await rejection(openNodeRecord(ring, record));
+      const error = await rejection(openNodeRecord(ring, record, null));
       expect(error).toBeInstanceOf(IntegrityError);
       expect((error as Error).message).toBe("Cannot open node record: invalid node or parent id");
     }
@@ -68,5 +70,17 @@ describe("node records", () => {
     const again = await sealNodeRecord(ring.current, { nodeId: newNodeId(), version: 1 }, await fileManifest(ring, { name: "a.txt", parentId: folder }));
     expect(again.encName).toBe(a.encName);
     expect(again.nodeId).not.toBe(a.nodeId);
+  });
+
+  it("take the history guard as a required argument, and the module exports no raw name or manifest decryption", async () => {
+    const { ring, a } = await folderWithTwoFiles();
+    // @ts-expect-error the guard is required: null opts out explicitly
+    expect(await rejection(openNodeRecord(ring, a))).toBeInstanceOf(TypeError);
+    const guard = new HistoryGuard();
+    guard.accept(await openNodeRecord(ring, a, guard));
+    expect(guard.seen(a.nodeId)).toEqual({ version: 1, hash: a.hash });
+    expect(Object.keys(cryptoApi)).toContain("openNodeRecord");
+    expect(Object.keys(cryptoApi)).not.toContain("decryptManifest");
+    expect(Object.keys(cryptoApi)).not.toContain("decryptName");
   });
 });

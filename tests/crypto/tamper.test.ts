@@ -28,7 +28,7 @@ import {
   rejection,
 } from "./fixtures.ts";
 
-const EXPECT = { vaultId: KAT_VAULT_ID };
+const EXPECT = { vaultId: KAT_VAULT_ID, firstOpen: true as const };
 const CHUNK_FAILURE = "Cannot decrypt chunk: it was altered or does not belong here";
 const MANIFEST_FAILURE = "Cannot decrypt manifest: it was altered or does not belong here";
 const NAME_FAILURE = "Cannot decrypt name: it was altered or does not belong here";
@@ -188,7 +188,7 @@ describe("manifests", () => {
     const v1 = await sealNodeRecord(ring.current, { nodeId, version: 1 }, await fileManifest(ring));
     const v2 = await sealNodeRecord(ring.current, { nodeId, version: 2 }, await fileManifest(ring, { mtimeMs: 9, previous: v1.hash }));
     expect(await rejection(decryptManifest(ring, v1.manifest, { nodeId, version: 2 }))).toBeInstanceOf(IntegrityError);
-    expect(await rejection(openNodeRecord(ring, { ...v2, manifest: v1.manifest }))).toBeInstanceOf(IntegrityError);
+    expect(await rejection(openNodeRecord(ring, { ...v2, manifest: v1.manifest }, null))).toBeInstanceOf(IntegrityError);
     // Served honestly as version 1 after version 2 was seen: refused by the history guard.
     const guard = new HistoryGuard();
     guard.accept(await openNodeRecord(ring, v2, guard));
