@@ -25,7 +25,7 @@ export interface EncryptedChunk {
 
 /**
  * The stored length of a chunk of `size` plaintext bytes: fixed overhead
- * plus Padmé of `size + 1` (rule 5).
+ * plus Padmé of `max(size + 1, 1024)` (rule 5).
  * @param size Plaintext length.
  * @returns Bytes the server stores.
  */

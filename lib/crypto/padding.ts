@@ -9,6 +9,12 @@
 
 /** Smallest padded manifest, bytes: below it every manifest looks the same. */
 export const MANIFEST_PAD_FLOOR = 1024;
+/**
+ * Smallest padded chunk, bytes (the same as manifests): a file of at most
+ * 1 KiB is one chunk, and every such chunk has one stored size, at a cost
+ * of at most 1 KiB per tiny file.
+ */
+export const CHUNK_PAD_FLOOR = 1024;
 /** Names are padded to a multiple of this, bytes. */
 export const NAME_PAD_STEP = 32;
 
@@ -39,12 +45,14 @@ export function padme(length: number): number {
 }
 
 /**
- * Padded length of a chunk's plaintext (Padmé of length + 1 for the marker).
+ * Padded length of a chunk's plaintext: Padmé of length + 1 (for the
+ * marker), but never below {@link CHUNK_PAD_FLOOR}, so a small file's
+ * length does not show (without the floor 10 B → 12, 100 B → 104).
  * @param size Plaintext length.
  * @returns Bytes that are encrypted.
  */
 export function paddedChunkLength(size: number): number {
-  return padme(size + 1);
+  return padme(Math.max(size + 1, CHUNK_PAD_FLOOR));
 }
 
 /**

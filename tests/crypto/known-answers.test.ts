@@ -11,6 +11,7 @@ import { CHUNK_HEADER_BYTES, encryptChunkInPlace } from "../../lib/crypto/chunk-
 import { openWithPassword, openWithRecoveryKey } from "../../lib/crypto/key-file.ts";
 import { contentHash, decryptManifest, encryptManifest, type NodeManifest } from "../../lib/crypto/manifest.ts";
 import { decryptName, encryptName } from "../../lib/crypto/names.ts";
+import { CHUNK_PAD_FLOOR } from "../../lib/crypto/padding.ts";
 import { formatRecoveryKey, parseRecoveryKey } from "../../lib/crypto/recovery-key.ts";
 import { KAT_FOLDER_ID, KAT_NODE_ID, KAT_NONCE, KAT_PASSWORD, KAT_RECOVERY_SECRET, KAT_ROOT_KEY, KAT_VAULT_ID, katKeyFile, katKeyring, katRandom } from "./fixtures.ts";
 
@@ -55,7 +56,8 @@ describe("known answers (format v2)", () => {
     expect(encrypted.id).toBe(V.chunkId);
     expect(toHex(encrypted.data)).toBe(V.chunk);
     expect(V.chunk.slice(0, 10)).toBe("0200000001"); // format 2, epoch 1
-    expect(V.chunk.length / 2).toBe(CHUNK_FIXED_OVERHEAD + 30); // 29 bytes + marker: Padmé(30) = 30
+    expect(V.chunk.length / 2).toBe(CHUNK_FIXED_OVERHEAD + CHUNK_PAD_FLOOR); // 29 bytes + marker, raised to the 1 KiB floor
+    expect(CHUNK_PAD_FLOOR).toBe(1024);
     expect(await decryptChunk(ring, V.chunkId, fromHex(V.chunk))).toEqual(PLAIN);
   });
 

@@ -1,13 +1,13 @@
 // Length hiding (DESIGN §2 rule 5): chunks, manifests and names are padded
 // inside the ciphertext; stored sizes fall into Padmé buckets with at most
-// 12 % overhead plus the fixed header.
+// 12 % overhead plus the fixed header, and no chunk or manifest below 1 KiB.
 import { describe, expect, it } from "vitest";
 import { chunkBytes } from "../../lib/chunking/chunk-bytes.ts";
 import { createGearTable } from "../../lib/chunking/gear.ts";
 import { CHUNK_FIXED_OVERHEAD, decryptChunk, encryptChunk, encryptedChunkLength } from "../../lib/crypto/chunk.ts";
 import { encryptManifest, MANIFEST_FIXED_OVERHEAD, maxEncryptedManifestChars } from "../../lib/crypto/manifest.ts";
 import { newNodeId } from "../../lib/crypto/node-id.ts";
-import { MANIFEST_PAD_FLOOR, pad, padme, paddedChunkLength, unpad } from "../../lib/crypto/padding.ts";
+import { CHUNK_PAD_FLOOR, MANIFEST_PAD_FLOOR, pad, padme, paddedChunkLength, unpad } from "../../lib/crypto/padding.ts";
 import { fileManifest, katKeyring } from "./fixtures.ts";
 
 function pseudoRandom(length: number, seed: number): Uint8Array<ArrayBuffer> {
@@ -52,11 +52,15 @@ describe("Padmé", () => {
 });
 
 describe("stored sizes of whole files (default K1 chunk sizes)", () => {
+  // Exact stored totals (docs/security.md §3 quotes them): chunks, bytes stored, bytes over the plaintext (fixed header excluded).
   it.each([
-    ["3 KB", 3000],
-    ["1 MiB + 1 byte", 2 ** 20 + 1],
-    ["10 MiB", 10 * 2 ** 20],
-  ])("%s: every stored chunk is a Padmé bucket plus the fixed header, overhead ≤ 12 %%", async (_label, size) => {
+    ["10 B", 10, 1, 1089],
+    ["100 B", 100, 1, 1089],
+    ["1000 B", 1000, 1, 1089],
+    ["3 KB", 3000, 1, 3137],
+    ["1 MiB + 1 byte", 2 ** 20 + 1, 1, 1_081_409],
+    ["10 MiB", 10 * 2 ** 20, 3, 10_535_107],
+  ])("%s: one stored size per bucket, the 1 KiB floor below it, Padmé above", async (_label, size, chunkCount, total) => {
     const ring = await katKeyring();
     const keys = ring.current;
     const table = await createGearTable(keys.chunkerGearSeed);
@@ -67,16 +71,26 @@ describe("stored sizes of whole files (default K1 chunk sizes)", () => {
       const chunk = await encryptChunk(keys, piece.slice());
       const body = chunk.data.length - CHUNK_FIXED_OVERHEAD;
       expect(chunk.data.length).toBe(encryptedChunkLength(piece.length));
-      expect(padme(body)).toBe(body); // a bucket
-      expect(body).toBe(padme(piece.length + 1));
-      expect((body - piece.length) / piece.length).toBeLessThanOrEqual(0.12);
+      expect(body).toBe(paddedChunkLength(piece.length));
+      if (piece.length < CHUNK_PAD_FLOOR) expect(body).toBe(CHUNK_PAD_FLOOR); // every tiny chunk looks alike
+      else {
+        expect(body).toBe(padme(piece.length + 1));
+        expect((body - piece.length) / piece.length).toBeLessThanOrEqual(0.12);
+      }
       expect(Buffer.compare(await decryptChunk(ring, chunk.id, chunk.data), piece)).toBe(0);
       stored += chunk.data.length;
     }
-    const overhead = (stored - pieces.length * CHUNK_FIXED_OVERHEAD - size) / size;
-    expect(overhead).toBeLessThanOrEqual(0.12);
-    if (size === 3000) expect(pieces.length).toBe(1); // a small file is one chunk, padded too
-    console.log(JSON.stringify({ file: _label, bytes: size, chunks: pieces.length, stored, overhead: +overhead.toFixed(4) }));
+    expect(pieces.length).toBe(chunkCount);
+    expect(stored).toBe(total);
+    if (size >= CHUNK_PAD_FLOOR) expect((stored - pieces.length * CHUNK_FIXED_OVERHEAD - size) / size).toBeLessThanOrEqual(0.12);
+    else expect(stored - CHUNK_FIXED_OVERHEAD - size).toBeLessThanOrEqual(CHUNK_PAD_FLOOR); // cost ≤ 1 KiB per tiny file
+  });
+
+  it("gives every file up to 1 KiB − 1 one stored size, and no floor above it", () => {
+    const sizes = new Set([0, 1, 10, 100, 1000, CHUNK_PAD_FLOOR - 1].map(encryptedChunkLength));
+    expect([...sizes]).toEqual([CHUNK_FIXED_OVERHEAD + CHUNK_PAD_FLOOR]);
+    expect(paddedChunkLength(CHUNK_PAD_FLOOR)).toBe(padme(CHUNK_PAD_FLOOR + 1));
+    expect(paddedChunkLength(CHUNK_PAD_FLOOR)).toBeGreaterThan(CHUNK_PAD_FLOOR);
   });
 
   it("pads manifests to at least 1 KiB, so a name's length does not show, and stays within the server's bound", async () => {
