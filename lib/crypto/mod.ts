@@ -45,5 +45,6 @@ export { encryptName, MAX_ENCRYPTED_NAME_CHARS } from "./names.ts";
 export { ROOT_NODE_ID, newNodeId, isNodeId } from "./node-id.ts";
 export { openNodeRecord, sealNodeRecord, type NodeRecord, type OpenedNode, type SealedNode } from "./node-record.ts";
 export { HistoryGuard, type HistoryEntry, type HistoryGuardJSON } from "./history.ts";
+export { checkTree, type TreeNode } from "./tree.ts";
 export { padme } from "./padding.ts";
 export { normalizePath, normalizeName, parentPath, baseName } from "./paths.ts";
