@@ -1,4 +1,5 @@
 import { randomBytes, toHex } from "./bytes.ts";
+import { formatFingerprint } from "./fingerprint.ts";
 import { buildKeyFile, openWithRootKey, type UnlockedVault } from "./key-file.ts";
 import { DEFAULT_ARGON2, type Argon2Params } from "./kdf.ts";
 import { formatRecoveryKey, RECOVERY_KEY_BYTES } from "./recovery-key.ts";
@@ -15,6 +16,11 @@ export interface NewVault {
   recoveryKey: string;
   /** The vault, unlocked (vault id, fingerprint, root key, keyring). */
   vault: UnlockedVault;
+  /**
+   * The fingerprint for people (`formatFingerprint`): print it next to the
+   * recovery key, so a fresh device's first unlock can be confirmed against it.
+   */
+  fingerprintText: string;
 }
 
 /** Options of `createVault`. */
@@ -39,5 +45,5 @@ export async function createVault(password: string, options: CreateVaultOptions 
   const epochSecrets = new Map([[FIRST_EPOCH, randomBytes(SECRET_BYTES)]]);
   const keyFile = await buildKeyFile({ vaultId, rootKey, recoverySecret, password, epochSecrets, params: options.params ?? DEFAULT_ARGON2 });
   const vault = await openWithRootKey(keyFile, rootKey, { vaultId, firstOpen: true });
-  return { keyFile, recoveryKey: await formatRecoveryKey(recoverySecret), vault };
+  return { keyFile, recoveryKey: await formatRecoveryKey(recoverySecret), vault, fingerprintText: formatFingerprint(vault.fingerprint) };
 }

@@ -89,10 +89,12 @@ describe("key file", () => {
   });
 
   it("prints a recovery key of 256 bits in readable groups, and a fingerprint to compare", async () => {
-    const { recoveryKey, vault } = await createVault("pw");
+    const { recoveryKey, vault, fingerprintText } = await createVault("pw");
     expect(recoveryKey).toMatch(/^([0-9A-HJKMNP-TV-Z]{5}-){10}[0-9A-HJKMNP-TV-Z]{5}$/);
     expect(vault.fingerprint).toMatch(/^[0-9a-f]{32}$/);
     expect(formatFingerprint(vault.fingerprint)).toMatch(/^([0-9a-f]{4}-){7}[0-9a-f]{4}$/);
+    // Printed next to the recovery key, for a fresh device's first unlock to be confirmed against.
+    expect(fingerprintText).toBe(formatFingerprint(vault.fingerprint));
   });
 });
 
