@@ -5,15 +5,20 @@ import { InvalidPathError } from "./errors.ts";
 export const MAX_PATH_BYTES = 4096;
 /** Longest single name accepted, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
+/** With the `u` flag a well-formed pair is one code point, so this matches lone surrogates only (`!isWellFormed()`). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /**
  * Checks one path component (a file or folder name). Messages never echo
  * the name: agents forward errors to the server, which must not learn names (C5).
  * @param name The name.
  * @returns The name in NFC.
- * @throws InvalidPathError when empty, `.`/`..`, too long, or containing `/` or NUL.
+ * @throws InvalidPathError when empty, `.`/`..`, too long, containing `/` or NUL, or not well-formed UTF-16.
  */
 export function normalizeName(name: string): string {
+  // A lone surrogate has no UTF-8 form: encoding would turn it into U+FFFD, so
+  // "a\ud800" and "a\ufffd" would share one encrypted name while their manifests differ.
+  if (LONE_SURROGATE.test(name)) throw new InvalidPathError("Invalid name: it holds a lone UTF-16 surrogate (not valid Unicode)");
   const nfc = name.normalize("NFC");
   if (nfc === "" || nfc === "." || nfc === "..") throw new InvalidPathError("Invalid name: it is empty, '.' or '..'");
   if (nfc.includes("/") || nfc.includes("\0")) throw new InvalidPathError("Invalid name: it contains '/' or NUL");

@@ -21,6 +21,7 @@ export type NameRefusalCode =
   | "dot-name"
   | "slash"
   | "nul"
+  | "lone-surrogate"
   | "backslash"
   | "colon"
   | "reserved-character"
@@ -104,6 +105,8 @@ function formatRefusal(name: string, platform: Platform): NameRefusal | undefine
   if (name === "." || name === "..") return { code: "dot-name", message: "'.' and '..' name the folder itself or its parent, not an entry" };
   if (name.includes("/")) return { code: "slash", message: "A name cannot contain '/'" };
   if (name.includes("\0")) return { code: "nul", message: "A name cannot contain the NUL character" };
+  // Not well-formed UTF-16 (`!isWellFormed()`): no file system stores it as given, and UTF-8 turns it into U+FFFD.
+  if (/\p{Surrogate}/u.test(name)) return { code: "lone-surrogate", message: "A name cannot hold a lone UTF-16 surrogate (it is not valid Unicode)" };
   if (platform !== "win32") return undefined;
   if (name.includes("\\")) return { code: "backslash", message: "Windows does not allow '\\' in a name" };
   if (name.includes(":")) return { code: "colon", message: "Windows does not allow ':' in a name (it names a drive or a data stream)" };

@@ -6,7 +6,8 @@ import { IntegrityError, InvalidPathError, UnsupportedVersionError } from "../..
 import { decryptName, encryptName, MAX_ENCRYPTED_NAME_CHARS } from "../../lib/crypto/names.ts";
 import { isNodeId, newNodeId, ROOT_NODE_ID } from "../../lib/crypto/node-id.ts";
 import { baseName, normalizeName, normalizePath, parentPath } from "../../lib/crypto/paths.ts";
-import { katKeyring, otherKeyring, otherVaultKeyring } from "./fixtures.ts";
+import { encryptManifest } from "../../lib/crypto/manifest.ts";
+import { fileManifest, katKeyring, otherKeyring, otherVaultKeyring } from "./fixtures.ts";
 
 const A = "a".repeat(32);
 const B = "b".repeat(32);
@@ -32,6 +33,19 @@ describe("paths", () => {
       }
     },
   );
+
+  it("refuses lone surrogates, which UTF-8 would turn into U+FFFD (two names, one ciphertext), and keeps paired ones", async () => {
+    for (const name of ["a\ud800", "\udc00b", "x\udfff\ud800y", "\ud83d"]) {
+      expect(() => normalizeName(name), JSON.stringify(name)).toThrow(/lone UTF-16 surrogate/);
+      expect(() => normalizePath(`dir/${name}`)).toThrow(InvalidPathError);
+    }
+    expect(normalizeName("a\ud83d\ude00")).toBe("a\u{1f600}"); // a well-formed pair: an emoji
+    expect(normalizeName("a\ufffd")).toBe("a\ufffd");
+    const ring = await katKeyring();
+    expect(() => encryptName(ring.current, ROOT_NODE_ID, "a\ud800")).toThrow(InvalidPathError);
+    expect(encryptName(ring.current, ROOT_NODE_ID, "a\ufffd")).toMatch(/^[A-Za-z0-9_-]+$/);
+    await expect(fileManifest(ring, { name: "a\ud800" }).then((m) => encryptManifest(ring.current, m, { nodeId: newNodeId(), version: 1 }))).rejects.toThrow();
+  });
 
   it("never puts the name into an error message", () => {
     for (const name of ["secret-plan/x", "..", "salary\0.xlsx", "confidential-".repeat(30)]) {

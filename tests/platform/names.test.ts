@@ -21,12 +21,15 @@ describe("checkName: what every platform refuses (POSIX)", () => {
     ["a/b", "slash"],
     ["/", "slash"],
     ["a\0b", "nul"],
+    ["a\ud800", "lone-surrogate"],
+    ["\udc00", "lone-surrogate"],
+    ["x\udfff\ud800", "lone-surrogate"],
   ] as const)("refuses %j everywhere as %s", (name, code) => {
     for (const platform of PLATFORMS) expect(refusal(checkName(name, platform)), platform).toBe(code);
   });
 
   it("accepts any other POSIX name on Linux and macOS, Windows-reserved ones included", () => {
-    for (const name of ["..\\..\\evil", "C:\\x", "CON", "com1.txt", "a:b", "name.", "name ", "a*b?", "tab\there", "...", ".hidden", "日本語"]) {
+    for (const name of ["..\\..\\evil", "C:\\x", "CON", "com1.txt", "a:b", "name.", "name ", "a*b?", "tab\there", "...", ".hidden", "日本語", "a\ud83d\ude00", "a\ufffd"]) {
       expect(checkName(name, "linux"), name).toEqual({ ok: true, warnings: [] });
       expect(checkName(name, "darwin"), name).toEqual({ ok: true, warnings: [] });
     }
