@@ -2,6 +2,7 @@
 // bytes for every format (chunk, name, manifest, key file, recovery key,
 // subkeys), so an accidental format change fails here (C2, C5, C6, K2).
 // The vectors live in vectors/known-answers-v2.json for other implementations.
+import { hkdfSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -88,6 +89,9 @@ describe("known answers (format v2)", () => {
     const byPassword = await openWithPassword(file, KAT_PASSWORD, expect_);
     expect(byPassword.rootKey).toEqual(KAT_ROOT_KEY);
     expect(byPassword.fingerprint).toBe(V.fingerprint);
+    // Derived, not keyed with the root key (rule 2): HKDF(root key, salt = vault id, "syncagent/v2/fingerprint"), 16 bytes, by an independent HKDF.
+    expect(toHex(new Uint8Array(hkdfSync("sha256", KAT_ROOT_KEY, fromHex(KAT_VAULT_ID), "syncagent/v2/fingerprint", 16)))).toBe(V.fingerprint);
+    expect(V.fingerprint).toBe("3d9f5d1d2095425afea4d6861438d369");
     expect(byPassword.revision).toBe(1);
     expect(byPassword.minFormat).toBe(2);
     expect(toHex(byPassword.keyring.current.chunkerGearSeed)).toBe(V.chunkerGearSeed);
