@@ -14,6 +14,17 @@ export const KAT_NONCE = fromHex("a0a1a2a3a4a5a6a7a8a9aaab");
 export const KAT_NODE_ID = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 export const KAT_FOLDER_ID = "f01de2f01de2f01de2f01de2f01de2f0";
 
+/** The second epoch's secret of the fixed test vault (the two-epoch known answers). */
+export const KAT_EPOCH2_SECRET = fromHex("404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f");
+
+/**
+ * The keyring of the fixed test vault after one rotation: epochs 1 and 2, current 2.
+ * @returns The keyring.
+ */
+export function katTwoEpochKeyring(): Promise<Keyring> {
+  return Keyring.fromSecrets(KAT_VAULT_ID, new Map([[1, KAT_EPOCH_SECRET], [2, KAT_EPOCH2_SECRET]]));
+}
+
 /**
  * The keyring of the fixed test vault: epoch 1 only.
  * @returns The keyring.
@@ -119,9 +130,15 @@ export function katRandom(): (length: number) => Uint8Array<ArrayBuffer> {
 /**
  * The key file of the fixed test vault (epoch 1 = `KAT_EPOCH_SECRET`).
  * @param random Source of salts and nonces. @default the CSPRNG
+ * @param epochSecrets The keyring to seal. @default epoch 1 only
+ * @param revision The revision. @default 1
  * @returns The key file.
  */
-export async function katKeyFile(random?: (length: number) => Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+export async function katKeyFile(
+  random?: (length: number) => Uint8Array<ArrayBuffer>,
+  epochSecrets: Map<number, Uint8Array<ArrayBuffer>> = new Map([[1, KAT_EPOCH_SECRET]]),
+  revision = 1,
+): Promise<Uint8Array<ArrayBuffer>> {
   const { buildKeyFile } = await import("../../lib/crypto/key-file.ts");
   return buildKeyFile(
     {
@@ -129,7 +146,8 @@ export async function katKeyFile(random?: (length: number) => Uint8Array<ArrayBu
       rootKey: KAT_ROOT_KEY,
       recoverySecret: KAT_RECOVERY_SECRET,
       password: KAT_PASSWORD,
-      epochSecrets: new Map([[1, KAT_EPOCH_SECRET]]),
+      epochSecrets,
+      revision,
     },
     random,
   );

@@ -14,7 +14,21 @@ import { contentHash, decryptManifest, encryptManifest, type NodeManifest } from
 import { decryptName, encryptName } from "../../lib/crypto/names.ts";
 import { CHUNK_PAD_FLOOR } from "../../lib/crypto/padding.ts";
 import { formatRecoveryKey, parseRecoveryKey } from "../../lib/crypto/recovery-key.ts";
-import { KAT_FOLDER_ID, KAT_NODE_ID, KAT_NONCE, KAT_PASSWORD, KAT_RECOVERY_SECRET, KAT_ROOT_KEY, KAT_VAULT_ID, katKeyFile, katKeyring, katRandom } from "./fixtures.ts";
+import {
+  KAT_EPOCH2_SECRET,
+  KAT_EPOCH_SECRET,
+  KAT_FOLDER_ID,
+  KAT_NODE_ID,
+  KAT_NONCE,
+  KAT_PASSWORD,
+  KAT_RECOVERY_SECRET,
+  KAT_ROOT_KEY,
+  KAT_VAULT_ID,
+  katKeyFile,
+  katKeyring,
+  katRandom,
+  katTwoEpochKeyring,
+} from "./fixtures.ts";
 
 interface Vectors {
   chunkerGearSeed: string;
@@ -25,6 +39,16 @@ interface Vectors {
   manifest: string;
   keyFile: string;
   fingerprint: string;
+  twoEpochs: {
+    epoch2Secret: string;
+    chunkerGearSeed: string;
+    chunkId: string;
+    chunk: string;
+    contentHash: string;
+    encryptedName: string;
+    manifest: string;
+    keyFile: string;
+  };
 }
 const V = JSON.parse(readFileSync(join(import.meta.dirname, "vectors", "known-answers-v2.json"), "utf8")) as Vectors;
 
@@ -96,6 +120,49 @@ describe("known answers (format v2)", () => {
     expect(byPassword.minFormat).toBe(2);
     expect(toHex(byPassword.keyring.current.chunkerGearSeed)).toBe(V.chunkerGearSeed);
     expect((await openWithRecoveryKey(file, await parseRecoveryKey(RECOVERY_TEXT), expect_)).rootKey).toEqual(KAT_ROOT_KEY);
+  });
+});
+
+describe("known answers with two epochs (after one rotation)", () => {
+  const T = V.twoEpochs;
+
+  it("builds a fixed two-epoch key file whose keyring opens to epochs 1 and 2, current 2", async () => {
+    expect(T.epoch2Secret).toBe(toHex(KAT_EPOCH2_SECRET));
+    const file = await katKeyFile(katRandom(), new Map([[1, KAT_EPOCH_SECRET], [2, KAT_EPOCH2_SECRET]]), 2);
+    expect(toHex(file)).toBe(T.keyFile);
+    expect(T.keyFile.length / 2).toBe(V.keyFile.length / 2 + 36); // one more sealed epoch
+    const vault = await openWithPassword(fromHex(T.keyFile), KAT_PASSWORD, { vaultId: KAT_VAULT_ID, fingerprint: V.fingerprint, minRevision: 2 });
+    expect(vault.revision).toBe(2);
+    expect(vault.fingerprint).toBe(V.fingerprint); // same root key
+    expect(vault.keyring.epochs).toEqual([1, 2]);
+    expect(vault.keyring.current.epoch).toBe(2);
+    expect(toHex(vault.keyring.current.chunkerGearSeed)).toBe(T.chunkerGearSeed);
+    expect(toHex(vault.keyring.epoch(1).chunkerGearSeed)).toBe(V.chunkerGearSeed);
+    expect(T.chunkerGearSeed).not.toBe(V.chunkerGearSeed);
+  });
+
+  it("writes fixed epoch-2 chunk, name and manifest bytes and still reads epoch 1's", async () => {
+    const ring = await katTwoEpochKeyring();
+    const plain = utf8("SyncAgent known-answer chunk\n");
+    const chunk = await encryptChunk(ring.current, plain, KAT_NONCE);
+    expect(chunk.id).toBe(T.chunkId);
+    expect(T.chunkId).not.toBe(V.chunkId); // ids are per epoch
+    expect(toHex(chunk.data)).toBe(T.chunk);
+    expect(T.chunk.slice(0, 10)).toBe("0200000002"); // format 2, epoch 2
+    expect(await decryptChunk(ring, T.chunkId, fromHex(T.chunk))).toEqual(plain);
+    expect(await decryptChunk(ring, V.chunkId, fromHex(V.chunk))).toEqual(plain); // epoch 1 still reads
+    expect(encryptName(ring.current, KAT_FOLDER_ID, "notes.txt")).toBe(T.encryptedName);
+    expect(T.encryptedName).not.toBe(V.encryptedName);
+    expect(decryptName(ring, KAT_FOLDER_ID, V.encryptedName)).toBe("notes.txt");
+    const chunks = [{ id: T.chunkId, size: plain.length }];
+    expect(await contentHash(ring.current, plain.length, chunks)).toBe(T.contentHash);
+    const value: NodeManifest = { ...MANIFEST_VALUE, chunks, contentHash: T.contentHash };
+    expect(toHex(await encryptManifest(ring.current, value, { nodeId: KAT_NODE_ID, version: 3 }, KAT_NONCE))).toBe(T.manifest);
+    expect(T.manifest.slice(0, 10)).toBe("0200000002");
+    expect(await decryptManifest(ring, fromHex(T.manifest), { nodeId: KAT_NODE_ID, version: 3 })).toEqual(value);
+    expect(await decryptManifest(ring, fromHex(V.manifest), { nodeId: KAT_NODE_ID, version: 3 })).toEqual(MANIFEST_VALUE);
+    // The epoch-1-only keyring cannot read epoch 2.
+    await expect(decryptChunk(await katKeyring(), T.chunkId, fromHex(T.chunk))).rejects.toThrow(/key epoch 2 is not in this keyring/);
   });
 });
 

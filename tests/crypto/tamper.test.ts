@@ -82,8 +82,12 @@ describe("key file", () => {
     const refused = await rejection(openWithPassword(greedy, KAT_PASSWORD, EXPECT));
     expect(refused).toBeInstanceOf(KdfParametersError);
     expect((refused as Error).message).toMatch(/above the maximum/);
+    // The ceiling is the documented one (512 MiB, 4 passes, 4 lanes), accepted at the bound and refused one past it on each field.
+    expect(MAX_ARGON2).toEqual({ memoryKiB: 512 * 1024, iterations: 4, parallelism: 4 });
     expect(() => checkArgon2Params(MAX_ARGON2)).not.toThrow();
-    expect(MAX_ARGON2.memoryKiB * MAX_ARGON2.iterations).toBeLessThanOrEqual(512 * 1024 * 4); // 3.2 s here
+    for (const field of ["memoryKiB", "iterations", "parallelism"] as const) {
+      expect(() => checkArgon2Params({ ...MAX_ARGON2, [field]: MAX_ARGON2[field] + 1 }), field).toThrow(/above the maximum/);
+    }
   });
 
   it("refuses truncated and extended files and unknown versions", async () => {
@@ -171,6 +175,27 @@ describe("manifests", () => {
     }
   });
 
+  it("rejects a truncated or extended manifest with the one message", async () => {
+    const ring = await katKeyring();
+    const nodeId = newNodeId();
+    const blob = await encryptManifest(ring.current, await fileManifest(ring), { nodeId, version: 1 });
+    const binding = { nodeId, version: 1 };
+    const variants = [
+      blob.slice(0, blob.length - 1), // tag cut
+      blob.slice(0, blob.length - 16), // tag gone
+      blob.slice(0, MANIFEST_HEADER_BYTES + 1),
+      blob.slice(0, 5),
+      concatBytes(blob, Uint8Array.of(0)),
+      concatBytes(blob, blob.slice(MANIFEST_HEADER_BYTES)), // ciphertext repeated
+    ];
+    for (const variant of variants) {
+      const error = await rejection(decryptManifest(ring, variant, binding));
+      expect(error, `length ${variant.length}`).toBeInstanceOf(IntegrityError);
+      expect((error as Error).message, `length ${variant.length}`).toBe(MANIFEST_FAILURE);
+    }
+    expect(await decryptManifest(ring, blob, binding)).toEqual(await fileManifest(ring));
+  });
+
   it("rejects a manifest attached to another node id, another vault's, and a downgraded format byte", async () => {
     const ring = await katKeyring();
     const a = newNodeId();
@@ -243,5 +268,24 @@ describe("names", () => {
       if (i >= 5) expect((error as Error).message, `byte ${i}`).toBe(NAME_FAILURE);
       expect((error as Error).message).not.toContain("secret");
     }
+  });
+
+  it("rejects a truncated or extended name with the one message", async () => {
+    const ring = await katKeyring();
+    const docs = newNodeId();
+    const name = encryptName(ring.current, docs, "secret.txt");
+    const raw = Buffer.from(name, "base64url");
+    const variants = [raw.subarray(0, raw.length - 1), raw.subarray(0, raw.length - 16), raw.subarray(0, 5), Buffer.concat([raw, Buffer.of(0)]), Buffer.concat([raw, raw.subarray(5)])];
+    for (const variant of variants) {
+      let error: unknown;
+      try {
+        decryptName(ring, docs, variant.toString("base64url"));
+      } catch (e) {
+        error = e;
+      }
+      expect(error, `length ${variant.length}`).toBeInstanceOf(IntegrityError);
+      expect((error as Error).message, `length ${variant.length}`).toBe(NAME_FAILURE);
+    }
+    expect(decryptName(ring, docs, name)).toBe("secret.txt");
   });
 });
