@@ -1,5 +1,5 @@
 import { fromBase64Url } from "./bytes.ts";
-import { IntegrityError } from "./errors.ts";
+import { IntegrityError, UnknownEpochError, UnsupportedVersionError } from "./errors.ts";
 import type { HistoryGuard } from "./history.ts";
 import type { Keyring } from "./keyring.ts";
 import { decryptManifest, encryptManifest, manifestHash, type NodeManifest } from "./manifest.ts";
@@ -48,7 +48,12 @@ export interface SealedNode {
   hash: string;
 }
 
-const MISMATCH = "Cannot open node record: its name or place does not match its manifest";
+/**
+ * The one message of every record that does not open: bad ids, a bad name,
+ * a bad manifest, a name or parent that does not match the manifest. Which
+ * check failed is not told (rule 7): it would say which part was altered.
+ */
+export const RECORD_FAILURE = "Cannot open node record: it was altered or does not belong here";
 
 /**
  * Encrypts a node's name and manifest into a record (rule 5): the name is
@@ -85,20 +90,27 @@ export async function sealNodeRecord(keys: EpochKeys, binding: { nodeId: string;
  * @param record The record (untrusted).
  * @param history The agent's history guard (required; `null` opts out, see above).
  * @returns The opened node.
- * @throws IntegrityError when anything does not verify; TypeError without a guard argument.
+ * @throws IntegrityError with the one message `RECORD_FAILURE` when anything does not verify
+ *   (UnsupportedVersionError and UnknownEpochError pass through; the guard's own errors after it);
+ *   TypeError without a guard argument.
  */
 export async function openNodeRecord(keyring: Keyring, record: NodeRecord, history: HistoryGuard | null): Promise<OpenedNode> {
   if (history === undefined) throw new TypeError("openNodeRecord needs the history guard, or null to opt out");
-  if (!isValidPlacement(record.nodeId, record.parentId)) throw new IntegrityError("Cannot open node record: invalid node or parent id");
+  let name: string;
+  let manifest: NodeManifest;
   let bytes: Uint8Array;
   try {
+    if (!isValidPlacement(record.nodeId, record.parentId)) throw new IntegrityError(RECORD_FAILURE);
     bytes = typeof record.manifest === "string" ? fromBase64Url(record.manifest) : record.manifest;
-  } catch {
-    throw new IntegrityError("Cannot decrypt manifest: it was altered or does not belong here");
+    name = decryptName(keyring, record.parentId, record.encName);
+    manifest = await decryptManifest(keyring, bytes, { nodeId: record.nodeId, version: record.version });
+    if (manifest.name !== name || manifest.parentId !== record.parentId) throw new IntegrityError(RECORD_FAILURE);
+  } catch (error) {
+    // A format this build does not know and an epoch this keyring lacks are read
+    // from public header bytes and say what to do (update, fetch the key file): kept.
+    if (error instanceof UnsupportedVersionError || error instanceof UnknownEpochError) throw error;
+    throw new IntegrityError(RECORD_FAILURE);
   }
-  const name = decryptName(keyring, record.parentId, record.encName);
-  const manifest = await decryptManifest(keyring, bytes, { nodeId: record.nodeId, version: record.version });
-  if (manifest.name !== name || manifest.parentId !== record.parentId) throw new IntegrityError(MISMATCH);
   const hash = await manifestHash(bytes);
   const opened = { nodeId: record.nodeId, parentId: record.parentId, version: record.version, name, manifest, hash, previous: manifest.previous };
   if (history) history.check(opened);

@@ -3,11 +3,11 @@
 // (DESIGN §2 rules 4 and 5, C6).
 import { describe, expect, it } from "vitest";
 import { toBase64Url } from "../../lib/crypto/bytes.ts";
-import { IntegrityError } from "../../lib/crypto/errors.ts";
+import { IntegrityError, UnknownEpochError, UnsupportedVersionError } from "../../lib/crypto/errors.ts";
 import { HistoryGuard } from "../../lib/crypto/history.ts";
 import * as cryptoApi from "../../lib/crypto/mod.ts";
 import { newNodeId, ROOT_NODE_ID } from "../../lib/crypto/node-id.ts";
-import { openNodeRecord, sealNodeRecord, type NodeRecord } from "../../lib/crypto/node-record.ts";
+import { openNodeRecord, RECORD_FAILURE, sealNodeRecord, type NodeRecord } from "../../lib/crypto/node-record.ts";
 import { dirManifest, fileManifest, katKeyring, rejection } from "./fixtures.ts";
 
 async function folderWithTwoFiles() {
@@ -36,7 +36,7 @@ describe("node records", () => {
     for (const record of [swappedA, swappedB]) {
       const error = await rejection(openNodeRecord(ring, record, null));
       expect(error).toBeInstanceOf(IntegrityError);
-      expect((error as Error).message).toBe("Cannot open node record: its name or place does not match its manifest");
+      expect((error as Error).message).toBe(RECORD_FAILURE);
     }
   });
 
@@ -60,7 +60,7 @@ describe("node records", () => {
     for (const record of [{ ...a, parentId: "" }, { ...a, parentId: a.nodeId }, { ...a, nodeId: ROOT_NODE_ID }]) {
       const error = await rejection(openNodeRecord(ring, record, null));
       expect(error).toBeInstanceOf(IntegrityError);
-      expect((error as Error).message).toBe("Cannot open node record: invalid node or parent id");
+      expect((error as Error).message).toBe(RECORD_FAILURE);
     }
     await expect(sealNodeRecord(ring.current, { nodeId: ROOT_NODE_ID, version: 1 }, dirManifest())).rejects.toThrow(RangeError);
   });
@@ -82,5 +82,38 @@ describe("node records", () => {
     expect(Object.keys(cryptoApi)).toContain("openNodeRecord");
     expect(Object.keys(cryptoApi)).not.toContain("decryptManifest");
     expect(Object.keys(cryptoApi)).not.toContain("decryptName");
+  });
+
+  it("give one message for every failure of a record: ids, name, manifest, mismatch, encoding", async () => {
+    const { ring, a, b } = await folderWithTwoFiles();
+    const name = Buffer.from(a.encName, "base64url");
+    name[name.length - 1]! ^= 1;
+    const manifest = new Uint8Array(a.manifest);
+    manifest[manifest.length - 1]! ^= 1;
+    const broken: NodeRecord[] = [
+      { ...a, parentId: "" }, // bad placement
+      { ...a, encName: name.toString("base64url") }, // altered name
+      { ...a, encName: "not base64url!" },
+      { ...a, manifest }, // altered manifest
+      { ...a, manifest: "%%%" },
+      { ...a, manifest: b.manifest }, // another node's manifest
+      { ...a, encName: b.encName }, // name does not match the manifest
+      { ...a, version: 2 },
+    ];
+    const messages = new Set<string>();
+    for (const record of broken) {
+      const error = await rejection(openNodeRecord(ring, record, null));
+      expect(error).toBeInstanceOf(IntegrityError);
+      expect(error).not.toBeInstanceOf(UnsupportedVersionError);
+      messages.add((error as Error).message);
+    }
+    expect([...messages]).toEqual([RECORD_FAILURE]);
+    // Public header facts that say what to do still come through: an unknown format, an epoch this keyring lacks.
+    const future = new Uint8Array(a.manifest);
+    future[0] = 9;
+    expect(await rejection(openNodeRecord(ring, { ...a, manifest: future }, null))).toBeInstanceOf(UnsupportedVersionError);
+    const later = new Uint8Array(a.manifest);
+    later[4] = 2;
+    expect(await rejection(openNodeRecord(ring, { ...a, manifest: later }, null))).toBeInstanceOf(UnknownEpochError);
   });
 });
