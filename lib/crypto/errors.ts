@@ -72,10 +72,8 @@ export class HistoryGapError extends IntegrityError {
     readonly seenVersion: number,
     readonly offeredVersion: number,
   ) {
-    super(
-      `Refusing node ${nodeId}: the server offers version ${offeredVersion} but version ${seenVersion} is the last seen; ` +
-        `fetch versions ${seenVersion + 1} to ${offeredVersion - 1} and check them as a chain`,
-    );
+    const missing = offeredVersion - seenVersion === 2 ? `version ${seenVersion + 1}` : `versions ${seenVersion + 1} to ${offeredVersion - 1}`;
+    super(`Refusing node ${nodeId}: the server offers version ${offeredVersion} but version ${seenVersion} is the last seen; fetch ${missing} and check the chain`);
   }
 
   /** The versions to fetch and check before the offered one, in order. */
