@@ -150,41 +150,118 @@ interface Claimed {
   generation: number;
 }
 
-/** Step 1: answers existing ids, claims the others. */
+/** Rows per statement of the set-based steps (a few bound values each, far below SQLite's limit). */
+const SLICE = 400;
+
+function slices<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += SLICE) out.push(items.slice(i, i + SLICE));
+  return out;
+}
+
+const marks = (n: number, group = "?"): string => Array.from({ length: n }, () => group).join(", ");
+
+/** Deletion generations of many chunks of a vault (absent: 0). */
+async function deletionGenerations(db: Executor, vaultId: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const slice of slices(ids)) {
+    const result = await db.execute({
+      sql: `SELECT id, generation FROM chunk_deletions WHERE vault_id = ? AND id IN (${marks(slice.length)})`,
+      args: [vaultId, ...slice],
+    });
+    for (const row of result.rows) out.set(str(row.id), Number(row.generation));
+  }
+  return out;
+}
+
+/**
+ * Step 1: answers existing ids, claims the others, set-based: a few
+ * statements per {@link SLICE} ids. One claim id stands for the whole upload.
+ */
 async function claimChunks(ctx: ServerContext, owner: ChunkOwner, chunks: readonly IncomingChunk[], now: number): Promise<{ done: Map<string, ChunkResult>; claimed: Claimed[] }> {
   const done = new Map<string, ChunkResult>();
   const claimed: Claimed[] = [];
-  const claimedIds = new Set<string>();
   const staleBefore = now - ctx.config.uploadTimeoutMs;
+  const claim = randomUUID();
+  const unique = new Map<string, IncomingChunk>();
+  for (const chunk of chunks) if (!unique.has(chunk.id)) unique.set(chunk.id, chunk);
   await withWriteTransaction(ctx.db, async (tx) => {
-    const rows = await rowsOf(tx, owner.vaultId, chunks.map((c) => c.id), true);
-    for (const chunk of chunks) {
-      if (done.has(chunk.id) || claimedIds.has(chunk.id)) continue;
-      const row = rows.get(chunk.id);
+    done.clear();
+    claimed.length = 0;
+    const rows = await rowsOf(tx, owner.vaultId, [...unique.keys()], true);
+    const existing: string[] = [];
+    const wanted: string[] = [];
+    for (const id of unique.keys()) {
+      const row = rows.get(id);
       if (row && !row.deleting) {
-        await tx.execute({ sql: "UPDATE chunks SET uploaded_at = ? WHERE vault_id = ? AND id = ?", args: [now, owner.vaultId, chunk.id] });
-        done.set(chunk.id, { id: chunk.id, size: row.size, sha256: row.sha256, status: "exists" });
-        continue;
-      }
-      if (row) {
-        done.set(chunk.id, { id: chunk.id, status: "busy" });
-        continue;
-      }
-      const claim = randomUUID();
-      const taken = await tx.execute({
-        sql: `INSERT INTO chunk_uploads (vault_id, id, claim, since) VALUES (?, ?, ?, ?)
-              ON CONFLICT (vault_id, id) DO UPDATE SET claim = excluded.claim, since = excluded.since WHERE chunk_uploads.since < ?
-              RETURNING claim`,
-        args: [owner.vaultId, chunk.id, claim, now, staleBefore],
+        existing.push(id);
+        done.set(id, { id, size: row.size, sha256: row.sha256, status: "exists" });
+      } else if (row) done.set(id, { id, status: "busy" });
+      else wanted.push(id);
+    }
+    for (const slice of slices(existing)) {
+      await tx.execute({
+        sql: `UPDATE chunks SET uploaded_at = ? WHERE vault_id = ? AND id IN (${marks(slice.length)})`,
+        args: [now, owner.vaultId, ...slice],
       });
-      if (taken.rows.length === 0) done.set(chunk.id, { id: chunk.id, status: "busy" });
-      else {
-        claimedIds.add(chunk.id);
-        claimed.push({ chunk, claim, generation: await deletionGeneration(tx, owner.vaultId, chunk.id) });
-      }
+    }
+    const taken = new Set<string>();
+    for (const slice of slices(wanted)) {
+      const result = await tx.execute({
+        sql: `INSERT INTO chunk_uploads (vault_id, id, claim, since) VALUES ${marks(slice.length, "(?, ?, ?, ?)")}
+              ON CONFLICT (vault_id, id) DO UPDATE SET claim = excluded.claim, since = excluded.since WHERE chunk_uploads.since < ?
+              RETURNING id`,
+        args: [...slice.flatMap((id) => [owner.vaultId, id, claim, now]), staleBefore],
+      });
+      for (const row of result.rows) taken.add(str(row.id));
+    }
+    const generations = await deletionGenerations(tx, owner.vaultId, [...taken]);
+    for (const id of wanted) {
+      if (!taken.has(id)) done.set(id, { id, status: "busy" });
+      else claimed.push({ chunk: unique.get(id) as IncomingChunk, claim, generation: generations.get(id) ?? 0 });
     }
   });
   return { done, claimed };
+}
+
+/**
+ * Step 3, set-based: records the stored chunks whose claim is still held
+ * and whose deletion generation is unchanged, and releases every claim of
+ * the upload.
+ * @returns The ids recorded.
+ */
+async function recordAll(
+  tx: Executor,
+  owner: ChunkOwner,
+  stored: readonly { c: Claimed; info: ChunkInfo; pack: PackRef | null }[],
+  claim: string,
+  now: number,
+): Promise<Set<string>> {
+  const held = new Set<string>();
+  for (const slice of slices(stored.map((s) => s.info.id))) {
+    const result = await tx.execute({
+      sql: `DELETE FROM chunk_uploads WHERE vault_id = ? AND claim = ? AND id IN (${marks(slice.length)}) RETURNING id`,
+      args: [owner.vaultId, claim, ...slice],
+    });
+    for (const row of result.rows) held.add(str(row.id));
+  }
+  const generations = await deletionGenerations(tx, owner.vaultId, [...held]);
+  const ready = stored.filter((s) => held.has(s.info.id) && (generations.get(s.info.id) ?? 0) === s.c.generation);
+  const recorded = new Set<string>();
+  for (const slice of slices(ready)) {
+    const result = await tx.execute({
+      sql: `INSERT INTO chunks (vault_id, id, account_id, size, sha256, created_at, uploaded_at, machine_id, pack_key, pack_offset, pack_length)
+            VALUES ${marks(slice.length, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")}
+            ON CONFLICT (vault_id, id) DO NOTHING RETURNING id`,
+      args: slice.flatMap(({ info, pack }) => [
+        owner.vaultId, info.id, owner.accountId, info.size, info.sha256, now, now, owner.machineId, pack?.key ?? null, pack?.offset ?? null, pack?.length ?? null,
+      ]),
+    });
+    for (const row of result.rows) recorded.add(str(row.id));
+  }
+  // Claims of chunks that were not stored (a failed put) go too.
+  await tx.execute({ sql: "DELETE FROM chunk_uploads WHERE vault_id = ? AND claim = ?", args: [owner.vaultId, claim] });
+  return recorded;
 }
 
 /**
@@ -234,17 +311,15 @@ export async function storeChunks(ctx: ServerContext, owner: ChunkOwner, chunks:
     await withWriteTransaction(ctx.db, async (tx) => {
       unusedPacks.clear();
       for (const p of packs) unusedPacks.add(p.key);
-      for (const { c, info, pack } of stored) {
-        const ok = await recordInTx(tx, owner, info, c.generation, c.claim, recordedAt, pack);
+      const claim = claimed[0]?.claim;
+      const recorded = claim === undefined ? new Set<string>() : await recordAll(tx, owner, stored, claim, recordedAt);
+      for (const { info, pack } of stored) {
+        const ok = recorded.has(info.id);
         done.set(info.id, ok ? { ...info, status: "stored" } : { id: info.id, status: "busy" });
         if (ok) {
           ctx.metrics.count("chunk.bytes_in", info.size);
           if (pack) unusedPacks.delete(pack.key);
         }
-      }
-      const unstored = claimed.filter((c) => !done.has(c.chunk.id));
-      for (const c of unstored) {
-        await tx.execute({ sql: "DELETE FROM chunk_uploads WHERE vault_id = ? AND id = ? AND claim = ?", args: [owner.vaultId, c.chunk.id, c.claim] });
       }
     });
     // No row points into these packs, and no upload ever will (fresh keys).

@@ -89,8 +89,8 @@ export function chunkRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
     // Hono answers HEAD with the GET route (dropping the body): a HEAD checks presence without opening the bytes.
     if (c.req.method === "HEAD") {
       const info = await presentChunk(ctx, c.var.principal.vaultId, id);
-      if (!info) return c.body(null, 404);
-      return c.body(null, 200, { "Content-Length": String(info.size), ETag: `"${info.sha256}"` });
+      if (!info) throw new HttpError(404, "not_found", "No such chunk");
+      return c.body(null, 200, { "Content-Type": "application/octet-stream", "Content-Length": String(info.size), ETag: `"${info.sha256}"`, "Cache-Control": "private, max-age=31536000, immutable" });
     }
     const opened = await openChunk(ctx, c.var.principal.vaultId, id);
     if (!opened) throw new HttpError(404, "not_found", "No such chunk");
