@@ -12,7 +12,9 @@ import { MAX_BATCH_CHUNKS } from "../../lib/server/chunks/batch.ts";
 import { CHUNKS_CONTENT_TYPE, decodeFrames, encodeFrames, type Frame } from "../../lib/server/chunks/frames.ts";
 import { collectChunks } from "../../lib/server/chunks/gc.ts";
 import { PACK_MAX_CHUNK_BYTES } from "../../lib/server/chunks/pack.ts";
-import { sha256Hex } from "../../lib/server/chunks/service.ts";
+import { finishStalePackUploads, sha256Hex } from "../../lib/server/chunks/service.ts";
+import { newPackKey } from "../../lib/server/chunks/pack.ts";
+import { purgeTrash } from "../../lib/server/files/purge.ts";
 import { storageKey } from "../../lib/server/chunks/storage-key.ts";
 import { checkConsistency } from "../../lib/server/files/consistency.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -181,5 +183,28 @@ describe("chunk packs (S6)", () => {
     await expect(res.arrayBuffer()).rejects.toThrow();
     // Tidy up for the other tests' deep checks.
     await collectChunks(server.ctx, last.vaultId, chunks.map((c) => c.id));
+  });
+
+  it("lists a pack only while its upload runs, and deletes the pack of an upload that died before recording its rows", async () => {
+    const chunks = smallChunks(5);
+    await upload(chunks);
+    const listed = await server.ctx.db.execute("SELECT COUNT(*) AS n FROM chunk_pack_uploads");
+    expect(Number(listed.rows[0]?.n)).toBe(0);
+    // A dead upload: its pack is listed and stored, no row points into it.
+    const { vaultId } = await rowOf(chunks[0]!.id);
+    const dead = newPackKey(vaultId);
+    const young = newPackKey(vaultId);
+    await server.ctx.store.put(dead, bytes(5000));
+    await server.ctx.store.put(young, bytes(5000));
+    const now = Date.now();
+    await server.ctx.db.execute({ sql: "INSERT INTO chunk_pack_uploads (pack_key, vault_id, since) VALUES (?, ?, ?), (?, ?, ?)", args: [dead, vaultId, now - 3_600_000, young, vaultId, now] });
+    expect(await finishStalePackUploads(server.ctx, now - 60_000)).toBe(1);
+    expect(await server.ctx.store.has(dead)).toBe(false);
+    expect(await server.ctx.store.has(young)).toBe(true);
+    // The daily purge runs the sweep too (past the upload time bound).
+    await purgeTrash(server.ctx, { olderThanDays: 30, reason: "retention", now: now + 3_600_000 });
+    expect(await server.ctx.store.has(young)).toBe(false);
+    expect(Number((await server.ctx.db.execute("SELECT COUNT(*) AS n FROM chunk_pack_uploads")).rows[0]?.n)).toBe(0);
+    await expectReadable(chunks);
   });
 });

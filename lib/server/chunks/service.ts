@@ -19,6 +19,10 @@
  * key (pack.ts) instead of one object each, and step 3 records their rows
  * with their place in it. A pack none of whose rows could be recorded is
  * deleted after that transaction: nothing points into it, nothing ever will.
+ * The pack is listed in `chunk_pack_uploads` before it is stored and taken
+ * off in the recording transaction (its rows are recorded only if it is
+ * still listed), so a pack of an upload that died in between is found and
+ * deleted by {@link finishStalePackUploads}.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { ServerContext } from "../context.ts";
@@ -284,6 +288,14 @@ export async function storeChunks(ctx: ServerContext, owner: ChunkOwner, chunks:
     const standalone = claimed.filter((c) => !packed.has(c));
     const stored: { c: Claimed; info: ChunkInfo; pack: PackRef | null }[] = [];
     let failure: Error | undefined;
+    if (packs.length > 0) {
+      await withWriteTransaction(ctx.db, (tx) =>
+        tx.execute({
+          sql: `INSERT INTO chunk_pack_uploads (pack_key, vault_id, since) VALUES ${marks(packs.length, "(?, ?, ?)")}`,
+          args: packs.flatMap((p) => [p.key, owner.vaultId, Date.now()]),
+        }),
+      );
+    }
     await Promise.all([
       inParallel(standalone, PUT_WIDTH, async (c) => {
         try {
@@ -312,7 +324,17 @@ export async function storeChunks(ctx: ServerContext, owner: ChunkOwner, chunks:
       unusedPacks.clear();
       for (const p of packs) unusedPacks.add(p.key);
       const claim = claimed[0]?.claim;
-      const recorded = claim === undefined ? new Set<string>() : await recordAll(tx, owner, stored, claim, recordedAt);
+      const listed = new Set<string>();
+      for (const slice of slices(packs.map((p) => p.key))) {
+        const taken = await tx.execute({
+          sql: `DELETE FROM chunk_pack_uploads WHERE pack_key IN (${marks(slice.length)}) RETURNING pack_key`,
+          args: slice,
+        });
+        for (const row of taken.rows) listed.add(str(row.pack_key));
+      }
+      // A pack a sweep took off the list may be deleted: record none of its chunks.
+      const recordable = stored.filter((s) => s.pack === null || listed.has(s.pack.key));
+      const recorded = claim === undefined ? new Set<string>() : await recordAll(tx, owner, recordable, claim, recordedAt);
       for (const { info, pack } of stored) {
         const ok = recorded.has(info.id);
         done.set(info.id, ok ? { ...info, status: "stored" } : { id: info.id, status: "busy" });
@@ -335,6 +357,30 @@ export async function storeChunks(ctx: ServerContext, owner: ChunkOwner, chunks:
     }
     return out;
   });
+}
+
+/**
+ * Deletes the packs of batch uploads that died between storing a pack and
+ * recording its rows: listed in `chunk_pack_uploads` since before
+ * `olderThan`. Taking a pack off the list first means its upload, should it
+ * still be alive, records none of its chunks (they answer `busy`).
+ * @param ctx The server context.
+ * @param olderThan Epoch ms: only packs listed before it.
+ * @returns How many packs were deleted.
+ */
+export async function finishStalePackUploads(ctx: ServerContext, olderThan: number): Promise<number> {
+  const stale = await ctx.db.execute({ sql: "SELECT pack_key FROM chunk_pack_uploads WHERE since < ?", args: [olderThan] });
+  let deleted = 0;
+  for (const row of stale.rows) {
+    const key = str(row.pack_key);
+    const taken = await withWriteTransaction(ctx.db, (tx) =>
+      tx.execute({ sql: "DELETE FROM chunk_pack_uploads WHERE pack_key = ? AND since < ? RETURNING 1", args: [key, olderThan] }),
+    );
+    if (taken.rows.length === 0) continue;
+    await ctx.store.delete(key);
+    deleted++;
+  }
+  return deleted;
 }
 
 /**
