@@ -4,6 +4,7 @@
  * them together. Used by `syncagent server` and its maintenance commands.
  */
 import { openChunkStore } from "../storage/open.ts";
+import { MAX_PACK_BYTES } from "./chunks/pack.ts";
 import type { ChunkStore } from "../storage/port.ts";
 import type { ServerConfig, StorageConfig } from "./config.ts";
 import { createServerContext, type ServerContext } from "./context.ts";
@@ -51,12 +52,13 @@ export async function closeServerContext(ctx: ServerContext): Promise<void> {
 }
 
 /**
- * Opens the chunk store a config names; a local store accepts objects up to
- * the configured chunk limit.
+ * Opens the chunk store a config names; it accepts objects up to the larger
+ * of the configured chunk limit and the largest pack (chunks/pack.ts).
  * @param storage The storage settings.
  * @param maxChunkBytes The largest chunk accepted.
  * @returns The store.
  */
 export function openConfiguredStore(storage: StorageConfig, maxChunkBytes: number): Promise<ChunkStore> {
-  return openChunkStore({ ...storage, maxObjectSize: maxChunkBytes });
+  // A pack (lib/server/chunks/pack.ts) may be longer than one chunk.
+  return openChunkStore({ ...storage, maxObjectSize: Math.max(maxChunkBytes, MAX_PACK_BYTES) });
 }

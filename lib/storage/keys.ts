@@ -15,3 +15,15 @@ export function isValidKey(key: unknown): key is string {
 export function assertValidKey(key: unknown): asserts key is string {
   if (!isValidKey(key)) throw new InvalidKeyError(key);
 }
+
+/**
+ * Refuses a byte range that is not two non-negative safe integers.
+ * @param offset First byte.
+ * @param length Number of bytes.
+ * @throws RangeError for anything else.
+ */
+export function assertRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`Invalid byte range: offset ${offset}, length ${length}`);
+  }
+}

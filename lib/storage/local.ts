@@ -16,7 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { bodyPieces, type ChunkBody } from "./body.ts";
 import { StorageUnavailableError, TooLargeError } from "./errors.ts";
 import { fileReadStream } from "../fs/file-stream.ts";
-import { assertValidKey, isValidKey } from "./keys.ts";
+import { assertRange, assertValidKey, isValidKey } from "./keys.ts";
 import { BodyMeter, DEFAULT_MAX_OBJECT_SIZE } from "./meter.ts";
 import type { ChunkStore, PutExpectation, StoredObject } from "./port.ts";
 
@@ -161,6 +161,33 @@ export class LocalChunkStore implements ChunkStore {
       return buffer.subarray(0, filled);
     } catch (error) {
       if (error instanceof TooLargeError) throw error;
+      throw fsError(error, `Cannot read chunk ${key}`, this.root);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** Reads a byte range with one positional read (open, pread, close); null when there is no object. */
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array | null> {
+    assertValidKey(key);
+    assertRange(offset, length);
+    let handle: FileHandle;
+    try {
+      handle = await open(this.pathOf(key), "r");
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw fsError(error, `Cannot read chunk ${key}`, this.root);
+    }
+    try {
+      const buffer = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === length ? buffer : buffer.subarray(0, filled);
+    } catch (error) {
       throw fsError(error, `Cannot read chunk ${key}`, this.root);
     } finally {
       await handle.close().catch(() => undefined);

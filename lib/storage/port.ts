@@ -20,6 +20,9 @@
  *   `IntegrityError` is thrown.
  * - `get` returns null for a missing key; otherwise a stream of the stored
  *   bytes. `getBytes` (optional) returns them whole, for small objects.
+ * - `getRange` returns `length` bytes from byte `offset` of the object (a
+ *   chunk inside a pack), fewer when the object ends sooner (none when it
+ *   ends before `offset`), null for a missing key.
  * - `delete` of a missing key is not an error.
  * - `list` yields every stored key exactly once (in no promised order).
  *
@@ -48,6 +51,13 @@ export interface ChunkStore {
    * `TooLargeError`. Callers fall back to `get` when an adapter lacks it.
    */
   getBytes?(key: string, maxBytes: number): Promise<Uint8Array | null>;
+  /**
+   * Reads `length` bytes from byte `offset` of the object in one buffer: a
+   * packed chunk (lib/server/chunks/pack.ts). The answer is shorter when the
+   * object ends before `offset + length` (empty when it ends before
+   * `offset`); null when there is no object. Callers check the length.
+   */
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array | null>;
   /** The stored object's size, or null when there is no object. */
   stat(key: string): Promise<{ size: number } | null>;
   /** Whether an object is stored under `key`. */

@@ -23,6 +23,8 @@ export interface S3Request {
   body?: Uint8Array<ArrayBuffer>;
   /** Lowercase hex SHA-256 of `body` (signed and checked by the service). */
   bodySha256?: string;
+  /** Extra headers to sign and send (`range`). */
+  headers?: Record<string, string>;
   /** What the request does, for messages: `read chunk ab12…`. */
   doing: string;
 }
@@ -85,7 +87,7 @@ export class S3Transport {
     try {
       const signed = await this.client.sign(request.url, {
         method: request.method,
-        headers: { "x-amz-content-sha256": request.bodySha256 ?? EMPTY_SHA256 },
+        headers: { ...request.headers, "x-amz-content-sha256": request.bodySha256 ?? EMPTY_SHA256 },
         ...(request.body ? { body: request.body } : {}),
         redirect: "manual",
         signal: controller.signal,

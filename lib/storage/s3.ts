@@ -10,8 +10,8 @@
  * old object or the new one, never a part.
  */
 import { bodyPieces, type ChunkBody } from "./body.ts";
-import { StorageUnavailableError } from "./errors.ts";
-import { assertValidKey, isValidKey } from "./keys.ts";
+import { StorageUnavailableError, TooLargeError } from "./errors.ts";
+import { assertRange, assertValidKey, isValidKey } from "./keys.ts";
 import { BodyMeter } from "./meter.ts";
 import type { ChunkStore, PutExpectation, StoredObject } from "./port.ts";
 import {
@@ -106,6 +106,49 @@ export class S3ChunkStore implements ChunkStore {
     return response.body ?? emptyStream();
   }
 
+  /** GETs a small object whole, refusing one longer than `maxBytes` (by its length, or while reading); null when there is none. */
+  async getBytes(key: string, maxBytes: number): Promise<Uint8Array | null> {
+    const body = await this.get(key);
+    if (!body) return null;
+    return readCapped(body, maxBytes, () => new TooLargeError(key, maxBytes));
+  }
+
+  /**
+   * GETs `bytes=offset-(offset+length-1)` of the object. A service that
+   * ignores the range (200 with the whole object) is read and cut; one that
+   * answers 416 (the object ends before `offset`) gives no bytes.
+   */
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array | null> {
+    assertValidKey(key);
+    assertRange(offset, length);
+    if (length === 0) return (await this.stat(key)) === null ? null : new Uint8Array(0);
+    const doing = `read chunk ${key} (bytes ${offset}+${length})`;
+    const response = await this.transport.send({
+      method: "GET",
+      url: this.urlOf(key),
+      headers: { range: `bytes=${offset}-${offset + length - 1}` },
+      doing,
+    });
+    if (response.status === 404) {
+      const body = await response.text().catch(() => "");
+      if (parseErrorBody(body).code === "NoSuchBucket") {
+        throw s3Error({ status: 404, statusText: response.statusText, body }, this.config, doing);
+      }
+      return null;
+    }
+    if (response.status === 416) {
+      await response.body?.cancel().catch(() => undefined);
+      return new Uint8Array(0);
+    }
+    if (!response.ok) throw await s3ResponseError(response, this.config, doing);
+    // 206 starts where Content-Range says (some services widen a range,
+    // s3rver answers bytes=0-0 with the whole object); 200 is the whole object.
+    const whole = new Uint8Array(await response.arrayBuffer());
+    const start = response.status === 206 ? rangeStart(response.headers.get("content-range")) ?? offset : 0;
+    const from = Math.min(Math.max(offset - start, 0), whole.byteLength);
+    return whole.subarray(from, Math.min(from + length, whole.byteLength));
+  }
+
   /** HEADs the object: its size, or null when there is none. */
   async stat(key: string): Promise<{ size: number } | null> {
     assertValidKey(key);
@@ -186,6 +229,37 @@ async function readAll(body: ChunkBody, meter: BodyMeter): Promise<Uint8Array<Ar
   const only = pieces.length === 1 ? pieces[0] : undefined;
   if (only && only.buffer instanceof ArrayBuffer) return only as Uint8Array<ArrayBuffer>;
   const bytes = new Uint8Array(meter.size);
+  let offset = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return bytes;
+}
+
+/** The first byte of a `Content-Range: bytes a-b/n` answer, or null. */
+function rangeStart(header: string | null): number | null {
+  const match = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(header?.trim() ?? "");
+  return match ? Number(match[1]) : null;
+}
+
+/** Reads a stream into one buffer, failing with `tooLong()` past `max` bytes (the rest is cancelled). */
+async function readCapped(body: ReadableStream<Uint8Array>, max: number, tooLong: () => Error): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLong();
+    }
+    pieces.push(value);
+  }
+  if (pieces.length === 1 && pieces[0]) return pieces[0];
+  const bytes = new Uint8Array(size);
   let offset = 0;
   for (const piece of pieces) {
     bytes.set(piece, offset);

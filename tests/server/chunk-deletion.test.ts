@@ -19,6 +19,7 @@ import { ROOT_NODE_ID as ROOT } from "./helpers/nodes.ts";
 import { adminFetch, setUpAdmin, startCluster, type Cluster } from "./helpers/cluster.ts";
 import { runCli } from "./helpers/spawn.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { CHUNKS_CONTENT_TYPE, encodeFrames } from "../../lib/server/chunks/frames.ts";
 
 type Actor = Awaited<ReturnType<typeof createTestActor>>;
 let t: TestServerContext;
@@ -70,10 +71,25 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
     return fetch(url + path, { ...init, headers });
   };
 
-  /** Uploads the chunks, commits one file made of them and deletes it: the chunks are in the trash only. */
-  async function trashedFile(url: string): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
+  /** One batch upload (the new small chunks become one pack): the status of each chunk, as the single route would answer it. */
+  async function batchUpload(url: string, group: [string, Uint8Array<ArrayBuffer>][]): Promise<string[]> {
+    const body = encodeFrames(group.map(([id, b]) => ({ id, sha256: null, bytes: b })));
+    const res = await machine(url, "/api/chunks/batch", { method: "POST", headers: { "content-type": CHUNKS_CONTENT_TYPE }, body: body as Uint8Array<ArrayBuffer> });
+    if (res.status !== 200) {
+      const code = ((await res.json()) as { error: { code: string } }).error.code;
+      return group.map(() => `${res.status} ${code}`);
+    }
+    const { results } = (await res.json()) as { results: { status: string }[] };
+    return results.map((r) => ({ stored: "201", exists: "200", busy: "503 chunk_busy" })[r.status] ?? r.status);
+  }
+
+  /** Uploads the chunks (one at a time, or in packs of `PACKED`), commits one file made of them and deletes it: the chunks are in the trash only. */
+  async function trashedFile(url: string, via: "put" | "batch" = "put"): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
     const chunks = new Map(Array.from({ length: CHUNKS }, () => [hexId(), bytes(2048)] as const));
-    for (const [id, body] of chunks) {
+    if (via === "batch") {
+      for (const group of groupsOf([...chunks], PACKED)) expect(await batchUpload(url, group)).toEqual(group.map(() => "201"));
+    }
+    for (const [id, body] of via === "put" ? chunks : []) {
       expect((await machine(url, `/api/chunks/${id}`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body })).status).toBe(201);
     }
     const nodeId = hexId().slice(0, 32);
@@ -100,13 +116,36 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
   function hammer(
     urls: string[],
     chunks: Map<string, Uint8Array<ArrayBuffer>>,
+    via: "put" | "batch" = "put",
   ): { answers: string[]; violations: string[]; errors: unknown[]; stop(): Promise<void> } {
     let stopped = false;
     const answers: string[] = [];
     const violations: string[] = [];
     const errors: unknown[] = [];
-    const settled = Promise.all(
-      [...chunks].map(async ([id, body], index) => {
+    const readBack = async (url: string, id: string): Promise<void> => {
+      const read = await machine(url, `/api/chunks/${id}`);
+      await read.arrayBuffer();
+      if (read.status === 200) return;
+      const missing = await machine(url, "/api/chunks/missing", { method: "POST", body: JSON.stringify({ ids: [id] }) });
+      if (!((await missing.json()) as { missing: string[] }).missing.includes(id)) violations.push(id);
+    };
+    // Batch: one uploader per group of PACKED chunks, each upload of a group writing a new pack.
+    const batches = via === "batch" ? groupsOf([...chunks], PACKED) : [];
+    const batchLanes = batches.map(async (group, index) => {
+      const url = urls[index % urls.length]!;
+      try {
+        do {
+          const got = await batchUpload(url, group);
+          answers.push(...got);
+          for (const [i, [id]] of group.entries()) if (got[i] === "201" || got[i] === "200") await readBack(url, id);
+        } while (!stopped);
+      } catch (error) {
+        errors.push(error);
+      }
+    });
+    const settled = Promise.all([
+      ...batchLanes,
+      ...[...(via === "put" ? chunks : [])].map(async ([id, body], index) => {
         const url = urls[index % urls.length]!;
         try {
           do {
@@ -127,7 +166,7 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
           errors.push(error);
         }
       }),
-    );
+    ]);
     return {
       answers,
       violations,
@@ -204,7 +243,33 @@ describe("a trash purge racing re-uploads of its chunks, across real server proc
     expect(uploads.violations, "chunks recorded as present with their bytes gone").toEqual([]);
     await expectConsistent(chunks);
   });
+
+  it("records no packed chunk without its pack when server A purges while both servers take the same chunks again in batches", async () => {
+    const urls = cluster.servers.map((s) => s.url);
+    const chunks = await trashedFile(urls[0]!, "batch");
+    const uploads = hammer(urls, chunks, "batch");
+    try {
+      await waitFor("every chunk re-uploaded in a batch once", () => uploads.errors.length > 0 || uploads.answers.length >= 2 * CHUNKS, 60_000);
+      const purge = await adminOnA("/api/admin/purge-trash", { method: "POST", body: JSON.stringify({ olderThanDays: 0 }) });
+      expect(purge.status).toBe(200);
+      expect(await purge.json()).toMatchObject({ entriesPurged: 1, chunksDeleted: expect.any(Number) as number });
+    } finally {
+      await uploads.stop();
+    }
+    expectOnlyStoredOrBusy(uploads.answers);
+    expect(uploads.violations, "packed chunks recorded as present with their pack gone").toEqual([]);
+    await expectConsistent(chunks);
+  });
 });
+
+/** Chunks per batch upload in the packed race. */
+const PACKED = 8;
+
+function groupsOf<T>(items: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
+}
 
 describe("a deletion racing an upload of the same chunk, steps interleaved by hand", () => {
   withTwoContexts();

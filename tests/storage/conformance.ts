@@ -123,6 +123,34 @@ function objectCases({ open, keysOf }: ConformanceHarness): void {
     expect(await store.getBytes(randomKey(), 100)).toBeNull();
   });
 
+  it("reads byte ranges with getRange: inside, at the edges, past the end, and null for a missing key", async () => {
+    const store = await open();
+    const key = randomKey();
+    const bytes = randomBytes(70_000);
+    await store.put(key, bytes);
+    expect(await store.getRange(key, 0, 70_000)).toEqual(bytes);
+    expect(await store.getRange(key, 0, 1)).toEqual(bytes.subarray(0, 1));
+    expect(await store.getRange(key, 12_345, 4_321)).toEqual(bytes.subarray(12_345, 12_345 + 4_321));
+    expect(await store.getRange(key, 69_999, 1)).toEqual(bytes.subarray(69_999));
+    expect(await store.getRange(key, 65_000, 10_000)).toEqual(bytes.subarray(65_000));
+    expect((await store.getRange(key, 70_000, 10))?.byteLength).toBe(0);
+    expect((await store.getRange(key, 80_000, 10))?.byteLength).toBe(0);
+    expect((await store.getRange(key, 10, 0))?.byteLength).toBe(0);
+    expect(await store.getRange(randomKey(), 0, 10)).toBeNull();
+    await expect(store.getRange(key, -1, 10)).rejects.toThrow(RangeError);
+    await expect(store.getRange("../x", 0, 10)).rejects.toMatchObject({ name: "InvalidKeyError" });
+  });
+
+  it("reads many ranges of one object concurrently, each byte-exact", async () => {
+    const store = await open();
+    const key = randomKey();
+    const bytes = randomBytes(200_000);
+    await store.put(key, bytes);
+    const ranges = Array.from({ length: 40 }, (_, i) => ({ offset: i * 5_000, length: 1_000 + i * 97 }));
+    const got = await Promise.all(ranges.map((r) => store.getRange(key, r.offset, r.length)));
+    for (const [i, r] of ranges.entries()) expect(got[i]).toEqual(bytes.subarray(r.offset, r.offset + r.length));
+  });
+
   it("answers null / false for a missing key", async () => {
     const store = await open();
     const key = randomKey();

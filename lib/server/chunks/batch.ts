@@ -2,13 +2,15 @@
  * Batch transfers of small chunks (S6, DESIGN §3): many chunks per request
  * both ways, in the binary framing of frames.ts, so 50,000 small files move
  * in tens of requests. Uploads are checked per chunk (digest) and stored
- * with one claim and one recording transaction; downloads stream.
+ * with one claim and one recording transaction, the new small chunks of a
+ * request as one pack object (pack.ts); downloads stream, reading packed
+ * chunks by range.
  */
 import type { ServerContext } from "../context.ts";
 import { tooLarge } from "../http/validate.ts";
 import { encodeFrameHeader, MISSING_LENGTH, type Frame } from "./frames.ts";
 import { storageKey } from "./storage-key.ts";
-import { chunkInfos, openStoredChunk, sha256Hex, storeChunks, type ChunkInfo, type ChunkOwner, type ChunkResult } from "./service.ts";
+import { chunkInfos, openStoredChunk, readPackedChunk, sha256Hex, storeChunks, type ChunkOwner, type ChunkRecord, type ChunkResult } from "./service.ts";
 
 /** Most chunks in one batch request, either way. */
 export const MAX_BATCH_CHUNKS = 4096;
@@ -26,10 +28,15 @@ interface Part {
   stream?: ReadableStream<Uint8Array>;
 }
 
-async function loadPart(ctx: ServerContext, vaultId: string, id: string, infos: Map<string, ChunkInfo>): Promise<Part> {
+async function loadPart(ctx: ServerContext, vaultId: string, id: string, infos: Map<string, ChunkRecord>): Promise<Part> {
   const info = infos.get(id);
   if (!info) return { header: encodeFrameHeader(id, null, MISSING_LENGTH) };
   const header = encodeFrameHeader(id, info.sha256, info.size);
+  if (info.pack) {
+    const bytes = await readPackedChunk(ctx, { ...info, pack: info.pack });
+    if (!bytes) throw new Error(`Chunk ${id} vanished from the store during a batch download`);
+    return { header, bytes };
+  }
   if (info.size <= READ_WHOLE_BYTES && ctx.store.getBytes) {
     const bytes = await ctx.store.getBytes(storageKey(vaultId, id), info.size).catch((error: unknown) => {
       if ((error as Error).name === "TooLargeError") throw new Error(`Chunk ${id} is longer than stored`);
@@ -61,7 +68,7 @@ export type BatchResult = ChunkResult | { id: string; status: "digest_mismatch" 
  */
 export async function uploadBatch(ctx: ServerContext, owner: ChunkOwner, frames: readonly Frame[]): Promise<BatchResult[]> {
   const mismatched = new Map<string, BatchResult>();
-  const good: { id: string; bytes: Uint8Array }[] = [];
+  const good: { id: string; bytes: Uint8Array; sha256?: string }[] = [];
   const goodIds = new Set<string>();
   for (const f of frames) {
     if (!f.bytes || mismatched.has(f.id)) continue;
@@ -70,9 +77,10 @@ export async function uploadBatch(ctx: ServerContext, owner: ChunkOwner, frames:
       continue;
     }
     goodIds.add(f.id);
-    good.push({ id: f.id, bytes: f.bytes });
+    good.push(f.sha256 === null ? { id: f.id, bytes: f.bytes } : { id: f.id, bytes: f.bytes, sha256: f.sha256 });
   }
-  const stored = new Map((await storeChunks(ctx, owner, good)).map((r) => [r.id, r as BatchResult]));
+  // The new small chunks of the request become one pack object (pack.ts).
+  const stored = new Map((await storeChunks(ctx, owner, good, { pack: true })).map((r) => [r.id, r as BatchResult]));
   const out: BatchResult[] = [];
   const seen = new Set<string>();
   for (const f of frames) {

@@ -14,6 +14,15 @@
  * before it stores bytes and records its row only if no deletion started
  * meanwhile (service.ts), so it never records a row whose bytes step 2
  * removed. Chunks, references and objects are scoped by vault (v2).
+ *
+ * A packed chunk (pack.ts) has no object of its own: step 2 deletes its
+ * pack when no live row points into the pack any more (every row of it is
+ * marked, this one included), else nothing. Since no upload ever points
+ * into an existing pack, that decision cannot be overtaken. Whichever
+ * deletion is marked last sees no live row and deletes the pack; the pack
+ * goes before the row is removed, so a crash in between leaves a marked row
+ * that {@link finishStaleDeletions} completes (deleting a missing pack is
+ * fine), never an unreachable pack.
  */
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
@@ -65,7 +74,23 @@ export async function markChunkDeleting(ctx: ServerContext, vaultId: string, id:
  * @param id The chunk id.
  */
 export async function finishChunkDeletion(ctx: ServerContext, vaultId: string, id: string): Promise<void> {
-  await ctx.store.delete(storageKey(vaultId, id));
+  const row = await ctx.db.execute({
+    sql: "SELECT pack_key FROM chunks WHERE vault_id = ? AND id = ? AND deleting_since IS NOT NULL",
+    args: [vaultId, id],
+  });
+  const packKey = row.rows[0]?.pack_key;
+  if (packKey === null || packKey === undefined) await ctx.store.delete(storageKey(vaultId, id));
+  else {
+    // Marks only ever grow and no row ever joins a pack, so once this reads no live row none comes back.
+    const live = await ctx.db.execute({
+      sql: "SELECT EXISTS (SELECT 1 FROM chunks WHERE pack_key = ? AND deleting_since IS NULL) AS live",
+      args: [packKey],
+    });
+    if (Number(live.rows[0]?.live) === 0) {
+      await ctx.store.delete(str(packKey));
+      ctx.metrics.count("chunk.packs_deleted", 1);
+    }
+  }
   await withWriteTransaction(ctx.db, (tx) =>
     tx.execute({ sql: "DELETE FROM chunks WHERE vault_id = ? AND id = ? AND deleting_since IS NOT NULL", args: [vaultId, id] }),
   );

@@ -11,7 +11,8 @@
  *   folder with one name (lib/server/files/tree-invariants.ts);
  * - every chunk a version references has a row;
  * - every chunk row is readable in the store with its recorded length (and,
- *   with `deep`, its recorded SHA-256).
+ *   with `deep`, its recorded SHA-256); a packed chunk's pack is present and
+ *   reaches to the chunk's end (`deep`: its range has the SHA-256).
  */
 import type { Client } from "@libsql/client";
 import { createHash } from "node:crypto";
@@ -80,9 +81,24 @@ export async function checkConsistency(db: Client, store: ChunkStore, options: C
      WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.vault_id = v.vault_id AND c.id = v.chunk_id) LIMIT 20`,
   );
   for (const row of dangling.rows) problems.push(`chunk ${str(row.chunk_id)} is referenced but has no row`);
-  const chunks = await db.execute("SELECT vault_id, id, size, sha256 FROM chunks WHERE deleting_since IS NULL");
+  const chunks = await db.execute("SELECT vault_id, id, size, sha256, pack_key, pack_offset, pack_length FROM chunks WHERE deleting_since IS NULL");
+  const packSizes = new Map<string, number | null>();
   for (const row of chunks.rows) {
     const id = str(row.id);
+    if (row.pack_key !== null) {
+      const pack = { key: str(row.pack_key), offset: Number(row.pack_offset), length: Number(row.pack_length) };
+      if (!packSizes.has(pack.key)) packSizes.set(pack.key, (await store.stat(pack.key))?.size ?? null);
+      const packSize = packSizes.get(pack.key) ?? null;
+      if (packSize === null) problems.push(`chunk ${id} has a row but its pack ${pack.key} is not in the store`);
+      else if (pack.length !== Number(row.size)) problems.push(`chunk ${id} is ${pack.length} bytes in its pack, ${Number(row.size)} recorded`);
+      else if (packSize < pack.offset + pack.length) problems.push(`chunk ${id} ends at byte ${pack.offset + pack.length} of its pack ${pack.key}, which has ${packSize}`);
+      else if (options.deep) {
+        const bytes = await store.getRange(pack.key, pack.offset, pack.length);
+        const digest = bytes && bytes.byteLength === pack.length ? createHash("sha256").update(bytes).digest("hex") : null;
+        if (digest !== str(row.sha256)) problems.push(`chunk ${id} does not match its recorded SHA-256 (in pack ${pack.key})`);
+      }
+      continue;
+    }
     const key = storageKey(str(row.vault_id), id);
     const stat = await store.stat(key);
     if (!stat) {

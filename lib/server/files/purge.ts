@@ -8,6 +8,7 @@ import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
 import { TRASH_PURGED, type TrashPurgedV1 } from "../../events/schemas/trash-purged.ts";
 import { appendEvent } from "../../events/store.ts";
 import { collectChunks, finishStaleDeletions, findOrphanChunks, STALE_DELETION_MS } from "../chunks/gc.ts";
+import { finishStalePackUploads } from "../chunks/service.ts";
 import type { ServerContext } from "../context.ts";
 import { str, strOrNull } from "../../db/row.ts";
 import { withWriteTransaction } from "../db/tx.ts";
@@ -95,6 +96,7 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
       if (purged < BATCH) break;
     }
     await finishStaleDeletions(ctx, now - STALE_DELETION_MS);
+    await finishStalePackUploads(ctx, now - Math.max(ctx.config.uploadTimeoutMs, STALE_DELETION_MS));
     for (const orphan of await findOrphanChunks(ctx, now - (options.orphanGraceMs ?? 86_400_000))) {
       if (options.accountId && orphan.accountId !== options.accountId) continue;
       const set = candidates.get(orphan.vaultId) ?? new Set<string>();

@@ -70,12 +70,6 @@ export function chunkRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
     return c.body(batch.body, 200, { "Content-Type": CHUNKS_CONTENT_TYPE, "Content-Length": String(batch.length), "Cache-Control": "no-store" });
   });
 
-  app.on("HEAD", "/api/chunks/:id", auth, async (c) => {
-    const id = readIdParam(c, "id");
-    const info = await presentChunk(ctx, c.var.principal.vaultId, id);
-    if (!info) return c.body(null, 404);
-    return c.body(null, 200, { "Content-Length": String(info.size), ETag: `"${info.sha256}"` });
-  });
 
   app.put("/api/chunks/:id", auth, async (c) => {
     const id = readIdParam(c, "id");
@@ -92,6 +86,12 @@ export function chunkRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
 
   app.get("/api/chunks/:id", auth, async (c) => {
     const id = readIdParam(c, "id");
+    // Hono answers HEAD with the GET route (dropping the body): a HEAD checks presence without opening the bytes.
+    if (c.req.method === "HEAD") {
+      const info = await presentChunk(ctx, c.var.principal.vaultId, id);
+      if (!info) throw new HttpError(404, "not_found", "No such chunk");
+      return c.body(null, 200, { "Content-Type": "application/octet-stream", "Content-Length": String(info.size), ETag: `"${info.sha256}"`, "Cache-Control": "private, max-age=31536000, immutable" });
+    }
     const opened = await openChunk(ctx, c.var.principal.vaultId, id);
     if (!opened) throw new HttpError(404, "not_found", "No such chunk");
     return c.body(opened.body, 200, {
