@@ -36,7 +36,7 @@ interface Snapshot {
 }
 
 interface Changes {
-  changes: { seq: number; opId: string | null; payload: { nodeId?: string } }[];
+  changes: { seq: number; type: string; opId: string | null; payload: { nodeId?: string } }[];
   next: number;
   hasMore: boolean;
 }
@@ -71,6 +71,41 @@ describe("change-log cleaning on a quiet vault (S7)", () => {
     const ahead = await server.machineFetch(`/api/changes?since=${(await logHead(server.ctx.db)) + 1}`);
     expect(ahead.status).toBe(410);
     expect(await ahead.json()).toMatchObject({ error: { code: "cursor_ahead" } });
+  });
+});
+
+describe("change-log cleaning in an account with two vaults (S7, H1)", () => {
+  it("keeps an up-to-date agent of a quiet vault going when another vault of its account is cleaned", async () => {
+    const mine = await ok(Array.from({ length: 5 }, () => nodeItem(nodeId(), ROOT_NODE_ID, 0)));
+    const [machine] = (await server.ctx.db.execute({ sql: "SELECT account_id, vault_id FROM machines WHERE id = ?", args: [server.machine.machineId] })).rows;
+    const accountId = machine?.account_id as string;
+    // A second vault W of the same account.
+    const otherVault = crypto.randomUUID();
+    await server.ctx.db.execute({ sql: "INSERT INTO vaults (id, account_id, created_at) VALUES (?, ?, ?)", args: [otherVault, accountId, Date.now()] });
+    const other = { accountId, vaultId: otherVault, machineId: null, meta: { actor: "user:u1" } };
+    // The agent is at its vault's last change, then W gets three commits.
+    const first = (await (await server.machineFetch("/api/changes?since=0")).json()) as Changes;
+    expect(first.changes.filter((c) => c.type === "FileVersionCommitted").map((c) => c.seq)).toEqual(mine.map((r) => r.seq));
+    const cursor = first.next;
+    for (let i = 0; i < 3; i++) {
+      const [result] = await commitVersions(server.ctx, other, [versionInput(nodeId(), ROOT_NODE_ID, 0, [])]);
+      expect(result?.status).toBe("ok");
+    }
+    // Only W's events are new: cleaning everything old cleans V's five and W's three.
+    const trimmed = await trimChangeLog(server.ctx, { olderThanDays: 0, now: Date.now() + 1000 });
+    expect(trimmed.eventsTrimmed).toBe(8);
+    expect(trimmed.watermarks[otherVault]).toBeGreaterThan(cursor);
+    // V's cursor is still good: none of V's events above it was cleaned.
+    const res = await server.machineFetch(`/api/changes?since=${cursor}`);
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as Changes;
+    expect(page.changes).toEqual([]);
+    // The next cursor moves up to the log's head, past W's events.
+    expect(page.next).toBe(await logHead(server.ctx.db));
+    // A cursor below one of V's cleaned events is refused.
+    const old = await server.machineFetch(`/api/changes?since=${mine[3]?.seq ?? 0}`);
+    expect(old.status).toBe(410);
+    expect(await old.json()).toMatchObject({ error: { code: "cursor_expired", oldestCursor: mine[4]?.seq } });
   });
 });
 

@@ -153,7 +153,7 @@ describe("change-log cleaning (S7)", () => {
     const before = await dumpProjections(t.ctx.db);
     const trimmed = await trimChangeLog(t.ctx, { olderThanDays: 30 });
     expect(trimmed.eventsTrimmed).toBe(5);
-    expect(trimmed.watermarks[actor.accountId]).toBe(cut.seq);
+    expect(trimmed.watermarks[actor.vaultId]).toBe(cut.seq);
     expect(await dumpProjections(t.ctx.db)).toEqual(before);
     await expect(readChanges(t.ctx.db, scope, 0, 10)).rejects.toMatchObject({ status: 410, code: "cursor_expired" });
     const rest = await readChanges(t.ctx.db, scope, cut.seq, 1000);

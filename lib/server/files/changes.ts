@@ -65,13 +65,14 @@ export interface ChangesPage {
 }
 
 /**
- * The highest seq the account's log was cleaned through (0 when never).
+ * The seq of the vault's last cleaned event (0 when never cleaned): a
+ * cursor below it would miss that event.
  * @param db The database.
- * @param accountId The account.
+ * @param vaultId The vault.
  * @returns The watermark.
  */
-export async function trimmedThrough(db: Executor, accountId: string): Promise<number> {
-  const result = await db.execute({ sql: "SELECT trimmed_through FROM log_retention WHERE account_id = ?", args: [accountId] });
+export async function trimmedThrough(db: Executor, vaultId: string): Promise<number> {
+  const result = await db.execute({ sql: "SELECT trimmed_through FROM log_retention WHERE vault_id = ?", args: [vaultId] });
   return Number(result.rows[0]?.trimmed_through ?? 0);
 }
 
@@ -102,18 +103,19 @@ export async function vaultHead(db: Executor, scope: { accountId: string; vaultI
     sql: `SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE account_id = ? AND (vault_id = ? OR vault_id IS NULL)`,
     args: [scope.accountId, scope.vaultId],
   });
-  return Math.max(Number(result.rows[0]?.seq ?? 0), await trimmedThrough(db, scope.accountId));
+  return Math.max(Number(result.rows[0]?.seq ?? 0), await trimmedThrough(db, scope.vaultId));
 }
 
 /**
- * Refuses a cursor the log cannot continue from.
+ * Refuses a cursor the log cannot continue from: one below an event of
+ * this vault that was cleaned (other vaults' cleaning never expires it).
  * @param db The open read transaction.
- * @param accountId The account.
+ * @param vaultId The vault.
  * @param cursor The cursor.
  * @throws HttpError 410 `cursor_expired` or `cursor_ahead`.
  */
-export async function checkCursor(db: Executor, accountId: string, cursor: number): Promise<void> {
-  const watermark = await trimmedThrough(db, accountId);
+export async function checkCursor(db: Executor, vaultId: string, cursor: number): Promise<void> {
+  const watermark = await trimmedThrough(db, vaultId);
   if (cursor < watermark) {
     throw new HttpError(410, "cursor_expired", "Cursor too old: the change log was cleaned past it; resync from GET /api/snapshot", {
       oldestCursor: watermark,
@@ -148,7 +150,7 @@ export async function readChanges(
 ): Promise<ChangesPage> {
   const tx = await db.transaction("read");
   try {
-    await checkCursor(tx, scope.accountId, since);
+    await checkCursor(tx, scope.vaultId, since);
     const result = await tx.execute({
       sql: `SELECT seq, id, type, version, ts, stream, payload, meta FROM events
             WHERE account_id = ? AND seq > ? AND (vault_id = ? OR vault_id IS NULL) ORDER BY seq LIMIT ?`,
@@ -170,7 +172,12 @@ export async function readChanges(
         meta: publicMeta(JSON.parse(str(row.meta)) as EventMeta),
       };
     });
-    return { changes, next: changes.at(-1)?.seq ?? since, hasMore: result.rows.length > limit };
+    const hasMore = result.rows.length > limit;
+    // A complete page covers every seq this transaction can see: the next
+    // cursor is the log's head, so a quiet vault's cursor keeps up with the
+    // log (and stays above other vaults' cleaning).
+    const next = hasMore ? (changes.at(-1)?.seq ?? since) : Math.max(since, await logHead(tx));
+    return { changes, next, hasMore };
   } finally {
     tx.close();
   }

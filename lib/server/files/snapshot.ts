@@ -49,7 +49,7 @@ export async function readSnapshot(
   const tx = await db.transaction("read");
   try {
     const cursor = page.cursor ?? (await vaultHead(tx, scope));
-    await checkCursor(tx, scope.accountId, cursor);
+    await checkCursor(tx, scope.vaultId, cursor);
     const result = await tx.execute({
       sql: `SELECT v.node_id, v.parent_id, v.enc_name, v.kind, v.version, v.manifest, v.size FROM tree t
             JOIN versions v ON v.vault_id = t.vault_id AND v.node_id = t.node_id AND v.version = CASE

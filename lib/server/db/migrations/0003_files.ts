@@ -123,10 +123,12 @@ export const migration0003: Migration = {
     ) STRICT`,
     "CREATE INDEX chunks_account ON chunks (account_id, id)",
     "CREATE INDEX chunks_uploaded ON chunks (uploaded_at)",
-    // S7: the log below trimmed_through has been cleaned for this account;
-    // its effect lives on in the cp_ tables.
+    // S7: this vault's file events up to trimmed_through (the seq of the
+    // last one cleaned) have been cleaned; their effect lives on in the cp_
+    // tables. Per vault: cleaning one vault never expires another's cursors.
     `CREATE TABLE log_retention (
-      account_id TEXT PRIMARY KEY,
+      vault_id TEXT PRIMARY KEY,
+      account_id TEXT NOT NULL,
       trimmed_through INTEGER NOT NULL,
       trimmed_at INTEGER NOT NULL
     ) STRICT`,
