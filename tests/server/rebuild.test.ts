@@ -143,7 +143,7 @@ describe("consistency check of the tree", () => {
 describe("change-log cleaning (S7)", () => {
   it("keeps projections, rebuilds identically from the checkpoint, and answers old cursors with 410", async () => {
     await buildHistory();
-    const scope = { accountId: actor.accountId, vaultId: actor.vaultId };
+    const scope = { kind: "user" as const, accountId: actor.accountId, vaultId: actor.vaultId };
     const all = await readChanges(t.ctx.db, scope, 0, 1000);
     const cut = all.changes[4];
     if (!cut) throw new Error("history too short");

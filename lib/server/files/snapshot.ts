@@ -48,7 +48,7 @@ export async function readSnapshot(
 ): Promise<SnapshotPage> {
   const tx = await db.transaction("read");
   try {
-    const cursor = page.cursor ?? (await vaultHead(tx, scope));
+    const cursor = page.cursor ?? (await vaultHead(tx, scope.vaultId));
     await checkCursor(tx, scope.vaultId, cursor);
     const result = await tx.execute({
       sql: `SELECT v.node_id, v.parent_id, v.enc_name, v.kind, v.version, v.manifest, v.size FROM tree t

@@ -8,7 +8,7 @@ import type { AuthDeps } from "../auth/deps.ts";
 import { requireMachineOrUser } from "../auth/middleware.ts";
 import type { ServerContext } from "../context.ts";
 import { actorOf } from "../files/actor.ts";
-import { readChanges } from "../files/changes.ts";
+import { changeReaderOf, readChanges } from "../files/changes.ts";
 import { commitVersions } from "../files/commit.ts";
 import { listVersions } from "../files/history.ts";
 import { NodeView } from "../files/node-view.ts";
@@ -64,7 +64,7 @@ export function fileRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv> 
 
   app.get("/api/changes", auth, async (c) => {
     const q = readQuery(c, changesQuerySchema);
-    return c.json(await readChanges(ctx.db, scope(c.var.principal), q.since, q.limit));
+    return c.json(await readChanges(ctx.db, changeReaderOf(c.var.principal), q.since, q.limit));
   });
 
   app.get("/api/snapshot", auth, async (c) => {

@@ -33,11 +33,11 @@ export async function eventHead(db: Client): Promise<number> {
  * the whole log's, so an agent starting from it reads exactly its vault's
  * later changes.
  * @param db The database.
- * @param scope The agent's account and vault.
+ * @param scope The agent's vault.
  * @returns The cursor.
  */
-export function helloCursor(db: Client, scope: { accountId: string; vaultId: string }): Promise<number> {
-  return vaultHead(db, scope);
+export function helloCursor(db: Client, scope: { vaultId: string }): Promise<number> {
+  return vaultHead(db, scope.vaultId);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWebSocket } from "../../../lib/runtime/websocket.ts";
+import { nodeId, nodeItem, ROOT_NODE_ID } from "../helpers/nodes.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 import { browserHeaders, closedWithin, connect, machineHeaders, refusedStatus } from "./client.ts";
 
@@ -53,15 +54,16 @@ describe("socket authentication", () => {
 });
 
 describe("/ws/changes (A13)", () => {
-  it("says hello with the cursor, then pushes the account's new events", async () => {
+  it("says hello with the cursor, then pushes the vault's new events", async () => {
     const socket = await connect(server, "/ws/changes", { headers: machineHeaders(server.machine.token) });
     const hello = await socket.waitFor((m) => m.type === "hello");
     expect(typeof hello.cursor).toBe("number");
-    const inv = (await (await server.adminFetch("/api/invitations", { method: "POST" })).json()) as { id: string };
+    const item = nodeItem(nodeId(), ROOT_NODE_ID, 0);
+    expect((await server.machineFetch("/api/commits", { method: "POST", body: JSON.stringify({ items: [item] }) })).status).toBe(200);
     const pushed = await socket.waitFor((m) => m.type === "changes");
-    const events = pushed.events as { type: string; payload: { invitationId: string }; seq: number }[];
-    expect(events.map((e) => e.type)).toContain("InvitationCreated");
-    expect(events.find((e) => e.type === "InvitationCreated")?.payload.invitationId).toBe(inv.id);
+    const events = pushed.events as { type: string; payload: { nodeId: string }; seq: number }[];
+    expect(events.map((e) => e.type)).toEqual(["FileVersionCommitted"]);
+    expect(events[0]?.payload.nodeId).toBe(item.nodeId);
     expect(pushed.cursor).toBeGreaterThan(hello.cursor as number);
     socket.close();
   });
