@@ -1,7 +1,8 @@
 /**
  * The checks of one commit item against the tree as the group sees it and
  * the stored chunks (S4): pure, shared by every writer. In order: a known
- * operation id answers its first result; the base version must be the
+ * operation id answers its first result; a node id a purge erased is never
+ * used again (422 `invalid`); the base version must be the
  * head (409 `conflict`); the kind cannot change (delete and create a new
  * node); the parent must be a live folder (409 `parent_not_live`); a move
  * cannot put a node below itself (409 `cycle`); no other live child of the
@@ -72,6 +73,7 @@ export function checkItem(item: CommitItem, view: NodeView, chunkSizes: Readonly
     return { result: { nodeId, opId, status: "ok", version: op.version, seq: op.seq, replayed: true } };
   }
   if (nodeId === ROOT_NODE_ID) return fail(item, { status: "invalid", message: "The root is never committed" });
+  if (view.purged(nodeId)) return fail(item, { status: "invalid", message: "This node id was used before by a node purged from the trash: use a new node id" });
   const head = view.head(nodeId);
   const headVersion = head?.version ?? 0;
   if (headVersion !== item.baseVersion) {

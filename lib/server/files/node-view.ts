@@ -46,6 +46,7 @@ export class NodeView {
   readonly #names = new Map<string, Set<string>>();
   readonly #ops = new Map<string, RecordedOp>();
   readonly #chunks = new Map<string, readonly string[]>();
+  readonly #purged = new Set<string>();
   #undo: (() => void)[] | null = null;
 
   /**
@@ -67,6 +68,11 @@ export class NodeView {
         args: [...slice, vaultId, vaultId],
       });
       for (const row of rows.rows) view.#remember(headFromRow(row));
+      const purged = await db.execute({
+        sql: `SELECT node_id FROM purged_nodes WHERE vault_id = ? AND node_id IN (${slice.map(() => "?").join(", ")})`,
+        args: [vaultId, ...slice],
+      });
+      for (const row of purged.rows) view.#purged.add(str(row.node_id));
     }
     const names = [...new Map([...wants.names].map(([p, n]) => [nameKey(p, n), [p, n] as const])).values()];
     for (let i = 0; i < names.length; i += SLICE) {
@@ -112,6 +118,15 @@ export class NodeView {
    */
   head(nodeId: string): Head | null {
     return this.#nodes.get(nodeId) ?? null;
+  }
+
+  /**
+   * Whether a node id belonged to a node a folder's purge erased (its id is never used again).
+   * @param nodeId The node.
+   * @returns True when purged.
+   */
+  purged(nodeId: string): boolean {
+    return this.#purged.has(nodeId);
   }
 
   /**

@@ -206,6 +206,11 @@ async function applyPurged(tx: Executor, f: EventFacts, p: TrashPurgedV1, t: Tab
     for (const table of ["version_chunks", "versions", "trash", "tree"]) {
       await tx.execute({ sql: `DELETE FROM ${t}${table} WHERE ${inList}`, args: sliceArgs });
     }
+    // Their ids stay taken: their events are still in the log.
+    await tx.execute({
+      sql: `INSERT OR IGNORE INTO ${t}purged_nodes (account_id, vault_id, node_id, seq) VALUES ${slice.map(() => "(?, ?, ?, ?)").join(", ")}`,
+      args: slice.flatMap((id) => [f.accountId, vault, id, f.seq]),
+    });
   }
   return [...freed];
 }

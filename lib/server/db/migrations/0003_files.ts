@@ -85,6 +85,16 @@ export function projectionTablesDdl(p: "" | "cp_"): string[] {
     ) STRICT`,
     `CREATE INDEX ${p}trash_deleted_at ON ${p}trash (deleted_at)`,
     `CREATE INDEX ${p}trash_vault_page ON ${p}trash (vault_id, deleted_at, node_id, deleted_version)`,
+    // S5: nodes a folder's purge erased (every row below the folder goes):
+    // their ids are never committed again, since their events stay in the
+    // log (a base-version-0 item would collide with its stream).
+    `CREATE TABLE ${p}purged_nodes (
+      account_id TEXT NOT NULL,
+      vault_id TEXT NOT NULL,
+      node_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,           -- the TrashPurged event
+      PRIMARY KEY (vault_id, node_id)
+    ) STRICT`,
     // S10: per-machine statistics.
     `CREATE TABLE ${p}machine_stats (
       account_id TEXT NOT NULL,
