@@ -11,7 +11,7 @@ import { collectChunks, finishStaleDeletions, findOrphanChunks, STALE_DELETION_M
 import type { ServerContext } from "../context.ts";
 import { str, strOrNull } from "../../db/row.ts";
 import { withWriteTransaction } from "../db/tx.ts";
-import { applyFileEvent } from "./projector.ts";
+import { applyFileEvent, descendants } from "./projector.ts";
 
 /** Options of {@link purgeTrash}. */
 export interface PurgeOptions {
@@ -60,13 +60,20 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
         for (const row of rows.rows) {
           const accountId = str(row.account_id);
           const vaultId = strOrNull(row.vault_id);
-          const payload: TrashPurgedV1 = { nodeId: str(row.node_id), deletedVersion: Number(row.deleted_version), reason: options.reason };
+          const nodeId = str(row.node_id);
+          const deletedVersion = Number(row.deleted_version);
           // A folder purged earlier in this batch took the entries of its subtree with it.
           const still = await tx.execute({
             sql: "SELECT 1 FROM trash WHERE vault_id = ? AND node_id = ? AND deleted_version = ?",
-            args: [vaultId ?? "", payload.nodeId, payload.deletedVersion],
+            args: [vaultId ?? "", nodeId, deletedVersion],
           });
           if (still.rows.length === 0) continue;
+          // The subtree goes only while the folder is that tombstone; found once, in the live tree.
+          const head = await tx.execute({ sql: "SELECT kind, head_version FROM tree WHERE vault_id = ? AND node_id = ?", args: [vaultId ?? "", nodeId] });
+          const headRow = head.rows[0];
+          const isTombstone = headRow !== undefined && str(headRow.kind) === "delete" && Number(headRow.head_version) === deletedVersion;
+          const below = isTombstone ? await descendants(tx, vaultId ?? "", nodeId) : [];
+          const payload: TrashPurgedV1 = { nodeId, deletedVersion, reason: options.reason, below };
           const event = await appendEvent(tx, {
             accountId,
             vaultId,
