@@ -21,7 +21,7 @@ function randomId(): string {
  * @param tx An open write transaction.
  * @param event The event; `id` and `ts` default to a random id and now.
  * @returns The stored envelope with its `seq`.
- * @throws StreamConflictError when `(accountId, stream, streamVersion)` exists.
+ * @throws StreamConflictError when `(stream, streamVersion)` exists.
  */
 export async function appendEvent<P>(tx: Executor, event: NewEvent<P>): Promise<EventEnvelope<P>> {
   const id = event.id ?? randomId();
@@ -47,7 +47,7 @@ export async function appendEvent<P>(tx: Executor, event: NewEvent<P>): Promise<
     const seq = Number(result.rows[0]?.seq);
     return { ...event, id, ts, seq };
   } catch (error) {
-    if (/UNIQUE constraint failed: events\.account_id/.test((error as Error).message)) {
+    if (/UNIQUE constraint failed: events\.stream/.test((error as Error).message)) {
       throw new StreamConflictError(`Stream ${event.stream} already has version ${event.streamVersion}`);
     }
     throw error;

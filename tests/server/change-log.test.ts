@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitVersions } from "../../lib/server/files/commit.ts";
-import { logHead } from "../../lib/server/files/changes.ts";
+import { logHead, readChanges } from "../../lib/server/files/changes.ts";
 import { trimChangeLog } from "../../lib/server/files/retention.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { createTestActor, versionInput } from "./helpers/context.ts";
@@ -106,6 +106,39 @@ describe("change-log cleaning in an account with two vaults (S7, H1)", () => {
     const old = await server.machineFetch(`/api/changes?since=${mine[3]?.seq ?? 0}`);
     expect(old.status).toBe(410);
     expect(await old.json()).toMatchObject({ error: { code: "cursor_expired", oldestCursor: mine[4]?.seq } });
+  });
+});
+
+describe("a vault shared by two accounts (tenancy, H2)", () => {
+  it("each account's principals see the other's commits in /api/changes and on /ws/changes", async () => {
+    const [row] = (await server.ctx.db.execute({ sql: "SELECT account_id, vault_id FROM machines WHERE id = ?", args: [server.machine.machineId] })).rows;
+    const vaultId = row?.vault_id as string;
+    const accountB = crypto.randomUUID();
+    await server.ctx.db.execute({ sql: "INSERT INTO accounts (id, created_at) VALUES (?, ?)", args: [accountB, Date.now()] });
+    await server.ctx.db.execute({
+      sql: "INSERT INTO vault_members (vault_id, account_id, role, added_at) VALUES (?, ?, 'member', ?)",
+      args: [vaultId, accountB, Date.now()],
+    });
+    const memberB = { accountId: accountB, vaultId, machineId: null, meta: { actor: "user:b" } };
+    const socket = await connect(server, "/ws/changes", { headers: { authorization: `Bearer ${server.machine.token}` } });
+    try {
+      const hello = await socket.waitFor((m) => m.type === "hello");
+      // A's machine creates a node; B writes its next version (one stream, two accounts) and a node of its own.
+      const created = nodeItem(nodeId(), ROOT_NODE_ID, 0);
+      const [mine] = await ok([created]);
+      const theirs = await commitVersions(server.ctx, memberB, [versionInput(created.nodeId, ROOT_NODE_ID, 1, []), versionInput(nodeId(), ROOT_NODE_ID, 0, [])]);
+      expect(theirs.map((r) => r.status)).toEqual(["ok", "ok"]);
+      const seqs = [mine?.seq, ...theirs.map((r) => (r as { seq: number }).seq)];
+      // A's machine reads B's commits from the log, and is pushed them.
+      const page = (await (await server.machineFetch(`/api/changes?since=${String(hello.cursor)}`)).json()) as Changes;
+      expect(page.changes.map((c) => c.seq)).toEqual(seqs);
+      await socket.waitFor((m) => m.type === "changes" && (m.events as { seq: number }[]).some((e) => e.seq === seqs[2]));
+      // B reads A's commit (and its own) from the same log.
+      const readB = await readChanges(server.ctx.db, { kind: "user", accountId: accountB, vaultId }, Number(hello.cursor), 100);
+      expect(readB.changes.map((c) => c.seq)).toEqual(seqs);
+    } finally {
+      socket.close();
+    }
   });
 });
 

@@ -84,8 +84,8 @@ async function record<T extends CommandEventType>(
 /** The meta of an acknowledgement or expiry (E1): caused by, and correlated with, the MachineCommandIssued event. */
 async function causedByIssue(tx: Executor, target: CommandTarget, commandId: string, actor: string): Promise<EventMeta> {
   const issued = await tx.execute({
-    sql: "SELECT id FROM events WHERE account_id = ? AND stream = ? AND stream_version = 1",
-    args: [target.accountId, `command:${commandId}`],
+    sql: "SELECT id FROM events WHERE stream = ? AND stream_version = 1",
+    args: [`command:${commandId}`],
   });
   const id = issued.rows[0] ? str(issued.rows[0].id) : undefined;
   return id ? { actor, causationId: id, correlationId: id } : { actor };

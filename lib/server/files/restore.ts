@@ -53,8 +53,8 @@ function sameChunks(a: readonly string[], b: readonly string[]): boolean {
  */
 async function versionEventId(tx: Transaction, actor: Actor, nodeId: string, version: number): Promise<string | undefined> {
   const found = await tx.execute({
-    sql: "SELECT id FROM events WHERE account_id = ? AND stream = ? AND stream_version = ?",
-    args: [actor.accountId, nodeStream(actor.vaultId, nodeId), version],
+    sql: "SELECT id FROM events WHERE stream = ? AND stream_version = ?",
+    args: [nodeStream(actor.vaultId, nodeId), version],
   });
   const id = found.rows[0]?.id;
   return typeof id === "string" ? id : undefined;

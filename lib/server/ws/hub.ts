@@ -274,7 +274,7 @@ export class Hub {
     for (const row of rows) {
       const message = JSON.stringify({ type: "report", machineId: row.machineId, ts: row.ts, report: row.report, status: row.status });
       for (const entry of this.#connections) {
-        if (entry.conn.kind === "dashboard" && entry.conn.accountId === row.accountId) entry.subscriber?.offer(message);
+        if (entry.conn.kind === "dashboard" && entry.conn.vaultId === row.vaultId) entry.subscriber?.offer(message);
       }
     }
   }

@@ -18,7 +18,7 @@
 import { Hono, type Context } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import type { AuthDeps } from "../auth/deps.ts";
-import { findMachineByToken, listMachines, touchMachine } from "../machines/machines.ts";
+import { findMachineByToken, listVaultMachines, touchMachine } from "../machines/machines.ts";
 import { findSession } from "../sessions/sessions.ts";
 import type { ServerEnv } from "../principal.ts";
 import { heartbeatFor } from "./heartbeat.ts";
@@ -243,7 +243,7 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
         stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web, false)) !== null,
         greet: async (ws) => {
           const now = deps.now();
-          const machines = await listMachines(deps.db, session.accountId);
+          const machines = await listVaultMachines(deps.db, session.vaultId);
           const withStatus = await Promise.all(
             machines.map(async (m) => ({ ...m, status: presentStatus((await readStatus(deps.db, m.id)) ?? emptyStatus(m.createdAt), m.lastSeenAt, now) })),
           );
