@@ -76,8 +76,34 @@ export function eventFromRow(row: Row): EventEnvelope {
 }
 
 /**
+ * Reads the whole log's events after a cursor, in log order (the hub tails
+ * it), at most `limit` and, past the first, at most `maxBytes` of payload
+ * and metadata: their sizes are read first, so a batch of large events
+ * never loads more than the budget.
+ * @param db The database.
+ * @param after Return events with `seq > after`.
+ * @param limit At most this many.
+ * @param maxBytes Byte budget of the batch (at least one event).
+ * @returns The events.
+ */
+export async function readEventsAfterCapped(db: Executor, after: number, limit: number, maxBytes: number): Promise<EventEnvelope[]> {
+  const sized = await db.execute({ sql: "SELECT seq, length(payload) + length(meta) AS n FROM events WHERE seq > ? ORDER BY seq LIMIT ?", args: [after, limit] });
+  let total = 0;
+  let through = after;
+  for (const [i, row] of sized.rows.entries()) {
+    total += Number(row.n);
+    if (total > maxBytes && i > 0) break;
+    through = Number(row.seq);
+  }
+  if (through === after) return [];
+  const columns = "seq, id, account_id, vault_id, stream, stream_version, type, version, ts, payload, meta";
+  const result = await db.execute({ sql: `SELECT ${columns} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq`, args: [after, through] });
+  return result.rows.map(eventFromRow);
+}
+
+/**
  * Reads events after a cursor, in log order: one account's, or every
- * account's (the hub tails the whole log).
+ * account's.
  * @param db The database.
  * @param after Return events with `seq > after`.
  * @param limit At most this many.

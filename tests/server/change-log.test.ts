@@ -5,6 +5,7 @@
  * snapshot is one point in time across its pages; `hello` gives the
  * vault's head. One real server per test.
  */
+import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitVersions } from "../../lib/server/files/commit.ts";
 import { logHead, readChanges } from "../../lib/server/files/changes.ts";
@@ -168,6 +169,59 @@ describe("the snapshot (S7)", () => {
     expect(all.find((i) => i.nodeId === renamed.nodeId)?.encName).toBe(renamed.encName);
     const changes = (await (await server.machineFetch(`/api/changes?since=${first.cursor}`)).json()) as Changes;
     expect(changes.changes.map((c) => c.payload.nodeId).sort()).toEqual([renamed.nodeId, deleted.nodeId, added.nodeId].sort());
+  });
+});
+
+describe("page byte budget (M4)", () => {
+  it("ends pages of changes, the snapshot, a folder and a history past 8 MiB, always with one item", async () => {
+    const big = (): string => Buffer.from(randomBytes(1_000_000)).toString("base64url");
+    const folder = nodeId();
+    await ok([nodeItem(folder, ROOT_NODE_ID, 0, [], "dir")]);
+    const file = nodeId();
+    for (let i = 0; i < 7; i++) {
+      // Six new files and seven versions of one, each with a 1.33 MB manifest: ~17 MiB in all.
+      const items: object[] = [{ ...nodeItem(file, folder, i), manifest: big() }];
+      if (i < 6) items.push({ ...nodeItem(nodeId(), folder, 0), manifest: big() });
+      await ok(items);
+    }
+    let since = 0;
+    const sizes: number[] = [];
+    for (;;) {
+      const res = await server.machineFetch(`/api/changes?since=${since}&limit=5000`);
+      const text = await res.text();
+      const page = JSON.parse(text) as Changes;
+      expect(page.changes.length).toBeGreaterThan(0);
+      sizes.push(page.changes.length);
+      expect(text.length).toBeLessThan(8 * 1024 * 1024 + 1_500_000);
+      since = page.next;
+      if (!page.hasMore) break;
+    }
+    expect(sizes.length).toBeGreaterThan(2);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(14);
+    let after = "";
+    let cursor: number | undefined;
+    const snapshotItems: string[] = [];
+    for (let pages = 0; ; pages++) {
+      const res = await server.machineFetch(`/api/snapshot?limit=5000&after=${after}${cursor === undefined ? "" : `&cursor=${cursor}`}`);
+      const text = await res.text();
+      expect(text.length).toBeLessThan(8 * 1024 * 1024 + 1_500_000);
+      const page = JSON.parse(text) as Snapshot;
+      snapshotItems.push(...page.items.map((i) => i.nodeId));
+      cursor = page.cursor;
+      if (!page.hasMore) {
+        expect(pages).toBeGreaterThan(0);
+        break;
+      }
+      after = page.nextAfter ?? "";
+    }
+    expect(new Set(snapshotItems).size).toBe(snapshotItems.length);
+    expect(snapshotItems).toContain(file);
+    const tree = (await (await server.machineFetch(`/api/tree?parentId=${folder}&limit=5000`)).json()) as { items: { nodeId: string }[]; nextAfter: string | null };
+    expect(tree.items.length).toBeLessThan(7);
+    expect(tree.nextAfter).toBe(tree.items.at(-1)?.nodeId);
+    const history = (await (await server.machineFetch(`/api/files/${file}/versions?limit=1000`)).json()) as { versions: unknown[]; nextBefore: number | null };
+    expect(history.versions.length).toBeLessThan(7);
+    expect(history.nextBefore).toBe(7 - history.versions.length + 1);
   });
 });
 

@@ -12,6 +12,7 @@ import { commandEventSchemas } from "../../events/schemas/machine-commands.ts";
 import { TRASH_PURGED } from "../../events/schemas/trash-purged.ts";
 import type { Executor } from "../../events/store.ts";
 import { HttpError } from "../http/errors.ts";
+import { fitting, PAGE_BYTES } from "./page-budget.ts";
 import type { Principal } from "../principal.ts";
 import { str } from "../../db/row.ts";
 
@@ -188,6 +189,7 @@ export async function checkCursor(db: Executor, vaultId: string, cursor: number)
  * @param reader Who reads (machine or user) and the vault.
  * @param since Cursor: changes with a greater seq are returned.
  * @param limit Page size.
+ * @param maxBytes The page's byte budget (payloads and metadata; at least one change).
  * @returns The page.
  * @throws HttpError 410 when the cursor is older than the retained log, or ahead of its head.
  */
@@ -196,17 +198,28 @@ export async function readChanges(
   reader: ChangeReader,
   since: number,
   limit: number,
+  maxBytes: number = PAGE_BYTES,
 ): Promise<ChangesPage> {
   const tx = await db.transaction("read");
   try {
     await checkCursor(tx, reader.vaultId, since);
     const filter = readerFilter(reader);
-    const result = await tx.execute({
-      sql: `SELECT seq, id, type, version, ts, stream, payload, meta FROM events
-            WHERE seq > ? AND ${filter.sql} ORDER BY seq LIMIT ?`,
+    // Sizes first, then only the events that fit the page's byte budget.
+    const sized = await tx.execute({
+      sql: `SELECT seq, length(payload) + length(meta) AS n FROM events WHERE seq > ? AND ${filter.sql} ORDER BY seq LIMIT ?`,
       args: [since, ...filter.args, limit + 1],
     });
-    const rows = result.rows.slice(0, limit);
+    const count = fitting(sized.rows.slice(0, limit).map((r) => Number(r.n)), maxBytes);
+    const through = Number(sized.rows[count - 1]?.seq ?? since);
+    const result =
+      count === 0
+        ? { rows: [] }
+        : await tx.execute({
+            sql: `SELECT seq, id, type, version, ts, stream, payload, meta FROM events
+                  WHERE seq > ? AND seq <= ? AND ${filter.sql} ORDER BY seq`,
+            args: [since, through, ...filter.args],
+          });
+    const rows = result.rows;
     const changes = rows.map((row): Change => {
       const payload = JSON.parse(str(row.payload)) as unknown;
       return {
@@ -222,7 +235,7 @@ export async function readChanges(
         meta: publicMeta(JSON.parse(str(row.meta)) as EventMeta),
       };
     });
-    const hasMore = result.rows.length > limit;
+    const hasMore = sized.rows.length > count;
     // A complete page covers every seq this transaction can see: the next
     // cursor is the log's head, so a quiet vault's cursor keeps up with the
     // log (and stays above other vaults' cleaning).

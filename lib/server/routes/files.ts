@@ -78,8 +78,8 @@ export function fileRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv> 
     // The content of a deleted folder is not live: listed only with includeDeleted.
     const view = includeDeleted ? null : await NodeView.load(ctx.db, c.var.principal.vaultId, { nodeIds: [q.parentId], names: [], opIds: [] });
     if (view?.parentProblem(q.parentId)) return c.json({ items: [], nextAfter: null });
-    const items = await listChildren(ctx.db, c.var.principal.vaultId, { ...q, includeDeleted });
-    return c.json({ items, nextAfter: items.length === q.limit ? (items.at(-1)?.nodeId ?? null) : null });
+    const { items, hasMore } = await listChildren(ctx.db, c.var.principal.vaultId, { ...q, includeDeleted });
+    return c.json({ items, nextAfter: hasMore ? (items.at(-1)?.nodeId ?? null) : null });
   });
 
   app.get("/api/files/:nodeId/versions", auth, async (c) => {

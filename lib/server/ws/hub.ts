@@ -12,7 +12,7 @@
 import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
 import type { EventEnvelope } from "../../events/envelope.ts";
-import { readEventsAfter } from "../../events/store.ts";
+import { readEventsAfterCapped } from "../../events/store.ts";
 import { commandFrame, markDelivered } from "../commands/commands.ts";
 import { publicChange, visibleTo, type ChangeReader } from "../files/changes.ts";
 import { eventHead, readReportsAfter, reportHead, type ReportRow } from "./feeds.ts";
@@ -105,7 +105,8 @@ export class Hub {
     this.#options = { ...DEFAULT_HUB_OPTIONS, ...options };
     const onError = (error: unknown): void => log.warn({ err: error }, "hub tail read failed");
     this.#events = new Tail({
-      read: (after, limit) => readEventsAfter(db, after, limit),
+      // Byte-capped: a batch of large events stops at a few inline messages' worth (the next read follows at once).
+      read: (after, limit) => readEventsAfterCapped(db, after, limit, 4 * this.#options.maxInlineBytes),
       head: () => eventHead(db),
       seqOf: (e) => e.seq,
       deliver: (events) => this.#deliverEvents(events),
