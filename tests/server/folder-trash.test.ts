@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withWriteTransaction } from "../../lib/server/db/tx.ts";
 import { rebuildProjections } from "../../lib/server/files/rebuild.ts";
+import { trimChangeLog } from "../../lib/server/files/retention.ts";
 import { treeProblems } from "../../lib/server/files/tree-invariants.ts";
 import { deleteItem, encBlob, nodeId, nodeItem, opId, ROOT_NODE_ID } from "./helpers/nodes.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -118,6 +119,29 @@ describe("node ids of a purged subtree (S4, S5, M2)", () => {
     await rebuildProjections(server.ctx);
     expect((await commit([nodeItem(child, ROOT_NODE_ID, 0)]))[0]).toMatchObject({ status: "invalid" });
     expect((await get<{ items: { nodeId: string }[] }>(`/api/tree?parentId=${ROOT_NODE_ID}`)).items.map((i) => i.nodeId)).toContain(fresh);
+  });
+});
+
+describe("operation ids past a purge (M3)", () => {
+  it("a retried create of a purged file, or of a node purged with its folder, answers its first result", async () => {
+    const [file, folder, child] = [nodeId(), nodeId(), nodeId()];
+    const createFile = nodeItem(file, ROOT_NODE_ID, 0);
+    const createFolder = nodeItem(folder, ROOT_NODE_ID, 0, [], "dir");
+    const createChild = nodeItem(child, folder, 0);
+    const first = await ok([createFile, createFolder, createChild]);
+    await ok([deleteItem(file, 1), deleteItem(folder, 1)]);
+    await purgeOld(file);
+    await purgeOld(folder);
+    expect((await server.machineFetch(`/api/files/${child}/versions`)).status).toBe(404);
+    const retried = await commit([createFile, createChild]);
+    expect(retried).toEqual([
+      expect.objectContaining({ nodeId: file, status: "ok", version: 1, seq: first[0]?.seq, replayed: true }),
+      expect.objectContaining({ nodeId: child, status: "ok", version: 1, seq: first[2]?.seq, replayed: true }),
+    ]);
+    // Log cleaning past them lets them go with the log.
+    await trimChangeLog(server.ctx, { olderThanDays: 0, now: Date.now() + 60 * 86_400_000 });
+    const kept = await server.ctx.db.execute({ sql: "SELECT COUNT(*) AS n FROM op_ids WHERE op_id IN (?, ?)", args: [createFile.opId, createChild.opId] });
+    expect(Number(kept.rows[0]?.n)).toBe(0);
   });
 });
 

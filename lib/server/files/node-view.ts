@@ -90,9 +90,12 @@ export class NodeView {
     const opIds = [...new Set(wants.opIds)];
     for (let i = 0; i < opIds.length; i += SLICE) {
       const slice = opIds.slice(i, i + SLICE);
+      // A purge keeps the operation ids of the versions it erased in op_ids (M3).
+      const inList = slice.map(() => "?").join(", ");
       const rows = await db.execute({
-        sql: `SELECT op_id, node_id, version, seq FROM versions WHERE vault_id = ? AND op_id IN (${slice.map(() => "?").join(", ")})`,
-        args: [vaultId, ...slice],
+        sql: `SELECT op_id, node_id, version, seq FROM versions WHERE vault_id = ? AND op_id IN (${inList})
+              UNION ALL SELECT op_id, node_id, version, seq FROM op_ids WHERE vault_id = ? AND op_id IN (${inList})`,
+        args: [vaultId, ...slice, vaultId, ...slice],
       });
       for (const r of rows.rows) view.#ops.set(str(r.op_id), { nodeId: str(r.node_id), version: Number(r.version), seq: Number(r.seq) });
     }

@@ -133,6 +133,20 @@ export const migration0003: Migration = {
     ) STRICT`,
     "CREATE INDEX chunks_account ON chunks (account_id, id)",
     "CREATE INDEX chunks_uploaded ON chunks (uploaded_at)",
+    // Idempotent writes past a purge (M3): the operation ids of the versions
+    // a purge erased, kept until log cleaning passes their seq, so a retry
+    // still answers its first result. Not a projection: written by the purge
+    // command (like chunks), untouched by a rebuild.
+    `CREATE TABLE op_ids (
+      vault_id TEXT NOT NULL,
+      op_id TEXT NOT NULL,
+      account_id TEXT NOT NULL,
+      node_id TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      seq INTEGER NOT NULL,           -- the event that recorded the version
+      PRIMARY KEY (vault_id, op_id)
+    ) STRICT`,
+    "CREATE INDEX op_ids_seq ON op_ids (vault_id, seq)",
     // S7: this vault's file events up to trimmed_through (the seq of the
     // last one cleaned) have been cleaned; their effect lives on in the cp_
     // tables. Per vault: cleaning one vault never expires another's cursors.
