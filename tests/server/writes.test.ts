@@ -17,6 +17,20 @@ beforeAll(async () => {
 afterAll(async () => server.close());
 const { commit, ok, get, eventCount, uploadChunk } = nodesOverHttp(() => server);
 
+describe("heads written earlier in the same group (S4, L1)", () => {
+  it("name_taken.existing and conflict.head show the seq of the version written before them", async () => {
+    const first = nodeItem(nodeId(), ROOT_NODE_ID, 0);
+    const sameName = { ...nodeItem(nodeId(), ROOT_NODE_ID, 0), encName: first.encName };
+    const stale = nodeItem(first.nodeId, ROOT_NODE_ID, 0);
+    const results = (await commit([first, sameName, stale])) as (Result & { existing?: { seq: number }; head?: { seq: number } })[];
+    expect(results.map((r) => r.status)).toEqual(["ok", "name_taken", "conflict"]);
+    const seq = (results[0] as { seq: number }).seq;
+    expect(seq).toBeGreaterThan(0);
+    expect(results[1]?.existing).toMatchObject({ nodeId: first.nodeId, version: 1, seq });
+    expect(results[2]?.head).toMatchObject({ nodeId: first.nodeId, version: 1, seq });
+  });
+});
+
 describe("idempotent writes (S4)", () => {
   it("answers a retried operation with its original result after other commits", async () => {
     const item = nodeItem(nodeId(), ROOT_NODE_ID, 0);

@@ -47,6 +47,8 @@ export class NodeView {
   readonly #ops = new Map<string, RecordedOp>();
   readonly #chunks = new Map<string, readonly string[]>();
   readonly #purged = new Set<string>();
+  /** The head each operation of the group wrote: results may show it (`conflict.head`, `name_taken.existing`). */
+  readonly #written = new Map<string, Head>();
   #undo: (() => void)[] | null = null;
 
   /**
@@ -258,16 +260,22 @@ export class NodeView {
     this.#chunks.set(head.nodeId, chunks);
     if (head.kind !== "delete") this.#addName(head);
     this.#ops.set(opId, { nodeId: head.nodeId, version: head.version, seq: head.seq });
+    this.#written.set(opId, head);
   }
 
   /**
-   * Sets the seq of an operation once its event is stored.
+   * Sets the seq of an operation, and of the head it wrote, once its event
+   * is stored: a later item's result that shows that head (as
+   * `conflict.head` or `name_taken.existing`) holds the same object, so it
+   * shows the seq too.
    * @param opId The operation.
    * @param seq The event's seq.
    */
   setSeq(opId: string, seq: number): void {
     const op = this.#ops.get(opId);
     if (op) op.seq = seq;
+    const head = this.#written.get(opId);
+    if (head) head.seq = seq;
   }
 
   /** Starts recording changes so {@link rollback} can undo them. */
