@@ -16,12 +16,21 @@ import { ROOT_NODE_ID } from "../../events/schemas/common.ts";
 import { HEAD_COLUMNS, headFromRow, type Head } from "./heads.ts";
 import type { ParentState } from "./version-input.ts";
 
-/** What an operation id recorded. */
+/** What an operation id recorded: enough to tell a retry from another operation under the same id (L2). */
 export interface RecordedOp {
   nodeId: string;
   version: number;
   seq: number;
+  kind: string;
+  parentId: string;
+  encName: string;
+  manifest: string;
+  /** How the version came to be (FileVersionCommitted's `origin`). */
+  origin: { type: string } & Record<string, unknown>;
 }
+
+/** The columns of `versions` and `op_ids` a {@link RecordedOp} is read from. */
+const OP_COLUMNS = "op_id, node_id, version, seq, kind, parent_id, enc_name, manifest, origin";
 
 /** Deepest tree a walk follows; deeper counts as broken (never live). */
 const MAX_DEPTH = 4096;
@@ -95,11 +104,22 @@ export class NodeView {
       // A purge keeps the operation ids of the versions it erased in op_ids (M3).
       const inList = slice.map(() => "?").join(", ");
       const rows = await db.execute({
-        sql: `SELECT op_id, node_id, version, seq FROM versions WHERE vault_id = ? AND op_id IN (${inList})
-              UNION ALL SELECT op_id, node_id, version, seq FROM op_ids WHERE vault_id = ? AND op_id IN (${inList})`,
+        sql: `SELECT ${OP_COLUMNS} FROM versions WHERE vault_id = ? AND op_id IN (${inList})
+              UNION ALL SELECT ${OP_COLUMNS} FROM op_ids WHERE vault_id = ? AND op_id IN (${inList})`,
         args: [vaultId, ...slice, vaultId, ...slice],
       });
-      for (const r of rows.rows) view.#ops.set(str(r.op_id), { nodeId: str(r.node_id), version: Number(r.version), seq: Number(r.seq) });
+      for (const r of rows.rows) {
+        view.#ops.set(str(r.op_id), {
+          nodeId: str(r.node_id),
+          version: Number(r.version),
+          seq: Number(r.seq),
+          kind: str(r.kind),
+          parentId: str(r.parent_id),
+          encName: str(r.enc_name),
+          manifest: str(r.manifest),
+          origin: JSON.parse(str(r.origin)) as RecordedOp["origin"],
+        });
+      }
     }
     return view;
   }
@@ -259,7 +279,8 @@ export class NodeView {
     this.#nodes.set(head.nodeId, head);
     this.#chunks.set(head.nodeId, chunks);
     if (head.kind !== "delete") this.#addName(head);
-    this.#ops.set(opId, { nodeId: head.nodeId, version: head.version, seq: head.seq });
+    const { nodeId, version, seq, kind, parentId, encName, manifest } = head;
+    this.#ops.set(opId, { nodeId, version, seq, kind, parentId, encName, manifest, origin: { type: "commit" } });
     this.#written.set(opId, head);
   }
 

@@ -47,7 +47,7 @@ const BATCH = 200;
  * @param below The nodes erased with a folder (every version goes).
  */
 async function keepOpIds(tx: Executor, vaultId: string, nodeId: string, deletedVersion: number, below: readonly string[]): Promise<void> {
-  const columns = "vault_id, op_id, account_id, node_id, version, seq";
+  const columns = "vault_id, op_id, account_id, node_id, version, seq, kind, parent_id, enc_name, manifest, origin";
   await tx.execute({
     sql: `INSERT OR IGNORE INTO op_ids (${columns}) SELECT ${columns} FROM versions WHERE vault_id = ? AND node_id = ? AND version < ?`,
     args: [vaultId, nodeId, deletedVersion],

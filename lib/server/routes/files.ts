@@ -31,6 +31,7 @@ const CODES: Record<ItemStatus, number> = {
   aborted: 409,
   missing_chunks: 424,
   invalid: 422,
+  op_id_reused: 422,
 };
 
 /**

@@ -144,6 +144,11 @@ export const migration0003: Migration = {
       node_id TEXT NOT NULL,
       version INTEGER NOT NULL,
       seq INTEGER NOT NULL,           -- the event that recorded the version
+      kind TEXT NOT NULL,             -- the version's fields a retry is compared with
+      parent_id TEXT NOT NULL,
+      enc_name TEXT NOT NULL,
+      manifest TEXT NOT NULL,
+      origin TEXT NOT NULL,
       PRIMARY KEY (vault_id, op_id)
     ) STRICT`,
     "CREATE INDEX op_ids_seq ON op_ids (vault_id, seq)",
