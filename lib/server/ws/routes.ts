@@ -11,8 +11,10 @@
  *   `ack` for reports that carry a `reportId`, `error` (echoing it) for
  *   refused ones; progress reports are thinned to one per
  *   {@link PROGRESS_MIN_GAP_MS}; `command_ack` acknowledges a command.
- * - `/ws/dashboard` (browsers): `snapshot` of every machine's status, then
- *   `report` (live status and activity) and `changes` (the account's events).
+ * - `/ws/dashboard` (browsers): `snapshot` of the status of every machine
+ *   of the session's vault, then `report` (live status and activity of
+ *   those machines) and `changes` (the vault's events); closed (4401) once
+ *   the session ends or switches to another vault.
  * Message shapes are in docs/api.md.
  */
 import { Hono, type Context } from "hono";
@@ -240,7 +242,8 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
         accountId: session.accountId,
         vaultId: session.vaultId,
         subscribe: true,
-        stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web, false)) !== null,
+        // Valid while the session lives and still acts on this socket's vault (POST /api/auth/vault switches it: M5).
+        stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web, false))?.vaultId === session.vaultId,
         greet: async (ws) => {
           const now = deps.now();
           const machines = await listVaultMachines(deps.db, session.vaultId);

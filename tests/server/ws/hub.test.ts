@@ -3,6 +3,7 @@
  * notifications, agent reports to status and dashboards, heartbeats, and
  * revocation closing sockets (A13, A14, S10, S11, W4, W8, C8).
  */
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWebSocket } from "../../../lib/runtime/websocket.ts";
 import { nodeId, nodeItem, ROOT_NODE_ID } from "../helpers/nodes.ts";
@@ -145,6 +146,27 @@ describe("heartbeats", () => {
     await dashboard.waitFor((m) => m.type === "snapshot");
     expect((await server.adminFetch("/api/auth/logout", { method: "POST" }, session)).status).toBe(204);
     expect((await closedWithin(dashboard, 3000)).code).toBe(4401);
+  });
+
+  it("lists only the vault's machines, and closes a dashboard whose session switched vaults (M5)", async () => {
+    const session = await server.login();
+    const [row] = (await server.ctx.db.execute({ sql: "SELECT account_id FROM machines WHERE id = ?", args: [server.machine.machineId] })).rows;
+    const accountId = row?.account_id as string;
+    const other = randomBytes(16).toString("hex");
+    await server.ctx.db.execute({ sql: "INSERT INTO vaults (id, account_id, created_at) VALUES (?, ?, ?)", args: [other, accountId, Date.now()] });
+    await server.ctx.db.execute({ sql: "INSERT INTO vault_members (vault_id, account_id, role, added_at) VALUES (?, ?, 'owner', ?)", args: [other, accountId, Date.now()] });
+    // A machine of the same account acting on the other vault.
+    const elsewhere = await server.registerMachine("other vault");
+    await server.ctx.db.execute({ sql: "UPDATE machine_registry SET vault_id = ? WHERE id = ?", args: [other, elsewhere.machineId] });
+    const dashboard = await connect(server, "/ws/dashboard", { headers: browserHeaders(server, session.cookie) });
+    const snapshot = await dashboard.waitFor((m) => m.type === "snapshot");
+    const listed = (snapshot.machines as { id: string }[]).map((m) => m.id);
+    expect(listed).toContain(server.machine.machineId);
+    expect(listed).not.toContain(elsewhere.machineId);
+    const switched = await server.adminFetch("/api/auth/vault", { method: "POST", body: JSON.stringify({ vaultId: other }) }, session);
+    expect(switched.status).toBe(200);
+    expect((await closedWithin(dashboard, 3000)).code).toBe(4401);
+    await server.ctx.db.execute({ sql: "UPDATE machine_registry SET vault_id = (SELECT vault_id FROM machines WHERE id = ?) WHERE id = ?", args: [elsewhere.machineId, elsewhere.machineId] });
   });
 });
 
