@@ -72,7 +72,7 @@ export type ChangeReader = { kind: "machine"; vaultId: string; machineId: string
 export const MACHINE_EVENT_TYPES: readonly string[] = [FILE_VERSION_COMMITTED, TRASH_PURGED, "VaultKeyUpdated"];
 
 /** The command event types: a machine reads those of its own commands. */
-const COMMAND_EVENT_TYPES: readonly string[] = Object.keys(commandEventSchemas);
+export const COMMAND_EVENT_TYPES: readonly string[] = Object.keys(commandEventSchemas);
 
 /**
  * The change reader of an authenticated caller.

@@ -14,7 +14,7 @@ import type { Logger } from "pino";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { readEventsAfterCapped } from "../../events/store.ts";
 import { commandFrame, markDelivered } from "../commands/commands.ts";
-import { publicChange, visibleTo, type ChangeReader } from "../files/changes.ts";
+import { COMMAND_EVENT_TYPES, publicChange, visibleTo, type ChangeReader } from "../files/changes.ts";
 import { eventHead, readReportsAfter, reportHead, type ReportRow } from "./feeds.ts";
 import { DEFAULT_SUBSCRIBER_LIMITS, Subscriber, type SubscriberLimits, type SubscriberSink } from "./subscriber.ts";
 import { Tail } from "./tail.ts";
@@ -233,10 +233,12 @@ export class Hub {
     // The batch's last seq: a reader's cursor may skip what it does not see, so a client never re-reads the batch.
     const cursor = last?.seq ?? 0;
     const messages = new Map<string, string | null>();
+    // Machines of one vault read the same events, but for command events (their own only).
+    const perMachine = events.some((e) => COMMAND_EVENT_TYPES.includes(e.type));
     for (const entry of this.#connections) {
       const reader = readerOf(entry.conn);
       if (!reader || !entry.subscriber) continue;
-      const key = reader.kind === "machine" ? `m:${reader.vaultId}:${reader.machineId}` : `u:${reader.vaultId}:${reader.accountId}`;
+      const key = reader.kind === "machine" ? `m:${reader.vaultId}:${perMachine ? reader.machineId : ""}` : `u:${reader.vaultId}:${reader.accountId}`;
       let message = messages.get(key);
       if (message === undefined) {
         message = this.#changesMessage(events, reader, cursor);
