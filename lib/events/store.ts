@@ -21,7 +21,7 @@ function randomId(): string {
  * @param tx An open write transaction.
  * @param event The event; `id` and `ts` default to a random id and now.
  * @returns The stored envelope with its `seq`.
- * @throws StreamConflictError when `(accountId, stream, streamVersion)` exists.
+ * @throws StreamConflictError when `(stream, streamVersion)` exists.
  */
 export async function appendEvent<P>(tx: Executor, event: NewEvent<P>): Promise<EventEnvelope<P>> {
   const id = event.id ?? randomId();
@@ -47,7 +47,7 @@ export async function appendEvent<P>(tx: Executor, event: NewEvent<P>): Promise<
     const seq = Number(result.rows[0]?.seq);
     return { ...event, id, ts, seq };
   } catch (error) {
-    if (/UNIQUE constraint failed: events\.account_id/.test((error as Error).message)) {
+    if (/UNIQUE constraint failed: events\.stream/.test((error as Error).message)) {
       throw new StreamConflictError(`Stream ${event.stream} already has version ${event.streamVersion}`);
     }
     throw error;
@@ -76,8 +76,34 @@ export function eventFromRow(row: Row): EventEnvelope {
 }
 
 /**
+ * Reads the whole log's events after a cursor, in log order (the hub tails
+ * it), at most `limit` and, past the first, at most `maxBytes` of payload
+ * and metadata: their sizes are read first, so a batch of large events
+ * never loads more than the budget.
+ * @param db The database.
+ * @param after Return events with `seq > after`.
+ * @param limit At most this many.
+ * @param maxBytes Byte budget of the batch (at least one event).
+ * @returns The events.
+ */
+export async function readEventsAfterCapped(db: Executor, after: number, limit: number, maxBytes: number): Promise<EventEnvelope[]> {
+  const sized = await db.execute({ sql: "SELECT seq, length(payload) + length(meta) AS n FROM events WHERE seq > ? ORDER BY seq LIMIT ?", args: [after, limit] });
+  let total = 0;
+  let through = after;
+  for (const [i, row] of sized.rows.entries()) {
+    total += Number(row.n);
+    if (total > maxBytes && i > 0) break;
+    through = Number(row.seq);
+  }
+  if (through === after) return [];
+  const columns = "seq, id, account_id, vault_id, stream, stream_version, type, version, ts, payload, meta";
+  const result = await db.execute({ sql: `SELECT ${columns} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq`, args: [after, through] });
+  return result.rows.map(eventFromRow);
+}
+
+/**
  * Reads events after a cursor, in log order: one account's, or every
- * account's (the hub tails the whole log).
+ * account's.
  * @param db The database.
  * @param after Return events with `seq > after`.
  * @param limit At most this many.

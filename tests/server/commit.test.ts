@@ -85,7 +85,7 @@ describe("changes and snapshot", () => {
   it("pages the change log with next and hasMore", async () => {
     const items = Array.from({ length: 5 }, () => file(hexId(), 0, []));
     await commitVersions(t.ctx, actor, items);
-    const scope = { accountId: actor.accountId, vaultId: actor.vaultId };
+    const scope = { kind: "user" as const, accountId: actor.accountId, vaultId: actor.vaultId };
     const page1 = await readChanges(t.ctx.db, scope, 0, 3);
     expect(page1.changes).toHaveLength(3);
     expect(page1.hasMore).toBe(true);
@@ -98,14 +98,14 @@ describe("changes and snapshot", () => {
     expect(page1.changes.map((c) => [c.opId, c.machineId])).toEqual(items.slice(0, 3).map((i) => [i.opId, actor.machineId]));
     expect(page2.changes[0]?.type).toBe("FileVersionCommitted");
     const other = await createTestActor(t.ctx);
-    expect((await readChanges(t.ctx.db, { accountId: other.accountId, vaultId: other.vaultId }, 0, 10)).changes).toEqual([]);
+    expect((await readChanges(t.ctx.db, { kind: "user", accountId: other.accountId, vaultId: other.vaultId }, 0, 10)).changes).toEqual([]);
   });
 
   it("returns heads with their chunks and a cursor", async () => {
     const c = await upload(50);
     const items = Array.from({ length: 4 }, () => file(hexId(), 0, [c]));
     await commitVersions(t.ctx, actor, items);
-    const scope = { accountId: actor.accountId, vaultId: actor.vaultId };
+    const scope = { kind: "user" as const, accountId: actor.accountId, vaultId: actor.vaultId };
     const first = await readSnapshot(t.ctx.db, scope, { after: "", limit: 3 });
     expect(first.items).toHaveLength(3);
     expect(first.hasMore).toBe(true);

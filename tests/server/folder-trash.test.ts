@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withWriteTransaction } from "../../lib/server/db/tx.ts";
+import { rebuildProjections } from "../../lib/server/files/rebuild.ts";
+import { trimChangeLog } from "../../lib/server/files/retention.ts";
 import { treeProblems } from "../../lib/server/files/tree-invariants.ts";
 import { deleteItem, encBlob, nodeId, nodeItem, opId, ROOT_NODE_ID } from "./helpers/nodes.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -88,6 +90,58 @@ describe("folders in the trash (S5)", () => {
     expect((await server.machineFetch(`/api/chunks/${only}`, { method: "HEAD" })).status).toBe(404);
     // The tree invariants hold (the full replay check of a folder purge is in rebuild.test.ts).
     expect(await treeProblems(server.ctx.db)).toEqual([]);
+  });
+});
+
+async function purgeOld(folder: string): Promise<void> {
+  await withWriteTransaction(server.ctx.db, (tx) => tx.execute({ sql: "UPDATE trash SET deleted_at = deleted_at - 40 * 86400000 WHERE node_id = ?", args: [folder] }));
+  server.clock.advance(6 * 60_000);
+  const reauth = await server.adminFetch("/api/auth/reauth", { method: "POST", body: JSON.stringify({ password: server.password }) });
+  expect(reauth.status).toBe(200);
+  const purge = await server.adminFetch("/api/admin/purge-trash", { method: "POST", body: JSON.stringify({ olderThanDays: 30 }) });
+  expect(purge.status).toBe(200);
+}
+
+describe("node ids of a purged subtree (S4, S5, M2)", () => {
+  it("answers invalid for an item reusing a purged descendant's id, and records the request's other items", async () => {
+    const [folder, child] = [nodeId(), nodeId()];
+    await ok([nodeItem(folder, ROOT_NODE_ID, 0, [], "dir"), nodeItem(child, folder, 0)]);
+    await ok([deleteItem(folder, 1)]);
+    await purgeOld(folder);
+    const fresh = nodeId();
+    const results = await commit([nodeItem(child, ROOT_NODE_ID, 0), nodeItem(fresh, ROOT_NODE_ID, 0)]);
+    expect(results.map((r) => [r.status, r.code])).toEqual([
+      ["invalid", 422],
+      ["ok", 201],
+    ]);
+    expect((results[0] as { message?: string }).message).toMatch(/purged/);
+    // The same after a rebuild from the events.
+    await rebuildProjections(server.ctx);
+    expect((await commit([nodeItem(child, ROOT_NODE_ID, 0)]))[0]).toMatchObject({ status: "invalid" });
+    expect((await get<{ items: { nodeId: string }[] }>(`/api/tree?parentId=${ROOT_NODE_ID}`)).items.map((i) => i.nodeId)).toContain(fresh);
+  });
+});
+
+describe("operation ids past a purge (M3)", () => {
+  it("a retried create of a purged file, or of a node purged with its folder, answers its first result", async () => {
+    const [file, folder, child] = [nodeId(), nodeId(), nodeId()];
+    const createFile = nodeItem(file, ROOT_NODE_ID, 0);
+    const createFolder = nodeItem(folder, ROOT_NODE_ID, 0, [], "dir");
+    const createChild = nodeItem(child, folder, 0);
+    const first = await ok([createFile, createFolder, createChild]);
+    await ok([deleteItem(file, 1), deleteItem(folder, 1)]);
+    await purgeOld(file);
+    await purgeOld(folder);
+    expect((await server.machineFetch(`/api/files/${child}/versions`)).status).toBe(404);
+    const retried = await commit([createFile, createChild]);
+    expect(retried).toEqual([
+      expect.objectContaining({ nodeId: file, status: "ok", version: 1, seq: first[0]?.seq, replayed: true }),
+      expect.objectContaining({ nodeId: child, status: "ok", version: 1, seq: first[2]?.seq, replayed: true }),
+    ]);
+    // Log cleaning past them lets them go with the log.
+    await trimChangeLog(server.ctx, { olderThanDays: 0, now: Date.now() + 60 * 86_400_000 });
+    const kept = await server.ctx.db.execute({ sql: "SELECT COUNT(*) AS n FROM op_ids WHERE op_id IN (?, ?)", args: [createFile.opId, createChild.opId] });
+    expect(Number(kept.rows[0]?.n)).toBe(0);
   });
 });
 

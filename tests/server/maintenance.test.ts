@@ -43,7 +43,7 @@ describe("runDailyMaintenance", () => {
     expect(trash.items.map((e) => e.nodeId)).toEqual([young]);
     expect(await t.ctx.store.has(storageKey(actor.vaultId, oldChunk))).toBe(false);
     expect(await t.ctx.store.has(storageKey(actor.vaultId, youngChunk))).toBe(true);
-    const scope = { accountId: actor.accountId, vaultId: actor.vaultId };
+    const scope = { kind: "user" as const, accountId: actor.accountId, vaultId: actor.vaultId };
     await expect(readChanges(t.ctx.db, scope, 0, 10)).rejects.toMatchObject({ status: 410 });
     expect((await readChanges(t.ctx.db, scope, 1, 10)).changes.length).toBeGreaterThan(0);
   });

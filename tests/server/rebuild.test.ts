@@ -143,7 +143,7 @@ describe("consistency check of the tree", () => {
 describe("change-log cleaning (S7)", () => {
   it("keeps projections, rebuilds identically from the checkpoint, and answers old cursors with 410", async () => {
     await buildHistory();
-    const scope = { accountId: actor.accountId, vaultId: actor.vaultId };
+    const scope = { kind: "user" as const, accountId: actor.accountId, vaultId: actor.vaultId };
     const all = await readChanges(t.ctx.db, scope, 0, 1000);
     const cut = all.changes[4];
     if (!cut) throw new Error("history too short");
@@ -153,7 +153,7 @@ describe("change-log cleaning (S7)", () => {
     const before = await dumpProjections(t.ctx.db);
     const trimmed = await trimChangeLog(t.ctx, { olderThanDays: 30 });
     expect(trimmed.eventsTrimmed).toBe(5);
-    expect(trimmed.watermarks[actor.accountId]).toBe(cut.seq);
+    expect(trimmed.watermarks[actor.vaultId]).toBe(cut.seq);
     expect(await dumpProjections(t.ctx.db)).toEqual(before);
     await expect(readChanges(t.ctx.db, scope, 0, 10)).rejects.toMatchObject({ status: 410, code: "cursor_expired" });
     const rest = await readChanges(t.ctx.db, scope, cut.seq, 1000);
@@ -163,6 +163,45 @@ describe("change-log cleaning (S7)", () => {
     const snapshot = await readSnapshot(t.ctx.db, scope, { after: "", limit: 100 });
     expect(snapshot.cursor).toBe(all.next);
     expect((await checkConsistency(t.ctx.db, t.ctx.store, { deep: true })).problems).toEqual([]);
+  });
+});
+
+describe("a folder purge after log cleaning (S5, S7, M1)", () => {
+  it("removes exactly the nodes below the folder in the live tree, from live and checkpoint tables alike", async () => {
+    const [folder, child, stays] = [hexId(), hexId(), hexId()];
+    const ok = async (items: CommitItem[]): Promise<void> => {
+      expect((await commitVersions(t.ctx, actor, items)).map((r) => r.status)).toEqual(items.map(() => "ok"));
+    };
+    await ok([version(folder, 0, [], "dir"), version(child, 0, [], "file", folder), version(stays, 0, [], "file", folder)]);
+    await ok([version(child, 1, [], "delete")]);
+    await ok([version(folder, 1, [], "delete")]);
+    // The checkpoint holds the child (deleted) below the deleted folder.
+    expect((await trimChangeLog(t.ctx, { olderThanDays: 0, now: Date.now() + 1000 })).eventsTrimmed).toBe(5);
+    // The child is restored to the root, then the folder's entry is purged.
+    const restored = await restoreFromTrash(t.ctx, actor, {
+      opId: opId(),
+      nodeId: child,
+      deletedVersion: 2,
+      chunks: [],
+      original: { manifest: blob() },
+      alternative: { parentId: ROOT_NODE_ID, encName: blob(), manifest: blob() },
+    });
+    expect(restored).toMatchObject({ used: "alternative", result: { status: "ok", version: 3 } });
+    await purgeTrash(t.ctx, { olderThanDays: 0, reason: "cli", now: Date.now() + 1 });
+    const purged = await t.ctx.db.execute("SELECT payload FROM events WHERE type = 'TrashPurged'");
+    expect(purged.rows.map((r) => JSON.parse(r.payload as string) as { nodeId: string; below: string[] })).toEqual([
+      expect.objectContaining({ nodeId: folder, below: [stays] }),
+    ]);
+    const versions = await t.ctx.db.execute({ sql: "SELECT version FROM versions WHERE node_id = ? ORDER BY version", args: [child] });
+    expect(versions.rows.map((r) => Number(r.version))).toEqual([1, 2, 3]);
+    const report = await checkConsistency(t.ctx.db, t.ctx.store);
+    expect(report.problems).toEqual([]);
+    const before = await dumpProjections(t.ctx.db);
+    await rebuildProjections(t.ctx);
+    expect(await dumpProjections(t.ctx.db)).toEqual(before);
+    // The purged node's id stays taken in the checkpoint too.
+    const cp = await t.ctx.db.execute("SELECT node_id FROM cp_purged_nodes");
+    expect(cp.rows.map((r) => r.node_id)).toEqual([stays]);
   });
 });
 

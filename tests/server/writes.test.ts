@@ -17,6 +17,20 @@ beforeAll(async () => {
 afterAll(async () => server.close());
 const { commit, ok, get, eventCount, uploadChunk } = nodesOverHttp(() => server);
 
+describe("heads written earlier in the same group (S4, L1)", () => {
+  it("name_taken.existing and conflict.head show the seq of the version written before them", async () => {
+    const first = nodeItem(nodeId(), ROOT_NODE_ID, 0);
+    const sameName = { ...nodeItem(nodeId(), ROOT_NODE_ID, 0), encName: first.encName };
+    const stale = nodeItem(first.nodeId, ROOT_NODE_ID, 0);
+    const results = (await commit([first, sameName, stale])) as (Result & { existing?: { seq: number }; head?: { seq: number } })[];
+    expect(results.map((r) => r.status)).toEqual(["ok", "name_taken", "conflict"]);
+    const seq = (results[0] as { seq: number }).seq;
+    expect(seq).toBeGreaterThan(0);
+    expect(results[1]?.existing).toMatchObject({ nodeId: first.nodeId, version: 1, seq });
+    expect(results[2]?.head).toMatchObject({ nodeId: first.nodeId, version: 1, seq });
+  });
+});
+
 describe("idempotent writes (S4)", () => {
   it("answers a retried operation with its original result after other commits", async () => {
     const item = nodeItem(nodeId(), ROOT_NODE_ID, 0);
@@ -31,7 +45,12 @@ describe("idempotent writes (S4)", () => {
     expect(againUpdate).toMatchObject({ status: "ok", version: 2, replayed: true });
     expect(await eventCount()).toBe(before);
     // The same opId for another node is a client bug, not a replay.
-    expect((await commit([{ ...nodeItem(nodeId(), ROOT_NODE_ID, 0), opId: item.opId }]))[0]).toMatchObject({ status: "invalid" });
+    expect((await commit([{ ...nodeItem(nodeId(), ROOT_NODE_ID, 0), opId: item.opId }]))[0]).toMatchObject({ status: "op_id_reused", code: 422 });
+    // So is the same opId for another operation on the same node (L2): a rename under the create's id is not dropped as a replay.
+    const renamed = { ...nodeItem(item.nodeId, ROOT_NODE_ID, 2), opId: item.opId };
+    expect((await commit([renamed]))[0]).toMatchObject({ status: "op_id_reused", code: 422 });
+    expect((await commit([{ ...item, manifest: encBlob() }]))[0]).toMatchObject({ status: "op_id_reused", code: 422 });
+    expect(await eventCount()).toBe(before);
     // Changes name the operation and the machine that wrote it (S7).
     const changes = await get<{ changes: { seq: number; opId: string; machineId: string }[] }>(`/api/changes?since=${(first?.seq ?? 1) - 1}&limit=1`);
     expect(changes.changes[0]).toMatchObject({ seq: first?.seq, opId: item.opId, machineId: server.machine.machineId });
@@ -79,5 +98,13 @@ describe("idempotent writes (S4)", () => {
     const again = await server.machineFetch(`/api/files/${file.nodeId}/restore`, { method: "POST", body: restoreBody });
     expect(again.status).toBe(201);
     expect(await again.json()).toMatchObject({ result: { version: 5, replayed: true } });
+    // The restore's opId reused for a restore of another version is refused, not replayed (L2).
+    const { opId: usedId } = JSON.parse(restoreBody) as { opId: string };
+    const other = await server.machineFetch(`/api/files/${file.nodeId}/restore`, {
+      method: "POST",
+      body: JSON.stringify({ opId: usedId, version: 4, baseVersion: 5, manifest: encBlob(), chunks: [chunk] }),
+    });
+    expect(other.status).toBe(422);
+    expect(await other.json()).toMatchObject({ error: { code: "op_id_reused" } });
   });
 });

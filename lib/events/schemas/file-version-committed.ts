@@ -6,7 +6,7 @@
  * deleted. Stream `file:<vaultId>:<nodeId>`, stream version = node version.
  */
 import { z } from "zod";
-import { base64url, hexId, MAX_CHUNKS, MAX_ENC_NAME, MAX_MANIFEST, nodeId, opId, versionKind } from "./common.ts";
+import { base64url, hexId, MAX_CHUNKS, MAX_ENC_NAME, MAX_MANIFEST, nodeId, opId, ROOT_NODE_ID, versionKind } from "./common.ts";
 
 /** Event type name. */
 export const FILE_VERSION_COMMITTED = "FileVersionCommitted";
@@ -47,7 +47,12 @@ export const fileVersionCommittedV1 = z
     opId,
     origin: versionOrigin,
   })
-  .strict();
+  .strict()
+  // What the commit checks guarantee, so a stored event cannot say otherwise (L4).
+  .refine((p) => p.nodeId !== ROOT_NODE_ID, { message: "the root is never committed", path: ["nodeId"] })
+  .refine((p) => p.parentId !== p.nodeId, { message: "a node is never its own parent", path: ["parentId"] })
+  .refine((p) => p.kind === "file" || (p.chunks.length === 0 && p.size === 0), { message: "only a file version has chunks and a size", path: ["chunks"] })
+  .refine((p) => p.kind !== "delete" || p.origin.type === "commit", { message: "a deletion is committed, never restored", path: ["origin"] });
 
 /** Payload of `FileVersionCommitted` v1. */
 export type FileVersionCommittedV1 = z.infer<typeof fileVersionCommittedV1>;

@@ -2,7 +2,8 @@
  * `TrashPurged`: a trash entry's versions were erased for good (S5): every
  * version of the node older than the tombstone, their chunk references,
  * and, for a folder, every version, chunk reference and row of the nodes
- * below it. Stream `trash:<vaultId>:<nodeId>`, stream version = the
+ * below it, named in `below` (found once, from the live tree at purge
+ * time, so every table set and every replay removes exactly those). Stream `trash:<vaultId>:<nodeId>`, stream version = the
  * tombstone version.
  */
 import { z } from "zod";
@@ -19,6 +20,8 @@ export const trashPurgedV1 = z
     deletedVersion: z.number().int().min(1),
     /** Why: the daily retention run, an admin request, or the CLI. */
     reason: z.enum(["retention", "admin", "cli"]),
+    /** The nodes below the folder, at any depth, erased with it (empty for a file). */
+    below: z.array(nodeId),
   })
   .strict();
 

@@ -57,8 +57,8 @@ export async function recordAuthEvent<T extends AuthEventType>(
 ): Promise<EventEnvelope> {
   const checked = authEventSchemas[type].parse(payload);
   const next = await tx.execute({
-    sql: "SELECT COALESCE(MAX(stream_version), 0) + 1 AS v FROM events WHERE account_id = ? AND stream = ?",
-    args: [target.accountId, target.stream],
+    sql: "SELECT COALESCE(MAX(stream_version), 0) + 1 AS v FROM events WHERE stream = ?",
+    args: [target.stream],
   });
   return appendEvent(tx, {
     accountId: target.accountId,

@@ -12,7 +12,7 @@ import { actorOf } from "../files/actor.ts";
 import { HttpError } from "../http/errors.ts";
 import { readJson, readQuery } from "../http/validate.ts";
 import type { ServerEnv } from "../principal.ts";
-import { acknowledgeCommand, expireCommands, findCommandTarget, issueCommand, listCommands } from "./commands.ts";
+import { acknowledgeCommand, decodeCommandCursor, encodeCommandCursor, expireCommands, findCommandTarget, issueCommand, listCommands } from "./commands.ts";
 import { ackBodySchema, id32Schema, issueBodySchema, listQuerySchema } from "./command-schemas.ts";
 
 function idParam(c: Context<ServerEnv>, name: string): string {
@@ -49,9 +49,14 @@ export function commandRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEn
     if (!target) throw new HttpError(404, "not_found", "No such machine");
     const expired = await expireCommands(ctx.db, machineId, deps.now());
     if (expired.length > 0) ctx.bus.publish(expired);
-    const commands = await listCommands(ctx.db, machineId, query);
+    const before = query.before === undefined ? undefined : decodeCommandCursor(query.before);
+    if (before === null) {
+      const message = "not a cursor this server gave";
+      throw new HttpError(422, "invalid_request", `Invalid query.before: ${message}`, { issues: [{ path: "query.before", message }] });
+    }
+    const commands = await listCommands(ctx.db, machineId, { limit: query.limit, before });
     const last = commands[commands.length - 1];
-    return c.json({ commands, next: commands.length === query.limit && last ? { before: last.issuedAt } : null });
+    return c.json({ commands, next: commands.length === query.limit && last ? { before: encodeCommandCursor({ issuedAt: last.issuedAt, commandId: last.commandId }) } : null });
   });
 
   app.post("/api/commands/:id/ack", requireMachineOrUser(deps), async (c) => {

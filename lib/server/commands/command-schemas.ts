@@ -16,5 +16,6 @@ export const ackBodySchema = z.object({ ok: z.boolean(), message: z.string().max
 /** `GET /api/machines/:id/commands`. */
 export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.coerce.number().int().min(0).optional(),
+  /** The opaque cursor of the previous page's `next.before`. */
+  before: z.string().min(1).max(200).optional(),
 });

@@ -84,8 +84,8 @@ async function record<T extends CommandEventType>(
 /** The meta of an acknowledgement or expiry (E1): caused by, and correlated with, the MachineCommandIssued event. */
 async function causedByIssue(tx: Executor, target: CommandTarget, commandId: string, actor: string): Promise<EventMeta> {
   const issued = await tx.execute({
-    sql: "SELECT id FROM events WHERE account_id = ? AND stream = ? AND stream_version = 1",
-    args: [target.accountId, `command:${commandId}`],
+    sql: "SELECT id FROM events WHERE stream = ? AND stream_version = 1",
+    args: [`command:${commandId}`],
   });
   const id = issued.rows[0] ? str(issued.rows[0].id) : undefined;
   return id ? { actor, causationId: id, correlationId: id } : { actor };
@@ -207,17 +207,46 @@ export async function acknowledgeCommand(
   });
 }
 
+/** Where a page of commands starts (exclusive): the last command served, in (issued_at DESC, id) order. */
+export interface CommandCursor {
+  issuedAt: number;
+  commandId: string;
+}
+
 /**
- * Lists a machine's commands, newest first.
+ * Encodes a command page cursor (opaque to clients).
+ * @param cursor The last command served.
+ * @returns The cursor text.
+ */
+export function encodeCommandCursor(cursor: CommandCursor): string {
+  return Buffer.from(`${cursor.issuedAt}.${cursor.commandId}`).toString("base64url");
+}
+
+/**
+ * Decodes a command page cursor.
+ * @param text The cursor text.
+ * @returns The cursor, or null when it is not one this server made.
+ */
+export function decodeCommandCursor(text: string): CommandCursor | null {
+  const match = /^(\d{1,16})\.([0-9a-f]{32})$/.exec(Buffer.from(text, "base64url").toString("utf8"));
+  if (!match) return null;
+  const issuedAt = Number(match[1]);
+  return Number.isSafeInteger(issuedAt) ? { issuedAt, commandId: match[2] ?? "" } : null;
+}
+
+/**
+ * Lists a machine's commands, newest first (same millisecond: by id).
  * @param db The database.
  * @param machineId The machine.
- * @param page `limit`, and `before` (a command's `issuedAt`) for the next page.
+ * @param page `limit`, and `before` (the last command of the previous page) for the next page.
  * @returns The commands.
  */
-export async function listCommands(db: Executor, machineId: string, page: { limit: number; before?: number | undefined }): Promise<MachineCommand[]> {
+export async function listCommands(db: Executor, machineId: string, page: { limit: number; before?: CommandCursor | undefined }): Promise<MachineCommand[]> {
+  const after = page.before;
   const result = await db.execute({
-    sql: `SELECT * FROM machine_commands WHERE machine_id = ? ${page.before === undefined ? "" : "AND issued_at < ?"} ORDER BY issued_at DESC, id LIMIT ?`,
-    args: page.before === undefined ? [machineId, page.limit] : [machineId, page.before, page.limit],
+    sql: `SELECT * FROM machine_commands WHERE machine_id = ? ${after === undefined ? "" : "AND (issued_at < ? OR (issued_at = ? AND id > ?))"}
+          ORDER BY issued_at DESC, id LIMIT ?`,
+    args: after === undefined ? [machineId, page.limit] : [machineId, after.issuedAt, after.issuedAt, after.commandId, page.limit],
   });
   return result.rows.map(commandFromRow);
 }

@@ -8,8 +8,12 @@
 import type { Client } from "@libsql/client";
 import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
 import { FILE_VERSION_COMMITTED } from "../../events/schemas/file-version-committed.ts";
+import { commandEventSchemas } from "../../events/schemas/machine-commands.ts";
+import { TRASH_PURGED } from "../../events/schemas/trash-purged.ts";
 import type { Executor } from "../../events/store.ts";
 import { HttpError } from "../http/errors.ts";
+import { fitting, PAGE_BYTES } from "./page-budget.ts";
+import type { Principal } from "../principal.ts";
 import { str } from "../../db/row.ts";
 
 /** One entry of `GET /api/changes`. */
@@ -56,6 +60,55 @@ export function publicChange(event: EventEnvelope): Change {
   };
 }
 
+/**
+ * Who reads the change log. A machine sees only its vault's events of the
+ * types an agent needs ({@link MACHINE_EVENT_TYPES}, and the command events
+ * of its own commands); a user also sees the vault's other events
+ * (machines, invitations) and the account-level ones of their own account.
+ */
+export type ChangeReader = { kind: "machine"; vaultId: string; machineId: string } | { kind: "user"; vaultId: string; accountId: string };
+
+/** The vault event types a machine reads from the change log. */
+export const MACHINE_EVENT_TYPES: readonly string[] = [FILE_VERSION_COMMITTED, TRASH_PURGED, "VaultKeyUpdated"];
+
+/** The command event types: a machine reads those of its own commands. */
+export const COMMAND_EVENT_TYPES: readonly string[] = Object.keys(commandEventSchemas);
+
+/**
+ * The change reader of an authenticated caller.
+ * @param principal The caller.
+ * @returns The reader.
+ */
+export function changeReaderOf(principal: Principal): ChangeReader {
+  return principal.kind === "machine"
+    ? { kind: "machine", vaultId: principal.vaultId, machineId: principal.machineId }
+    : { kind: "user", vaultId: principal.vaultId, accountId: principal.accountId };
+}
+
+/**
+ * Whether a reader sees an event: the filter of {@link readerFilter}, on an envelope (the hub's push).
+ * @param reader The reader.
+ * @param event The event.
+ * @returns True when it is served to the reader.
+ */
+export function visibleTo(reader: ChangeReader, event: Pick<EventEnvelope, "accountId" | "vaultId" | "type" | "payload">): boolean {
+  if (reader.kind === "user") return event.vaultId === reader.vaultId || (event.vaultId === null && event.accountId === reader.accountId);
+  if (event.vaultId !== reader.vaultId) return false;
+  if (MACHINE_EVENT_TYPES.includes(event.type)) return true;
+  return COMMAND_EVENT_TYPES.includes(event.type) && (event.payload as { machineId?: unknown } | null)?.machineId === reader.machineId;
+}
+
+/** The SQL condition on `events` of what a reader sees. */
+function readerFilter(reader: ChangeReader): { sql: string; args: string[] } {
+  if (reader.kind === "user") return { sql: "(vault_id = ? OR (vault_id IS NULL AND account_id = ?))", args: [reader.vaultId, reader.accountId] };
+  const types = MACHINE_EVENT_TYPES.map(() => "?").join(", ");
+  const commands = COMMAND_EVENT_TYPES.map(() => "?").join(", ");
+  return {
+    sql: `vault_id = ? AND (type IN (${types}) OR (type IN (${commands}) AND json_extract(payload, '$.machineId') = ?))`,
+    args: [reader.vaultId, ...MACHINE_EVENT_TYPES, ...COMMAND_EVENT_TYPES, reader.machineId],
+  };
+}
+
 /** A page of the change log. */
 export interface ChangesPage {
   changes: Change[];
@@ -65,13 +118,14 @@ export interface ChangesPage {
 }
 
 /**
- * The highest seq the account's log was cleaned through (0 when never).
+ * The seq of the vault's last cleaned event (0 when never cleaned): a
+ * cursor below it would miss that event.
  * @param db The database.
- * @param accountId The account.
+ * @param vaultId The vault.
  * @returns The watermark.
  */
-export async function trimmedThrough(db: Executor, accountId: string): Promise<number> {
-  const result = await db.execute({ sql: "SELECT trimmed_through FROM log_retention WHERE account_id = ?", args: [accountId] });
+export async function trimmedThrough(db: Executor, vaultId: string): Promise<number> {
+  const result = await db.execute({ sql: "SELECT trimmed_through FROM log_retention WHERE vault_id = ?", args: [vaultId] });
   return Number(result.rows[0]?.trimmed_through ?? 0);
 }
 
@@ -90,30 +144,28 @@ export async function logHead(db: Executor): Promise<number> {
 }
 
 /**
- * The vault's head cursor: its last change (its own events and its
- * account's), or the cleaning watermark when that is higher. A client that
- * starts from it misses nothing and is never told it is ahead.
+ * The vault's head cursor: its last event, or the cleaning watermark when
+ * that is higher. A client that starts from it misses nothing and is never
+ * told it is ahead.
  * @param db The database or transaction.
- * @param scope Account and vault.
+ * @param vaultId The vault.
  * @returns The cursor.
  */
-export async function vaultHead(db: Executor, scope: { accountId: string; vaultId: string }): Promise<number> {
-  const result = await db.execute({
-    sql: `SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE account_id = ? AND (vault_id = ? OR vault_id IS NULL)`,
-    args: [scope.accountId, scope.vaultId],
-  });
-  return Math.max(Number(result.rows[0]?.seq ?? 0), await trimmedThrough(db, scope.accountId));
+export async function vaultHead(db: Executor, vaultId: string): Promise<number> {
+  const result = await db.execute({ sql: "SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE vault_id = ?", args: [vaultId] });
+  return Math.max(Number(result.rows[0]?.seq ?? 0), await trimmedThrough(db, vaultId));
 }
 
 /**
- * Refuses a cursor the log cannot continue from.
+ * Refuses a cursor the log cannot continue from: one below an event of
+ * this vault that was cleaned (other vaults' cleaning never expires it).
  * @param db The open read transaction.
- * @param accountId The account.
+ * @param vaultId The vault.
  * @param cursor The cursor.
  * @throws HttpError 410 `cursor_expired` or `cursor_ahead`.
  */
-export async function checkCursor(db: Executor, accountId: string, cursor: number): Promise<void> {
-  const watermark = await trimmedThrough(db, accountId);
+export async function checkCursor(db: Executor, vaultId: string, cursor: number): Promise<void> {
+  const watermark = await trimmedThrough(db, vaultId);
   if (cursor < watermark) {
     throw new HttpError(410, "cursor_expired", "Cursor too old: the change log was cleaned past it; resync from GET /api/snapshot", {
       oldestCursor: watermark,
@@ -132,29 +184,42 @@ export async function checkCursor(db: Executor, accountId: string, cursor: numbe
 }
 
 /**
- * Reads the vault's changes after a cursor.
+ * Reads the vault's changes after a cursor, as the reader sees them.
  * @param db The database.
- * @param scope Account and vault.
+ * @param reader Who reads (machine or user) and the vault.
  * @param since Cursor: changes with a greater seq are returned.
  * @param limit Page size.
+ * @param maxBytes The page's byte budget (payloads and metadata; at least one change).
  * @returns The page.
  * @throws HttpError 410 when the cursor is older than the retained log, or ahead of its head.
  */
 export async function readChanges(
   db: Client,
-  scope: { accountId: string; vaultId: string },
+  reader: ChangeReader,
   since: number,
   limit: number,
+  maxBytes: number = PAGE_BYTES,
 ): Promise<ChangesPage> {
   const tx = await db.transaction("read");
   try {
-    await checkCursor(tx, scope.accountId, since);
-    const result = await tx.execute({
-      sql: `SELECT seq, id, type, version, ts, stream, payload, meta FROM events
-            WHERE account_id = ? AND seq > ? AND (vault_id = ? OR vault_id IS NULL) ORDER BY seq LIMIT ?`,
-      args: [scope.accountId, since, scope.vaultId, limit + 1],
+    await checkCursor(tx, reader.vaultId, since);
+    const filter = readerFilter(reader);
+    // Sizes first, then only the events that fit the page's byte budget.
+    const sized = await tx.execute({
+      sql: `SELECT seq, length(payload) + length(meta) AS n FROM events WHERE seq > ? AND ${filter.sql} ORDER BY seq LIMIT ?`,
+      args: [since, ...filter.args, limit + 1],
     });
-    const rows = result.rows.slice(0, limit);
+    const count = fitting(sized.rows.slice(0, limit).map((r) => Number(r.n)), maxBytes);
+    const through = Number(sized.rows[count - 1]?.seq ?? since);
+    const result =
+      count === 0
+        ? { rows: [] }
+        : await tx.execute({
+            sql: `SELECT seq, id, type, version, ts, stream, payload, meta FROM events
+                  WHERE seq > ? AND seq <= ? AND ${filter.sql} ORDER BY seq`,
+            args: [since, through, ...filter.args],
+          });
+    const rows = result.rows;
     const changes = rows.map((row): Change => {
       const payload = JSON.parse(str(row.payload)) as unknown;
       return {
@@ -170,7 +235,12 @@ export async function readChanges(
         meta: publicMeta(JSON.parse(str(row.meta)) as EventMeta),
       };
     });
-    return { changes, next: changes.at(-1)?.seq ?? since, hasMore: result.rows.length > limit };
+    const hasMore = sized.rows.length > count;
+    // A complete page covers every seq this transaction can see: the next
+    // cursor is the log's head, so a quiet vault's cursor keeps up with the
+    // log (and stays above other vaults' cleaning).
+    const next = hasMore ? (changes.at(-1)?.seq ?? since) : Math.max(since, await logHead(tx));
+    return { changes, next, hasMore };
   } finally {
     tx.close();
   }

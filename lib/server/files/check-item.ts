@@ -1,7 +1,8 @@
 /**
  * The checks of one commit item against the tree as the group sees it and
  * the stored chunks (S4): pure, shared by every writer. In order: a known
- * operation id answers its first result; the base version must be the
+ * operation id answers its first result; a node id a purge erased is never
+ * used again (422 `invalid`); the base version must be the
  * head (409 `conflict`); the kind cannot change (delete and create a new
  * node); the parent must be a live folder (409 `parent_not_live`); a move
  * cannot put a node below itself (409 `cycle`); no other live child of the
@@ -9,7 +10,7 @@
  */
 import { ROOT_NODE_ID } from "../../events/schemas/common.ts";
 import type { Head } from "./heads.ts";
-import type { NodeView } from "./node-view.ts";
+import type { NodeView, RecordedOp } from "./node-view.ts";
 import type { CommitItem, ItemResult } from "./version-input.ts";
 
 /** A failed or replayed item's result, or the head (and chunks) the accepted item makes. */
@@ -53,6 +54,16 @@ export function checkPlace(
   return null;
 }
 
+/**
+ * Whether an item is a retry of the operation its opId recorded: the same
+ * commit of the same kind on the same base, manifest and place (chunks are
+ * not compared: an item may omit them to keep the head's).
+ */
+function sameOperation(op: RecordedOp, item: CommitItem): boolean {
+  if (op.origin.type !== "commit" || op.kind !== item.kind || op.version !== item.baseVersion + 1 || op.manifest !== item.manifest) return false;
+  return item.kind === "delete" || (op.parentId === item.parentId && op.encName === item.encName);
+}
+
 function fail(item: CommitItem, failure: Failure<ItemResult["status"]>): ItemCheck {
   return { result: { nodeId: item.nodeId, opId: item.opId, ...failure } };
 }
@@ -68,10 +79,12 @@ export function checkItem(item: CommitItem, view: NodeView, chunkSizes: Readonly
   const { nodeId, opId } = item;
   const op = view.op(opId);
   if (op) {
-    if (op.nodeId !== nodeId) return fail(item, { status: "invalid", message: "This opId was already used for another node" });
+    if (op.nodeId !== nodeId) return fail(item, { status: "op_id_reused", message: "This opId was already used for another node" });
+    if (!sameOperation(op, item)) return fail(item, { status: "op_id_reused", message: "This opId was already used for another operation on this node" });
     return { result: { nodeId, opId, status: "ok", version: op.version, seq: op.seq, replayed: true } };
   }
   if (nodeId === ROOT_NODE_ID) return fail(item, { status: "invalid", message: "The root is never committed" });
+  if (view.purged(nodeId)) return fail(item, { status: "invalid", message: "This node id was used before by a node purged from the trash: use a new node id" });
   const head = view.head(nodeId);
   const headVersion = head?.version ?? 0;
   if (headVersion !== item.baseVersion) {

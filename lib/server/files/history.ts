@@ -1,6 +1,7 @@
 /**
  * Reading version history (S8) and the trash (S5), both paged.
  */
+import { CHUNK_ID_BYTES, fitting, PAGE_BYTES } from "./page-budget.ts";
 import type { Executor } from "../../events/store.ts";
 import { str, strOrNull } from "../../db/row.ts";
 import { checkPlace } from "./check-item.ts";
@@ -36,17 +37,35 @@ export interface VersionsPage {
  * @param vaultId The vault.
  * @param nodeId The node.
  * @param page Versions below `before` (exclusive), at most `limit`.
+ * @param maxBytes The page's byte budget (manifests, names, origins, chunk ids; at least one version).
  * @returns The page (empty when the node is unknown).
  */
-export async function listVersions(db: Executor, vaultId: string, nodeId: string, page: { before?: number | undefined; limit: number }): Promise<VersionsPage> {
+export async function listVersions(
+  db: Executor,
+  vaultId: string,
+  nodeId: string,
+  page: { before?: number | undefined; limit: number },
+  maxBytes: number = PAGE_BYTES,
+): Promise<VersionsPage> {
   const before = page.before ?? Number.MAX_SAFE_INTEGER;
-  const rows = await db.execute({
-    sql: `SELECT version, kind, enc_name, parent_id, manifest, size, machine_id, op_id, origin, seq, created_at FROM versions
+  // Sizes first, then only the versions that fit the page's byte budget.
+  const sized = await db.execute({
+    sql: `SELECT version, length(manifest) + length(enc_name) + length(origin) + ${CHUNK_ID_BYTES} * chunk_count AS n FROM versions
           WHERE vault_id = ? AND node_id = ? AND version < ? ORDER BY version DESC LIMIT ?`,
     args: [vaultId, nodeId, before, page.limit + 1],
   });
-  const listed = rows.rows.slice(0, page.limit);
-  const lowest = Number(listed.at(-1)?.version ?? 0);
+  const count = fitting(sized.rows.slice(0, page.limit).map((r) => Number(r.n)), maxBytes);
+  const lowest = Number(sized.rows[count - 1]?.version ?? 0);
+  const listed =
+    count === 0
+      ? []
+      : (
+          await db.execute({
+            sql: `SELECT version, kind, enc_name, parent_id, manifest, size, machine_id, op_id, origin, seq, created_at FROM versions
+                  WHERE vault_id = ? AND node_id = ? AND version < ? AND version >= ? ORDER BY version DESC`,
+            args: [vaultId, nodeId, before, lowest],
+          })
+        ).rows;
   const chunks = await db.execute({
     sql: "SELECT version, chunk_id FROM version_chunks WHERE vault_id = ? AND node_id = ? AND version >= ? AND version < ? ORDER BY version, ord",
     args: [vaultId, nodeId, lowest, before],
@@ -72,7 +91,7 @@ export async function listVersions(db: Executor, vaultId: string, nodeId: string
     seq: Number(r.seq),
     createdAt: Number(r.created_at),
   }));
-  return { versions, nextBefore: rows.rows.length > page.limit ? lowest : null };
+  return { versions, nextBefore: sized.rows.length > count ? lowest : null };
 }
 
 /**

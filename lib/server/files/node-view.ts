@@ -16,12 +16,21 @@ import { ROOT_NODE_ID } from "../../events/schemas/common.ts";
 import { HEAD_COLUMNS, headFromRow, type Head } from "./heads.ts";
 import type { ParentState } from "./version-input.ts";
 
-/** What an operation id recorded. */
+/** What an operation id recorded: enough to tell a retry from another operation under the same id (L2). */
 export interface RecordedOp {
   nodeId: string;
   version: number;
   seq: number;
+  kind: string;
+  parentId: string;
+  encName: string;
+  manifest: string;
+  /** How the version came to be (FileVersionCommitted's `origin`). */
+  origin: { type: string } & Record<string, unknown>;
 }
+
+/** The columns of `versions` and `op_ids` a {@link RecordedOp} is read from. */
+const OP_COLUMNS = "op_id, node_id, version, seq, kind, parent_id, enc_name, manifest, origin";
 
 /** Deepest tree a walk follows; deeper counts as broken (never live). */
 const MAX_DEPTH = 4096;
@@ -46,6 +55,9 @@ export class NodeView {
   readonly #names = new Map<string, Set<string>>();
   readonly #ops = new Map<string, RecordedOp>();
   readonly #chunks = new Map<string, readonly string[]>();
+  readonly #purged = new Set<string>();
+  /** The head each operation of the group wrote: results may show it (`conflict.head`, `name_taken.existing`). */
+  readonly #written = new Map<string, Head>();
   #undo: (() => void)[] | null = null;
 
   /**
@@ -67,6 +79,11 @@ export class NodeView {
         args: [...slice, vaultId, vaultId],
       });
       for (const row of rows.rows) view.#remember(headFromRow(row));
+      const purged = await db.execute({
+        sql: `SELECT node_id FROM purged_nodes WHERE vault_id = ? AND node_id IN (${slice.map(() => "?").join(", ")})`,
+        args: [vaultId, ...slice],
+      });
+      for (const row of purged.rows) view.#purged.add(str(row.node_id));
     }
     const names = [...new Map([...wants.names].map(([p, n]) => [nameKey(p, n), [p, n] as const])).values()];
     for (let i = 0; i < names.length; i += SLICE) {
@@ -84,11 +101,25 @@ export class NodeView {
     const opIds = [...new Set(wants.opIds)];
     for (let i = 0; i < opIds.length; i += SLICE) {
       const slice = opIds.slice(i, i + SLICE);
+      // A purge keeps the operation ids of the versions it erased in op_ids (M3).
+      const inList = slice.map(() => "?").join(", ");
       const rows = await db.execute({
-        sql: `SELECT op_id, node_id, version, seq FROM versions WHERE vault_id = ? AND op_id IN (${slice.map(() => "?").join(", ")})`,
-        args: [vaultId, ...slice],
+        sql: `SELECT ${OP_COLUMNS} FROM versions WHERE vault_id = ? AND op_id IN (${inList})
+              UNION ALL SELECT ${OP_COLUMNS} FROM op_ids WHERE vault_id = ? AND op_id IN (${inList})`,
+        args: [vaultId, ...slice, vaultId, ...slice],
       });
-      for (const r of rows.rows) view.#ops.set(str(r.op_id), { nodeId: str(r.node_id), version: Number(r.version), seq: Number(r.seq) });
+      for (const r of rows.rows) {
+        view.#ops.set(str(r.op_id), {
+          nodeId: str(r.node_id),
+          version: Number(r.version),
+          seq: Number(r.seq),
+          kind: str(r.kind),
+          parentId: str(r.parent_id),
+          encName: str(r.enc_name),
+          manifest: str(r.manifest),
+          origin: JSON.parse(str(r.origin)) as RecordedOp["origin"],
+        });
+      }
     }
     return view;
   }
@@ -112,6 +143,15 @@ export class NodeView {
    */
   head(nodeId: string): Head | null {
     return this.#nodes.get(nodeId) ?? null;
+  }
+
+  /**
+   * Whether a node id belonged to a node a folder's purge erased (its id is never used again).
+   * @param nodeId The node.
+   * @returns True when purged.
+   */
+  purged(nodeId: string): boolean {
+    return this.#purged.has(nodeId);
   }
 
   /**
@@ -239,17 +279,24 @@ export class NodeView {
     this.#nodes.set(head.nodeId, head);
     this.#chunks.set(head.nodeId, chunks);
     if (head.kind !== "delete") this.#addName(head);
-    this.#ops.set(opId, { nodeId: head.nodeId, version: head.version, seq: head.seq });
+    const { nodeId, version, seq, kind, parentId, encName, manifest } = head;
+    this.#ops.set(opId, { nodeId, version, seq, kind, parentId, encName, manifest, origin: { type: "commit" } });
+    this.#written.set(opId, head);
   }
 
   /**
-   * Sets the seq of an operation once its event is stored.
+   * Sets the seq of an operation, and of the head it wrote, once its event
+   * is stored: a later item's result that shows that head (as
+   * `conflict.head` or `name_taken.existing`) holds the same object, so it
+   * shows the seq too.
    * @param opId The operation.
    * @param seq The event's seq.
    */
   setSeq(opId: string, seq: number): void {
     const op = this.#ops.get(opId);
     if (op) op.seq = seq;
+    const head = this.#written.get(opId);
+    if (head) head.seq = seq;
   }
 
   /** Starts recording changes so {@link rollback} can undo them. */

@@ -165,17 +165,16 @@ async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommitt
 }
 
 /**
- * The nodes below a folder, at any depth.
+ * The nodes below a folder, at any depth, in the live tree.
  * @param tx The open transaction.
- * @param t Table set.
  * @param vault The vault.
  * @param nodeId The folder.
- * @returns Their node ids (not the folder's).
+ * @returns Their node ids (not the folder's), sorted.
  */
-async function descendants(tx: Executor, t: TablePrefix, vault: string, nodeId: string): Promise<string[]> {
+export async function descendants(tx: Executor, vault: string, nodeId: string): Promise<string[]> {
   const rows = await tx.execute({
-    sql: `WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT c.node_id FROM ${t}tree c JOIN down ON c.vault_id = ? AND c.parent_id = down.id)
-          SELECT id FROM down WHERE id <> ?`,
+    sql: `WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT c.node_id FROM tree c JOIN down ON c.vault_id = ? AND c.parent_id = down.id)
+          SELECT id FROM down WHERE id <> ? ORDER BY id`,
     args: [nodeId, vault, nodeId],
   });
   return rows.rows.map((r) => str(r.id));
@@ -191,12 +190,9 @@ async function applyPurged(tx: Executor, f: EventFacts, p: TrashPurgedV1, t: Tab
   await tx.execute({ sql: `DELETE FROM ${t}version_chunks WHERE ${where}`, args });
   await tx.execute({ sql: `DELETE FROM ${t}versions WHERE ${where}`, args });
   await tx.execute({ sql: `DELETE FROM ${t}trash WHERE vault_id = ? AND node_id = ? AND deleted_version <= ?`, args });
-  // A folder's entry takes its whole subtree: every version, reference, entry and row below it.
-  // Only while the folder is that tombstone (the checkpoint may be older than the deletion).
-  const head = await tx.execute({ sql: `SELECT kind, head_version FROM ${t}tree WHERE vault_id = ? AND node_id = ?`, args: [vault, p.nodeId] });
-  const row = head.rows[0];
-  const isTombstone = row !== undefined && str(row.kind) === "delete" && Number(row.head_version) === p.deletedVersion;
-  const below = isTombstone ? await descendants(tx, t, vault, p.nodeId) : [];
+  // A folder's entry takes its whole subtree: exactly the nodes the event names (found from the
+  // live tree at purge time; a checkpoint's older tree may place other nodes below the folder).
+  const below = p.below;
   for (let i = 0; i < below.length; i += 500) {
     const slice = below.slice(i, i + 500);
     const inList = `vault_id = ? AND node_id IN (${slice.map(() => "?").join(", ")})`;
@@ -206,6 +202,11 @@ async function applyPurged(tx: Executor, f: EventFacts, p: TrashPurgedV1, t: Tab
     for (const table of ["version_chunks", "versions", "trash", "tree"]) {
       await tx.execute({ sql: `DELETE FROM ${t}${table} WHERE ${inList}`, args: sliceArgs });
     }
+    // Their ids stay taken: their events are still in the log.
+    await tx.execute({
+      sql: `INSERT OR IGNORE INTO ${t}purged_nodes (account_id, vault_id, node_id, seq) VALUES ${slice.map(() => "(?, ?, ?, ?)").join(", ")}`,
+      args: slice.flatMap((id) => [f.accountId, vault, id, f.seq]),
+    });
   }
   return [...freed];
 }

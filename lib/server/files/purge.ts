@@ -6,13 +6,13 @@
  */
 import type { EventEnvelope, EventMeta } from "../../events/envelope.ts";
 import { TRASH_PURGED, type TrashPurgedV1 } from "../../events/schemas/trash-purged.ts";
-import { appendEvent } from "../../events/store.ts";
+import { appendEvent, type Executor } from "../../events/store.ts";
 import { collectChunks, finishStaleDeletions, findOrphanChunks, STALE_DELETION_MS } from "../chunks/gc.ts";
 import { finishStalePackUploads } from "../chunks/service.ts";
 import type { ServerContext } from "../context.ts";
 import { str, strOrNull } from "../../db/row.ts";
 import { withWriteTransaction } from "../db/tx.ts";
-import { applyFileEvent } from "./projector.ts";
+import { applyFileEvent, descendants } from "./projector.ts";
 
 /** Options of {@link purgeTrash}. */
 export interface PurgeOptions {
@@ -39,6 +39,30 @@ export interface PurgeResult {
 const BATCH = 200;
 
 /**
+ * Keeps the operation ids of the versions a purge erases (M3), so a retry
+ * of one still answers its first result until log cleaning passes it.
+ * @param tx The open write transaction.
+ * @param vaultId The vault.
+ * @param nodeId The purged entry's node (its versions below the tombstone go).
+ * @param deletedVersion The tombstone's version.
+ * @param below The nodes erased with a folder (every version goes).
+ */
+async function keepOpIds(tx: Executor, vaultId: string, nodeId: string, deletedVersion: number, below: readonly string[]): Promise<void> {
+  const columns = "vault_id, op_id, account_id, node_id, version, seq, kind, parent_id, enc_name, manifest, origin";
+  await tx.execute({
+    sql: `INSERT OR IGNORE INTO op_ids (${columns}) SELECT ${columns} FROM versions WHERE vault_id = ? AND node_id = ? AND version < ?`,
+    args: [vaultId, nodeId, deletedVersion],
+  });
+  for (let i = 0; i < below.length; i += 500) {
+    const slice = below.slice(i, i + 500);
+    await tx.execute({
+      sql: `INSERT OR IGNORE INTO op_ids (${columns}) SELECT ${columns} FROM versions WHERE vault_id = ? AND node_id IN (${slice.map(() => "?").join(", ")})`,
+      args: [vaultId, ...slice],
+    });
+  }
+}
+
+/**
  * Purges old trash entries and the chunks they alone used.
  * @param ctx The server context.
  * @param options Cutoff, reason and scope.
@@ -61,13 +85,21 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
         for (const row of rows.rows) {
           const accountId = str(row.account_id);
           const vaultId = strOrNull(row.vault_id);
-          const payload: TrashPurgedV1 = { nodeId: str(row.node_id), deletedVersion: Number(row.deleted_version), reason: options.reason };
+          const nodeId = str(row.node_id);
+          const deletedVersion = Number(row.deleted_version);
           // A folder purged earlier in this batch took the entries of its subtree with it.
           const still = await tx.execute({
             sql: "SELECT 1 FROM trash WHERE vault_id = ? AND node_id = ? AND deleted_version = ?",
-            args: [vaultId ?? "", payload.nodeId, payload.deletedVersion],
+            args: [vaultId ?? "", nodeId, deletedVersion],
           });
           if (still.rows.length === 0) continue;
+          // The subtree goes only while the folder is that tombstone; found once, in the live tree.
+          const head = await tx.execute({ sql: "SELECT kind, head_version FROM tree WHERE vault_id = ? AND node_id = ?", args: [vaultId ?? "", nodeId] });
+          const headRow = head.rows[0];
+          const isTombstone = headRow !== undefined && str(headRow.kind) === "delete" && Number(headRow.head_version) === deletedVersion;
+          const below = isTombstone ? await descendants(tx, vaultId ?? "", nodeId) : [];
+          const payload: TrashPurgedV1 = { nodeId, deletedVersion, reason: options.reason, below };
+          await keepOpIds(tx, vaultId ?? "", nodeId, deletedVersion, below);
           const event = await appendEvent(tx, {
             accountId,
             vaultId,

@@ -13,7 +13,7 @@ import { MACHINE_PROJECTION_TABLES, replayMachineEvents } from "../machines/mach
 import { applyStoredEvent, readFileEvents } from "./replay.ts";
 
 /** The file projection tables (each with its `cp_` checkpoint twin), in a stable order. */
-export const PROJECTION_TABLES = ["tree", "versions", "version_chunks", "trash", "machine_stats"] as const;
+export const PROJECTION_TABLES = ["tree", "versions", "version_chunks", "trash", "purged_nodes", "machine_stats"] as const;
 
 /** Every projection table a rebuild rewrites and a dump compares. */
 export const ALL_PROJECTION_TABLES = [...PROJECTION_TABLES, ...MACHINE_PROJECTION_TABLES] as const;

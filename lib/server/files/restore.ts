@@ -53,8 +53,8 @@ function sameChunks(a: readonly string[], b: readonly string[]): boolean {
  */
 async function versionEventId(tx: Transaction, actor: Actor, nodeId: string, version: number): Promise<string | undefined> {
   const found = await tx.execute({
-    sql: "SELECT id FROM events WHERE account_id = ? AND stream = ? AND stream_version = ?",
-    args: [actor.accountId, nodeStream(actor.vaultId, nodeId), version],
+    sql: "SELECT id FROM events WHERE stream = ? AND stream_version = ?",
+    args: [nodeStream(actor.vaultId, nodeId), version],
   });
   const id = found.rows[0]?.id;
   return typeof id === "string" ? id : undefined;
@@ -95,14 +95,20 @@ async function record(
 }
 
 /** A retried operation's first result, or undefined for a new one. */
-async function replayed(tx: Transaction, actor: Actor, view: NodeView, opId: string, nodeId: string): Promise<RestoreOutcome | undefined> {
+function replayed(
+  view: NodeView,
+  opId: string,
+  nodeId: string,
+  same: (origin: FileVersionCommittedV1["origin"]) => boolean,
+): RestoreOutcome | undefined {
   const op = view.op(opId);
   if (!op) return undefined;
-  if (op.nodeId !== nodeId) throw new HttpError(422, "invalid_request", "This opId was already used for another node");
-  const version = await readVersion(tx, actor.vaultId, nodeId, op.version);
-  const origin = version?.origin as FileVersionCommittedV1["origin"] | undefined;
+  if (op.nodeId !== nodeId) throw new HttpError(422, "op_id_reused", "This opId was already used for another node");
+  // The same id for another operation (L2): never answered with the first one's result.
+  const origin = op.origin as FileVersionCommittedV1["origin"];
+  if (!same(origin)) throw new HttpError(422, "op_id_reused", "This opId was already used for another operation on this node");
   return {
-    used: origin?.type === "trash-restore" ? origin.place : "original",
+    used: origin.type === "trash-restore" ? origin.place : "original",
     result: { nodeId, opId, status: "ok", version: op.version, seq: op.seq, replayed: true },
   };
 }
@@ -137,7 +143,7 @@ export function restoreFromTrash(ctx: ServerContext, actor: Actor, input: TrashR
       names: [[parentId, encName], [altParent, input.alternative.encName]],
       opIds: [opId],
     });
-    const again = await replayed(tx, actor, view, opId, nodeId);
+    const again = replayed(view, opId, nodeId, (o) => o.type === "trash-restore" && o.deletedVersion === input.deletedVersion);
     if (again) return { value: again };
     if (!row) throw new HttpError(404, "not_found", "Not in the trash: no such deletion (already restored or purged?)");
     const live = await readVersion(tx, actor.vaultId, nodeId, Number(row.live_version));
@@ -190,7 +196,7 @@ export function restoreVersion(ctx: ServerContext, actor: Actor, input: VersionR
   return run(ctx, "restore.version", async (tx) => {
     const { nodeId, opId } = input;
     const view = await NodeView.load(tx, actor.vaultId, { nodeIds: [nodeId], names: [], opIds: [opId] });
-    const again = await replayed(tx, actor, view, opId, nodeId);
+    const again = replayed(view, opId, nodeId, (o) => o.type === "version-restore" && o.fromVersion === input.version);
     if (again) return { value: again.result };
     const old = await readVersion(tx, actor.vaultId, nodeId, input.version);
     const head = view.head(nodeId);

@@ -1,6 +1,6 @@
 /**
  * Cleaning the change log (S7). File events older than the retention are
- * folded into the `cp_` checkpoint tables, deleted, and the account's
+ * folded into the `cp_` checkpoint tables, deleted, and the vault's
  * watermark moves up: the live projections are untouched, a rebuild starts
  * from the checkpoint, and a cursor below the watermark gets 410.
  */
@@ -13,7 +13,7 @@ import { applyStoredEvent, FILE_EVENT_TYPES, readFileEvents } from "./replay.ts"
 /** What a cleaning did. */
 export interface TrimResult {
   eventsTrimmed: number;
-  /** New watermark per account. */
+  /** New watermark per vault. */
   watermarks: Record<string, number>;
 }
 
@@ -27,14 +27,19 @@ const PAGE = 2000;
  */
 export async function trimChangeLog(ctx: ServerContext, options: { olderThanDays: number; now?: number }): Promise<TrimResult> {
   const cutoff = (options.now ?? Date.now()) - options.olderThanDays * 86_400_000;
-  const accounts = await ctx.db.execute({ sql: "SELECT DISTINCT account_id FROM events WHERE ts < ?", args: [cutoff] });
+  const types = FILE_EVENT_TYPES.map(() => "?").join(", ");
+  const vaults = await ctx.db.execute({
+    sql: `SELECT DISTINCT vault_id, account_id FROM events WHERE ts < ? AND vault_id IS NOT NULL AND type IN (${types})`,
+    args: [cutoff, ...FILE_EVENT_TYPES],
+  });
   const result: TrimResult = { eventsTrimmed: 0, watermarks: {} };
-  for (const accountRow of accounts.rows) {
-    const accountId = str(accountRow.account_id);
+  for (const vaultRow of vaults.rows) {
+    const vaultId = str(vaultRow.vault_id);
+    const accountId = str(vaultRow.account_id);
     for (;;) {
       const step = await withWriteTransaction(ctx.db, async (tx) => {
-        const watermark = await trimmedThrough(tx, accountId);
-        const rows = await readFileEvents(tx, { sql: "account_id = ? AND seq > ?", args: [accountId, watermark] }, PAGE);
+        const watermark = await trimmedThrough(tx, vaultId);
+        const rows = await readFileEvents(tx, { sql: "vault_id = ? AND seq > ?", args: [vaultId, watermark] }, PAGE);
         let through = watermark;
         let count = 0;
         for (const row of rows) {
@@ -46,18 +51,20 @@ export async function trimChangeLog(ctx: ServerContext, options: { olderThanDays
         }
         if (count === 0) return { count, through, done: true };
         await tx.execute({
-          sql: `DELETE FROM events WHERE account_id = ? AND seq > ? AND seq <= ? AND type IN (${FILE_EVENT_TYPES.map(() => "?").join(", ")})`,
-          args: [accountId, watermark, through, ...FILE_EVENT_TYPES],
+          sql: `DELETE FROM events WHERE vault_id = ? AND seq > ? AND seq <= ? AND type IN (${types})`,
+          args: [vaultId, watermark, through, ...FILE_EVENT_TYPES],
         });
+        // Operation ids a purge kept live as long as their part of the log (M3).
+        await tx.execute({ sql: "DELETE FROM op_ids WHERE vault_id = ? AND seq <= ?", args: [vaultId, through] });
         await tx.execute({
-          sql: `INSERT INTO log_retention (account_id, trimmed_through, trimmed_at) VALUES (?, ?, ?)
-                ON CONFLICT (account_id) DO UPDATE SET trimmed_through = excluded.trimmed_through, trimmed_at = excluded.trimmed_at`,
-          args: [accountId, through, Date.now()],
+          sql: `INSERT INTO log_retention (vault_id, account_id, trimmed_through, trimmed_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (vault_id) DO UPDATE SET trimmed_through = excluded.trimmed_through, trimmed_at = excluded.trimmed_at`,
+          args: [vaultId, accountId, through, Date.now()],
         });
         return { count, through, done: count < rows.length || rows.length < PAGE };
       });
       result.eventsTrimmed += step.count;
-      if (step.count > 0) result.watermarks[accountId] = step.through;
+      if (step.count > 0) result.watermarks[vaultId] = step.through;
       if (step.done) break;
     }
   }

@@ -10,6 +10,7 @@
 import type { Client } from "@libsql/client";
 import { str } from "../../db/row.ts";
 import { checkCursor, vaultHead } from "./changes.ts";
+import { CHUNK_ID_BYTES, fitting, PAGE_BYTES } from "./page-budget.ts";
 
 /** One node of a snapshot. */
 export interface SnapshotItem {
@@ -38,6 +39,7 @@ export interface SnapshotPage {
  * @param db The database.
  * @param scope Account and vault.
  * @param page `after` (a node id, '' first), `limit`, and the first page's `cursor` on later pages.
+ * @param maxBytes The page's byte budget (manifests, names, chunk ids; at least one item).
  * @returns The page.
  * @throws HttpError 410 for a cursor cleaned from the log or ahead of it.
  */
@@ -45,20 +47,32 @@ export async function readSnapshot(
   db: Client,
   scope: { accountId: string; vaultId: string },
   page: { after: string; limit: number; cursor?: number | undefined },
+  maxBytes: number = PAGE_BYTES,
 ): Promise<SnapshotPage> {
   const tx = await db.transaction("read");
   try {
-    const cursor = page.cursor ?? (await vaultHead(tx, scope));
-    await checkCursor(tx, scope.accountId, cursor);
-    const result = await tx.execute({
-      sql: `SELECT v.node_id, v.parent_id, v.enc_name, v.kind, v.version, v.manifest, v.size FROM tree t
+    const cursor = page.cursor ?? (await vaultHead(tx, scope.vaultId));
+    await checkCursor(tx, scope.vaultId, cursor);
+    const select = (columns: string, range: string): string => `SELECT ${columns} FROM tree t
             JOIN versions v ON v.vault_id = t.vault_id AND v.node_id = t.node_id AND v.version = CASE
               WHEN t.seq <= ? THEN t.head_version
               ELSE (SELECT MAX(o.version) FROM versions o WHERE o.vault_id = t.vault_id AND o.node_id = t.node_id AND o.seq <= ?) END
-            WHERE t.vault_id = ? AND t.node_id > ? ORDER BY t.node_id LIMIT ?`,
+            WHERE t.vault_id = ? AND ${range} ORDER BY t.node_id`;
+    // Sizes first, then only the items that fit the page's byte budget.
+    const sized = await tx.execute({
+      sql: `${select(`v.node_id, length(v.manifest) + length(v.enc_name) + ${CHUNK_ID_BYTES} * v.chunk_count AS n`, "t.node_id > ?")} LIMIT ?`,
       args: [cursor, cursor, scope.vaultId, page.after, page.limit + 1],
     });
-    const items: SnapshotItem[] = result.rows.slice(0, page.limit).map((r) => ({
+    const count = fitting(sized.rows.slice(0, page.limit).map((r) => Number(r.n)), maxBytes);
+    const last = count === 0 ? null : str(sized.rows[count - 1]?.node_id);
+    const result =
+      last === null
+        ? { rows: [] }
+        : await tx.execute({
+            sql: select("v.node_id, v.parent_id, v.enc_name, v.kind, v.version, v.manifest, v.size", "t.node_id > ? AND t.node_id <= ?"),
+            args: [cursor, cursor, scope.vaultId, page.after, last],
+          });
+    const items: SnapshotItem[] = result.rows.map((r) => ({
       nodeId: str(r.node_id),
       parentId: str(r.parent_id),
       encName: str(r.enc_name),
@@ -79,7 +93,7 @@ export async function readSnapshot(
       const byNode = new Map(slice.map((f) => [f.nodeId, f]));
       for (const row of chunks.rows) byNode.get(str(row.node_id))?.chunks.push(str(row.chunk_id));
     }
-    const hasMore = result.rows.length > page.limit;
+    const hasMore = sized.rows.length > count;
     return { cursor, items, nextAfter: hasMore ? (items.at(-1)?.nodeId ?? null) : null, hasMore };
   } finally {
     tx.close();

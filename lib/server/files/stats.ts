@@ -17,18 +17,20 @@ export interface MachineStats {
 }
 
 /**
- * Per-machine statistics of an account.
+ * Per-machine statistics of a vault: its machines (whichever account they
+ * belong to) that committed.
  * @param db The database.
- * @param accountId The account.
+ * @param vaultId The vault.
  * @returns One entry per machine that committed.
  */
-export async function machineStats(db: Executor, accountId: string): Promise<MachineStats[]> {
+export async function machineStats(db: Executor, vaultId: string): Promise<MachineStats[]> {
   const rows = await db.execute({
     sql: `SELECT s.machine_id, s.versions_committed, s.deletions_committed, s.bytes_committed, s.last_commit_at,
             (SELECT COUNT(*) FROM tree t JOIN versions v ON v.vault_id = t.vault_id AND v.node_id = t.node_id AND v.version = t.head_version
-             WHERE t.account_id = s.account_id AND t.kind = 'file' AND v.machine_id = s.machine_id) AS files_held
-          FROM machine_stats s WHERE s.account_id = ? ORDER BY s.machine_id`,
-    args: [accountId],
+             WHERE t.vault_id = r.vault_id AND t.kind = 'file' AND v.machine_id = s.machine_id) AS files_held
+          FROM machine_stats s JOIN machine_registry r ON r.id = s.machine_id AND r.account_id = s.account_id
+          WHERE r.vault_id = ? ORDER BY s.machine_id`,
+    args: [vaultId],
   });
   return rows.rows.map((r) => ({
     machineId: str(r.machine_id),

@@ -30,6 +30,7 @@ export type ItemResult =
   | { nodeId: string; opId: string; status: "name_taken"; message: string; existing: Head }
   | { nodeId: string; opId: string; status: "missing_chunks"; message: string; missing: string[] }
   | { nodeId: string; opId: string; status: "invalid"; message: string }
+  | { nodeId: string; opId: string; status: "op_id_reused"; message: string }
   | { nodeId: string; opId: string; status: "aborted"; message: string };
 
 /** A result's status. */

@@ -8,7 +8,7 @@ import type { AuthDeps } from "../auth/deps.ts";
 import { requireMachineOrUser } from "../auth/middleware.ts";
 import type { ServerContext } from "../context.ts";
 import { actorOf } from "../files/actor.ts";
-import { readChanges } from "../files/changes.ts";
+import { changeReaderOf, readChanges } from "../files/changes.ts";
 import { commitVersions } from "../files/commit.ts";
 import { listVersions } from "../files/history.ts";
 import { NodeView } from "../files/node-view.ts";
@@ -31,6 +31,7 @@ const CODES: Record<ItemStatus, number> = {
   aborted: 409,
   missing_chunks: 424,
   invalid: 422,
+  op_id_reused: 422,
 };
 
 /**
@@ -64,7 +65,7 @@ export function fileRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv> 
 
   app.get("/api/changes", auth, async (c) => {
     const q = readQuery(c, changesQuerySchema);
-    return c.json(await readChanges(ctx.db, scope(c.var.principal), q.since, q.limit));
+    return c.json(await readChanges(ctx.db, changeReaderOf(c.var.principal), q.since, q.limit));
   });
 
   app.get("/api/snapshot", auth, async (c) => {
@@ -78,8 +79,8 @@ export function fileRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv> 
     // The content of a deleted folder is not live: listed only with includeDeleted.
     const view = includeDeleted ? null : await NodeView.load(ctx.db, c.var.principal.vaultId, { nodeIds: [q.parentId], names: [], opIds: [] });
     if (view?.parentProblem(q.parentId)) return c.json({ items: [], nextAfter: null });
-    const items = await listChildren(ctx.db, c.var.principal.vaultId, { ...q, includeDeleted });
-    return c.json({ items, nextAfter: items.length === q.limit ? (items.at(-1)?.nodeId ?? null) : null });
+    const { items, hasMore } = await listChildren(ctx.db, c.var.principal.vaultId, { ...q, includeDeleted });
+    return c.json({ items, nextAfter: hasMore ? (items.at(-1)?.nodeId ?? null) : null });
   });
 
   app.get("/api/files/:nodeId/versions", auth, async (c) => {

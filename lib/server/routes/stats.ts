@@ -20,7 +20,7 @@ export function statsRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
   const auth = requireMachineOrUser(deps);
   app.get("/api/stats", auth, async (c) => {
     const p = c.var.principal;
-    return c.json({ vault: await vaultTotals(ctx.db, p.vaultId), machines: await machineStats(ctx.db, p.accountId) });
+    return c.json({ vault: await vaultTotals(ctx.db, p.vaultId), machines: await machineStats(ctx.db, p.vaultId) });
   });
   return app;
 }

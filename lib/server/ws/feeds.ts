@@ -12,6 +12,7 @@ import { HEAD_SQL, statusFromRow } from "./status-store.ts";
 export interface ReportRow {
   seq: number;
   accountId: string;
+  vaultId: string;
   machineId: string;
   ts: number;
   report: unknown;
@@ -33,11 +34,11 @@ export async function eventHead(db: Client): Promise<number> {
  * the whole log's, so an agent starting from it reads exactly its vault's
  * later changes.
  * @param db The database.
- * @param scope The agent's account and vault.
+ * @param scope The agent's vault.
  * @returns The cursor.
  */
-export function helloCursor(db: Client, scope: { accountId: string; vaultId: string }): Promise<number> {
-  return vaultHead(db, scope);
+export function helloCursor(db: Client, scope: { vaultId: string }): Promise<number> {
+  return vaultHead(db, scope.vaultId);
 }
 
 /**
@@ -49,7 +50,7 @@ export function helloCursor(db: Client, scope: { accountId: string; vaultId: str
  */
 export async function readReportsAfter(db: Client, after: number, limit: number): Promise<ReportRow[]> {
   const result = await db.execute({
-    sql: `SELECT r.seq, r.account_id, r.machine_id, r.ts, r.report,
+    sql: `SELECT r.seq, r.account_id, r.vault_id, r.machine_id, r.ts, r.report,
                  s.state, s.last_file, s.last_synced_at, s.speed_bps, s.files_synced, s.files_pending,
                  s.bytes_stored, s.errors, s.conflicts, s.last_error, s.updated_at,
                  c.cursor, CASE WHEN c.cursor IS NULL THEN NULL ELSE ${HEAD_SQL} END AS head
@@ -61,6 +62,7 @@ export async function readReportsAfter(db: Client, after: number, limit: number)
   return result.rows.map((row) => ({
     seq: Number(row.seq),
     accountId: str(row.account_id),
+    vaultId: str(row.vault_id),
     machineId: str(row.machine_id),
     ts: Number(row.ts),
     report: JSON.parse(str(row.report)) as unknown,

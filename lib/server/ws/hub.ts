@@ -12,9 +12,9 @@
 import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
 import type { EventEnvelope } from "../../events/envelope.ts";
-import { readEventsAfter } from "../../events/store.ts";
+import { readEventsAfterCapped } from "../../events/store.ts";
 import { commandFrame, markDelivered } from "../commands/commands.ts";
-import { publicChange } from "../files/changes.ts";
+import { COMMAND_EVENT_TYPES, publicChange, visibleTo, type ChangeReader } from "../files/changes.ts";
 import { eventHead, readReportsAfter, reportHead, type ReportRow } from "./feeds.ts";
 import { DEFAULT_SUBSCRIBER_LIMITS, Subscriber, type SubscriberLimits, type SubscriberSink } from "./subscriber.ts";
 import { Tail } from "./tail.ts";
@@ -55,7 +55,7 @@ export const MAX_SOCKETS_PER_MACHINE = 4;
 export interface HubConnection {
   kind: "changes" | "events" | "dashboard";
   accountId: string;
-  /** Only this vault's events (and account-level ones) are pushed, as `GET /api/changes` serves them; all the account's when absent. */
+  /** The vault whose events are pushed, filtered as `GET /api/changes` serves them to a machine (`changes`) or a user (`dashboard`). */
   vaultId?: string;
   /** Set for agent sockets. */
   machineId?: string;
@@ -72,6 +72,14 @@ export interface HubConnection {
 interface Registered {
   conn: HubConnection;
   subscriber?: Subscriber;
+}
+
+/** The change-log reader a subscribed socket stands for (none for `events` sockets). */
+function readerOf(conn: HubConnection): ChangeReader | null {
+  if (conn.vaultId === undefined) return null;
+  if (conn.kind === "changes") return conn.machineId === undefined ? null : { kind: "machine", vaultId: conn.vaultId, machineId: conn.machineId };
+  if (conn.kind === "dashboard") return { kind: "user", vaultId: conn.vaultId, accountId: conn.accountId };
+  return null;
 }
 
 /** The hub of one server process. */
@@ -97,7 +105,8 @@ export class Hub {
     this.#options = { ...DEFAULT_HUB_OPTIONS, ...options };
     const onError = (error: unknown): void => log.warn({ err: error }, "hub tail read failed");
     this.#events = new Tail({
-      read: (after, limit) => readEventsAfter(db, after, limit),
+      // Byte-capped: a batch of large events stops at a few inline messages' worth (the next read follows at once).
+      read: (after, limit) => readEventsAfterCapped(db, after, limit, 4 * this.#options.maxInlineBytes),
       head: () => eventHead(db),
       seqOf: (e) => e.seq,
       deliver: (events) => this.#deliverEvents(events),
@@ -221,35 +230,32 @@ export class Hub {
     if (commands.length > 0) {
       markDelivered(this.#db, commands, Date.now()).catch((error: unknown) => this.#log.warn({ err: error }, "cannot mark commands delivered"));
     }
-    const byAccount = new Map<string, EventEnvelope[]>();
-    for (const event of events) {
-      const list = byAccount.get(event.accountId) ?? [];
-      list.push(event);
-      byAccount.set(event.accountId, list);
-    }
-    for (const [accountId, list] of byAccount) {
-      // The cursor is the account's last seq even when a vault filter skips it, so a client never re-reads the batch.
-      const cursor = list[list.length - 1]?.seq ?? 0;
-      const messages = new Map<string, string>();
-      for (const entry of this.#connections) {
-        if (entry.conn.accountId !== accountId || !entry.subscriber) continue;
-        const vault = entry.conn.vaultId ?? "";
-        let message = messages.get(vault);
-        if (message === undefined) {
-          message = this.#changesMessage(list, entry.conn.vaultId, cursor);
-          messages.set(vault, message);
-        }
-        entry.subscriber.offer(message);
+    // The batch's last seq: a reader's cursor may skip what it does not see, so a client never re-reads the batch.
+    const cursor = last?.seq ?? 0;
+    const messages = new Map<string, string | null>();
+    // Machines of one vault read the same events, but for command events (their own only).
+    const perMachine = events.some((e) => COMMAND_EVENT_TYPES.includes(e.type));
+    for (const entry of this.#connections) {
+      const reader = readerOf(entry.conn);
+      if (!reader || !entry.subscriber) continue;
+      const key = reader.kind === "machine" ? `m:${reader.vaultId}:${perMachine ? reader.machineId : ""}` : `u:${reader.vaultId}:${reader.accountId}`;
+      let message = messages.get(key);
+      if (message === undefined) {
+        message = this.#changesMessage(events, reader, cursor);
+        messages.set(key, message);
       }
+      if (message !== null) entry.subscriber.offer(message);
     }
   }
 
   /**
-   * The pushed message: the events in the public shape of `GET /api/changes`
-   * (no account, vault or request id), or a `changed` hint when too big.
+   * The pushed message: the events the reader sees, in the public shape of
+   * `GET /api/changes` (no account, vault or request id), or a `changed`
+   * hint when too big; null when it sees none of them.
    */
-  #changesMessage(list: EventEnvelope[], vaultId: string | undefined, cursor: number): string {
-    const events = list.filter((e) => vaultId === undefined || e.vaultId === null || e.vaultId === vaultId).map(publicChange);
+  #changesMessage(list: EventEnvelope[], reader: ChangeReader, cursor: number): string | null {
+    const events = list.filter((e) => visibleTo(reader, e)).map(publicChange);
+    if (events.length === 0) return null;
     const message = JSON.stringify({ type: "changes", cursor, events });
     return message.length > this.#options.maxInlineBytes ? JSON.stringify({ type: "changed", cursor }) : message;
   }
@@ -271,7 +277,7 @@ export class Hub {
     for (const row of rows) {
       const message = JSON.stringify({ type: "report", machineId: row.machineId, ts: row.ts, report: row.report, status: row.status });
       for (const entry of this.#connections) {
-        if (entry.conn.kind === "dashboard" && entry.conn.accountId === row.accountId) entry.subscriber?.offer(message);
+        if (entry.conn.kind === "dashboard" && entry.conn.vaultId === row.vaultId) entry.subscriber?.offer(message);
       }
     }
   }

@@ -11,14 +11,16 @@
  *   `ack` for reports that carry a `reportId`, `error` (echoing it) for
  *   refused ones; progress reports are thinned to one per
  *   {@link PROGRESS_MIN_GAP_MS}; `command_ack` acknowledges a command.
- * - `/ws/dashboard` (browsers): `snapshot` of every machine's status, then
- *   `report` (live status and activity) and `changes` (the account's events).
+ * - `/ws/dashboard` (browsers): `snapshot` of the status of every machine
+ *   of the session's vault, then `report` (live status and activity of
+ *   those machines) and `changes` (the vault's events); closed (4401) once
+ *   the session ends or switches to another vault.
  * Message shapes are in docs/api.md.
  */
 import { Hono, type Context } from "hono";
 import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
 import type { AuthDeps } from "../auth/deps.ts";
-import { findMachineByToken, listMachines, touchMachine } from "../machines/machines.ts";
+import { findMachineByToken, listVaultMachines, touchMachine } from "../machines/machines.ts";
 import { findSession } from "../sessions/sessions.ts";
 import type { ServerEnv } from "../principal.ts";
 import { heartbeatFor } from "./heartbeat.ts";
@@ -240,10 +242,11 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
         accountId: session.accountId,
         vaultId: session.vaultId,
         subscribe: true,
-        stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web, false)) !== null,
+        // Valid while the session lives and still acts on this socket's vault (POST /api/auth/vault switches it: M5).
+        stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web, false))?.vaultId === session.vaultId,
         greet: async (ws) => {
           const now = deps.now();
-          const machines = await listMachines(deps.db, session.accountId);
+          const machines = await listVaultMachines(deps.db, session.vaultId);
           const withStatus = await Promise.all(
             machines.map(async (m) => ({ ...m, status: presentStatus((await readStatus(deps.db, m.id)) ?? emptyStatus(m.createdAt), m.lastSeenAt, now) })),
           );

@@ -49,9 +49,9 @@ export function statusFromRow(row: Row): MachineStatus {
   };
 }
 
-/** SQL of the machine's vault head seq (its events and its account's vault-less ones), for `s` = machine_status. */
-export const HEAD_SQL = `COALESCE((SELECT e.seq FROM events e WHERE e.account_id = s.account_id AND (e.vault_id = s.vault_id OR e.vault_id IS NULL)
-  ORDER BY e.seq DESC LIMIT 1), 0)`; // walks the (account_id, seq) index from the top: no scan of the log
+/** SQL of the machine's vault head seq (the vault's last event, whichever account wrote it), for `s` = machine_status. */
+export const HEAD_SQL = `COALESCE((SELECT e.seq FROM events e WHERE e.vault_id = s.vault_id
+  ORDER BY e.seq DESC LIMIT 1), 0)`; // walks the (vault_id, seq) index from the top: no scan of the log
 
 /**
  * Reads the stored status of a machine, with its cursor and how far behind it is.

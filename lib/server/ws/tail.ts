@@ -7,7 +7,7 @@
 
 /** Options of {@link Tail}. */
 export interface TailOptions<R> {
-  /** Reads rows with `seq > after`, in order, at most `limit`. */
+  /** Reads rows with `seq > after`, in order, at most `limit` (fewer is fine: the tail reads again until a read is empty). */
   read(after: number, limit: number): Promise<R[]>;
   /** The current highest sequence number (where a new tail starts). */
   head(): Promise<number>;
@@ -89,7 +89,8 @@ export class Tail<R> {
         this.#cursor = this.#options.seqOf(rows[rows.length - 1] as R);
         this.#options.deliver(rows);
       }
-      full = rows.length >= batch;
+      // Any row read: read again at once (a byte-capped read may stop short of `batch` with more to come).
+      full = rows.length > 0;
     } catch (error) {
       this.#options.onError(error);
     } finally {

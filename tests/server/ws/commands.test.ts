@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rebuildCommands } from "../../../lib/server/commands/command-projection.ts";
+import { withWriteTransaction } from "../../../lib/server/db/tx.ts";
 import { startTestServer, type TestMachine, type TestServer } from "../../helpers/server.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import { browserHeaders, connect, machineHeaders } from "./client.ts";
@@ -144,5 +145,34 @@ describe("the machine_commands projection (E3)", () => {
     const applied = await rebuildCommands(server.ctx.db);
     expect(applied).toBeGreaterThanOrEqual(before.length);
     expect(await read()).toEqual(before);
+  });
+});
+
+describe("paging commands (L3)", () => {
+  it("pages across commands issued in the same millisecond without skipping one", async () => {
+    const machine = server.machine;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await post(machine.machineId, "sync_now");
+      expect(res.status).toBe(201);
+      ids.push(((await res.json()) as Command).commandId);
+    }
+    // The same issue time for all four (a burst within one millisecond); last in the file: the rows no longer match their events.
+    await withWriteTransaction(server.ctx.db, (tx) =>
+      tx.execute({ sql: `UPDATE machine_commands SET issued_at = 4102444800000 WHERE id IN (${ids.map(() => "?").join(", ")})`, args: ids }),
+    );
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const path = `/api/machines/${machine.machineId}/commands?limit=1${before === undefined ? "" : `&before=${before}`}`;
+      const page = (await (await server.adminFetch(path)).json()) as { commands: Command[]; next: { before: string } | null };
+      seen.push(...page.commands.map((c) => c.commandId));
+      if (!page.next || seen.filter((id) => ids.includes(id)).length === ids.length) break;
+      before = page.next.before;
+    }
+    expect(seen.slice(0, 4).sort()).toEqual([...ids].sort());
+    expect(new Set(seen).size).toBe(seen.length);
+    const bad = await server.adminFetch(`/api/machines/${machine.machineId}/commands?before=123`);
+    expect(bad.status).toBe(422);
   });
 });

@@ -3,8 +3,10 @@
  * notifications, agent reports to status and dashboards, heartbeats, and
  * revocation closing sockets (A13, A14, S10, S11, W4, W8, C8).
  */
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWebSocket } from "../../../lib/runtime/websocket.ts";
+import { nodeId, nodeItem, ROOT_NODE_ID } from "../helpers/nodes.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 import { browserHeaders, closedWithin, connect, machineHeaders, refusedStatus } from "./client.ts";
 
@@ -53,15 +55,16 @@ describe("socket authentication", () => {
 });
 
 describe("/ws/changes (A13)", () => {
-  it("says hello with the cursor, then pushes the account's new events", async () => {
+  it("says hello with the cursor, then pushes the vault's new events", async () => {
     const socket = await connect(server, "/ws/changes", { headers: machineHeaders(server.machine.token) });
     const hello = await socket.waitFor((m) => m.type === "hello");
     expect(typeof hello.cursor).toBe("number");
-    const inv = (await (await server.adminFetch("/api/invitations", { method: "POST" })).json()) as { id: string };
+    const item = nodeItem(nodeId(), ROOT_NODE_ID, 0);
+    expect((await server.machineFetch("/api/commits", { method: "POST", body: JSON.stringify({ items: [item] }) })).status).toBe(200);
     const pushed = await socket.waitFor((m) => m.type === "changes");
-    const events = pushed.events as { type: string; payload: { invitationId: string }; seq: number }[];
-    expect(events.map((e) => e.type)).toContain("InvitationCreated");
-    expect(events.find((e) => e.type === "InvitationCreated")?.payload.invitationId).toBe(inv.id);
+    const events = pushed.events as { type: string; payload: { nodeId: string }; seq: number }[];
+    expect(events.map((e) => e.type)).toEqual(["FileVersionCommitted"]);
+    expect(events[0]?.payload.nodeId).toBe(item.nodeId);
     expect(pushed.cursor).toBeGreaterThan(hello.cursor as number);
     socket.close();
   });
@@ -143,6 +146,27 @@ describe("heartbeats", () => {
     await dashboard.waitFor((m) => m.type === "snapshot");
     expect((await server.adminFetch("/api/auth/logout", { method: "POST" }, session)).status).toBe(204);
     expect((await closedWithin(dashboard, 3000)).code).toBe(4401);
+  });
+
+  it("lists only the vault's machines, and closes a dashboard whose session switched vaults (M5)", async () => {
+    const session = await server.login();
+    const [row] = (await server.ctx.db.execute({ sql: "SELECT account_id FROM machines WHERE id = ?", args: [server.machine.machineId] })).rows;
+    const accountId = row?.account_id as string;
+    const other = randomBytes(16).toString("hex");
+    await server.ctx.db.execute({ sql: "INSERT INTO vaults (id, account_id, created_at) VALUES (?, ?, ?)", args: [other, accountId, Date.now()] });
+    await server.ctx.db.execute({ sql: "INSERT INTO vault_members (vault_id, account_id, role, added_at) VALUES (?, ?, 'owner', ?)", args: [other, accountId, Date.now()] });
+    // A machine of the same account acting on the other vault.
+    const elsewhere = await server.registerMachine("other vault");
+    await server.ctx.db.execute({ sql: "UPDATE machine_registry SET vault_id = ? WHERE id = ?", args: [other, elsewhere.machineId] });
+    const dashboard = await connect(server, "/ws/dashboard", { headers: browserHeaders(server, session.cookie) });
+    const snapshot = await dashboard.waitFor((m) => m.type === "snapshot");
+    const listed = (snapshot.machines as { id: string }[]).map((m) => m.id);
+    expect(listed).toContain(server.machine.machineId);
+    expect(listed).not.toContain(elsewhere.machineId);
+    const switched = await server.adminFetch("/api/auth/vault", { method: "POST", body: JSON.stringify({ vaultId: other }) }, session);
+    expect(switched.status).toBe(200);
+    expect((await closedWithin(dashboard, 3000)).code).toBe(4401);
+    await server.ctx.db.execute({ sql: "UPDATE machine_registry SET vault_id = (SELECT vault_id FROM machines WHERE id = ?) WHERE id = ?", args: [elsewhere.machineId, elsewhere.machineId] });
   });
 });
 

@@ -19,7 +19,9 @@ export const migration0001: Migration = {
       created_at INTEGER NOT NULL
     ) STRICT`,
     // The append-only event store (E1, E2, E5). seq is the global change-log
-    // cursor; (account_id, stream, stream_version) orders each stream.
+    // cursor; (stream, stream_version) orders each stream (a stream's name
+    // carries its vault or its own random id, so it is unique by itself and
+    // every member account of a vault writes the same streams).
     `CREATE TABLE events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       id TEXT NOT NULL UNIQUE,        -- event id (random, 128 bits, hex)
@@ -32,8 +34,10 @@ export const migration0001: Migration = {
       ts INTEGER NOT NULL,            -- ms since epoch
       payload TEXT NOT NULL,          -- JSON
       meta TEXT NOT NULL,             -- JSON: correlationId, causationId, actor, requestId
-      UNIQUE (account_id, stream, stream_version)
+      UNIQUE (stream, stream_version)
     ) STRICT`,
     "CREATE INDEX events_account_seq ON events (account_id, seq)",
+    // The change log, the hub and the head of a vault read by vault.
+    "CREATE INDEX events_vault_seq ON events (vault_id, seq)",
   ],
 };

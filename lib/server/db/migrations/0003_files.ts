@@ -85,6 +85,16 @@ export function projectionTablesDdl(p: "" | "cp_"): string[] {
     ) STRICT`,
     `CREATE INDEX ${p}trash_deleted_at ON ${p}trash (deleted_at)`,
     `CREATE INDEX ${p}trash_vault_page ON ${p}trash (vault_id, deleted_at, node_id, deleted_version)`,
+    // S5: nodes a folder's purge erased (every row below the folder goes):
+    // their ids are never committed again, since their events stay in the
+    // log (a base-version-0 item would collide with its stream).
+    `CREATE TABLE ${p}purged_nodes (
+      account_id TEXT NOT NULL,
+      vault_id TEXT NOT NULL,
+      node_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,           -- the TrashPurged event
+      PRIMARY KEY (vault_id, node_id)
+    ) STRICT`,
     // S10: per-machine statistics.
     `CREATE TABLE ${p}machine_stats (
       account_id TEXT NOT NULL,
@@ -123,10 +133,31 @@ export const migration0003: Migration = {
     ) STRICT`,
     "CREATE INDEX chunks_account ON chunks (account_id, id)",
     "CREATE INDEX chunks_uploaded ON chunks (uploaded_at)",
-    // S7: the log below trimmed_through has been cleaned for this account;
-    // its effect lives on in the cp_ tables.
+    // Idempotent writes past a purge (M3): the operation ids of the versions
+    // a purge erased, kept until log cleaning passes their seq, so a retry
+    // still answers its first result. Not a projection: written by the purge
+    // command (like chunks), untouched by a rebuild.
+    `CREATE TABLE op_ids (
+      vault_id TEXT NOT NULL,
+      op_id TEXT NOT NULL,
+      account_id TEXT NOT NULL,
+      node_id TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      seq INTEGER NOT NULL,           -- the event that recorded the version
+      kind TEXT NOT NULL,             -- the version's fields a retry is compared with
+      parent_id TEXT NOT NULL,
+      enc_name TEXT NOT NULL,
+      manifest TEXT NOT NULL,
+      origin TEXT NOT NULL,
+      PRIMARY KEY (vault_id, op_id)
+    ) STRICT`,
+    "CREATE INDEX op_ids_seq ON op_ids (vault_id, seq)",
+    // S7: this vault's file events up to trimmed_through (the seq of the
+    // last one cleaned) have been cleaned; their effect lives on in the cp_
+    // tables. Per vault: cleaning one vault never expires another's cursors.
     `CREATE TABLE log_retention (
-      account_id TEXT PRIMARY KEY,
+      vault_id TEXT PRIMARY KEY,
+      account_id TEXT NOT NULL,
       trimmed_through INTEGER NOT NULL,
       trimmed_at INTEGER NOT NULL
     ) STRICT`,
