@@ -1,5 +1,5 @@
 /**
- * The event schemas are as strict as the code that records them (E1, L4):
+ * The event schemas are as strict as the code that records them (E1):
  * a stored payload the commands could never have written is refused.
  */
 import { describe, expect, it } from "vitest";
@@ -21,7 +21,7 @@ const base = {
   origin: { type: "commit" },
 };
 
-describe("FileVersionCommitted v1 (L4)", () => {
+describe("FileVersionCommitted v1 (E1)", () => {
   it("accepts what a commit records", () => {
     expect(fileVersionCommittedV1.safeParse(base).success).toBe(true);
     expect(fileVersionCommittedV1.safeParse({ ...base, kind: "dir", chunks: [], size: 0 }).success).toBe(true);
@@ -39,7 +39,7 @@ describe("FileVersionCommitted v1 (L4)", () => {
   });
 });
 
-describe("auth event schemas (L4)", () => {
+describe("auth event schemas (E1)", () => {
   it("are strict and bounded", () => {
     expect(authEventSchemas.AdminCreated.safeParse({ userId: "c".repeat(32), username: "admin" }).success).toBe(true);
     expect(authEventSchemas.AdminCreated.safeParse({ userId: "c".repeat(32), username: "x".repeat(65) }).success).toBe(false);

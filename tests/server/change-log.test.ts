@@ -1,7 +1,7 @@
 /**
  * The change log and the snapshot over real HTTP and WebSocket (S7, A13):
  * after log cleaning on a quiet vault the snapshot's cursor is followed,
- * not answered `cursor_ahead` (the resync loop of issue item 10); the
+ * not answered `cursor_ahead` (a resync loop); the
  * snapshot is one point in time across its pages; `hello` gives the
  * vault's head. One real server per test.
  */
@@ -75,7 +75,7 @@ describe("change-log cleaning on a quiet vault (S7)", () => {
   });
 });
 
-describe("change-log cleaning in an account with two vaults (S7, H1)", () => {
+describe("change-log cleaning in an account with two vaults (S7)", () => {
   it("keeps an up-to-date agent of a quiet vault going when another vault of its account is cleaned", async () => {
     const mine = await ok(Array.from({ length: 5 }, () => nodeItem(nodeId(), ROOT_NODE_ID, 0)));
     const [machine] = (await server.ctx.db.execute({ sql: "SELECT account_id, vault_id FROM machines WHERE id = ?", args: [server.machine.machineId] })).rows;
@@ -110,7 +110,7 @@ describe("change-log cleaning in an account with two vaults (S7, H1)", () => {
   });
 });
 
-describe("a vault shared by two accounts (tenancy, H2)", () => {
+describe("a vault shared by two accounts (tenancy, S7)", () => {
   it("each account's principals see the other's commits in /api/changes and on /ws/changes", async () => {
     const [row] = (await server.ctx.db.execute({ sql: "SELECT account_id, vault_id FROM machines WHERE id = ?", args: [server.machine.machineId] })).rows;
     const vaultId = row?.vault_id as string;
@@ -172,7 +172,7 @@ describe("the snapshot (S7)", () => {
   });
 });
 
-describe("page byte budget (M4)", () => {
+describe("page byte budget (S1)", () => {
   it("ends pages of changes, the snapshot, a folder and a history past 8 MiB, always with one item", async () => {
     const big = (): string => Buffer.from(randomBytes(1_000_000)).toString("base64url");
     const folder = nodeId();

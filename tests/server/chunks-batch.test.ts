@@ -1,5 +1,5 @@
 /**
- * Batch chunk transfers over real HTTP (S6, DESIGN §3, v2 item 9): many
+ * Batch chunk transfers over real HTTP (S6, DESIGN §3): many
  * small chunks per request both ways in the binary framing
  * `application/vnd.syncagent.chunks`, per-chunk results and digests,
  * first bytes win, bounded count and bytes (413), malformed frames (400).

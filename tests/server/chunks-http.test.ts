@@ -1,5 +1,5 @@
 /**
- * Single-chunk uploads over real HTTP (S6, v2 item 9 and 15): the first
+ * Single-chunk uploads over real HTTP (S6): the first
  * stored bytes of an id win, an optional digest is checked, a re-upload
  * refreshes the orphan grace period, an empty streamed body is refused, and
  * a stalled upload neither blocks other uploads of the id nor the purge.
@@ -88,7 +88,7 @@ describe("orphan grace period (S5, S6)", () => {
   });
 });
 
-describe("hardening (item 15)", () => {
+describe("hardening (S6)", () => {
   it("refuses an empty chunked body with 400 empty_body and stores nothing", async () => {
     const id = hexId();
     // Transfer-Encoding: chunked with no chunk at all: no Content-Length to refuse it by.

@@ -102,7 +102,7 @@ async function purgeOld(folder: string): Promise<void> {
   expect(purge.status).toBe(200);
 }
 
-describe("node ids of a purged subtree (S4, S5, M2)", () => {
+describe("node ids of a purged subtree (S4, S5)", () => {
   it("answers invalid for an item reusing a purged descendant's id, and records the request's other items", async () => {
     const [folder, child] = [nodeId(), nodeId()];
     await ok([nodeItem(folder, ROOT_NODE_ID, 0, [], "dir"), nodeItem(child, folder, 0)]);
@@ -122,7 +122,7 @@ describe("node ids of a purged subtree (S4, S5, M2)", () => {
   });
 });
 
-describe("operation ids past a purge (M3)", () => {
+describe("operation ids past a purge (S4)", () => {
   it("a retried create of a purged file, or of a node purged with its folder, answers its first result", async () => {
     const [file, folder, child] = [nodeId(), nodeId(), nodeId()];
     const createFile = nodeItem(file, ROOT_NODE_ID, 0);

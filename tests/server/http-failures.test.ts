@@ -599,7 +599,7 @@ describe("(g) 403 machine_forbidden for machine tokens on admin routes", () => {
   });
 });
 
-describe("(h) the auth routes: 401 without credentials, 413 past the pre-authentication bound (S3, #13, #15)", () => {
+describe("(h) the auth routes: 401 without credentials, 413 past the pre-authentication bound (S3)", () => {
   /** The body bound of every request without any credential, and of the setup, login and registration routes. */
   const PRE_AUTH_LIMIT = 8 * 1024;
   const AUTH_ROUTES: Request[] = [

@@ -166,7 +166,7 @@ describe("change-log cleaning (S7)", () => {
   });
 });
 
-describe("a folder purge after log cleaning (S5, S7, M1)", () => {
+describe("a folder purge after log cleaning (S5, S7, E3)", () => {
   it("removes exactly the nodes below the folder in the live tree, from live and checkpoint tables alike", async () => {
     const [folder, child, stays] = [hexId(), hexId(), hexId()];
     const ok = async (items: CommitItem[]): Promise<void> => {

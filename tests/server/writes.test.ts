@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(async () => server.close());
 const { commit, ok, get, eventCount, uploadChunk } = nodesOverHttp(() => server);
 
-describe("heads written earlier in the same group (S4, L1)", () => {
+describe("heads written earlier in the same group (S4)", () => {
   it("name_taken.existing and conflict.head show the seq of the version written before them", async () => {
     const first = nodeItem(nodeId(), ROOT_NODE_ID, 0);
     const sameName = { ...nodeItem(nodeId(), ROOT_NODE_ID, 0), encName: first.encName };
@@ -46,7 +46,7 @@ describe("idempotent writes (S4)", () => {
     expect(await eventCount()).toBe(before);
     // The same opId for another node is a client bug, not a replay.
     expect((await commit([{ ...nodeItem(nodeId(), ROOT_NODE_ID, 0), opId: item.opId }]))[0]).toMatchObject({ status: "op_id_reused", code: 422 });
-    // So is the same opId for another operation on the same node (L2): a rename under the create's id is not dropped as a replay.
+    // So is the same opId for another operation on the same node (S4): a rename under the create's id is not dropped as a replay.
     const renamed = { ...nodeItem(item.nodeId, ROOT_NODE_ID, 2), opId: item.opId };
     expect((await commit([renamed]))[0]).toMatchObject({ status: "op_id_reused", code: 422 });
     expect((await commit([{ ...item, manifest: encBlob() }]))[0]).toMatchObject({ status: "op_id_reused", code: 422 });
@@ -98,7 +98,7 @@ describe("idempotent writes (S4)", () => {
     const again = await server.machineFetch(`/api/files/${file.nodeId}/restore`, { method: "POST", body: restoreBody });
     expect(again.status).toBe(201);
     expect(await again.json()).toMatchObject({ result: { version: 5, replayed: true } });
-    // The restore's opId reused for a restore of another version is refused, not replayed (L2).
+    // The restore's opId reused for a restore of another version is refused, not replayed (S4).
     const { opId: usedId } = JSON.parse(restoreBody) as { opId: string };
     const other = await server.machineFetch(`/api/files/${file.nodeId}/restore`, {
       method: "POST",

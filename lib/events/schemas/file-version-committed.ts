@@ -48,7 +48,7 @@ export const fileVersionCommittedV1 = z
     origin: versionOrigin,
   })
   .strict()
-  // What the commit checks guarantee, so a stored event cannot say otherwise (L4).
+  // What the commit checks guarantee, so a stored event cannot say otherwise (E1).
   .refine((p) => p.nodeId !== ROOT_NODE_ID, { message: "the root is never committed", path: ["nodeId"] })
   .refine((p) => p.parentId !== p.nodeId, { message: "a node is never its own parent", path: ["parentId"] })
   .refine((p) => p.kind === "file" || (p.chunks.length === 0 && p.size === 0), { message: "only a file version has chunks and a size", path: ["chunks"] })

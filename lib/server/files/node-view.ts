@@ -16,7 +16,7 @@ import { ROOT_NODE_ID } from "../../events/schemas/common.ts";
 import { HEAD_COLUMNS, headFromRow, type Head } from "./heads.ts";
 import type { ParentState } from "./version-input.ts";
 
-/** What an operation id recorded: enough to tell a retry from another operation under the same id (L2). */
+/** What an operation id recorded: enough to tell a retry from another operation under the same id (S4). */
 export interface RecordedOp {
   nodeId: string;
   version: number;
@@ -101,7 +101,7 @@ export class NodeView {
     const opIds = [...new Set(wants.opIds)];
     for (let i = 0; i < opIds.length; i += SLICE) {
       const slice = opIds.slice(i, i + SLICE);
-      // A purge keeps the operation ids of the versions it erased in op_ids (M3).
+      // A purge keeps the operation ids of the versions it erased in op_ids (S4).
       const inList = slice.map(() => "?").join(", ");
       const rows = await db.execute({
         sql: `SELECT ${OP_COLUMNS} FROM versions WHERE vault_id = ? AND op_id IN (${inList})

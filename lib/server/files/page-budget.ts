@@ -1,5 +1,5 @@
 /**
- * The byte budget of a page (M4): a page of the change log, the snapshot,
+ * The byte budget of a page (S1): a page of the change log, the snapshot,
  * a folder listing or a history stops once its rows' variable-size fields
  * (payloads, manifests, names, chunk ids) pass the budget, and always holds
  * at least one row. Readers first read the rows' sizes, then only the rows

@@ -39,7 +39,7 @@ export interface PurgeResult {
 const BATCH = 200;
 
 /**
- * Keeps the operation ids of the versions a purge erases (M3), so a retry
+ * Keeps the operation ids of the versions a purge erases (S4), so a retry
  * of one still answers its first result until log cleaning passes it.
  * @param tx The open write transaction.
  * @param vaultId The vault.

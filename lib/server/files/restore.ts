@@ -104,7 +104,7 @@ function replayed(
   const op = view.op(opId);
   if (!op) return undefined;
   if (op.nodeId !== nodeId) throw new HttpError(422, "op_id_reused", "This opId was already used for another node");
-  // The same id for another operation (L2): never answered with the first one's result.
+  // The same id for another operation (S4): never answered with the first one's result.
   const origin = op.origin as FileVersionCommittedV1["origin"];
   if (!same(origin)) throw new HttpError(422, "op_id_reused", "This opId was already used for another operation on this node");
   return {

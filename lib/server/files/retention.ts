@@ -54,7 +54,7 @@ export async function trimChangeLog(ctx: ServerContext, options: { olderThanDays
           sql: `DELETE FROM events WHERE vault_id = ? AND seq > ? AND seq <= ? AND type IN (${types})`,
           args: [vaultId, watermark, through, ...FILE_EVENT_TYPES],
         });
-        // Operation ids a purge kept live as long as their part of the log (M3).
+        // Operation ids a purge kept live as long as their part of the log (S4).
         await tx.execute({ sql: "DELETE FROM op_ids WHERE vault_id = ? AND seq <= ?", args: [vaultId, through] });
         await tx.execute({
           sql: `INSERT INTO log_retention (vault_id, account_id, trimmed_through, trimmed_at) VALUES (?, ?, ?, ?)

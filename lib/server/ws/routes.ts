@@ -242,7 +242,7 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
         accountId: session.accountId,
         vaultId: session.vaultId,
         subscribe: true,
-        // Valid while the session lives and still acts on this socket's vault (POST /api/auth/vault switches it: M5).
+        // Valid while the session lives and still acts on this socket's vault (POST /api/auth/vault switches it).
         stillValid: async () => (await findSession(deps.db, sessionId, deps.now(), deps.web, false))?.vaultId === session.vaultId,
         greet: async (ws) => {
           const now = deps.now();

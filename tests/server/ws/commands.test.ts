@@ -148,7 +148,7 @@ describe("the machine_commands projection (E3)", () => {
   });
 });
 
-describe("paging commands (L3)", () => {
+describe("paging commands (W9)", () => {
   it("pages across commands issued in the same millisecond without skipping one", async () => {
     const machine = server.machine;
     const ids: string[] = [];

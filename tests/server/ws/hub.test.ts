@@ -148,7 +148,7 @@ describe("heartbeats", () => {
     expect((await closedWithin(dashboard, 3000)).code).toBe(4401);
   });
 
-  it("lists only the vault's machines, and closes a dashboard whose session switched vaults (M5)", async () => {
+  it("lists only the vault's machines, and closes a dashboard whose session switched vaults (W8)", async () => {
     const session = await server.login();
     const [row] = (await server.ctx.db.execute({ sql: "SELECT account_id FROM machines WHERE id = ?", args: [server.machine.machineId] })).rows;
     const accountId = row?.account_id as string;

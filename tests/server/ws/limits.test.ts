@@ -1,5 +1,5 @@
 /**
- * Socket and report limits per machine over real WebSockets (item 15, A14):
+ * Socket and report limits per machine over real WebSockets (A14):
  * a machine keeps at most MAX_SOCKETS_PER_MACHINE sockets (opening one more
  * closes its oldest with 4429), and its reports are rate limited (token
  * bucket): the excess is dropped, counted and answered with an error that

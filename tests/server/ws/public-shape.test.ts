@@ -44,7 +44,7 @@ describe("/ws/changes notifications", () => {
   });
 });
 
-describe("what machines read of the log (L5)", () => {
+describe("what machines read of the log (S7)", () => {
   it("machines get their vault's file events only; users also get the vault's and their account's other events", async () => {
     const machine = (await (await server.machineFetch("/api/changes?since=0&limit=5000")).json()) as { changes: { type: string }[] };
     const user = (await (await server.adminFetch("/api/changes?since=0&limit=5000")).json()) as { changes: { type: string; payload: unknown }[] };

@@ -51,7 +51,7 @@ describe("deduplication and timestamps (A14)", () => {
   });
 });
 
-describe("validation (item 15)", () => {
+describe("validation (A14)", () => {
   it("refuses ids that are not ids and echoes a well-formed report id in every refusal", async () => {
     const machine = await server.registerMachine("validate");
     const socket = await agent(machine);

@@ -133,7 +133,7 @@ export const migration0003: Migration = {
     ) STRICT`,
     "CREATE INDEX chunks_account ON chunks (account_id, id)",
     "CREATE INDEX chunks_uploaded ON chunks (uploaded_at)",
-    // Idempotent writes past a purge (M3): the operation ids of the versions
+    // Idempotent writes past a purge (S4): the operation ids of the versions
     // a purge erased, kept until log cleaning passes their seq, so a retry
     // still answers its first result. Not a projection: written by the purge
     // command (like chunks), untouched by a rebuild.
