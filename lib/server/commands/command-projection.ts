@@ -4,7 +4,7 @@
  * Idempotent: an event already applied (its `seq` not newer than the row's)
  * changes nothing. `delivered_at` is no event's fact; a replay keeps it.
  */
-import type { Client } from "@libsql/client";
+import type { Client, Transaction } from "@libsql/client";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { commandEventSchemas, type CommandEventType } from "../../events/schemas/machine-commands.ts";
 import { eventFromRow, type Executor } from "../../events/store.ts";
@@ -46,23 +46,35 @@ export async function applyCommandEvent(tx: Executor, event: EventEnvelope): Pro
   }
 }
 
+/** The command projection's tables, for the rebuild's dump. */
+export const COMMAND_PROJECTION_TABLES = ["machine_commands"] as const;
+
+/**
+ * Replays every command event into `machine_commands` inside an open
+ * transaction, keeping delivery times (a delivery is not an event). Command
+ * events are never trimmed by log cleaning, so no checkpoint is needed.
+ * @param tx An open write transaction.
+ * @returns How many events were applied.
+ */
+export async function replayCommandEvents(tx: Transaction): Promise<number> {
+  const delivered = await tx.execute("SELECT id, delivered_at FROM machine_commands WHERE delivered_at IS NOT NULL");
+  await tx.execute("DELETE FROM machine_commands");
+  const events = await tx.execute({
+    sql: `SELECT * FROM events WHERE type IN (${COMMAND_EVENT_TYPES.map(() => "?").join(", ")}) ORDER BY seq`,
+    args: [...COMMAND_EVENT_TYPES],
+  });
+  for (const row of events.rows) await applyCommandEvent(tx, eventFromRow(row));
+  for (const row of delivered.rows) {
+    await tx.execute({ sql: "UPDATE machine_commands SET delivered_at = ? WHERE id = ?", args: [Number(row.delivered_at), str(row.id)] });
+  }
+  return events.rows.length;
+}
+
 /**
  * Rebuilds `machine_commands` from the log, keeping delivery times.
  * @param db The database.
  * @returns How many events were applied.
  */
 export async function rebuildCommands(db: Client): Promise<number> {
-  return withWriteTransaction(db, async (tx) => {
-    const delivered = await tx.execute("SELECT id, delivered_at FROM machine_commands WHERE delivered_at IS NOT NULL");
-    await tx.execute("DELETE FROM machine_commands");
-    const events = await tx.execute({
-      sql: `SELECT * FROM events WHERE type IN (${COMMAND_EVENT_TYPES.map(() => "?").join(", ")}) ORDER BY seq`,
-      args: [...COMMAND_EVENT_TYPES],
-    });
-    for (const row of events.rows) await applyCommandEvent(tx, eventFromRow(row));
-    for (const row of delivered.rows) {
-      await tx.execute({ sql: "UPDATE machine_commands SET delivered_at = ? WHERE id = ?", args: [Number(row.delivered_at), str(row.id)] });
-    }
-    return events.rows.length;
-  });
+  return withWriteTransaction(db, replayCommandEvents);
 }

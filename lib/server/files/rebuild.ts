@@ -1,7 +1,8 @@
 /**
  * Rebuilding the projections from the log (E3): empty the live tables, load
  * the retention checkpoint, replay every retained file event, then replay
- * every machine event into the machine list (auth events are never
+ * every machine event into the machine list and every command event into
+ * the command list (auth and command events are never
  * trimmed, so that projection needs no checkpoint; token hashes stay in
  * `machine_tokens`, which is not a projection). One transaction, so readers
  * see the old tables or the new ones, never half.
@@ -9,6 +10,7 @@
 import type { Transaction } from "@libsql/client";
 import type { ServerContext } from "../context.ts";
 import { withWriteTransaction } from "../db/tx.ts";
+import { COMMAND_PROJECTION_TABLES, replayCommandEvents } from "../commands/command-projection.ts";
 import { MACHINE_PROJECTION_TABLES, replayMachineEvents } from "../machines/machine-projection.ts";
 import { applyStoredEvent, readFileEvents } from "./replay.ts";
 
@@ -16,7 +18,7 @@ import { applyStoredEvent, readFileEvents } from "./replay.ts";
 export const PROJECTION_TABLES = ["tree", "versions", "version_chunks", "trash", "purged_nodes", "machine_stats"] as const;
 
 /** Every projection table a rebuild rewrites and a dump compares. */
-export const ALL_PROJECTION_TABLES = [...PROJECTION_TABLES, ...MACHINE_PROJECTION_TABLES] as const;
+export const ALL_PROJECTION_TABLES = [...PROJECTION_TABLES, ...MACHINE_PROJECTION_TABLES, ...COMMAND_PROJECTION_TABLES] as const;
 
 /** What a rebuild did. */
 export interface RebuildResult {
@@ -48,7 +50,8 @@ export async function rebuildInTransaction(tx: Transaction): Promise<Omit<Rebuil
     if (page.length < 1000) break;
   }
   const machines = await replayMachineEvents(tx);
-  return { eventsApplied: eventsApplied + machines.eventsApplied, deadLettered: deadLettered + machines.deadLettered };
+  const commands = await replayCommandEvents(tx);
+  return { eventsApplied: eventsApplied + machines.eventsApplied + commands, deadLettered: deadLettered + machines.deadLettered };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rebuildCommands } from "../../../lib/server/commands/command-projection.ts";
+import { rebuildProjections } from "../../../lib/server/files/rebuild.ts";
 import { withWriteTransaction } from "../../../lib/server/db/tx.ts";
 import { startTestServer, type TestMachine, type TestServer } from "../../helpers/server.ts";
 import { waitFor } from "../../helpers/wait.ts";
@@ -144,6 +145,16 @@ describe("the machine_commands projection (E3)", () => {
     expect(before.length).toBeGreaterThan(3);
     const applied = await rebuildCommands(server.ctx.db);
     expect(applied).toBeGreaterThanOrEqual(before.length);
+    expect(await read()).toEqual(before);
+  });
+
+  it("is part of the full rebuild (`server rebuild-projections`), emptied rows restored", async () => {
+    const read = async (): Promise<unknown[]> => (await server.ctx.db.execute("SELECT * FROM machine_commands ORDER BY id")).rows.map((r) => ({ ...r }));
+    const before = await read();
+    expect(before.length).toBeGreaterThan(3);
+    // A projection damaged by hand: the full rebuild must bring it back from the events.
+    await server.ctx.db.execute("UPDATE machine_commands SET state = 'pending', ok = NULL, acked_at = NULL");
+    await rebuildProjections(server.ctx);
     expect(await read()).toEqual(before);
   });
 });
