@@ -14,7 +14,7 @@ import { checkItem } from "./check-item.ts";
 import { storedChunkSizesInVault } from "../chunks/presence.ts";
 import { NodeView } from "./node-view.ts";
 import type { CommitItem, ItemResult } from "./version-input.ts";
-import { randomEventId, writeAccepted, type Accepted } from "./write-accepted.ts";
+import { committedPayload, randomEventId, writeAccepted, type Accepted } from "./write-accepted.ts";
 
 /** One request of a group: who commits what. */
 export interface BulkRequest {
@@ -86,19 +86,7 @@ export async function recordBulk(tx: Transaction, requests: readonly BulkRequest
         previous,
         id: randomEventId(),
         ts: Date.now(),
-        payload: {
-          nodeId: next.nodeId,
-          parentId: next.parentId,
-          version: next.version,
-          kind: next.kind,
-          encName: next.encName,
-          manifest: next.manifest,
-          chunks: [...chunks],
-          size: next.size,
-          machineId: actor.machineId,
-          opId: item.opId,
-          origin: { type: "commit" },
-        },
+        payload: committedPayload(next, chunks, { machineId: actor.machineId, opId: item.opId }, { type: "commit" }),
       });
       return { nodeId: item.nodeId, opId: item.opId, status: "ok", version: next.version, seq: 0 };
     });

@@ -21,7 +21,7 @@ import type { Head } from "./heads.ts";
 import { readVersion } from "./history.ts";
 import { NodeView } from "./node-view.ts";
 import type { ItemResult } from "./version-input.ts";
-import { nodeStream, randomEventId, writeAccepted } from "./write-accepted.ts";
+import { committedPayload, nodeStream, randomEventId, writeAccepted } from "./write-accepted.ts";
 
 /** A trash restore request. */
 export interface TrashRestoreInput {
@@ -75,19 +75,7 @@ async function record(
       previous: input.previous,
       id: randomEventId(),
       ts: Date.now(),
-      payload: {
-        nodeId: next.nodeId,
-        parentId: next.parentId,
-        version: next.version,
-        kind: next.kind,
-        encName: next.encName,
-        manifest: next.manifest,
-        chunks: input.chunks,
-        size: next.size,
-        machineId: actor.machineId,
-        opId: input.opId,
-        origin: input.origin,
-      },
+      payload: committedPayload(next, input.chunks, { machineId: actor.machineId, opId: input.opId }, input.origin),
     },
   ]);
   if (!event) throw new Error("Restore recorded no event");

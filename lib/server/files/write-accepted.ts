@@ -49,6 +49,35 @@ export async function insertRows(tx: Transaction, head: string, columns: number,
 }
 
 /**
+ * The `FileVersionCommitted` payload of a node's new head.
+ * @param next The head as it will be recorded.
+ * @param chunks Its chunk ids, in file order.
+ * @param who The writing machine (null from the dashboard) and the operation id.
+ * @param origin How the version came to be.
+ * @returns The payload.
+ */
+export function committedPayload(
+  next: Head,
+  chunks: readonly string[],
+  who: { machineId: string | null; opId: string },
+  origin: FileVersionCommittedV1["origin"],
+): FileVersionCommittedV1 {
+  return {
+    nodeId: next.nodeId,
+    parentId: next.parentId,
+    version: next.version,
+    kind: next.kind,
+    encName: next.encName,
+    manifest: next.manifest,
+    chunks: [...chunks],
+    size: next.size,
+    machineId: who.machineId,
+    opId: who.opId,
+    origin,
+  };
+}
+
+/**
  * A random event id.
  * @returns 32 hex characters.
  */

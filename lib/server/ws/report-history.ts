@@ -58,7 +58,7 @@ export async function listConflicts(db: Executor, vaultId: string, page: { state
   return result.rows.map((r) => ({
     id: Number(r.id),
     machineId: str(r.machine_id),
-    nodeId: str(r.path_id),
+    nodeId: str(r.node_id),
     reportId: strOrNull(r.report_id),
     agentTs: num(r.agent_ts),
     ts: Number(r.ts),

@@ -135,7 +135,7 @@ async function keepHistory(tx: Executor, machine: ReportingMachine, report: Agen
   });
   if (report.type === "conflict_detected") {
     await tx.execute({
-      sql: `INSERT INTO conflicts (account_id, vault_id, machine_id, path_id, report_id, agent_ts, ts, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'open')`,
+      sql: `INSERT INTO conflicts (account_id, vault_id, machine_id, node_id, report_id, agent_ts, ts, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'open')`,
       args: [machine.accountId, machine.vaultId, machine.machineId, report.nodeId, report.reportId ?? null, report.ts ?? null, now],
     });
   }

@@ -27,7 +27,7 @@ export const migration0001: Migration = {
       id TEXT NOT NULL UNIQUE,        -- event id (random, 128 bits, hex)
       account_id TEXT NOT NULL,
       vault_id TEXT,                  -- null for account-level events
-      stream TEXT NOT NULL,           -- e.g. 'file:<pathId>', 'machine:<id>'
+      stream TEXT NOT NULL,           -- e.g. 'file:<vaultId>:<nodeId>', 'machine:<id>'
       stream_version INTEGER NOT NULL,
       type TEXT NOT NULL,             -- e.g. 'FileVersionCommitted'
       version INTEGER NOT NULL,       -- schema version of the payload

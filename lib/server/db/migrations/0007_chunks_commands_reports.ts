@@ -57,7 +57,7 @@ export const migration0007: Migration = {
       account_id TEXT NOT NULL,
       vault_id TEXT NOT NULL,
       machine_id TEXT NOT NULL,
-      path_id TEXT NOT NULL,             -- opaque node id
+      node_id TEXT NOT NULL,             -- opaque node id (32 hex)
       report_id TEXT,
       agent_ts INTEGER,                  -- the agent's clock
       ts INTEGER NOT NULL,               -- the server's clock
