@@ -92,6 +92,16 @@ export class LocalChunkStore implements ChunkStore {
     this.tempDir = join(root, TEMP_DIR);
   }
 
+  /** Opens the object's file for reading; null when there is none. */
+  private async openObject(key: string): Promise<FileHandle | null> {
+    try {
+      return await open(this.pathOf(key), "r");
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw fsError(error, `Cannot read chunk ${key}`, this.root);
+    }
+  }
+
   /** Where the object for `key` lives (the key must be valid). */
   pathOf(key: string): string {
     return join(this.root, key.slice(0, 2), key.slice(2, 4), key);
@@ -128,26 +138,15 @@ export class LocalChunkStore implements ChunkStore {
   /** Opens the object's file and streams it; null when there is none. */
   async get(key: string): Promise<ReadableStream<Uint8Array> | null> {
     assertValidKey(key);
-    let handle: FileHandle;
-    try {
-      handle = await open(this.pathOf(key), "r");
-    } catch (error) {
-      if (isMissing(error)) return null;
-      throw fsError(error, `Cannot read chunk ${key}`, this.root);
-    }
-    return fileReadStream(handle);
+    const handle = await this.openObject(key);
+    return handle && fileReadStream(handle);
   }
 
   /** Reads a small object whole: open, read, close (no stream); null when there is none. */
   async getBytes(key: string, maxBytes: number): Promise<Uint8Array | null> {
     assertValidKey(key);
-    let handle: FileHandle;
-    try {
-      handle = await open(this.pathOf(key), "r");
-    } catch (error) {
-      if (isMissing(error)) return null;
-      throw fsError(error, `Cannot read chunk ${key}`, this.root);
-    }
+    const handle = await this.openObject(key);
+    if (!handle) return null;
     try {
       // One byte more than allowed tells a longer object from one of exactly maxBytes.
       const buffer = new Uint8Array(maxBytes + 1);
@@ -171,13 +170,8 @@ export class LocalChunkStore implements ChunkStore {
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | null> {
     assertValidKey(key);
     assertRange(offset, length);
-    let handle: FileHandle;
-    try {
-      handle = await open(this.pathOf(key), "r");
-    } catch (error) {
-      if (isMissing(error)) return null;
-      throw fsError(error, `Cannot read chunk ${key}`, this.root);
-    }
+    const handle = await this.openObject(key);
+    if (!handle) return null;
     try {
       const buffer = new Uint8Array(length);
       let filled = 0;
