@@ -26,6 +26,7 @@ import {
 import { s3Error, s3ResponseError } from "./s3-errors.ts";
 import { S3Transport } from "./s3-transport.ts";
 import { parseErrorBody, parseListPage } from "./s3-xml.ts";
+import { readCapped } from "../streams/read-capped.ts";
 
 /**
  * Opens a chunk store in an S3 bucket and checks that it answers: the
@@ -241,31 +242,6 @@ async function readAll(body: ChunkBody, meter: BodyMeter): Promise<Uint8Array<Ar
 function rangeStart(header: string | null): number | null {
   const match = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(header?.trim() ?? "");
   return match ? Number(match[1]) : null;
-}
-
-/** Reads a stream into one buffer, failing with `tooLong()` past `max` bytes (the rest is cancelled). */
-async function readCapped(body: ReadableStream<Uint8Array>, max: number, tooLong: () => Error): Promise<Uint8Array> {
-  const reader = body.getReader();
-  const pieces: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLong();
-    }
-    pieces.push(value);
-  }
-  if (pieces.length === 1 && pieces[0]) return pieces[0];
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const piece of pieces) {
-    bytes.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return bytes;
 }
 
 function emptyStream(): ReadableStream<Uint8Array> {

@@ -4,7 +4,7 @@
  * `upload_timeout`), and an empty body is 400 `empty_body` whether or not
  * it came with a Content-Length.
  */
-import { Buffer } from "node:buffer";
+import { readCapped } from "../../streams/read-capped.ts";
 import { HttpError } from "../http/errors.ts";
 import { tooLarge } from "../http/validate.ts";
 
@@ -22,28 +22,17 @@ export function uploadTimeout(ms: number): HttpError {
  */
 export async function receiveBody(body: ReadableStream<Uint8Array> | null, limits: { maxBytes: number; timeoutMs: number }): Promise<Uint8Array> {
   if (!body) throw new HttpError(400, "empty_body", "The body is empty");
-  const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(uploadTimeout(limits.timeoutMs)), limits.timeoutMs);
   });
   expired.catch(() => undefined);
+  let bytes: Uint8Array;
   try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), expired]);
-      if (done) break;
-      total += value.byteLength;
-      if (total > limits.maxBytes) throw tooLarge(limits.maxBytes);
-      parts.push(value);
-    }
-  } catch (error) {
-    await reader.cancel().catch(() => undefined);
-    throw error;
+    bytes = await readCapped(body, limits.maxBytes, () => tooLarge(limits.maxBytes), expired);
   } finally {
     clearTimeout(timer);
   }
-  if (total === 0) throw new HttpError(400, "empty_body", "The body is empty");
-  return parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
+  if (bytes.length === 0) throw new HttpError(400, "empty_body", "The body is empty");
+  return bytes;
 }

@@ -6,7 +6,7 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { Buffer } from "node:buffer";
+import { readCapped } from "../../streams/read-capped.ts";
 import { HttpError } from "./errors.ts";
 
 /** An opaque id: 64 lowercase hex characters (path ids, chunk ids, machine ids). */
@@ -35,20 +35,7 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
   if (Number.isFinite(declared)) return c.req.text();
   const body = c.req.raw.body;
   if (!body) return "";
-  const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
-    }
-    parts.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(parts));
+  return new TextDecoder().decode(await readCapped(body, maxBytes, () => tooLarge(maxBytes)));
 }
 
 /**
