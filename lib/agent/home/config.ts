@@ -72,7 +72,7 @@ export async function readAgentConfig(path: string): Promise<AgentConfig> {
     const issue = parsed.error.issues[0];
     throw new AgentConfigError(`${path} is invalid: ${issue?.path.join(".") || "(root)"} ${issue?.message ?? ""}`.trim());
   }
-  return parsed.data as AgentConfig;
+  return parsed.data;
 }
 
 /**
