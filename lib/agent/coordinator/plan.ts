@@ -1,0 +1,325 @@
+/**
+ * The coordinator's decisions (A5, A8, A11, A16): pure logic over the three
+ * trees. Each synced node is compared with what the disk holds and with
+ * what the server holds; a change on one side only is applied to the other,
+ * changes on both are merged (placement: the server's wins; content: equal
+ * content is adopted silently, different content keeps the server's at the
+ * path and the local one as a conflict copy). Nothing here touches a disk
+ * or a socket: the executor carries the plan out, and a plan left half done
+ * is simply planned again from what is then on both sides.
+ *
+ * Decision matrix (L = local against the synced base, R = remote):
+ * | L \ R      | unchanged     | modified                 | moved          | deleted                 |
+ * |------------|---------------|--------------------------|----------------|-------------------------|
+ * | unchanged  | —             | download                 | move locally   | delete locally          |
+ * | modified   | upload        | upload, compare: equal → adopt, else conflict copy | move locally, then upload | upload as a new node |
+ * | moved      | commit move   | download, then commit move | server's place | re-create as new node (if modified) or delete |
+ * | deleted    | commit delete | download (restore)       | download (restore) | forget              |
+ */
+import type { Action, Plan, Placement, Unsyncable } from "./actions.ts";
+import { depthOf, dirOf, joinPath, nameOf, pathResolver } from "./tree-paths.ts";
+import { ROOT_NODE_ID, type LocalEntry, type LocalStamp, type RemoteNode, type SyncedNode } from "../tree/nodes.ts";
+
+/** Everything the planner looks at. */
+export interface PlanInput {
+  synced: ReadonlyMap<string, SyncedNode>;
+  remote: ReadonlyMap<string, RemoteNode>;
+  /** The scan: relative path → entry. */
+  local: ReadonlyMap<string, LocalEntry>;
+  /** Paths left alone this pass: ignored (`.syncignore`), failing and waiting for a retry. */
+  skip: (path: string, isDir: boolean) => boolean;
+  /** Why a remote name cannot be written on this platform (null: it can). */
+  nameProblem: (name: string) => string | null;
+  /** A fresh node id. */
+  newNodeId: () => string;
+}
+
+/**
+ * True when a file's stamp says it changed since it was synced.
+ * @param before The synced stamp.
+ * @param now The scanned stamp.
+ * @returns Whether size, mtime, inode or mode differ.
+ */
+export function stampChanged(before: LocalStamp, now: LocalStamp): boolean {
+  return before.size !== now.size || before.mtimeMs !== now.mtimeMs || before.ino !== now.ino || (before.mode & 0o777) !== (now.mode & 0o777);
+}
+
+function samePlacement(a: Placement, b: Placement): boolean {
+  return a.parentId === b.parentId && a.name === b.name;
+}
+
+function asSynced(r: RemoteNode, stamp: LocalStamp): SyncedNode {
+  return { nodeId: r.nodeId, parentId: r.parentId, name: r.name, kind: r.kind === "dir" ? "dir" : "file", version: r.version, hash: r.hash, content: r.content, stamp };
+}
+
+/**
+ * Plans one sync pass.
+ * @param input The three trees and the rules.
+ * @returns The actions (in an order the executor may follow) and the paths that cannot sync.
+ */
+export function planSync(input: PlanInput): Plan {
+  const { synced, remote, local } = input;
+  const actions: Action[] = [];
+  const unsyncable: Unsyncable[] = [];
+  const syncedPath = pathResolver(synced);
+  const remotePath = pathResolver(remote, (n) => n.kind !== "deleted");
+
+  // ---- 1. Match the disk to the synced tree, top-down (a moved folder's children follow it).
+  const byIno = new Map<number, LocalEntry[]>();
+  for (const e of local.values()) {
+    const list = byIno.get(e.stamp.ino);
+    if (list) list.push(e);
+    else byIno.set(e.stamp.ino, [e]);
+  }
+  const expected = new Set<string>();
+  for (const s of synced.values()) {
+    const p = syncedPath(s.nodeId);
+    if (p !== null) expected.add(p);
+  }
+  const order = [...synced.values()].sort((a, b) => depthOf(syncedPath(a.nodeId) ?? "~") - depthOf(syncedPath(b.nodeId) ?? "~"));
+  const claim = new Map<string, string>(); // local path → synced node id
+  const locOf = new Map<string, string | null>(); // synced node id → local path (null: gone)
+  const frozen = new Set<string>();
+  for (const s of order) {
+    const sp = syncedPath(s.nodeId);
+    if (sp !== null && input.skip(sp, s.kind === "dir")) {
+      frozen.add(s.nodeId);
+      locOf.set(s.nodeId, local.has(sp) ? sp : null);
+      if (local.has(sp)) claim.set(sp, s.nodeId);
+      continue;
+    }
+    const parentLoc = s.parentId === ROOT_NODE_ID ? "" : locOf.get(s.parentId);
+    let found: string | null = null;
+    if (parentLoc !== undefined && parentLoc !== null) {
+      const candidate = joinPath(parentLoc, s.name);
+      const e = local.get(candidate);
+      if (e && e.kind === s.kind && !claim.has(candidate)) found = candidate;
+    }
+    if (found === null) {
+      // Moved? The same inode elsewhere, at a path no synced node expects, with the
+      // same size and mtime for a file (a rename changes neither; a reused inode would).
+      for (const e of byIno.get(s.stamp.ino) ?? []) {
+        if (e.kind !== s.kind || claim.has(e.path) || expected.has(e.path)) continue;
+        if (s.kind === "file" && (e.stamp.size !== s.stamp.size || e.stamp.mtimeMs !== s.stamp.mtimeMs)) continue;
+        if (input.skip(e.path, e.kind === "dir")) continue;
+        found = e.path;
+        break;
+      }
+    }
+    locOf.set(s.nodeId, found);
+    if (found !== null) claim.set(found, s.nodeId);
+  }
+
+  // ---- 2. What survives a deletion on the server: local changes below it (never lost, A16).
+  const isLive = (id: string) => remotePath(id) !== null;
+  const unclaimedLocal = [...local.values()].filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir"));
+  const hasNewBelow = new Set<string>();
+  const markAncestors = (path: string) => {
+    for (let d = dirOf(path); d !== "" && !hasNewBelow.has(d); d = dirOf(d)) hasNewBelow.add(d);
+  };
+  for (const e of unclaimedLocal) markAncestors(e.path);
+  const survivors = new Set<string>();
+  for (const s of order) {
+    const at = locOf.get(s.nodeId);
+    if (at === undefined || at === null || frozen.has(s.nodeId) || isLive(s.nodeId)) continue;
+    const e = local.get(at)!;
+    if (s.kind === "file" && stampChanged(s.stamp, e.stamp)) {
+      survivors.add(s.nodeId);
+      markAncestors(at);
+    }
+  }
+  for (const s of [...order].reverse()) {
+    const at = locOf.get(s.nodeId);
+    if (at === undefined || at === null || frozen.has(s.nodeId) || isLive(s.nodeId) || s.kind !== "dir") continue;
+    if (hasNewBelow.has(at)) survivors.add(s.nodeId);
+  }
+  for (const id of survivors) {
+    const at = locOf.get(id)!;
+    claim.delete(at);
+    locOf.set(id, null);
+    actions.push({ type: "forget", nodeId: id });
+  }
+
+  // New local folders get their ids now, so children and moves can name them.
+  const newIds = new Map<string, string>();
+  const idOfLocalDir = (dir: string): string => {
+    if (dir === "") return ROOT_NODE_ID;
+    const claimed = claim.get(dir);
+    if (claimed !== undefined) return claimed;
+    let id = newIds.get(dir);
+    if (!id) {
+      id = input.newNodeId();
+      newIds.set(dir, id);
+    }
+    return id;
+  };
+
+  // ---- 3. Decide per synced node.
+  const deletes = new Map<string, Action & { type: "delete-remote" }>();
+  const keepAlive = new Set<string>(); // synced nodes whose local deletion is undone (something below is restored)
+  const localDeletes: Array<Action & { type: "delete-local" }> = [];
+  for (const s of order) {
+    if (frozen.has(s.nodeId) || survivors.has(s.nodeId)) continue;
+    const at = locOf.get(s.nodeId) ?? null;
+    const r = remote.get(s.nodeId);
+    const rp = r ? remotePath(s.nodeId) : null;
+    const sPlace = { parentId: s.parentId, name: s.name };
+    if (at === null) {
+      if (rp === null || !r) {
+        actions.push({ type: "forget", nodeId: s.nodeId });
+      } else if (r.version !== s.version) {
+        // Deleted here, changed there: the change wins (nothing is lost).
+        if (r.kind === "dir") actions.push({ type: "mkdir", nodeId: s.nodeId, path: rp, remote: r });
+        else actions.push({ type: "download", nodeId: s.nodeId, path: rp, remote: r, expectLocal: null });
+        keepAlive.add(s.parentId);
+      } else {
+        const del = { type: "delete-remote" as const, nodeId: s.nodeId, path: syncedPath(s.nodeId) ?? s.name, placement: sPlace, baseVersion: s.version, baseHash: s.hash };
+        deletes.set(s.nodeId, del);
+      }
+      continue;
+    }
+    const e = local.get(at)!;
+    if (rp === null || !r) {
+      localDeletes.push({ type: "delete-local", nodeId: s.nodeId, path: at, kind: s.kind, expect: e.stamp });
+      continue;
+    }
+    const rChanged = r.version !== s.version;
+    const rPlace = { parentId: r.parentId, name: r.name };
+    const lPlace = { parentId: idOfLocalDir(dirOf(at)), name: nameOf(at) };
+    const rMoved = rChanged && !samePlacement(rPlace, sPlace);
+    const lMoved = !samePlacement(lPlace, sPlace);
+    const lChanged = s.kind === "file" && stampChanged(s.stamp, e.stamp);
+    const rContent = rChanged && r.kind === "file" && (r.content.contentHash !== s.content.contentHash || (r.content.mode & 0o777) !== (s.content.mode & 0o777));
+    const base = rChanged ? { version: r.version, hash: r.hash } : { version: s.version, hash: s.hash };
+    if (rMoved && at !== rp) {
+      // The server's placement wins; content is settled on the next pass.
+      const occupant = local.get(rp);
+      if (occupant && !claim.has(rp)) {
+        actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: s.nodeId });
+        claim.set(rp, s.nodeId);
+      } else if (occupant) {
+        continue; // another synced node is there: it moves first, this one next pass
+      }
+      const next: SyncedNode = { ...s, parentId: r.parentId, name: r.name, stamp: e.stamp };
+      if (!rContent && !lChanged) Object.assign(next, { version: r.version, hash: r.hash, content: r.content });
+      actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: rp, kind: s.kind, next });
+      continue;
+    }
+    const target = rMoved ? rPlace : lMoved ? lPlace : sPlace;
+    if (lChanged) {
+      actions.push({
+        type: "upload",
+        nodeId: s.nodeId,
+        path: at,
+        stamp: e.stamp,
+        placement: target,
+        baseVersion: base.version,
+        baseHash: base.hash,
+        ...(rContent ? { compareWith: r } : {}),
+      });
+    } else if (rContent) {
+      actions.push({ type: "download", nodeId: s.nodeId, path: at, remote: r, expectLocal: e.stamp });
+    } else if (lMoved && !rMoved) {
+      const content = rChanged ? r.content : s.content;
+      actions.push({ type: "place", nodeId: s.nodeId, kind: s.kind, path: at, placement: lPlace, baseVersion: base.version, baseHash: base.hash, content, stamp: e.stamp });
+    } else if (rChanged) {
+      actions.push({ type: "adopt", node: asSynced(r, e.stamp), path: at });
+    }
+  }
+
+  // ---- 4. Nodes the server has and this machine never synced, top-down.
+  const remoteNew = [...remote.values()].filter((r) => !synced.has(r.nodeId) && r.kind !== "deleted" && remotePath(r.nodeId) !== null);
+  remoteNew.sort((a, b) => depthOf(remotePath(a.nodeId)!) - depthOf(remotePath(b.nodeId)!));
+  const planned = new Map<string, string>(); // remote-new node id → local path
+  const refused = new Set<string>();
+  for (const r of remoteNew) {
+    const rp = remotePath(r.nodeId)!;
+    if (refused.has(r.parentId)) {
+      refused.add(r.nodeId);
+      continue;
+    }
+    const problem = input.nameProblem(r.name);
+    if (problem) {
+      unsyncable.push({ path: rp, nodeId: r.nodeId, reason: problem });
+      refused.add(r.nodeId);
+      continue;
+    }
+    if (input.skip(rp, r.kind === "dir")) continue;
+    let parentDir: string | null;
+    if (r.parentId === ROOT_NODE_ID) parentDir = "";
+    else if (planned.has(r.parentId)) parentDir = planned.get(r.parentId)!;
+    else if (synced.has(r.parentId)) {
+      if (frozen.has(r.parentId) || survivors.has(r.parentId)) continue;
+      parentDir = locOf.get(r.parentId) ?? null;
+      if (parentDir === null) {
+        parentDir = remotePath(r.parentId);
+        keepAlive.add(r.parentId);
+      }
+    } else parentDir = null;
+    if (parentDir === null) continue;
+    const path = joinPath(parentDir, r.name);
+    const e = local.get(path);
+    planned.set(r.nodeId, path);
+    if (e && !claim.has(path)) {
+      claim.set(path, r.nodeId);
+      if (e.kind === "dir" && r.kind === "dir") {
+        actions.push({ type: "adopt", node: asSynced(r, e.stamp), path });
+        continue;
+      }
+      if (e.kind === "file" && r.kind === "file") {
+        actions.push({ type: "upload", nodeId: r.nodeId, path, stamp: e.stamp, placement: { parentId: r.parentId, name: r.name }, baseVersion: r.version, baseHash: r.hash, compareWith: r });
+        continue;
+      }
+      actions.push({ type: "set-aside", path, kind: e.kind, nodeId: r.nodeId });
+      if (r.kind === "dir") actions.push({ type: "mkdir", nodeId: r.nodeId, path, remote: r });
+      else actions.push({ type: "download", nodeId: r.nodeId, path, remote: r, expectLocal: null });
+      continue;
+    }
+    if (e) continue; // a synced node holds that path (it moves away this pass): next pass
+    if (r.kind === "dir") actions.push({ type: "mkdir", nodeId: r.nodeId, path, remote: r });
+    else actions.push({ type: "download", nodeId: r.nodeId, path, remote: r, expectLocal: null });
+  }
+
+  // ---- 5. Undo local deletions above anything restored; collapse deletions below a deleted folder.
+  for (let id of keepAlive) {
+    while (id !== ROOT_NODE_ID) {
+      const del = deletes.get(id);
+      const s = synced.get(id);
+      if (!s) break;
+      if (del) {
+        deletes.delete(id);
+        const r = remote.get(id);
+        const rp = remotePath(id);
+        if (r && rp !== null) actions.push({ type: "mkdir", nodeId: id, path: rp, remote: r });
+      }
+      id = s.parentId;
+    }
+  }
+  for (const del of deletes.values()) {
+    let parent = synced.get(del.nodeId)?.parentId ?? ROOT_NODE_ID;
+    let covered = false;
+    while (parent !== ROOT_NODE_ID) {
+      if (deletes.has(parent)) {
+        covered = true;
+        break;
+      }
+      parent = synced.get(parent)?.parentId ?? ROOT_NODE_ID;
+    }
+    actions.push(covered ? { type: "forget", nodeId: del.nodeId } : del);
+  }
+  localDeletes.sort((a, b) => depthOf(b.path) - depthOf(a.path));
+  actions.push(...localDeletes);
+
+  // ---- 6. What is new on this disk, top-down: folders then files.
+  const created = unclaimedLocal.filter((e) => !claim.has(e.path)).sort((a, b) => depthOf(a.path) - depthOf(b.path));
+  for (const e of created) {
+    const placement = { parentId: idOfLocalDir(dirOf(e.path)), name: nameOf(e.path) };
+    if (e.kind === "dir") {
+      const nodeId = idOfLocalDir(e.path);
+      actions.push({ type: "place", nodeId, kind: "dir", path: e.path, placement, baseVersion: 0, baseHash: "", content: { size: 0, mtimeMs: 0, mode: e.stamp.mode & 0o777, chunks: [], contentHash: "" }, stamp: e.stamp });
+    } else {
+      actions.push({ type: "upload", nodeId: input.newNodeId(), path: e.path, stamp: e.stamp, placement, baseVersion: 0, baseHash: "" });
+    }
+  }
+  return { actions, unsyncable };
+}

@@ -1,0 +1,262 @@
+/**
+ * The remote tree (A5, A13, C6): what the server's change log says, every
+ * record opened and verified before it counts. A record that does not open
+ * (altered, swapped, replayed, rolled back, forked) is refused: the node
+ * keeps its last verified version, the refusal is kept for `status`, and
+ * every other node goes on syncing.
+ */
+import { HistoryGuard, IntegrityError, openNodeRecord, type Keyring, type OpenedNode } from "../../crypto/mod.ts";
+import { HistoryGapError, UnknownEpochError } from "../../crypto/errors.ts";
+import { ServerError, type HttpTarget } from "../client/http.ts";
+import { fetchChanges, fetchSnapshot, fetchVersions, type Change, type SnapshotNode } from "../client/files.ts";
+import type { RemoteTreeStore } from "../state/trees.ts";
+import type { MetaStore } from "../state/meta.ts";
+import type { RemoteNode } from "../tree/nodes.ts";
+
+/** A record the agent refused, and why. */
+export interface Refusal {
+  nodeId: string;
+  version: number;
+  message: string;
+}
+
+/** What one pull learned. */
+export interface PullResult {
+  /** Nodes whose verified version changed. */
+  changed: RemoteNode[];
+  /** Records refused in this pull. */
+  refused: Refusal[];
+  /** The key file changed on the server (a password change or a new epoch): refresh it. */
+  keyFileChanged: boolean;
+  /** The change log no longer continued from our cursor: the tree was read again from a snapshot. */
+  resynced: boolean;
+  /** When the snapshot had every known node behind what this machine saw: the server was restored from an old backup. */
+  serverBehind: boolean;
+}
+
+interface RecordLike {
+  nodeId: string;
+  parentId: string;
+  encName: string;
+  kind: "file" | "dir" | "delete";
+  version: number;
+  manifest: string;
+}
+
+const CURSOR_KEY = "cursor";
+
+function toRemote(opened: OpenedNode): RemoteNode {
+  const m = opened.manifest;
+  return {
+    nodeId: opened.nodeId,
+    parentId: opened.parentId,
+    name: opened.name,
+    kind: m.kind,
+    version: opened.version,
+    hash: opened.hash,
+    content: { size: m.size, mtimeMs: m.mtimeMs, mode: m.mode, chunks: m.chunks, contentHash: m.contentHash },
+  };
+}
+
+/** The verified remote tree and the cursor it stands at. */
+export class RemoteTree {
+  /** Node id → newest verified version. */
+  readonly nodes: Map<string, RemoteNode>;
+  /** Refused records by node id (cleared when a later version verifies). */
+  readonly refusals = new Map<string, Refusal>();
+  #cursor: number | null;
+  #guard: HistoryGuard;
+
+  private constructor(
+    private readonly store: RemoteTreeStore,
+    private readonly meta: MetaStore,
+    private keyring: Keyring,
+    nodes: Map<string, RemoteNode>,
+    cursor: number | null,
+  ) {
+    this.nodes = nodes;
+    this.#cursor = cursor;
+    this.#guard = RemoteTree.guardOf(nodes);
+  }
+
+  private static guardOf(nodes: Map<string, RemoteNode>): HistoryGuard {
+    const json: Record<string, [number, string]> = {};
+    for (const n of nodes.values()) json[n.nodeId] = [n.version, n.hash];
+    return HistoryGuard.fromJSON({ format: 1, nodes: json });
+  }
+
+  /**
+   * Loads the tree and cursor kept from earlier runs.
+   * @param store The remote-tree store.
+   * @param meta Where the cursor is kept.
+   * @param keyring The vault's keyring.
+   * @returns The tree.
+   */
+  static async load(store: RemoteTreeStore, meta: MetaStore, keyring: Keyring): Promise<RemoteTree> {
+    const cursor = await meta.get(CURSOR_KEY);
+    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined ? null : Number(cursor));
+  }
+
+  /** The change-log cursor applied (null before the first snapshot). */
+  get cursor(): number | null {
+    return this.#cursor;
+  }
+
+  /**
+   * Uses a newer keyring (after the key file gained an epoch).
+   * @param keyring The keyring.
+   */
+  setKeyring(keyring: Keyring): void {
+    this.keyring = keyring;
+  }
+
+  /**
+   * Records what this machine itself just committed, so its own change
+   * coming back through the feed is recognised (same version and hash).
+   * @param node The node as committed.
+   */
+  async recordOwn(nodes: RemoteNode[]): Promise<void> {
+    for (const node of nodes) {
+      const seen = this.nodes.get(node.nodeId);
+      if (seen && seen.version >= node.version) continue;
+      this.nodes.set(node.nodeId, node);
+      this.#guard.accept({ nodeId: node.nodeId, version: node.version, hash: node.hash, previous: seen?.hash ?? "" });
+    }
+    await this.store.write(nodes);
+  }
+
+  /**
+   * Pulls the change log from the cursor to the head (a snapshot first when
+   * there is no cursor, or the log no longer continues from it).
+   * @param target Server and token.
+   * @returns What changed.
+   */
+  async pull(target: HttpTarget): Promise<PullResult> {
+    const result: PullResult = { changed: [], refused: [], keyFileChanged: false, resynced: false, serverBehind: false };
+    if (this.#cursor === null) {
+      await this.resync(target, result);
+      return result;
+    }
+    for (;;) {
+      let page;
+      try {
+        page = await fetchChanges(target, this.#cursor);
+      } catch (error) {
+        if (error instanceof ServerError && error.status === 410) {
+          await this.resync(target, result);
+          return result;
+        }
+        throw error;
+      }
+      await this.applyChanges(target, page.changes, result);
+      this.#cursor = page.next;
+      await this.meta.set(CURSOR_KEY, String(page.next));
+      if (!page.hasMore) return result;
+    }
+  }
+
+  private async applyChanges(target: HttpTarget, changes: Change[], result: PullResult): Promise<void> {
+    const put: RemoteNode[] = [];
+    const remove: string[] = [];
+    for (const change of changes) {
+      if (change.type === "FileVersionCommitted") {
+        const node = await this.openVerified(target, change.payload as unknown as RecordLike, result);
+        if (node) put.push(node);
+      } else if (change.type === "TrashPurged") {
+        const below = (change.payload.below as string[] | undefined) ?? [];
+        for (const id of below) {
+          this.nodes.delete(id);
+          remove.push(id);
+        }
+      } else if (change.type === "VaultKeyUpdated") {
+        result.keyFileChanged = true;
+      }
+    }
+    await this.store.write(put, remove);
+  }
+
+  private async openVerified(target: HttpTarget, record: RecordLike, result: PullResult): Promise<RemoteNode | null> {
+    const seen = this.nodes.get(record.nodeId);
+    let opened: OpenedNode;
+    try {
+      opened = await openNodeRecord(this.keyring, record, this.#guard);
+      this.checkKind(record, opened);
+      this.#guard.accept(opened);
+    } catch (error) {
+      if (error instanceof HistoryGapError) {
+        const chained = await this.closeGap(target, record, result);
+        if (!chained) return null;
+        opened = chained;
+      } else if (error instanceof Error) {
+        // An epoch this keyring lacks: the key file gained one; refresh it and read again.
+        if (error instanceof UnknownEpochError) result.keyFileChanged = true;
+        this.refuse(record, error.message, result);
+        return null;
+      } else throw error;
+    }
+    if (seen && seen.version === opened.version) return null; // nothing new (own commit echoed)
+    const node = toRemote(opened);
+    this.nodes.set(node.nodeId, node);
+    this.refusals.delete(node.nodeId);
+    result.changed.push(node);
+    return node;
+  }
+
+  private checkKind(record: RecordLike, opened: OpenedNode): void {
+    const expected = record.kind === "delete" ? "deleted" : record.kind;
+    if (opened.manifest.kind !== expected) throw new IntegrityError(`Refusing node ${record.nodeId}: the server's kind does not match the manifest`);
+  }
+
+  private async closeGap(target: HttpTarget, record: RecordLike, result: PullResult): Promise<OpenedNode | null> {
+    const seen = this.nodes.get(record.nodeId);
+    try {
+      const versions = (await fetchVersions(target, record.nodeId, record.version)).filter((v) => !seen || v.version > seen.version);
+      versions.sort((a, b) => a.version - b.version);
+      const chain: OpenedNode[] = [];
+      for (const v of versions) chain.push(await openNodeRecord(this.keyring, { nodeId: record.nodeId, ...v }, null));
+      const head = await openNodeRecord(this.keyring, record, null);
+      this.checkKind(record, head);
+      chain.push(head);
+      this.#guard.acceptChain(chain);
+      return head;
+    } catch (error) {
+      this.refuse(record, (error as Error).message, result);
+      return null;
+    }
+  }
+
+  private refuse(record: RecordLike, message: string, result: PullResult): void {
+    const refusal = { nodeId: record.nodeId, version: record.version, message };
+    this.refusals.set(record.nodeId, refusal);
+    result.refused.push(refusal);
+  }
+
+  private async resync(target: HttpTarget, result: PullResult): Promise<void> {
+    result.resynced = this.#cursor !== null;
+    const seenBefore = new Map(this.nodes);
+    const inSnapshot = new Set<string>();
+    let behind = 0;
+    let compared = 0;
+    const cursor = await fetchSnapshot(target, async (items: SnapshotNode[]) => {
+      const put: RemoteNode[] = [];
+      for (const item of items) {
+        inSnapshot.add(item.nodeId);
+        const before = seenBefore.get(item.nodeId);
+        if (before) {
+          compared++;
+          if (item.version < before.version) behind++;
+        }
+        const node = await this.openVerified(target, item, result);
+        if (node) put.push(node);
+      }
+      await this.store.write(put);
+    });
+    // Nodes the snapshot no longer has were purged on the server.
+    const gone = [...this.nodes.keys()].filter((id) => !inSnapshot.has(id) && seenBefore.has(id));
+    for (const id of gone) this.nodes.delete(id);
+    await this.store.write([], gone);
+    result.serverBehind = compared > 0 && behind === compared;
+    this.#cursor = cursor;
+    await this.meta.set(CURSOR_KEY, String(cursor));
+  }
+}
