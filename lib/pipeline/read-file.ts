@@ -10,13 +10,15 @@ export const READ_PIECE_BYTES = 2 << 20;
  * next, so the consumer must copy what it keeps (the chunker does).
  * @param path The file.
  * @param pieceBytes Largest piece. @default 2 MiB
- * @returns The file's bytes, in order.
+ * @param start Offset of the first byte read (resuming after a cut point). @default 0
+ * @returns The file's bytes from `start` on, in order.
  */
-export async function* readFilePieces(path: string, pieceBytes = READ_PIECE_BYTES): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* readFilePieces(path: string, pieceBytes = READ_PIECE_BYTES, start = 0): AsyncGenerator<Uint8Array, void, undefined> {
+  if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`Not a file offset: ${start}`);
   const handle = await open(path, "r");
   try {
     const buffers = [new Uint8Array(pieceBytes), new Uint8Array(pieceBytes)];
-    let position = 0;
+    let position = start;
     let which = 0;
     let pending = handle.read(buffers[which]!, 0, pieceBytes, position);
     for (;;) {

@@ -1,0 +1,93 @@
+/**
+ * The download side's traffic with the server, shared by every file being
+ * downloaded: chunks asked for many per `POST /api/chunks/fetch` (planned by
+ * their stored size, within the server's 4,096 chunks and 32 MiB), and each
+ * frame handed to its downloads as it arrives.
+ */
+import { encryptedChunkLength } from "../../crypto/chunk.ts";
+import { fetchChunks, MAX_BATCH_CHUNKS, MAX_FETCH_BYTES } from "../client/chunks.ts";
+import type { HttpTarget } from "../client/http.ts";
+import { Batcher, type BatchEntry } from "./batcher.ts";
+
+/** One chunk wanted by one download. */
+interface Wanted {
+  id: string;
+  /** Called with the verified frame bytes (null: the server lacks the chunk); the next frame waits for it. */
+  deliver(bytes: Uint8Array | null): Promise<void>;
+}
+
+/** Tuning of a {@link ChunkFetcher}. */
+export interface ChunkFetcherOptions {
+  /** Longest a wanted chunk waits for company, ms. @default 20 */
+  lingerMs?: number;
+  /** Fetch requests at once. @default 3 */
+  maxInFlight?: number;
+  /** Most stored bytes asked for in one request. @default 32 MiB */
+  maxBytes?: number;
+}
+
+/** Batched chunk downloads. */
+export class ChunkFetcher {
+  readonly #target: HttpTarget;
+  readonly #batches: Batcher<Wanted, void>;
+  /** Fetch requests sent (for tests and metrics). */
+  requests = 0;
+  /** Stored bytes received. */
+  bytes = 0;
+
+  /**
+   * @param target Server and token.
+   * @param options Linger, concurrency, request size.
+   */
+  constructor(target: HttpTarget, options: ChunkFetcherOptions = {}) {
+    this.#target = target;
+    this.#batches = new Batcher<Wanted, void>({
+      maxItems: MAX_BATCH_CHUNKS,
+      maxWeight: options.maxBytes ?? MAX_FETCH_BYTES,
+      lingerMs: options.lingerMs ?? 20,
+      maxInFlight: options.maxInFlight ?? 3,
+      send: (entries) => this.#send(entries),
+    });
+  }
+
+  /**
+   * Asks for one chunk, together with other callers' chunks.
+   * @param id Chunk id.
+   * @param size Its plaintext size (plans the request by its stored size).
+   * @param deliver Receives the bytes.
+   * @param signal Drops the wish while it is still queued.
+   * @returns When `deliver` finished (rejects with its error).
+   */
+  fetch(id: string, size: number, deliver: (bytes: Uint8Array | null) => Promise<void>, signal?: AbortSignal): Promise<void> {
+    return this.#batches.add({ id, deliver }, encryptedChunkLength(size), signal);
+  }
+
+  /** Sends what is queued now: no more wishes are coming soon. */
+  flush(): void {
+    this.#batches.flush();
+  }
+
+  async #send(entries: BatchEntry<Wanted, void>[]): Promise<void> {
+    const byId = new Map<string, BatchEntry<Wanted, void>[]>();
+    for (const e of entries) {
+      if (e.settled) continue;
+      const list = byId.get(e.item.id);
+      if (list) list.push(e);
+      else byId.set(e.item.id, [e]);
+    }
+    if (byId.size === 0) return;
+    this.requests++;
+    for await (const frame of fetchChunks(this.#target, [...byId.keys()])) {
+      this.bytes += frame.bytes?.length ?? 0;
+      for (const e of byId.get(frame.id) ?? []) {
+        if (e.settled) continue;
+        try {
+          await e.item.deliver(frame.bytes);
+          e.resolve();
+        } catch (error) {
+          e.reject(error);
+        }
+      }
+    }
+  }
+}

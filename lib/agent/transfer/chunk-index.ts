@@ -1,0 +1,193 @@
+/**
+ * The chunk index (K3): for every chunk id, where its plaintext already is
+ * on this disk (file, offset, size), so a download takes what it can from
+ * local files instead of the server. A hint only: the downloader re-reads
+ * the bytes and checks the chunk id before using them.
+ * Writes are queued and applied in one transaction a moment later (many
+ * files recorded at once cost one write); `lookup` and `flush` see them all.
+ */
+import type { Client, InStatement } from "@libsql/client";
+import type { ManifestChunk } from "../../crypto/manifest.ts";
+import type { StateSchema } from "../state/db.ts";
+import type { FileStamp } from "./file-stamp.ts";
+
+/** Tables of the chunk index. */
+export const CHUNK_INDEX_SCHEMA: StateSchema = [
+  `CREATE TABLE IF NOT EXISTS chunk_index (
+     rel_path TEXT NOT NULL,
+     offset INTEGER NOT NULL,
+     chunk_id TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     PRIMARY KEY (rel_path, offset)
+   ) WITHOUT ROWID`,
+  `CREATE INDEX IF NOT EXISTS chunk_index_by_id ON chunk_index (chunk_id)`,
+  `CREATE TABLE IF NOT EXISTS chunk_index_files (
+     rel_path TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     ino INTEGER NOT NULL
+   ) WITHOUT ROWID`,
+];
+
+/** Where a chunk's plaintext is on disk. */
+export interface ChunkLocation {
+  relPath: string;
+  offset: number;
+  size: number;
+  /** The file's stamp when it was recorded. */
+  stamp: { size: number; mtimeMs: number; ino: number };
+}
+
+/** Most statements applied in one transaction. */
+const FLUSH_STATEMENTS = 2000;
+/** Ids per lookup query. */
+const LOOKUP_IDS = 500;
+
+/** Chunk id → a local copy of its plaintext. */
+export class ChunkIndex {
+  readonly #db: Client;
+  #pending: InStatement[] = [];
+  #flushing: Promise<void> = Promise.resolve();
+  #scheduled = false;
+  #error: Error | undefined = undefined;
+
+  private constructor(db: Client) {
+    this.#db = db;
+  }
+
+  /**
+   * Opens the index in the agent's state database (creating its tables).
+   * @param db The state database.
+   * @returns The index.
+   */
+  static async open(db: Client): Promise<ChunkIndex> {
+    for (const statement of CHUNK_INDEX_SCHEMA) await db.execute(statement);
+    return new ChunkIndex(db);
+  }
+
+  /**
+   * Records a file's chunks, replacing what was recorded for that path.
+   * @param relPath The file, relative to the sync folder.
+   * @param chunks Its chunks, in order.
+   * @param stamp Its stamp now.
+   */
+  recordFile(relPath: string, chunks: readonly ManifestChunk[], stamp: FileStamp): Promise<void> {
+    this.#queue({ sql: "DELETE FROM chunk_index WHERE rel_path = ?", args: [relPath] });
+    let offset = 0;
+    for (const c of chunks) {
+      this.#queue({ sql: "INSERT OR REPLACE INTO chunk_index (rel_path, offset, chunk_id, size) VALUES (?, ?, ?, ?)", args: [relPath, offset, c.id, c.size] });
+      offset += c.size;
+    }
+    this.#queue({
+      sql: "INSERT OR REPLACE INTO chunk_index_files (rel_path, size, mtime_ms, ino) VALUES (?, ?, ?, ?)",
+      args: [relPath, stamp.size, stamp.mtimeMs, stamp.ino],
+    });
+    return this.#settle();
+  }
+
+  /**
+   * Forgets a file (deleted, or about to change).
+   * @param relPath The file.
+   */
+  forgetFile(relPath: string): Promise<void> {
+    this.#queue({ sql: "DELETE FROM chunk_index WHERE rel_path = ?", args: [relPath] });
+    this.#queue({ sql: "DELETE FROM chunk_index_files WHERE rel_path = ?", args: [relPath] });
+    return this.#settle();
+  }
+
+  /**
+   * Follows a rename: every entry at `fromRel` or below it moves to `toRel`
+   * (what was recorded at the destination is dropped).
+   * @param fromRel The old relative path (a file or a folder).
+   * @param toRel The new one.
+   */
+  movePrefix(fromRel: string, toRel: string): Promise<void> {
+    if (fromRel === toRel) return this.#settle();
+    for (const table of ["chunk_index", "chunk_index_files"]) {
+      this.#queue({ sql: `DELETE FROM ${table} WHERE rel_path = ?1 OR substr(rel_path, 1, length(?1) + 1) = ?1 || '/'`, args: [toRel] });
+      this.#queue({
+        sql: `UPDATE ${table} SET rel_path = ?2 || substr(rel_path, length(?1) + 1)
+              WHERE rel_path = ?1 OR substr(rel_path, 1, length(?1) + 1) = ?1 || '/'`,
+        args: [fromRel, toRel],
+      });
+    }
+    return this.#settle();
+  }
+
+  /**
+   * Finds a local copy of each chunk.
+   * @param ids Chunk ids.
+   * @returns For each id found, one place holding it.
+   */
+  async lookup(ids: readonly string[]): Promise<Map<string, ChunkLocation>> {
+    await this.flush();
+    const found = new Map<string, ChunkLocation>();
+    const distinct = [...new Set(ids)];
+    for (let at = 0; at < distinct.length; at += LOOKUP_IDS) {
+      const part = distinct.slice(at, at + LOOKUP_IDS);
+      const rows = await this.#db.execute({
+        sql: `SELECT c.chunk_id, c.rel_path, c.offset, c.size, f.size AS file_size, f.mtime_ms, f.ino
+              FROM chunk_index c JOIN chunk_index_files f ON f.rel_path = c.rel_path
+              WHERE c.chunk_id IN (${part.map(() => "?").join(",")})`,
+        args: part,
+      });
+      for (const r of rows.rows) {
+        const id = r.chunk_id as string;
+        if (found.has(id)) continue;
+        found.set(id, {
+          relPath: r.rel_path as string,
+          offset: Number(r.offset),
+          size: Number(r.size),
+          stamp: { size: Number(r.file_size), mtimeMs: Number(r.mtime_ms), ino: Number(r.ino) },
+        });
+      }
+    }
+    return found;
+  }
+
+  /** Applies every queued write. @returns When they are stored. @throws The error of a failed write. */
+  async flush(): Promise<void> {
+    while (this.#pending.length > 0 || this.#scheduled) {
+      this.#scheduled = false;
+      await this.#run();
+    }
+    await this.#flushing;
+    if (this.#error !== undefined) {
+      const error = this.#error;
+      this.#error = undefined;
+      throw error;
+    }
+  }
+
+  #queue(statement: InStatement): void {
+    this.#pending.push(statement);
+  }
+
+  /** Schedules a write-behind flush; the returned promise does not wait for it. */
+  #settle(): Promise<void> {
+    if (this.#pending.length >= FLUSH_STATEMENTS) void this.#run();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setTimeout(() => {
+        if (!this.#scheduled) return;
+        this.#scheduled = false;
+        void this.#run();
+      }, 5);
+    }
+    return Promise.resolve();
+  }
+
+  #run(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#flushing = this.#flushing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await this.#db.batch(batch, "write");
+      } catch (error) {
+        this.#error = error instanceof Error ? error : new Error(String(error));
+      }
+    });
+    return this.#flushing;
+  }
+}
