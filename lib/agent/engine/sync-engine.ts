@@ -1,0 +1,288 @@
+/**
+ * One agent's sync engine (A5, A7, A11): the state database, the three
+ * trees, the transfer machinery and the pass that ties them together —
+ * pull the change log, scan the disk, plan, execute — repeated until
+ * nothing is left to do. The long-running agent (`agent-runtime.ts`) calls
+ * `pass()` when a source says something changed; `syncagent sync` calls
+ * `syncUntilSettled()` once.
+ */
+import type { Client } from "@libsql/client";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { UnlockedVault } from "../../crypto/key-file.ts";
+import { newNodeId } from "../../crypto/node-id.ts";
+import { checkName, type Platform } from "../../platform/names.ts";
+import type { HttpTarget } from "../client/http.ts";
+import { planSync } from "../coordinator/plan.ts";
+import type { Plan } from "../coordinator/actions.ts";
+import type { AgentConfig } from "../home/config.ts";
+import type { HomePaths } from "../home/paths.ts";
+import { RemoteTree, type Refusal } from "../remote/remote-tree.ts";
+import { compileIgnoreRules, IGNORE_FILE, type IgnoreRules } from "../scan/ignore-rules.ts";
+import { scanFolder, type SkippedEntry } from "../scan/scan.ts";
+import { openStateDb } from "../state/db.ts";
+import { FailureStore, FAILURES_SCHEMA, type Failure } from "../state/failures.ts";
+import { META_SCHEMA, MetaStore } from "../state/meta.ts";
+import { EventQueue, QUEUE_SCHEMA } from "../state/queue.ts";
+import { RemoteTreeStore, SyncedTreeStore, TREES_SCHEMA } from "../state/trees.ts";
+import { CHUNK_INDEX_SCHEMA, ChunkIndex } from "../transfer/chunk-index.ts";
+import { Downloader } from "../transfer/downloader.ts";
+import { isTempName, removeTempFiles } from "../transfer/temp-files.ts";
+import { UPLOAD_PROGRESS_SCHEMA, UploadProgressStore } from "../transfer/upload-progress.ts";
+import { Uploader } from "../transfer/uploader.ts";
+import type { SyncedNode } from "../tree/nodes.ts";
+import { Executor, type ExecutorEvent } from "./executor.ts";
+
+/** What opening an engine needs. */
+export interface EngineOptions {
+  config: AgentConfig;
+  paths: HomePaths;
+  token: string;
+  vault: UnlockedVault;
+  /** Extra schemas of the state database (the reporter's outbox). */
+  schemas?: readonly (readonly string[])[];
+  /** Where events go (log, reports, status). */
+  onEvent?: (event: ExecutorEvent | PassEvent) => void;
+  /** Chunk sizes (tests use small ones). */
+  chunkSizes?: { minSize?: number; avgSize?: number; maxSize?: number };
+  /** Attempts before a failing path is a dead letter. @default 5 */
+  maxRetries?: number;
+  /** fetch to use (tests count requests). */
+  fetch?: typeof fetch;
+}
+
+/** Events of the pass itself. */
+export type PassEvent =
+  | { type: "pass-started" }
+  | { type: "pass-finished"; actions: number; failed: number; replan: boolean }
+  | { type: "refused"; refusal: Refusal }
+  | { type: "server-behind" }
+  | { type: "key-file-changed" };
+
+/** The outcome of one pass. */
+export interface PassSummary {
+  /** Actions planned. */
+  actions: number;
+  /** Steps carried out. */
+  done: number;
+  /** Paths failing after this pass. */
+  failed: number;
+  /** Something moved meanwhile: pass again. */
+  replan: boolean;
+  /** Names this machine cannot write. */
+  unsyncable: Plan["unsyncable"];
+  skipped: SkippedEntry[];
+}
+
+function platformOf(): Platform {
+  return process.platform === "win32" ? "win32" : process.platform === "darwin" ? "darwin" : "linux";
+}
+
+/** The engine of one agent home. */
+export class SyncEngine {
+  readonly target: HttpTarget;
+  readonly root: string;
+  #vault: UnlockedVault;
+  #passing: Promise<PassSummary> | null = null;
+  #lastSkipped: SkippedEntry[] = [];
+  #lastUnsyncable: Plan["unsyncable"] = [];
+  #serverBehind = false;
+  #abort = new AbortController();
+
+  private constructor(
+    readonly options: EngineOptions,
+    readonly db: Client,
+    readonly remote: RemoteTree,
+    readonly synced: Map<string, SyncedNode>,
+    readonly syncedStore: SyncedTreeStore,
+    readonly failures: FailureStore,
+    readonly queue: EventQueue,
+    readonly meta: MetaStore,
+    readonly index: ChunkIndex,
+    readonly uploader: Uploader,
+    readonly downloader: Downloader,
+  ) {
+    this.target = { serverUrl: options.config.serverUrl, token: options.token, ...(options.fetch ? { fetch: options.fetch } : {}) };
+    this.root = options.config.syncFolder;
+    this.#vault = options.vault;
+  }
+
+  /**
+   * Opens the state database and every store; removes temp files a crash left.
+   * @param options Config, token, keys.
+   * @returns The engine.
+   */
+  static async open(options: EngineOptions): Promise<SyncEngine> {
+    const db = await openStateDb(options.paths.stateDb, [TREES_SCHEMA, META_SCHEMA, FAILURES_SCHEMA, QUEUE_SCHEMA, CHUNK_INDEX_SCHEMA, UPLOAD_PROGRESS_SCHEMA, ...(options.schemas ?? [])]);
+    const meta = await MetaStore.open(db);
+    const remoteStore = await RemoteTreeStore.open(db);
+    const remote = await RemoteTree.load(remoteStore, meta, options.vault.keyring);
+    const syncedStore = await SyncedTreeStore.open(db);
+    const synced = await syncedStore.load();
+    const failures = await FailureStore.open(db, { maxRetries: options.maxRetries ?? 5, initialMs: 1000, maxMs: 60_000 });
+    const queue = await EventQueue.open(db);
+    const index = await ChunkIndex.open(db);
+    const progress = await UploadProgressStore.open(db);
+    const target: HttpTarget = { serverUrl: options.config.serverUrl, token: options.token, ...(options.fetch ? { fetch: options.fetch } : {}) };
+    const uploader = new Uploader({ client: target, keyring: options.vault.keyring, progress, index, ...(options.chunkSizes ? { chunkSizes: options.chunkSizes } : {}) });
+    const downloader = new Downloader({ client: target, keyring: options.vault.keyring, index, root: options.config.syncFolder });
+    await removeTempFiles(options.config.syncFolder).catch(() => 0);
+    return new SyncEngine(options, db, remote, synced, syncedStore, failures, queue, meta, index, uploader, downloader);
+  }
+
+  /** The vault in use. */
+  get vault(): UnlockedVault {
+    return this.#vault;
+  }
+
+  /** Entries skipped by the last scan (symlinks, special files). */
+  get skipped(): SkippedEntry[] {
+    return this.#lastSkipped;
+  }
+
+  /** Remote names this platform cannot write, from the last pass. */
+  get unsyncable(): Plan["unsyncable"] {
+    return this.#lastUnsyncable;
+  }
+
+  /** True when the server's tree was found behind what this machine saw (restored from an old backup). */
+  get serverBehind(): boolean {
+    return this.#serverBehind;
+  }
+
+  /** Failing paths and dead letters. */
+  get failing(): Failure[] {
+    return this.failures.list();
+  }
+
+  /** Cancels running transfers (pause, shutdown); the next pass starts clean. */
+  cancelTransfers(): void {
+    this.#abort.abort(new Error("Transfers cancelled"));
+    this.#abort = new AbortController();
+  }
+
+  private emit(event: ExecutorEvent | PassEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private async readRules(): Promise<IgnoreRules> {
+    try {
+      return compileIgnoreRules(await readFile(join(this.root, IGNORE_FILE), "utf8"));
+    } catch {
+      return compileIgnoreRules("");
+    }
+  }
+
+  /**
+   * One pass: pull, scan, plan, execute. Passes never overlap: a call while
+   * one runs waits for it and returns its summary.
+   * @returns What the pass did.
+   */
+  pass(): Promise<PassSummary> {
+    if (this.#passing) return this.#passing;
+    this.#passing = this.runPass().finally(() => {
+      this.#passing = null;
+    });
+    return this.#passing;
+  }
+
+  private async runPass(): Promise<PassSummary> {
+    const started = Date.now();
+    this.emit({ type: "pass-started" });
+    const pulled = await this.remote.pull(this.target);
+    for (const refusal of pulled.refused) this.emit({ type: "refused", refusal });
+    if (pulled.serverBehind) {
+      this.#serverBehind = true;
+      this.emit({ type: "server-behind" });
+    }
+    if (pulled.keyFileChanged) this.emit({ type: "key-file-changed" });
+    const rules = await this.readRules();
+    const scan = await scanFolder(this.root, { rules, isInternalName: isTempName });
+    this.#lastSkipped = scan.skipped;
+    const unreadable = scan.skipped.filter((s) => s.reason === "unreadable").map((s) => s.path);
+    const now = Date.now();
+    const platform = platformOf();
+    const plan = planSync({
+      synced: this.synced,
+      remote: this.remote.nodes,
+      local: scan.entries,
+      skip: (path, isDir) =>
+        rules.ignores(path, isDir) || this.failures.blocked(path, now) || unreadable.some((u) => path === u || path.startsWith(u + "/")),
+      nameProblem: (name) => {
+        const check = checkName(name, platform);
+        return check.ok ? null : check.reason.message;
+      },
+      newNodeId,
+    });
+    this.#lastUnsyncable = plan.unsyncable;
+    const executor = new Executor({
+      root: this.root,
+      target: this.target,
+      keyring: () => this.#vault.keyring,
+      machineId: this.options.config.machineId,
+      machineName: this.options.config.machineName,
+      uploader: this.uploader,
+      downloader: this.downloader,
+      index: this.index,
+      synced: this.synced,
+      syncedStore: this.syncedStore,
+      remote: this.remote,
+      onEvent: (event) => {
+        if (event.type === "failed") bookkeeping.push(this.failures.fail(event.path, event.nodeId, event.error.message).then(() => undefined));
+        else if (event.type === "synced") bookkeeping.push(this.failures.clear(event.path));
+        this.emit(event);
+      },
+    });
+    const bookkeeping: Promise<void>[] = [];
+    let result;
+    try {
+      result = await executor.run(plan, this.#abort.signal);
+    } finally {
+      await Promise.all(bookkeeping);
+    }
+    await this.queue.settle(started, result.failed);
+    const summary: PassSummary = {
+      actions: plan.actions.length,
+      done: result.done,
+      failed: result.failed.size,
+      replan: result.replan,
+      unsyncable: plan.unsyncable,
+      skipped: scan.skipped,
+    };
+    this.emit({ type: "pass-finished", actions: summary.actions, failed: summary.failed, replan: summary.replan });
+    return summary;
+  }
+
+  /**
+   * Passes until a pass plans nothing (or only failing paths remain).
+   * @param maxPasses Bound on passes. @default 50
+   * @returns The last pass's summary and how many passes ran.
+   */
+  async syncUntilSettled(maxPasses = 50): Promise<PassSummary & { passes: number }> {
+    let last: PassSummary | undefined;
+    for (let i = 1; i <= maxPasses; i++) {
+      last = await this.pass();
+      const progress = last.done > 0 || last.replan;
+      if (!progress || last.actions === 0) return { ...last, passes: i };
+    }
+    return { ...last!, passes: maxPasses };
+  }
+
+  /**
+   * Replaces the keys (the key file changed: a new epoch or password).
+   * @param vault The vault as it opens from the new key file.
+   */
+  setVault(vault: UnlockedVault): void {
+    this.#vault = vault;
+    this.remote.setKeyring(vault.keyring);
+  }
+
+  /** Stops transfers and closes the database. */
+  async close(): Promise<void> {
+    this.cancelTransfers();
+    await this.#passing?.catch(() => undefined);
+    await this.uploader.close();
+    await this.downloader.close();
+    this.db.close();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Retries and dead letters (A7, E4): a path whose action failed waits
+ * 1, 2, 4 … 60 s before it is tried again; past `maxRetries` it becomes a
+ * dead letter, shown by `status`, and is left alone until it changes on disk
+ * or the user retries it. One failing path never stops the others.
+ */
+import type { Client } from "@libsql/client";
+import { str } from "../../db/row.ts";
+import type { StateSchema } from "./db.ts";
+
+/** The failures table. */
+export const FAILURES_SCHEMA: StateSchema = [
+  `CREATE TABLE IF NOT EXISTS failures (
+     path TEXT PRIMARY KEY, node_id TEXT, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL,
+     error TEXT NOT NULL, dead INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL)`,
+];
+
+/** One failing path. */
+export interface Failure {
+  path: string;
+  nodeId: string | null;
+  attempts: number;
+  /** When it may be tried again (ms since the epoch). */
+  nextAt: number;
+  error: string;
+  /** Past the retry limit: a dead letter. */
+  dead: boolean;
+}
+
+/** Backoff policy. */
+export interface RetryPolicy {
+  /** Attempts before a path becomes a dead letter. @default 5 */
+  maxRetries: number;
+  /** First delay, ms. @default 1000 */
+  initialMs: number;
+  /** Longest delay, ms. @default 60000 */
+  maxMs: number;
+}
+
+/** The default policy (A7). */
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 5, initialMs: 1000, maxMs: 60_000 };
+
+/**
+ * The delay before attempt `attempts + 1`.
+ * @param attempts Failures so far (≥ 1).
+ * @param policy Delays.
+ * @returns Milliseconds: 1, 2, 4 … capped.
+ */
+export function backoffMs(attempts: number, policy: RetryPolicy = DEFAULT_RETRY): number {
+  return Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempts - 1));
+}
+
+/** Failing paths, in memory and in the state database. */
+export class FailureStore {
+  readonly #byPath = new Map<string, Failure>();
+
+  private constructor(
+    private readonly db: Client,
+    private readonly policy: RetryPolicy,
+  ) {}
+
+  /**
+   * @param db The state database (opened with FAILURES_SCHEMA).
+   * @param policy Backoff policy.
+   * @returns The store, loaded.
+   */
+  static async open(db: Client, policy: RetryPolicy = DEFAULT_RETRY): Promise<FailureStore> {
+    const store = new FailureStore(db, policy);
+    const rs = await db.execute("SELECT path, node_id, attempts, next_at, error, dead FROM failures");
+    for (const r of rs.rows) {
+      const path = str(r.path);
+      store.#byPath.set(path, {
+        path,
+        nodeId: r.node_id === null ? null : str(r.node_id),
+        attempts: Number(r.attempts),
+        nextAt: Number(r.next_at),
+        error: str(r.error),
+        dead: Number(r.dead) === 1,
+      });
+    }
+    return store;
+  }
+
+  /**
+   * Records a failure and schedules the retry.
+   * @param path The path.
+   * @param nodeId Its node, when known.
+   * @param error What went wrong (local text: it may name the path; never sent to the server).
+   * @param now Current time, ms.
+   * @returns The failure as recorded.
+   */
+  async fail(path: string, nodeId: string | null, error: string, now = Date.now()): Promise<Failure> {
+    const before = this.#byPath.get(path);
+    const attempts = (before?.attempts ?? 0) + 1;
+    const dead = attempts > this.policy.maxRetries;
+    const failure: Failure = { path, nodeId, attempts, nextAt: now + backoffMs(attempts, this.policy), error, dead };
+    this.#byPath.set(path, failure);
+    await this.db.execute({
+      sql: "INSERT OR REPLACE INTO failures (path, node_id, attempts, next_at, error, dead, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      args: [path, nodeId, attempts, failure.nextAt, error, dead ? 1 : 0, now],
+    });
+    return failure;
+  }
+
+  /**
+   * Forgets a path's failures (it synced, or it changed and gets a fresh start).
+   * @param path The path.
+   */
+  async clear(path: string): Promise<void> {
+    if (!this.#byPath.delete(path)) return;
+    await this.db.execute({ sql: "DELETE FROM failures WHERE path = ?", args: [path] });
+  }
+
+  /** Re-queues every dead letter (`syncagent sync --retry`, the dashboard later). */
+  async retryAll(): Promise<number> {
+    const n = this.#byPath.size;
+    this.#byPath.clear();
+    await this.db.execute("DELETE FROM failures");
+    return n;
+  }
+
+  /**
+   * @param path A path.
+   * @param now Current time, ms.
+   * @returns True while the path waits for its retry or is a dead letter.
+   */
+  blocked(path: string, now = Date.now()): boolean {
+    const f = this.#byPath.get(path);
+    return f !== undefined && (f.dead || f.nextAt > now);
+  }
+
+  /** @returns Every failing path. */
+  list(): Failure[] {
+    return [...this.#byPath.values()];
+  }
+
+  /** @returns The earliest pending retry time, or null. */
+  nextRetryAt(): number | null {
+    let next: number | null = null;
+    for (const f of this.#byPath.values()) if (!f.dead && (next === null || f.nextAt < next)) next = f.nextAt;
+    return next;
+  }
+}

@@ -1,0 +1,71 @@
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../../helpers/server.ts";
+import { readTree, startTestAgent, type TestAgent } from "../helpers/engines.ts";
+
+describe("two agents through a real server (A5, A6, Q2)", () => {
+  let server: TestServer;
+  let a: TestAgent;
+  let b: TestAgent;
+  beforeEach(async () => {
+    server = await startTestServer();
+    a = await startTestAgent(server, "alpha");
+    b = await startTestAgent(server, "beta");
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+    await server.close();
+  });
+
+  it("uploads a tree on one machine and downloads it on the other", async () => {
+    await mkdir(join(a.root, "docs/deep"), { recursive: true });
+    await writeFile(join(a.root, "hello.txt"), "hello");
+    await writeFile(join(a.root, "docs/deep/notes.md"), "# notes");
+    await writeFile(join(a.root, "empty"), "");
+    await mkdir(join(a.root, "empty-dir"));
+    await a.sync();
+    await b.sync();
+    expect(await readTree(b.root)).toEqual(await readTree(a.root));
+    expect(await readTree(b.root)).toMatchObject({ "hello.txt": "hello", "docs/deep/notes.md": "# notes", empty: "", "empty-dir": "<dir>" });
+  });
+
+  it("propagates a modification, a rename and a deletion", async () => {
+    await mkdir(join(a.root, "dir"));
+    await writeFile(join(a.root, "dir/f.txt"), "one");
+    await writeFile(join(a.root, "g.txt"), "gee");
+    await a.sync();
+    await b.sync();
+    await writeFile(join(b.root, "dir/f.txt"), "two");
+    await rename(join(b.root, "dir"), join(b.root, "renamed"));
+    await rm(join(b.root, "g.txt"));
+    await b.sync();
+    await a.sync();
+    expect(await readTree(a.root)).toEqual({ renamed: "<dir>", "renamed/f.txt": "two" });
+  });
+
+  it("keeps both sides of a real conflict and none for identical edits (A8)", async () => {
+    await writeFile(join(a.root, "c.txt"), "base");
+    await writeFile(join(a.root, "same.txt"), "base");
+    await a.sync();
+    await b.sync();
+    await writeFile(join(a.root, "c.txt"), "from a");
+    await writeFile(join(b.root, "c.txt"), "from b");
+    await writeFile(join(a.root, "same.txt"), "equal");
+    await writeFile(join(b.root, "same.txt"), "equal");
+    await a.sync();
+    await b.sync();
+    await a.sync();
+    const treeA = await readTree(a.root);
+    const treeB = await readTree(b.root);
+    expect(treeA).toEqual(treeB);
+    expect(treeB["c.txt"]).toBe("from a");
+    const copies = Object.keys(treeB).filter((p) => p.startsWith("c.conflict-"));
+    expect(copies).toHaveLength(1);
+    expect(treeB[copies[0]!]).toBe("from b");
+    expect(copies[0]).toMatch(/^c\.conflict-\d{8}-\d{6}-beta\.txt$/);
+    expect(Object.keys(treeB).filter((p) => p.startsWith("same.conflict-"))).toHaveLength(0);
+    expect(await readFile(join(a.root, "same.txt"), "utf8")).toBe("equal");
+  });
+});
