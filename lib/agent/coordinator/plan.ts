@@ -311,7 +311,8 @@ export function planSync(input: PlanInput): Plan {
   actions.push(...localDeletes);
 
   // ---- 6. What is new on this disk, top-down: folders then files.
-  const created = unclaimedLocal.filter((e) => !claim.has(e.path)).sort((a, b) => depthOf(a.path) - depthOf(b.path));
+  // (Survivors of a remote deletion were unclaimed above: they are created again here.)
+  const created = [...local.values()].filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir")).sort((a, b) => depthOf(a.path) - depthOf(b.path));
   for (const e of created) {
     const placement = { parentId: idOfLocalDir(dirOf(e.path)), name: nameOf(e.path) };
     if (e.kind === "dir") {

@@ -97,8 +97,14 @@ export class Executor {
     const by = <T extends Action["type"]>(type: T) => plan.actions.filter((a): a is Extract<Action, { type: T }> => a.type === type);
     try {
       for (const a of by("set-aside")) await this.step(a.path, a.nodeId, async () => void (await this.setAside(a.path)));
-      for (const a of by("forget")) this.dropSynced(a.nodeId);
-      for (const a of by("adopt")) this.putSynced(a.node);
+      for (const a of by("forget")) {
+        this.dropSynced(a.nodeId);
+        this.#result.done++;
+      }
+      for (const a of by("adopt")) {
+        this.putSynced(a.node);
+        this.#result.done++;
+      }
       for (const a of by("mkdir")) await this.step(a.path, a.nodeId, () => this.mkdirLocal(a.path, a.remote));
       await this.moveLocal(by("move-local"));
       await this.commitPlaces(plan);
@@ -296,7 +302,7 @@ export class Executor {
     const queueCommit = (entry: (typeof pending)[number]) => {
       pending.push(entry);
       if (pending.length >= MAX_COMMIT_ITEMS) void flush();
-      else timer ??= setTimeout(() => void flush(), 30);
+      else timer ??= setTimeout(() => void flush(), 250); // commits land while a big upload goes on (the other machine starts early)
     };
     let networkError: unknown;
     await Promise.all(
