@@ -33,7 +33,7 @@ function losingAnswers(times: number): { fetch: typeof fetch; bodies: string[] }
   return {
     bodies,
     fetch: async (input, init) => {
-      bodies.push(String(init?.body));
+      bodies.push(typeof init?.body === "string" ? init.body : "");
       const res = await fetch(input, init);
       if (left-- > 0) {
         await res.body?.cancel();
