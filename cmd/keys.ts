@@ -7,23 +7,32 @@
  * lib/agent/keys; this file parses, asks and prints.
  */
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import type { CommandContext, CommandSpec, OptionSpec } from "../lib/cli/command.ts";
 import { UsageError } from "../lib/cli/command.ts";
 import { formatFingerprint } from "../lib/crypto/mod.ts";
 import { serverErrorCode, serverErrorMessage } from "../lib/agent/client/enrol.ts";
 import { ServerError, type HttpTarget } from "../lib/agent/client/http.ts";
-import { readAgentConfig, type AgentConfig, type KeyStoreKind } from "../lib/agent/home/config.ts";
+import { hasKeys, readAgentConfig, writePrivateFile, type AgentConfig, type KeyStoreKind } from "../lib/agent/home/config.ts";
 import { defaultMachineName } from "../lib/agent/home/machine-name.ts";
-import { DEFAULT_HOME, DEFAULT_SYNC_FOLDER, homePaths, type HomePaths } from "../lib/agent/home/paths.ts";
+import { DEFAULT_HOME, DEFAULT_SYNC_FOLDER, expandPath, homePaths, type HomePaths } from "../lib/agent/home/paths.ts";
 import { registerHome } from "../lib/agent/home/register-home.ts";
 import { readMachineToken } from "../lib/agent/home/token.ts";
 import { FILE_STORE_WARNING } from "../lib/agent/keys/file-key-store.ts";
 import { initVault } from "../lib/agent/keys/init-vault.ts";
+import { importKeyFile, keyFileText, parseKeyFileInput } from "../lib/agent/keys/key-file-transfer.ts";
+import { readLocalKeyFile } from "../lib/agent/keys/local-key-file.ts";
+import { changeMasterPassword, recoverWithKey } from "../lib/agent/keys/replace-key-file.ts";
 import { PASSWORD_ENV } from "../lib/agent/keys/open-vault.ts";
 import { forgetRootKey, rememberRootKey } from "../lib/agent/keys/remember-key.ts";
 import { unlockMachine, type UnlockResult } from "../lib/agent/keys/unlock.ts";
 import { processTerminal, SecretReader, type Terminal } from "../lib/platform/prompt.ts";
+
+/** Environment variable holding the new password of `change-password` and `recover`. */
+export const NEW_PASSWORD_ENV = "SYNCAGENT_NEW_PASSWORD";
+/** Environment variable holding the recovery key of `recover`. */
+export const RECOVERY_KEY_ENV = "SYNCAGENT_RECOVERY_KEY";
 
 /** Shortest and longest master password accepted for a new one. */
 export const PASSWORD_LIMITS = { min: 12, max: 1024 } as const;
@@ -234,10 +243,71 @@ async function runLock(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
+async function runChangePassword(ctx: CommandContext, terminal: TerminalFactory): Promise<number> {
+  const paths = homeOf(ctx);
+  const config = await readAgentConfig(paths.config);
+  if (!hasKeys(config)) throw new Error(`This machine has no vault key yet: run 'syncagent unlock --home ${paths.root}' first`);
+  const secrets = secretsOf(ctx, terminal);
+  const current = await secrets.read({ label: "Current master password", env: PASSWORD_ENV });
+  const next = await readNewPassword(secrets, "New master password", NEW_PASSWORD_ENV);
+  const result = await changeMasterPassword(await targetOf(paths, config), paths, config, { current, next });
+  ctx.out(
+    `Master password changed (key file revision ${result.vault.revision}); no data was re-encrypted.\n` +
+      "Other machines pick up the new key file by themselves; unlock them with the new password from now on.\n",
+  );
+  return 0;
+}
+
+async function runRecover(ctx: CommandContext, terminal: TerminalFactory): Promise<number> {
+  const paths = homeOf(ctx);
+  const config = await readAgentConfig(paths.config);
+  const secrets = secretsOf(ctx, terminal);
+  const recoveryKey = await secrets.read({ label: "Recovery key", env: RECOVERY_KEY_ENV });
+  const newPassword = await readNewPassword(secrets, "New master password", NEW_PASSWORD_ENV);
+  const result = await recoverWithKey(await targetOf(paths, config), paths, config, { recoveryKey, newPassword });
+  ctx.out(`Master password reset with the recovery key (key file revision ${result.vault.revision}); the recovery key stays valid.\n`);
+  if (result.firstOpen) ctx.out(`Vault fingerprint: ${formatFingerprint(result.vault.fingerprint)}\n`);
+  try {
+    const config2 = await rememberRootKey(paths, result.config, result.vault, keyStoreOf(ctx) ?? result.config.keyStore);
+    ctx.out(describeUnlock({ vault: result.vault, config: config2, firstOpen: false, offline: false }, paths.root));
+  } catch (error) {
+    ctx.err(`Not unlocked: ${(error as Error).message}\nThen run: syncagent unlock --home ${paths.root}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function runExportKey(ctx: CommandContext): Promise<number> {
+  const paths = homeOf(ctx);
+  await readAgentConfig(paths.config);
+  const keyFile = await readLocalKeyFile(paths);
+  if (!keyFile) throw new Error(`This machine has no key file yet: run 'syncagent unlock --home ${paths.root}' first`);
+  const out = ctx.values.out;
+  if (typeof out === "string" && out !== "" && out !== "-") {
+    await writePrivateFile(expandPath(out), keyFile);
+    ctx.err(`Key file written to ${expandPath(out)} (mode 0600). It is protected by the master password; keep it private anyway.\n`);
+  } else {
+    ctx.out(keyFileText(keyFile));
+  }
+  return 0;
+}
+
+async function runImportKey(ctx: CommandContext, terminal: TerminalFactory): Promise<number> {
+  const paths = homeOf(ctx);
+  const file = ctx.positionals[0];
+  if (file === undefined || ctx.positionals.length > 1) throw new UsageError("Give exactly one FILE (the key file, raw or as 'export-key' prints it)");
+  const config = await readAgentConfig(paths.config);
+  const keyFile = parseKeyFileInput(await readFile(expandPath(file)));
+  const password = await secretsOf(ctx, terminal).read({ label: "Master password", env: PASSWORD_ENV });
+  const result = await importKeyFile(paths, config, keyFile, password);
+  ctx.out(`Key file imported (revision ${result.vault.revision}, fingerprint ${formatFingerprint(result.vault.fingerprint)}).\n`);
+  return 0;
+}
+
 /**
  * The key commands.
  * @param terminal Where secrets are read. @default the process's terminal
- * @returns `init`, `unlock`, `lock`.
+ * @returns `init`, `unlock`, `lock`, `change-password`, `recover`, `export-key`, `import-key`.
  */
 export function keyCommands(terminal: TerminalFactory = processTerminal): CommandSpec[] {
   return [
@@ -269,6 +339,43 @@ export function keyCommands(terminal: TerminalFactory = processTerminal): Comman
       summary: "Remove the vault key kept on this machine",
       options: { home: homeOption },
       run: (ctx) => explained(() => runLock(ctx)),
+    },
+    {
+      name: "change-password",
+      summary: "Change the master password (no data is re-encrypted)",
+      description:
+        "Asks for the current and the new master password (the new one twice). With --password-stdin, the first line\n" +
+        `is the current password and the second the new one; else ${PASSWORD_ENV} and ${NEW_PASSWORD_ENV}, else prompts.`,
+      options: { home: homeOption, "password-stdin": { ...passwordStdinOption, description: "Read the current password (line 1) and the new one (line 2) from standard input" } },
+      run: (ctx) => explained(() => runChangePassword(ctx, terminal)),
+    },
+    {
+      name: "recover",
+      summary: "Set a new master password with the recovery key",
+      description:
+        "For a lost master password: asks for the recovery key 'init' printed and a new password, then unlocks.\n" +
+        `With --password-stdin, line 1 is the recovery key and line 2 the new password; else ${RECOVERY_KEY_ENV} and ${NEW_PASSWORD_ENV}.`,
+      options: {
+        home: homeOption,
+        "password-stdin": { ...passwordStdinOption, description: "Read the recovery key (line 1) and the new password (line 2) from standard input" },
+        "key-store": keyStoreOption,
+      },
+      run: (ctx) => explained(() => runRecover(ctx, terminal)),
+    },
+    {
+      name: "export-key",
+      summary: "Write the vault's key file (password-protected) to a file or standard output",
+      description: "Without --out, prints the key file as base64 text under a header line; with --out, writes its bytes (mode 0600).",
+      options: { home: homeOption, out: { type: "string", description: "File to write (mode 0600)", valueName: "FILE" } },
+      run: (ctx) => explained(() => runExportKey(ctx)),
+    },
+    {
+      name: "import-key",
+      summary: "Check a key file with the master password and keep it on this machine",
+      description: "FILE is a key file, raw or as 'export-key' prints it. It must belong to this machine's vault and open with the password.",
+      args: "FILE",
+      options: { home: homeOption, "password-stdin": passwordStdinOption },
+      run: (ctx) => explained(() => runImportKey(ctx, terminal)),
     },
   ];
 }
