@@ -19,10 +19,13 @@ export interface AgentConfig {
   syncFolder: string;
   /** Where the unlocked key lives between runs. */
   keyStore: KeyStoreKind;
-  /** Root-key fingerprint of the vault's key file (32 hex), checked at every open. */
-  fingerprint: string;
-  /** Highest key-file revision seen: an older one is a rollback. */
-  keyRevision: number;
+  /**
+   * Root-key fingerprint of the vault's key file (32 hex), checked at every
+   * open. Absent between `register` and the first `init` or unlock.
+   */
+  fingerprint?: string;
+  /** Highest key-file revision seen: an older one is a rollback. Absent with `fingerprint`. */
+  keyRevision?: number;
 }
 
 const HEX32 = /^[0-9a-f]{32}$/;
@@ -36,9 +39,21 @@ const configSchema = z.strictObject({
   vaultId: z.string().regex(HEX32),
   syncFolder: z.string().min(1),
   keyStore: z.enum(["keyring", "file", "none"]),
-  fingerprint: z.string().regex(HEX32),
-  keyRevision: z.number().int().min(1),
+  fingerprint: z.string().regex(HEX32).optional(),
+  keyRevision: z.number().int().min(1).optional(),
 });
+
+/** A config whose vault keys are known on this machine (after `init` or a first unlock). */
+export type KeyedAgentConfig = AgentConfig & { fingerprint: string; keyRevision: number };
+
+/**
+ * Whether the machine already knows its vault's keys.
+ * @param config The config.
+ * @returns True when the fingerprint and revision are recorded.
+ */
+export function hasKeys(config: AgentConfig): config is KeyedAgentConfig {
+  return config.fingerprint !== undefined && config.keyRevision !== undefined;
+}
 
 /** The config file is missing, unreadable or malformed. */
 export class AgentConfigError extends Error {
@@ -72,7 +87,11 @@ export async function readAgentConfig(path: string): Promise<AgentConfig> {
     const issue = parsed.error.issues[0];
     throw new AgentConfigError(`${path} is invalid: ${issue?.path.join(".") || "(root)"} ${issue?.message ?? ""}`.trim());
   }
-  return parsed.data;
+  const config: AgentConfig = { ...parsed.data };
+  if ((config.fingerprint === undefined) !== (config.keyRevision === undefined)) {
+    throw new AgentConfigError(`${path} is invalid: fingerprint and keyRevision go together`);
+  }
+  return config;
 }
 
 /**
