@@ -24,12 +24,18 @@ export interface ChunkFetcherOptions {
   maxInFlight?: number;
   /** Most stored bytes asked for in one request. @default 32 MiB */
   maxBytes?: number;
+  /** Frames being decrypted and written at once, per request. @default 16 */
+  parallelDeliveries?: number;
+  /** Most received bytes waiting to be written, per request. @default 48 MiB */
+  heldBytes?: number;
 }
 
 /** Batched chunk downloads. */
 export class ChunkFetcher {
   readonly #target: HttpTarget;
   readonly #batches: Batcher<Wanted, void>;
+  readonly #parallel: number;
+  readonly #heldBytes: number;
   /** Fetch requests sent (for tests and metrics). */
   requests = 0;
   /** Stored bytes received. */
@@ -41,6 +47,8 @@ export class ChunkFetcher {
    */
   constructor(target: HttpTarget, options: ChunkFetcherOptions = {}) {
     this.#target = target;
+    this.#parallel = options.parallelDeliveries ?? 16;
+    this.#heldBytes = options.heldBytes ?? 48 * 1024 * 1024;
     this.#batches = new Batcher<Wanted, void>({
       maxItems: MAX_BATCH_CHUNKS,
       maxWeight: options.maxBytes ?? MAX_FETCH_BYTES,
@@ -77,17 +85,35 @@ export class ChunkFetcher {
     }
     if (byId.size === 0) return;
     this.requests++;
-    for await (const frame of fetchChunks(this.#target, [...byId.keys()])) {
-      this.bytes += frame.bytes?.length ?? 0;
-      for (const e of byId.get(frame.id) ?? []) {
+    // Frames are handed over as they arrive; a few deliveries run at once
+    // (decrypting and writing overlap the next frames), bounded in count and bytes.
+    const running = new Set<Promise<void>>();
+    let held = 0;
+    const deliverAll = async (list: BatchEntry<Wanted, void>[], bytes: Uint8Array | null) => {
+      for (const e of list) {
         if (e.settled) continue;
         try {
-          await e.item.deliver(frame.bytes);
+          await e.item.deliver(bytes);
           e.resolve();
         } catch (error) {
           e.reject(error);
         }
       }
+    };
+    try {
+      for await (const frame of fetchChunks(this.#target, [...byId.keys()])) {
+        const size = frame.bytes?.length ?? 0;
+        this.bytes += size;
+        held += size;
+        const job = deliverAll(byId.get(frame.id) ?? [], frame.bytes).finally(() => {
+          held -= size;
+          running.delete(job);
+        });
+        running.add(job);
+        while (running.size >= this.#parallel || held > this.#heldBytes) await Promise.race(running);
+      }
+    } finally {
+      await Promise.all(running);
     }
   }
 }

@@ -6,6 +6,7 @@
  * if the target is still what the engine saw. Any failure removes the temp
  * file and leaves the target untouched.
  */
+import type { Stats } from "node:fs";
 import { open, rename, type FileHandle } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import { constantTimeEqual, fromHex } from "../../crypto/bytes.ts";
@@ -16,6 +17,7 @@ import { contentHash, type ManifestChunk } from "../../crypto/manifest.ts";
 import type { EpochKeys } from "../../crypto/subkeys.ts";
 import { isInsideFolder } from "../../platform/names.ts";
 import type { HttpTarget } from "../client/http.ts";
+import { Batcher } from "./batcher.ts";
 import { ChunkFetcher, type ChunkFetcherOptions } from "./chunk-fetcher.ts";
 import type { ChunkIndex, ChunkLocation } from "./chunk-index.ts";
 import { LocalChangedError, readStamp, sameContentStamp, type FileStamp } from "./file-stamp.ts";
@@ -55,8 +57,13 @@ export interface DownloaderOptions {
   root: string;
   /** Downloads in progress at once (a file is open only while its bytes are written). @default 4096 */
   concurrency?: number;
-  /** fsync each file before it is renamed into place. @default true */
-  durable?: boolean;
+  /**
+   * fsync files of at least this many bytes before they are renamed into
+   * place (smaller ones rely on the file system's rename ordering: an fsync
+   * each would cost more than the transfer of many small files).
+   * 0: every file; Infinity: none. @default 1 MiB
+   */
+  fsyncMinBytes?: number;
   /** Request tuning. */
   fetcher?: ChunkFetcherOptions;
   /** Progress: plaintext bytes of the file written so far. */
@@ -68,6 +75,8 @@ export class Downloader {
   readonly #options: DownloaderOptions;
   readonly #fetcher: ChunkFetcher;
   readonly #slots: Budget;
+  /** Chunk-index lookups of concurrent downloads, asked together. */
+  readonly #lookups: Batcher<string, ChunkLocation | undefined>;
   #preparing = 0;
   #closed = false;
 
@@ -78,6 +87,16 @@ export class Downloader {
     this.#options = options;
     this.#fetcher = new ChunkFetcher(options.client, options.fetcher);
     this.#slots = new Budget(options.concurrency ?? 4096);
+    this.#lookups = new Batcher<string, ChunkLocation | undefined>({
+      maxItems: 2000,
+      maxWeight: Number.POSITIVE_INFINITY,
+      lingerMs: 1,
+      maxInFlight: 1,
+      send: async (entries) => {
+        const found = await options.index.lookup(entries.map((e) => e.item));
+        for (const e of entries) e.resolve(found.get(e.item));
+      },
+    });
   }
 
   /** Fetch requests sent so far and stored bytes received. */
@@ -111,6 +130,7 @@ export class Downloader {
     };
     const temp: { file?: { path: string; handle: FileHandle } } = {};
     const writes = new Set<Promise<unknown>>();
+    let written: Stats;
     let cancelled = false;
     try {
       await this.#slots.acquire(1, signal);
@@ -123,7 +143,7 @@ export class Downloader {
         const tempHandle = (): Promise<FileHandle> =>
           (opening ??= createTempBeside(absPath).then(async (created) => {
             temp.file = created;
-            await created.handle.truncate(manifest.size);
+            if (manifest.chunks.length > 1) await created.handle.truncate(manifest.size);
             return created.handle;
           }));
         // Distinct ids → every offset they are at.
@@ -183,11 +203,13 @@ export class Downloader {
         const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
         if (failed) throw failed.reason;
         const handle = await tempHandle();
-        if ((await handle.stat()).size !== manifest.size) throw new IntegrityError("The assembled file does not have the size its version lists");
-        if (this.#options.durable !== false) await handle.sync();
+        if (manifest.size >= (this.#options.fsyncMinBytes ?? 1 << 20)) await handle.sync();
         const mtime = new Date(manifest.mtimeMs);
         await handle.utimes(mtime, mtime);
         await handle.chmod(manifest.mode & 0o777);
+        // The rename keeps inode, size and mtime: this is the new file's stamp.
+        written = await handle.stat();
+        if (written.size !== manifest.size) throw new IntegrityError("The assembled file does not have the size its version lists");
         await handle.close();
         const local = await readStamp(absPath);
         if (!sameContentStamp(local, expectLocal)) throw new LocalChangedError(relPath);
@@ -197,8 +219,7 @@ export class Downloader {
       } finally {
         this.#slots.release(1);
       }
-      const stamp = await readStamp(absPath);
-      if (!stamp) throw new LocalChangedError(relPath, "The downloaded file disappeared right after it was written");
+      const stamp: FileStamp = { size: written.size, mtimeMs: written.mtimeMs, ino: written.ino, mode: written.mode };
       await this.#options.index.recordFile(relPath, manifest.chunks, stamp);
       return stamp;
     } catch (error) {
@@ -252,10 +273,12 @@ export class Downloader {
   ): Promise<Map<string, { size: number; offsets: number[] }>> {
     const remote = new Map(places);
     if (places.size === 0) return remote;
-    const hints = await this.#options.index.lookup([...places.keys()]);
+    const ids = [...places.keys()];
+    const answers = await Promise.all(ids.map((id) => this.#lookups.add(id, 1, signal)));
     const byFile = new Map<string, [string, ChunkLocation][]>();
-    for (const [id, hint] of hints) {
-      if (hint.size !== places.get(id)?.size) continue;
+    for (const [i, hint] of answers.entries()) {
+      const id = ids[i]!;
+      if (!hint || hint.size !== places.get(id)?.size) continue;
       const list = byFile.get(hint.relPath);
       if (list) list.push([id, hint]);
       else byFile.set(hint.relPath, [[id, hint]]);

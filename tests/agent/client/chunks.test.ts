@@ -1,0 +1,108 @@
+// The chunk endpoints over real HTTP, and the frame reader's checks of
+// every frame of a fetch answer (S6, protocol efficiency).
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fetchChunks, findMissingChunks, putChunk, uploadChunkBatch } from "../../../lib/agent/client/chunks.ts";
+import { encodeFrames, FRAME_HEADER_BYTES, MISSING_LENGTH, readFrames } from "../../../lib/agent/client/frames.ts";
+import { NetworkError, type HttpTarget } from "../../../lib/agent/client/http.ts";
+import { startTestServer, type TestServer } from "../../helpers/server.ts";
+
+let server: TestServer;
+let target: HttpTarget;
+const id = () => randomBytes(32).toString("hex");
+
+beforeAll(async () => {
+  server = await startTestServer();
+  target = { serverUrl: server.url, token: server.machine.token };
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function streamOf(...pieces: Uint8Array[]): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      for (const p of pieces) controller.enqueue(p);
+      controller.close();
+    },
+  });
+}
+
+async function collect(body: ReadableStream<Uint8Array>, ids: string[], maxChunkBytes = 1 << 20) {
+  const out = [];
+  for await (const f of readFrames(body, { ids, maxChunkBytes, what: "a test" })) out.push(f);
+  return out;
+}
+
+describe("chunk client", () => {
+  it("stores by PUT and by batch, reports what is missing, and fetches frames back", async () => {
+    const one = { id: id(), data: randomBytes(3000) };
+    const many = Array.from({ length: 50 }, () => ({ id: id(), data: randomBytes(100 + Math.floor(Math.random() * 2000)) }));
+    const absent = id();
+    const missing = await findMissingChunks(target, [one.id, ...many.map((c) => c.id), absent]);
+    expect(missing.size).toBe(52);
+    expect(await putChunk(target, one.id, one.data)).toEqual({ exists: false });
+    expect(await putChunk(target, one.id, one.data)).toEqual({ exists: true });
+    const statuses = await uploadChunkBatch(target, many);
+    expect([...statuses.values()].every((s) => s === "stored")).toBe(true);
+    expect([...(await findMissingChunks(target, [one.id, ...many.map((c) => c.id), absent]))]).toEqual([absent]);
+    const wanted = [many[3]!.id, absent, one.id];
+    const frames = [];
+    for await (const f of fetchChunks(target, wanted)) frames.push(f);
+    expect(frames.map((f) => f.id)).toEqual(wanted);
+    expect(Buffer.compare(frames[0]!.bytes!, many[3]!.data)).toBe(0);
+    expect(frames[1]!.bytes).toBeNull();
+    expect(Buffer.compare(frames[2]!.bytes!, one.data)).toBe(0);
+  });
+
+  it("refuses malformed ids before sending anything", async () => {
+    await expect(findMissingChunks(target, ["not-an-id"])).rejects.toBeInstanceOf(RangeError);
+    await expect(putChunk(target, "A".repeat(64), new Uint8Array(1))).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe("readFrames", () => {
+  const a = { id: id(), data: randomBytes(5000) };
+  const b = { id: id(), data: randomBytes(10) };
+  const body = encodeFrames([a, b]);
+
+  it("reads frames split anywhere across pieces", async () => {
+    const pieces = [body.subarray(0, 3), body.subarray(3, 70), body.subarray(70, 4000), body.subarray(4000)];
+    const frames = await collect(streamOf(...pieces), [a.id, b.id]);
+    expect(frames.map((f) => Buffer.from(f.bytes!).toString("hex"))).toEqual([a.data.toString("hex"), b.data.toString("hex")]);
+  });
+
+  it("reads a missing frame as null", async () => {
+    const header = Buffer.alloc(FRAME_HEADER_BYTES);
+    header.write(a.id, 0, 32, "hex");
+    header.writeUInt32BE(MISSING_LENGTH, 64);
+    expect(await collect(streamOf(header), [a.id])).toEqual([{ id: a.id, bytes: null }]);
+  });
+
+  it.each([
+    ["a truncated body", () => streamOf(body.subarray(0, body.length - 1)), [a.id, b.id]],
+    ["a truncated header", () => streamOf(body.subarray(0, 30)), [a.id, b.id]],
+    ["a frame not asked for", () => streamOf(body), [b.id, a.id]],
+    ["more frames than asked", () => streamOf(body), [a.id]],
+    ["fewer frames than asked", () => streamOf(body), [a.id, b.id, id()]],
+    [
+      "a corrupted frame",
+      () => {
+        const bad = Buffer.from(body);
+        bad[FRAME_HEADER_BYTES + 10]! ^= 1;
+        return streamOf(bad);
+      },
+      [a.id, b.id],
+    ],
+  ])("refuses %s with a NetworkError", async (_what, make, ids) => {
+    await expect(collect(make(), ids)).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  it("refuses a frame over the size bound", async () => {
+    await expect(collect(streamOf(body), [a.id, b.id], 4000)).rejects.toThrow(/over 4000 bytes/);
+  });
+
+  it("encodes the SHA-256 of each chunk", () => {
+    expect(Buffer.from(body.subarray(32, 64)).toString("hex")).toBe(createHash("sha256").update(a.data).digest("hex"));
+  });
+});

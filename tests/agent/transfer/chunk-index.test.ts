@@ -1,0 +1,65 @@
+// The chunk index (K3): records, renames and forgets files' chunks in a real SQLite file.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStateDb } from "../../../lib/agent/state/db.ts";
+import { ChunkIndex, CHUNK_INDEX_SCHEMA } from "../../../lib/agent/transfer/chunk-index.ts";
+import { UploadProgressStore } from "../../../lib/agent/transfer/upload-progress.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "syncagent-index-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const stamp = { size: 30, mtimeMs: 1.5, ino: 7, mode: 0o100644 };
+const c = (n: number) => String(n).repeat(64).slice(0, 64);
+
+describe("ChunkIndex", () => {
+  it("finds chunks by id, follows renames, forgets files, and survives a reopen", async () => {
+    const path = join(dir, "state.db");
+    const db = await openStateDb(path, [CHUNK_INDEX_SCHEMA]);
+    const index = await ChunkIndex.open(db);
+    await index.recordFile("docs/a.txt", [{ id: c(1), size: 10 }, { id: c(2), size: 20 }], stamp);
+    await index.recordFile("docs/sub/b.txt", [{ id: c(3), size: 5 }], stamp);
+    await index.recordFile("docs2/x", [{ id: c(4), size: 5 }], stamp);
+    let found = await index.lookup([c(1), c(2), c(3), c(5)]);
+    expect(found.get(c(2))).toMatchObject({ relPath: "docs/a.txt", offset: 10, size: 20, stamp: { size: 30, mtimeMs: 1.5, ino: 7 } });
+    expect(found.has(c(5))).toBe(false);
+
+    await index.recordFile("docs/a.txt", [{ id: c(6), size: 30 }], stamp);
+    expect((await index.lookup([c(1)])).size).toBe(0);
+
+    await index.movePrefix("docs", "papers");
+    found = await index.lookup([c(3), c(4), c(6)]);
+    expect(found.get(c(3))?.relPath).toBe("papers/sub/b.txt");
+    expect(found.get(c(6))?.relPath).toBe("papers/a.txt");
+    expect(found.get(c(4))?.relPath).toBe("docs2/x");
+
+    await index.forgetFile("papers/a.txt");
+    await index.flush();
+    db.close();
+    const again = await ChunkIndex.open(await openStateDb(path));
+    found = await again.lookup([c(3), c(6)]);
+    expect([...found.keys()]).toEqual([c(3)]);
+  });
+});
+
+describe("UploadProgressStore", () => {
+  it("keeps a gap-free prefix for the same stamp and epoch, and discards other progress", async () => {
+    const db = await openStateDb(join(dir, "progress.db"));
+    const store = await UploadProgressStore.open(db);
+    await store.record("f", stamp, 1, { index: 0, offset: 0, id: c(1), size: 10 });
+    await store.record("f", stamp, 1, { index: 1, offset: 10, id: c(2), size: 10 });
+    await store.record("f", stamp, 1, { index: 3, offset: 30, id: c(4), size: 10 });
+    expect((await store.resume("f", stamp, 1)).map((x) => x.index)).toEqual([0, 1]);
+    expect(await store.resume("f", { ...stamp, mtimeMs: 2 }, 1)).toEqual([]);
+    expect(await store.paths()).toEqual([]);
+    await store.record("f", stamp, 1, { index: 0, offset: 0, id: c(1), size: 10 });
+    expect(await store.resume("f", stamp, 2)).toEqual([]);
+    db.close();
+  });
+});
