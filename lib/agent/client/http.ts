@@ -96,8 +96,13 @@ export async function request(target: HttpTarget, path: string, options: Request
   } catch {
     // not JSON: the status says enough
   }
-  const code = typeof data.error === "string" ? data.error : `http_${res.status}`;
-  const message = typeof data.message === "string" ? data.message : `${res.status} ${res.statusText || code}`;
+  // Errors come as `{ error: { code, message, … } }` (older shapes: `{ error: "code", message }`).
+  const nested = typeof data.error === "object" && data.error !== null ? (data.error as Record<string, unknown>) : undefined;
+  const rawCode = nested?.code ?? data.error;
+  const rawMessage = nested?.message ?? data.message;
+  const code = typeof rawCode === "string" ? rawCode : `http_${res.status}`;
+  const message = typeof rawMessage === "string" ? rawMessage : `${res.status} ${res.statusText || code}`;
+  if (nested) data = { ...data, ...nested };
   throw new ServerError(res.status, code, `${describe(target, path)}: ${message}`, data);
 }
 

@@ -397,6 +397,7 @@ export class Executor {
 
   private async downloadOne(a: DownloadAction, signal?: AbortSignal): Promise<void> {
     const r = a.remote;
+    await mkdir(this.abs(dirOf(a.path)), { recursive: true });
     const stamp = await this.deps.downloader.download(a.path, this.abs(a.path), r.content, a.expectLocal, signal);
     this.putSynced(asSynced(r, stamp));
     this.#result.done++;

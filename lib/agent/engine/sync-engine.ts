@@ -49,6 +49,8 @@ export interface EngineOptions {
   maxRetries?: number;
   /** fetch to use (tests count requests). */
   fetch?: typeof fetch;
+  /** Progress of each file in transfer (A9): plaintext bytes done of total. */
+  onBytes?: (path: string, done: number, total: number, direction: "upload" | "download") => void;
 }
 
 /** Events of the pass itself. */
@@ -124,8 +126,22 @@ export class SyncEngine {
     const index = await ChunkIndex.open(db);
     const progress = await UploadProgressStore.open(db);
     const target: HttpTarget = { serverUrl: options.config.serverUrl, token: options.token, ...(options.fetch ? { fetch: options.fetch } : {}) };
-    const uploader = new Uploader({ client: target, keyring: options.vault.keyring, progress, index, ...(options.chunkSizes ? { chunkSizes: options.chunkSizes } : {}) });
-    const downloader = new Downloader({ client: target, keyring: options.vault.keyring, index, root: options.config.syncFolder });
+    const onBytes = options.onBytes;
+    const uploader = new Uploader({
+      client: target,
+      keyring: options.vault.keyring,
+      progress,
+      index,
+      ...(options.chunkSizes ? { chunkSizes: options.chunkSizes } : {}),
+      ...(onBytes ? { onBytes: (path: string, done: number, total: number) => onBytes(path, done, total, "upload") } : {}),
+    });
+    const downloader = new Downloader({
+      client: target,
+      keyring: options.vault.keyring,
+      index,
+      root: options.config.syncFolder,
+      ...(onBytes ? { onBytes: (path: string, done: number, total: number) => onBytes(path, done, total, "download") } : {}),
+    });
     await removeTempFiles(options.config.syncFolder).catch(() => 0);
     return new SyncEngine(options, db, remote, synced, syncedStore, failures, queue, meta, index, uploader, downloader);
   }
@@ -283,6 +299,7 @@ export class SyncEngine {
     await this.#passing?.catch(() => undefined);
     await this.uploader.close();
     await this.downloader.close();
+    await this.index.flush();
     this.db.close();
   }
 }

@@ -11,6 +11,7 @@ import { runCli } from "../../../lib/cli/run.ts";
 import type { Terminal } from "../../../lib/platform/prompt.ts";
 import { keyCommands } from "../../../cmd/keys.ts";
 import { registerCommand } from "../../../cmd/register.ts";
+import { syncCommand } from "../../../cmd/sync.ts";
 import type { TestServer } from "../../helpers/server.ts";
 
 /** What one run printed and returned. */
@@ -21,7 +22,7 @@ export interface CliRun {
 }
 
 /**
- * Runs `syncagent <argv>` with the key commands.
+ * Runs `syncagent <argv>` with the key commands and `sync`.
  * @param argv Arguments after `syncagent`.
  * @param options `stdin` lines (each ends with a newline) and extra environment.
  * @returns Exit code and output.
@@ -32,7 +33,7 @@ export async function runAgentCli(argv: string[], options: { stdin?: string[]; e
     interactive: false,
     promptHidden: () => Promise.reject(new Error("no terminal in tests")),
   });
-  const root: CommandSpec = { name: "syncagent", summary: "test", subcommands: [registerCommand(terminal), ...keyCommands(terminal)] };
+  const root: CommandSpec = { name: "syncagent", summary: "test", subcommands: [registerCommand(terminal), ...keyCommands(terminal), syncCommand(terminal)] };
   let out = "";
   let err = "";
   const code = await runCli(root, argv, { env: options.env ?? {}, out: (t) => void (out += t), err: (t) => void (err += t) });
