@@ -3,6 +3,7 @@ import { VERSION } from "../lib/version.ts";
 import { agentCommand } from "./agent.ts";
 import { selfCheckCommand } from "./self-check.ts";
 import { serverCommand } from "./server.ts";
+import { statusCommand } from "./status.ts";
 import { trayCommand } from "./tray.ts";
 
 /** The `syncagent` command tree. */
@@ -15,7 +16,7 @@ export const rootCommand: CommandSpec = {
   options: {
     version: { type: "boolean", short: "V", description: "Print the version and exit" },
   },
-  subcommands: [serverCommand, agentCommand, trayCommand, selfCheckCommand],
+  subcommands: [serverCommand, agentCommand, statusCommand, trayCommand, selfCheckCommand],
   run: ({ values, positionals, out }) => {
     if (positionals.length > 0) {
       throw new UsageError(`Unknown command: '${positionals[0]}'. Commands: server, agent, tray, self-check`);
