@@ -19,7 +19,7 @@ export type ControlCommand = "sync_now" | "pause" | "resume";
 
 /** The agent's side of the control socket. */
 export interface ControlHandlers {
-  /** The agent's status (an `AgentStatus`). */
+  /** The agent's status (an `AgentStatus`, or a promise of one). */
   status: () => unknown;
   /** Carries out a command; absent: commands are refused. */
   command?: (name: ControlCommand) => Promise<unknown>;
