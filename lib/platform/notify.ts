@@ -88,7 +88,7 @@ const execRunner: NotifyRunner = (file, args, options) =>
       file,
       args,
       { timeout: options.timeoutMs, killSignal: "SIGKILL", windowsHide: true, env: options.env ? { ...process.env, ...options.env } : process.env },
-      (error) => (error ? reject(error as Error) : resolve()),
+      (error) => (error ? reject(new Error(error.message)) : resolve()),
     );
   });
 
