@@ -35,6 +35,12 @@ export interface LiveSocketOptions {
   stableMs?: number;
   /** A handshake not done after this long is abandoned and retried, ms. @default 15000 */
   connectTimeoutMs?: number;
+  /**
+   * A connection that shows no sign of life (message or protocol ping) this long is dropped and
+   * redialled, ms. The server probes every 20 s. Only where the client shows protocol pings (`ws`).
+   * @default 60000
+   */
+  idleTimeoutMs?: number;
   /** WebSocket constructor. @default the runtime's client (the `ws` package on Node 20) */
   WebSocket?: WebSocketConstructor;
   /** Called once a connection is open. */
@@ -123,8 +129,15 @@ export function startLiveSocket(options: LiveSocketOptions): LiveSocket {
     let refused = false;
     const handshake = setTimeout(() => ws.close(), options.connectTimeoutMs ?? 15_000);
 
+    // The `ws` client shows the server's protocol pings; a standard client does not.
+    const pings = ws as unknown as { on?: (event: "ping", listener: () => void) => void; terminate?: () => void };
+    let idle: NodeJS.Timeout | undefined;
+    const alive = (): void => void idle?.refresh();
+    if (typeof pings.on === "function") pings.on("ping", alive);
+
     ws.addEventListener("open", () => {
       clearTimeout(handshake);
+      if (typeof pings.on === "function") idle = setTimeout(() => pings.terminate?.(), options.idleTimeoutMs ?? 60_000);
       open = true;
       openedAt = Date.now();
       setState("open");
@@ -134,6 +147,7 @@ export function startLiveSocket(options: LiveSocketOptions): LiveSocket {
       if (REFUSED.test((event as { message?: string }).message ?? "")) refused = true;
     });
     ws.addEventListener("message", (event: MessageEvent) => {
+      alive();
       if (typeof event.data !== "string") return;
       let message: unknown;
       try {
@@ -152,6 +166,7 @@ export function startLiveSocket(options: LiveSocketOptions): LiveSocket {
     });
     ws.addEventListener("close", (event: CloseEvent) => {
       clearTimeout(handshake);
+      clearTimeout(idle);
       const wasOpen = open;
       open = false;
       if (socket === ws) socket = undefined;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
 import { startChangeFeed, type ChangeFeed } from "../../../lib/agent/sources/change-feed.ts";
 import { backoffDelay } from "../../../lib/agent/sources/backoff.ts";
+import { startLiveSocket } from "../../../lib/agent/sources/live-socket.ts";
 import { webSocketUrl } from "../../../lib/agent/sources/ws-url.ts";
 import { waitFor } from "../../helpers/wait.ts";
 
@@ -110,6 +111,30 @@ describe("the live socket protocol", () => {
     await waitFor("the late reconnect", () => p.sockets.length === 3);
     expect(p.requests[2]!.at - closedAt).toBeGreaterThanOrEqual(290);
     expect(quick).toBeLessThan(290);
+  });
+});
+
+describe("the idle watchdog", () => {
+  it("drops and redials a connection that shows no sign of life, and keeps one that is pinged", async () => {
+    const p = await peer();
+    cleanups.push(() => p.close());
+    const silent = startLiveSocket({ serverUrl: p.url, path: "/ws/events", token: "sam_t", idleTimeoutMs: 150, backoff: { initialMs: 10, maxMs: 20 }, onMessage: () => undefined });
+    cleanups.push(() => silent.close());
+    await waitFor("a redial after silence", () => p.sockets.length >= 2);
+    await silent.close();
+
+    const before = p.sockets.length;
+    const pinged = startLiveSocket({ serverUrl: p.url, path: "/ws/events", token: "sam_t", idleTimeoutMs: 150, onMessage: () => undefined });
+    cleanups.push(() => pinged.close());
+    await waitFor("the connection", () => p.sockets.length === before + 1 && pinged.connected);
+    const ws = p.sockets[before]!;
+    let pongs = 0;
+    ws.on("pong", () => void pongs++);
+    const beat = setInterval(() => ws.ping(), 30);
+    cleanups.push(() => Promise.resolve(clearInterval(beat)));
+    await waitFor("ten heartbeats, well past the idle timeout", () => pongs >= 10);
+    expect(pinged.connected).toBe(true);
+    expect(p.sockets).toHaveLength(before + 1);
   });
 });
 
