@@ -30,15 +30,15 @@ describe.concurrent("syncagent CLI", () => {
   it("lists the commands in --help", async () => {
     const result = await syncagent("--help");
     expect(result.code).toBe(0);
-    for (const command of ["server", "agent", "tray", "self-check"]) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    for (const command of ["server", "agent", "register", "init", "sync", "status", "tray", "self-check"]) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
 
   it("prints a command's own help with its options and variables", async () => {
     const result = await syncagent("agent", "--help");
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Usage: syncagent agent/);
-    expect(result.stdout).toMatch(/--sync-folder DIR/);
-    expect(result.stdout).toMatch(/SYNCAGENT_SYNC_FOLDER/);
+    expect(result.stdout).toMatch(/--delay SECONDS/);
+    expect(result.stdout).toMatch(/SYNCAGENT_DELAY/);
   });
 
   it("refuses an unknown command with a clear error and exit code 2", async () => {

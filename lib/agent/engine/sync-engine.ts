@@ -89,6 +89,7 @@ export class SyncEngine {
   #lastSkipped: SkippedEntry[] = [];
   #lastUnsyncable: Plan["unsyncable"] = [];
   #serverBehind = false;
+  #rules: IgnoreRules = compileIgnoreRules("");
   #abort = new AbortController();
 
   private constructor(
@@ -149,6 +150,11 @@ export class SyncEngine {
   /** The vault in use. */
   get vault(): UnlockedVault {
     return this.#vault;
+  }
+
+  /** The `.syncignore` rules of the last pass. */
+  get rules(): IgnoreRules {
+    return this.#rules;
   }
 
   /** Entries skipped by the last scan (symlinks, special files). */
@@ -213,6 +219,7 @@ export class SyncEngine {
     }
     if (pulled.keyFileChanged) this.emit({ type: "key-file-changed" });
     const rules = await this.readRules();
+    this.#rules = rules;
     const scan = await scanFolder(this.root, { rules, isInternalName: isTempName });
     this.#lastSkipped = scan.skipped;
     const unreadable = scan.skipped.filter((s) => s.reason === "unreadable").map((s) => s.path);

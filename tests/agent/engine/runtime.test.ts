@@ -1,0 +1,83 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentRuntime } from "../../../lib/agent/engine/agent-runtime.ts";
+import { callControl } from "../../../lib/agent/control/client.ts";
+import { startTestServer, type TestServer } from "../../helpers/server.ts";
+import { waitFor } from "../../helpers/wait.ts";
+import { scratch, type Scratch } from "../keys/cli-harness.ts";
+import { prepareHome, type PreparedHome } from "../helpers/homes.ts";
+
+async function contentOf(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+describe("the long-running agent: watcher, change feed, commands, status (A3, A13, A14, A19)", () => {
+  let server: TestServer;
+  let dirs: Scratch;
+  let homeA: PreparedHome;
+  let homeB: PreparedHome;
+  let a: AgentRuntime;
+  let b: AgentRuntime;
+  beforeAll(async () => {
+    server = await startTestServer();
+    dirs = await scratch();
+    homeA = await prepareHome(server, dirs, "alpha", true);
+    homeB = await prepareHome(server, dirs, "beta", false);
+    a = await AgentRuntime.start({ paths: homeA.paths, env: homeA.env }, { delayMs: 0, notifications: false });
+    b = await AgentRuntime.start({ paths: homeB.paths, env: homeB.env }, { delayMs: 0, notifications: false });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await dirs.cleanup();
+    await server.close();
+  });
+
+  it("a file saved on A appears on B without anyone asking", async () => {
+    await writeFile(join(homeA.folder, "live.txt"), "saved on A");
+    await waitFor("live.txt on B", async () => (await contentOf(join(homeB.folder, "live.txt"))) === "saved on A");
+    await writeFile(join(homeA.folder, "live.txt"), "edited on A");
+    await waitFor("the edit on B", async () => (await contentOf(join(homeB.folder, "live.txt"))) === "edited on A");
+  });
+
+  it("status over the control socket tells the state, queue and cursor", async () => {
+    const status = (await callControl(homeB.paths.controlSocket, "status")) as { state: string; paused: boolean; cursor: number | null; connected: boolean };
+    expect(status.paused).toBe(false);
+    expect(status.cursor).toBeGreaterThan(0);
+    await waitFor("B connected", () => b.status().connected);
+  });
+
+  it("pause and resume by a command from the server, acknowledged (A19, W9)", async () => {
+    const machines = (await (await server.adminFetch("/api/machines")).json()) as { machines: Array<{ id: string; name: string }> };
+    const beta = machines.machines.find((m) => m.name === "beta")!;
+    const issued = await server.adminFetch(`/api/machines/${beta.id}/commands`, { method: "POST", body: JSON.stringify({ kind: "pause" }) });
+    expect(issued.status).toBe(201);
+    await waitFor("B paused", () => b.status().paused);
+    await writeFile(join(homeA.folder, "while-paused.txt"), "wait for it");
+    await waitFor("A committed it", () => [...a.engine.synced.values()].some((n) => n.name === "while-paused.txt"));
+    // Paused, B starts no pass: its cursor stays behind A's commit and nothing is written.
+    expect(b.engine.remote.cursor!).toBeLessThan(a.engine.remote.cursor!);
+    expect(b.status().state).toBe("paused");
+    expect(await contentOf(join(homeB.folder, "while-paused.txt"))).toBeNull();
+    const resumed = await server.adminFetch(`/api/machines/${beta.id}/commands`, { method: "POST", body: JSON.stringify({ kind: "resume" }) });
+    expect(resumed.status).toBe(201);
+    await waitFor("the file on B after resume", async () => (await contentOf(join(homeB.folder, "while-paused.txt"))) === "wait for it");
+    type Commands = { commands: Array<{ kind: string; state: string; ok: boolean }> };
+    await waitFor("both commands acknowledged", async () => {
+      const list = (await (await server.adminFetch(`/api/machines/${beta.id}/commands`)).json()) as Commands;
+      return list.commands.filter((c) => c.state === "acknowledged" && c.ok).length >= 2;
+    });
+  });
+
+  it("sync_now and pause work over the control socket too", async () => {
+    const paused = (await callControl(homeA.paths.controlSocket, "pause")) as { paused: boolean };
+    expect(paused.paused).toBe(true);
+    const resumed = (await callControl(homeA.paths.controlSocket, "resume")) as { paused: boolean };
+    expect(resumed.paused).toBe(false);
+  });
+});
