@@ -155,6 +155,7 @@ export function planSync(input: PlanInput): Plan {
   };
 
   // ---- 3. Decide per synced node.
+  const setAside = new Set<string>(); // local paths moved aside this pass (what is inside follows them)
   const deletes = new Map<string, Action & { type: "delete-remote" }>();
   const keepAlive = new Set<string>(); // synced nodes whose local deletion is undone (something below is restored)
   const localDeletes: Array<Action & { type: "delete-local" }> = [];
@@ -196,6 +197,7 @@ export function planSync(input: PlanInput): Plan {
       const occupant = local.get(rp);
       if (occupant && !claim.has(rp)) {
         actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: s.nodeId });
+        setAside.add(rp);
         claim.set(rp, s.nodeId);
       } else if (occupant) {
         continue; // another synced node is there: it moves first, this one next pass
@@ -271,6 +273,7 @@ export function planSync(input: PlanInput): Plan {
         continue;
       }
       actions.push({ type: "set-aside", path, kind: e.kind, nodeId: r.nodeId });
+      setAside.add(path);
       if (r.kind === "dir") actions.push({ type: "mkdir", nodeId: r.nodeId, path, remote: r });
       else actions.push({ type: "download", nodeId: r.nodeId, path, remote: r, expectLocal: null });
       continue;
@@ -310,8 +313,16 @@ export function planSync(input: PlanInput): Plan {
   localDeletes.sort((a, b) => depthOf(b.path) - depthOf(a.path));
   actions.push(...localDeletes);
 
-  // ---- 6. What is new on this disk, top-down: folders then files.
-  const created = unclaimedLocal.filter((e) => !claim.has(e.path)).sort((a, b) => depthOf(a.path) - depthOf(b.path));
+  // ---- 6. What is new on this disk, top-down: folders then files. Survivors are new
+  // nodes now (their claims were released above); what lies inside a folder set aside
+  // this pass is planned at its new path next pass.
+  const insideSetAside = (path: string): boolean => {
+    for (let d = dirOf(path); d !== ""; d = dirOf(d)) if (setAside.has(d)) return true;
+    return false;
+  };
+  const created = [...local.values()]
+    .filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir") && !insideSetAside(e.path))
+    .sort((a, b) => depthOf(a.path) - depthOf(b.path));
   for (const e of created) {
     const placement = { parentId: idOfLocalDir(dirOf(e.path)), name: nameOf(e.path) };
     if (e.kind === "dir") {
