@@ -172,7 +172,7 @@ export function planSync(input: PlanInput): Plan {
         // Deleted here, changed there: the change wins (nothing is lost).
         if (r.kind === "dir") actions.push({ type: "mkdir", nodeId: s.nodeId, path: rp, remote: r });
         else actions.push({ type: "download", nodeId: s.nodeId, path: rp, remote: r, expectLocal: null });
-        keepAlive.add(s.parentId);
+        keepAlive.add(r.parentId); // the folders it is restored into (the server's, if it moved)
       } else {
         const del = { type: "delete-remote" as const, nodeId: s.nodeId, path: syncedPath(s.nodeId) ?? s.name, placement: sPlace, baseVersion: s.version, baseHash: s.hash };
         deletes.set(s.nodeId, del);

@@ -288,6 +288,22 @@ describe("planSync: both sides changed (A8, A16)", () => {
     expect(plan.actions).toHaveLength(3);
   });
 
+  it("folder deleted locally, a file in it moved out remotely: the file is restored where it went, the folder stays deleted", () => {
+    const plan = run({ synced: [D, X], remote: [remoteOf(D), remoteV2(X, { parentId: ROOT })], local: [] });
+    expect(plan.actions).toMatchObject([
+      { type: "download", nodeId: "fx", path: "x.txt", expectLocal: null },
+      { type: "delete-remote", nodeId: "dd", path: "d" },
+    ]);
+    expect(plan.actions).toHaveLength(2);
+  });
+
+  it("folder deleted locally, a file moved into it remotely: the folder is kept", () => {
+    const plan = run({ synced: [A, D], remote: [remoteV2(A, { parentId: "dd" }), remoteOf(D)], local: [] });
+    expect(only(plan, "delete-remote")).toEqual([]);
+    expect(only(plan, "download")).toMatchObject([{ nodeId: "fa", path: "d/a.txt" }]);
+    expect(only(plan, "mkdir")).toMatchObject([{ nodeId: "dd", path: "d" }]);
+  });
+
   it("a new remote file inside a folder deleted locally brings the folder back", () => {
     const plan = run({ synced: [D], remote: [remoteOf(D), rNew("rn", "dd", "n.txt", "file")], local: [] });
     expect(only(plan, "delete-remote")).toEqual([]);
