@@ -193,6 +193,12 @@ export function planSync(input: PlanInput): Plan {
     const rContent = rChanged && r.kind === "file" && (r.content.contentHash !== s.content.contentHash || (r.content.mode & 0o777) !== (s.content.mode & 0o777));
     const base = rChanged ? { version: r.version, hash: r.hash } : { version: s.version, hash: s.hash };
     if (rMoved && at !== rp) {
+      const problem = input.nameProblem(r.name);
+      if (problem) {
+        // A name this platform cannot write: the entry stays as it is, reported (A11).
+        unsyncable.push({ path: rp, nodeId: s.nodeId, reason: problem });
+        continue;
+      }
       // The server's placement wins; content is settled on the next pass.
       const occupant = local.get(rp);
       if (occupant && !claim.has(rp)) {

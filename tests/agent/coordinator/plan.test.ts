@@ -482,6 +482,22 @@ describe("planSync: names the platform refuses (A11)", () => {
   });
 });
 
+describe("planSync: renames the platform refuses (A11)", () => {
+  const nameProblem = (name: string) => (name.includes(":") ? "the name holds a colon" : null);
+
+  it("a synced file renamed remotely to a refused name stays where it is, reported as unsyncable", () => {
+    const plan = run({ synced: [A], remote: [remoteV2(A, { name: "a:b.txt" })], local: [at("a.txt", A)], nameProblem });
+    expect(only(plan, "move-local")).toEqual([]);
+    expect(plan.unsyncable).toEqual([{ path: "a:b.txt", nodeId: "fa", reason: "the name holds a colon" }]);
+  });
+
+  it("a synced folder renamed remotely to a refused name: its files stay with it", () => {
+    const plan = run({ synced: [D, X], remote: [remoteV2(D, { name: "d:2" }), remoteOf(X)], local: [at("d", D), at("d/x.txt", X)], nameProblem });
+    expect(plan.actions).toEqual([]);
+    expect(plan.unsyncable).toMatchObject([{ path: "d:2", nodeId: "dd" }]);
+  });
+});
+
 describe("planSync: trees that are not trees", () => {
   it("a remote cycle or orphan downloads nothing and throws nothing", () => {
     const plan = run({ remote: [rNew("c1", "c2", "one", "dir"), rNew("c2", "c1", "two", "dir"), rNew("orphan", "nowhere", "o.txt", "file")] });
