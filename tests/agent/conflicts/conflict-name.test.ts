@@ -33,9 +33,9 @@ describe("conflictCopyName (A8)", () => {
     expect(copy).not.toMatch(/[\\/:*?"<>|\s]/);
   });
 
-  it("caps a long machine name", () => {
-    const copy = conflictCopyName("a.txt", "m".repeat(200), WHEN);
-    expect(copy).toBe(`a.conflict-${STAMP}-${"m".repeat(40)}.txt`);
+  it("caps a long machine name at 40 characters, never splitting one", () => {
+    expect(conflictCopyName("a.txt", "m".repeat(200), WHEN)).toBe(`a.conflict-${STAMP}-${"m".repeat(40)}.txt`);
+    expect(conflictCopyName("a.txt", "😀".repeat(50), WHEN)).toBe(`a.conflict-${STAMP}-${"😀".repeat(40)}.txt`);
   });
 
   it("numbers the next choices -2, -3 when the first is taken", () => {
@@ -44,6 +44,25 @@ describe("conflictCopyName (A8)", () => {
     expect(conflictCopyName("noext", "pc", WHEN, 1)).toBe(`noext.conflict-${STAMP}-pc-2`);
     const names = new Set([0, 1, 2, 3].map((n) => conflictCopyName("a.txt", "pc", WHEN, n)));
     expect(names.size).toBe(4);
+  });
+
+  it("a machine name ending in a dot does not end the copy's name with one", () => {
+    expect(conflictCopyName("noext", "box.", WHEN)).toBe(`noext.conflict-${STAMP}-box`);
+    expect(conflictCopyName("a.txt", "..", WHEN)).toBe(`a.conflict-${STAMP}-machine.txt`);
+    expect(checkName(conflictCopyName("noext", "host.local.", WHEN), "win32").ok).toBe(true);
+  });
+
+  it("stays within 255 bytes, shortening the name and keeping the extension", () => {
+    const encoder = new TextEncoder();
+    for (const name of ["x".repeat(250) + ".txt", "é".repeat(127), "名".repeat(80) + ".md", "y".repeat(255)]) {
+      const copy = conflictCopyName(name, "laptop", WHEN, 2);
+      expect(encoder.encode(copy).length).toBeLessThanOrEqual(255);
+      expect(isConflictCopyName(copy)).toBe(true);
+      expect(copy).toContain(`.conflict-${STAMP}-laptop-3`);
+      if (name.endsWith(".txt")) expect(copy.endsWith(".txt")).toBe(true);
+      if (name.endsWith(".md")) expect(copy.endsWith(".md")).toBe(true);
+      expect(copy).not.toMatch(/\p{Surrogate}/u);
+    }
   });
 
   it("pads month, day and time to two digits", () => {
