@@ -347,6 +347,41 @@ describe("planSync: folders move and go as one (A5)", () => {
   });
 });
 
+describe("planSync: more mixed cases (A5)", () => {
+  it("a synced file replaced by a folder: the file's deletion is committed before the new folder, its files under the new id", () => {
+    const plan = run({ synced: [A], remote: [remoteOf(A)], local: [localDir("a.txt", 90), localFile("a.txt/in.txt", 91)] });
+    expect(plan.actions).toMatchObject([
+      { type: "delete-remote", nodeId: "fa", path: "a.txt" },
+      { type: "place", kind: "dir", path: "a.txt", nodeId: "new-1", baseVersion: 0 },
+      { type: "upload", path: "a.txt/in.txt", nodeId: "new-2", placement: { parentId: "new-1", name: "in.txt" } },
+    ]);
+  });
+
+  it("a new remote file in a folder moved locally goes to the folder's new place", () => {
+    const plan = run({ synced: [D], remote: [remoteOf(D), rNew("rn", "dd", "n.txt", "file")], local: [at("e", D)] });
+    expect(plan.actions).toMatchObject([
+      { type: "place", nodeId: "dd", path: "e", placement: { parentId: ROOT, name: "e" } },
+      { type: "download", nodeId: "rn", path: "e/n.txt", expectLocal: null },
+    ]);
+  });
+
+  it("a file moved locally into a new folder: the move names the folder's new id", () => {
+    const plan = run({ synced: [A], remote: [remoteOf(A)], local: [localDir("n", 95), at("n/a.txt", A)] });
+    expect(plan.actions).toMatchObject([
+      { type: "place", nodeId: "fa", path: "n/a.txt", placement: { parentId: "new-1", name: "a.txt" } },
+      { type: "place", nodeId: "new-1", kind: "dir", path: "n", placement: { parentId: ROOT, name: "n" } },
+    ]);
+  });
+
+  it("a file moved remotely into a new remote folder: mkdir and a local move", () => {
+    const plan = run({ synced: [A], remote: [remoteV2(A, { parentId: "rd" }), rNew("rd", ROOT, "nd", "dir")], local: [at("a.txt", A)] });
+    expect(plan.actions).toMatchObject([
+      { type: "move-local", nodeId: "fa", from: "a.txt", to: "nd/a.txt" },
+      { type: "mkdir", nodeId: "rd", path: "nd" },
+    ]);
+  });
+});
+
 describe("planSync: moves found by inode (A5)", () => {
   it("a renamed file with its size and mtime is a move", () => {
     const plan = run({ synced: [A, D], remote: [remoteOf(A), remoteOf(D)], local: [at("d", D), at("d/renamed.txt", A)] });
