@@ -155,6 +155,7 @@ export function planSync(input: PlanInput): Plan {
   };
 
   // ---- 3. Decide per synced node.
+  const setAside = new Set<string>(); // local paths moved aside this pass (what is inside follows them)
   const deletes = new Map<string, Action & { type: "delete-remote" }>();
   const keepAlive = new Set<string>(); // synced nodes whose local deletion is undone (something below is restored)
   const localDeletes: Array<Action & { type: "delete-local" }> = [];
@@ -171,7 +172,7 @@ export function planSync(input: PlanInput): Plan {
         // Deleted here, changed there: the change wins (nothing is lost).
         if (r.kind === "dir") actions.push({ type: "mkdir", nodeId: s.nodeId, path: rp, remote: r });
         else actions.push({ type: "download", nodeId: s.nodeId, path: rp, remote: r, expectLocal: null });
-        keepAlive.add(s.parentId);
+        keepAlive.add(r.parentId); // the folders it is restored into (the server's, if it moved)
       } else {
         const del = { type: "delete-remote" as const, nodeId: s.nodeId, path: syncedPath(s.nodeId) ?? s.name, placement: sPlace, baseVersion: s.version, baseHash: s.hash };
         deletes.set(s.nodeId, del);
@@ -192,10 +193,17 @@ export function planSync(input: PlanInput): Plan {
     const rContent = rChanged && r.kind === "file" && (r.content.contentHash !== s.content.contentHash || (r.content.mode & 0o777) !== (s.content.mode & 0o777));
     const base = rChanged ? { version: r.version, hash: r.hash } : { version: s.version, hash: s.hash };
     if (rMoved && at !== rp) {
+      const problem = input.nameProblem(r.name);
+      if (problem) {
+        // A name this platform cannot write: the entry stays as it is, reported (A11).
+        unsyncable.push({ path: rp, nodeId: s.nodeId, reason: problem });
+        continue;
+      }
       // The server's placement wins; content is settled on the next pass.
       const occupant = local.get(rp);
       if (occupant && !claim.has(rp)) {
         actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: s.nodeId });
+        setAside.add(rp);
         claim.set(rp, s.nodeId);
       } else if (occupant) {
         continue; // another synced node is there: it moves first, this one next pass
@@ -271,6 +279,7 @@ export function planSync(input: PlanInput): Plan {
         continue;
       }
       actions.push({ type: "set-aside", path, kind: e.kind, nodeId: r.nodeId });
+      setAside.add(path);
       if (r.kind === "dir") actions.push({ type: "mkdir", nodeId: r.nodeId, path, remote: r });
       else actions.push({ type: "download", nodeId: r.nodeId, path, remote: r, expectLocal: null });
       continue;
@@ -310,9 +319,16 @@ export function planSync(input: PlanInput): Plan {
   localDeletes.sort((a, b) => depthOf(b.path) - depthOf(a.path));
   actions.push(...localDeletes);
 
-  // ---- 6. What is new on this disk, top-down: folders then files.
-  // (Survivors of a remote deletion were unclaimed above: they are created again here.)
-  const created = [...local.values()].filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir")).sort((a, b) => depthOf(a.path) - depthOf(b.path));
+  // ---- 6. What is new on this disk, top-down: folders then files. Survivors are new
+  // nodes now (their claims were released above); what lies inside a folder set aside
+  // this pass is planned at its new path next pass.
+  const insideSetAside = (path: string): boolean => {
+    for (let d = dirOf(path); d !== ""; d = dirOf(d)) if (setAside.has(d)) return true;
+    return false;
+  };
+  const created = [...local.values()]
+    .filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir") && !insideSetAside(e.path))
+    .sort((a, b) => depthOf(a.path) - depthOf(b.path));
   for (const e of created) {
     const placement = { parentId: idOfLocalDir(dirOf(e.path)), name: nameOf(e.path) };
     if (e.kind === "dir") {

@@ -80,6 +80,8 @@ export class Executor {
   #result: ExecutionResult = { done: 0, replan: false, failed: new Set() };
   readonly #syncedPut = new Map<string, SyncedNode>();
   readonly #syncedDrop = new Set<string>();
+  /** Local moves done in this run (from → to): later steps under a moved folder follow it. */
+  #moved: Array<[string, string]> = [];
 
   /**
    * @param deps Disk, server, stores and the event sink.
@@ -94,6 +96,7 @@ export class Executor {
    */
   async run(plan: Plan, signal?: AbortSignal): Promise<ExecutionResult> {
     this.#result = { done: 0, replan: false, failed: new Set() };
+    this.#moved = [];
     const by = <T extends Action["type"]>(type: T) => plan.actions.filter((a): a is Extract<Action, { type: T }> => a.type === type);
     try {
       for (const a of by("set-aside")) await this.step(a.path, a.nodeId, async () => void (await this.setAside(a.path)));
@@ -159,7 +162,18 @@ export class Executor {
   }
 
   private abs(path: string): string {
-    return join(this.deps.root, ...path.split("/"));
+    return join(this.deps.root, ...this.follow(path).split("/"));
+  }
+
+  /**
+   * Where a path planned before this run's local moves is now.
+   * @param path A path as planned.
+   * @returns The path after the moves of folders above it.
+   */
+  private follow(path: string): string {
+    let p = path;
+    for (const [was, now] of this.#moved) if (p.startsWith(was + "/")) p = now + p.slice(was.length);
+    return p;
   }
 
   private async freeName(dir: string, name: string): Promise<string> {
@@ -191,19 +205,18 @@ export class Executor {
   }
 
   private async moveLocal(moves: Array<Extract<Action, { type: "move-local" }>>): Promise<void> {
-    const done: Array<[string, string]> = [];
     for (const a of moves) {
       // A folder moved earlier in this run carried this entry with it.
-      let from = a.from;
-      for (const [was, now] of done) if (from.startsWith(was + "/")) from = now + from.slice(was.length);
+      const from = this.follow(a.from);
       await this.step(a.to, a.nodeId, async () => {
-        if (await exists(this.abs(a.to))) throw new LocalChangedError(`${a.to} is taken`);
-        await mkdir(this.abs(dirOf(a.to)), { recursive: true });
-        await rename(this.abs(from), this.abs(a.to));
+        const to = join(this.deps.root, ...a.to.split("/"));
+        if (await exists(to)) throw new LocalChangedError(`${a.to} is taken`);
+        await mkdir(join(this.deps.root, ...dirOf(a.to).split("/")), { recursive: true });
+        await rename(join(this.deps.root, ...from.split("/")), to);
         await this.deps.index.movePrefix(from, a.to);
-        const st = await lstat(this.abs(a.to));
+        const st = await lstat(to);
         this.putSynced({ ...a.next, stamp: stampOf(st, a.kind === "dir") });
-        done.push([from, a.to]);
+        this.#moved.push([from, a.to]);
         this.deps.onEvent({ type: "synced", nodeId: a.nodeId, path: a.to, direction: "download" });
       });
     }
