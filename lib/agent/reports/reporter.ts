@@ -52,6 +52,8 @@ export interface ReporterTarget {
 /** Errors after which a command acknowledgement is done: nothing more to say. */
 const ACK_SETTLED = new Set(["already_acknowledged", "command_expired", "not_found", "invalid_command_ack"]);
 const BATCH = 50;
+/** The server's own gap between two stored progress reports of one socket, ms (plus a margin). */
+const PROGRESS_SERVER_GAP_MS = 210;
 
 
 /** Creates a report id: 32 characters of base64url. */
@@ -74,6 +76,7 @@ export class Reporter {
   private careful = false;
   private awaiting: { key: string; since: number } | undefined;
   private readonly lastProgress = new Map<string, number>();
+  private lastAnyProgress = 0;
   private readonly pacer: Pacer;
   private readonly now: () => number;
   private droppedCount = 0;
@@ -191,9 +194,13 @@ export class Reporter {
     const node = report.nodeId ?? "";
     const last = this.lastProgress.get(node);
     if (last !== undefined && report.ts - last < (this.options.progressGapMs ?? 250)) return;
-    if (this.pausedUntil > this.now() || this.pacer.take() > 0) return;
+    // The server stores one progress report per 200 ms and socket: closer ones would be dropped there.
+    if (report.ts - this.lastAnyProgress < PROGRESS_SERVER_GAP_MS) return;
+    // Progress is lossy: it never takes the tokens the outbox's replay needs.
+    if (this.pausedUntil > this.now() || !this.pacer.takeAbove(this.pacer.halfBurst)) return;
     if (this.lastProgress.size > 1000) this.lastProgress.clear();
     this.lastProgress.set(node, report.ts);
+    this.lastAnyProgress = report.ts;
     this.live?.send(report);
   }
 

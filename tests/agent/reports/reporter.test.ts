@@ -249,21 +249,32 @@ describe("Reporter", () => {
     expect(() => r.connect({ serverUrl: s.url, token: s.machine.token })).toThrow(/already/);
   });
 
-  it("throttles progress per node, live only, without a reportId", async () => {
+  it("throttles progress per node and per socket, live only, without a reportId", async () => {
     const p = await peer();
     cleanups.push(() => p.close());
     const db = await database(await tempDir());
-    const { reporter: r } = await reporter(db, { progressGapMs: 60_000 });
+    let clock = 1_000_000;
+    const { reporter: r } = await reporter(db, { now: () => clock });
     r.connect({ serverUrl: p.url, token: "sam_t" });
     await waitFor("the connection", () => r.connected);
     const other = "f".repeat(32);
-    for (let i = 0; i < 5; i++) await r.report({ type: "sync_progress", nodeId: NODE, bytesDone: i, bytesTotal: 10 });
-    await r.report({ type: "sync_progress", nodeId: other, bytesDone: 9, bytesTotal: 10 });
+    const progress = (nodeId: string, bytesDone: number, at: number): Promise<void> => {
+      clock = at;
+      return r.report({ type: "sync_progress", nodeId, bytesDone, bytesTotal: 10 });
+    };
+    await progress(NODE, 0, 1_000_000); // sent
+    await progress(NODE, 1, 1_000_100); // same node within 250 ms: dropped
+    await progress(other, 9, 1_000_300); // another node, 300 ms after the last one sent: sent
+    await progress(NODE, 2, 1_000_400); // 100 ms after the last one sent on this socket: dropped
+    await progress(NODE, 3, 1_000_600); // sent
     await r.report({ type: "sync_completed", nodeId: NODE });
     await waitFor("the completion", () => p.received.some((m) => (m as { type: string }).type === "sync_completed"));
-    const progress = p.received.filter((m) => (m as { type: string }).type === "sync_progress") as { nodeId: string; bytesDone: number; reportId?: string; ts: number }[];
-    expect(progress.map((m) => [m.nodeId, m.bytesDone])).toEqual([[NODE, 0], [other, 9]]);
-    expect(progress.every((m) => m.reportId === undefined && m.ts > 0)).toBe(true);
+    const sent = p.received.filter((m) => (m as { type: string }).type === "sync_progress") as { nodeId: string; bytesDone: number; reportId?: string; ts: number }[];
+    expect(sent.map((m) => [m.nodeId, m.bytesDone])).toEqual([[NODE, 0], [other, 9], [NODE, 3]]);
+    expect(sent.map((m) => m.ts)).toEqual([1_000_000, 1_000_300, 1_000_600]);
+    expect(sent.every((m) => m.reportId === undefined)).toBe(true);
+    // Only the completion waits for an acknowledgement (this peer gives none); progress is never stored.
+    expect(await r.pending()).toBe(1);
   });
 
   it("paces a replay: a burst, then at most the sustained rate", async () => {
