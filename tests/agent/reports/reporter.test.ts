@@ -149,7 +149,7 @@ describe("Reporter", () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it("sends progress live only, at most one per node per gap", async () => {
+  it("sends progress live only: dropped offline, shown in the machine status online", async () => {
     const s = await server();
     const db = await database(await tempDir());
     const { reporter: r } = await reporter(db, { progressGapMs: 60_000 });
