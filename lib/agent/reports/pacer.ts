@@ -48,6 +48,26 @@ export class Pacer {
   }
 
   /**
+   * Takes one token only when more than `reserve` would be left: for messages that may be
+   * skipped (progress), so they never hold up the ones that may not.
+   * @param reserve Tokens to leave for others.
+   * @returns Whether a token was taken.
+   */
+  takeAbove(reserve: number): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.at) * this.perMs);
+    this.at = now;
+    if (this.tokens - 1 < reserve) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Half the burst: what {@link takeAbove} callers usually leave. */
+  get halfBurst(): number {
+    return this.burst / 2;
+  }
+
+  /**
    * Empties the bucket (the server said it is out of tokens).
    */
   drain(): void {

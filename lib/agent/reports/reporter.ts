@@ -16,6 +16,7 @@ import { Pacer, type PaceOptions } from "./pacer.ts";
 import { checkCommandAck, checkReport, type AgentReport, type SentReport } from "./report.ts";
 
 export { REPORTS_SCHEMA } from "./outbox.ts";
+export type { AgentReport } from "./report.ts";
 
 /** Options of {@link Reporter.open}. */
 export interface ReporterOptions {
@@ -27,6 +28,8 @@ export interface ReporterOptions {
   progressGapMs?: number;
   /** First wait after `rate_limited`, ms (doubles while it repeats, up to 10 s). @default 1000 */
   rateLimitedMs?: number;
+  /** After a `rate_limited`, messages go one at a time: how long to wait for each answer before sending it again, ms. @default 10000 */
+  answerTimeoutMs?: number;
   /** A refusal of the server, or a broken callback. */
   onError?: (error: Error) => void;
   /** Clock in ms. @default Date.now */
@@ -49,6 +52,9 @@ export interface ReporterTarget {
 /** Errors after which a command acknowledgement is done: nothing more to say. */
 const ACK_SETTLED = new Set(["already_acknowledged", "command_expired", "not_found", "invalid_command_ack"]);
 const BATCH = 50;
+/** The server's own gap between two stored progress reports of one socket, ms (plus a margin). */
+const PROGRESS_SERVER_GAP_MS = 210;
+
 
 /** Creates a report id: 32 characters of base64url. */
 function newReportId(): string {
@@ -66,7 +72,11 @@ export class Reporter {
   private wake: NodeJS.Timeout | undefined;
   private pausedUntil = 0;
   private rateLimitedStreak = 0;
+  /** After a `rate_limited`: one message in flight at a time, until the outbox is empty. */
+  private careful = false;
+  private awaiting: { key: string; since: number } | undefined;
   private readonly lastProgress = new Map<string, number>();
+  private lastAnyProgress = 0;
   private readonly pacer: Pacer;
   private readonly now: () => number;
   private droppedCount = 0;
@@ -155,6 +165,7 @@ export class Reporter {
       onFatal: target.onFatal,
       onError: this.options.onError,
       onOpen: () => {
+        this.awaiting = undefined;
         this.restart();
         this.pausedUntil = 0;
         this.pacer.refill();
@@ -183,40 +194,54 @@ export class Reporter {
     const node = report.nodeId ?? "";
     const last = this.lastProgress.get(node);
     if (last !== undefined && report.ts - last < (this.options.progressGapMs ?? 250)) return;
-    if (this.pausedUntil > this.now() || this.pacer.take() > 0) return;
+    // The server stores one progress report per 200 ms and socket: closer ones would be dropped there.
+    if (report.ts - this.lastAnyProgress < PROGRESS_SERVER_GAP_MS) return;
+    // Progress is lossy: it never takes the tokens the outbox's replay needs.
+    if (this.pausedUntil > this.now() || !this.pacer.takeAbove(this.pacer.halfBurst)) return;
     if (this.lastProgress.size > 1000) this.lastProgress.clear();
     this.lastProgress.set(node, report.ts);
+    this.lastAnyProgress = report.ts;
     this.live?.send(report);
   }
 
   private async onMessage(message: Record<string, unknown>): Promise<void> {
     if (message.type === "ack" && typeof message.reportId === "string") {
-      await this.outbox.remove(message.reportId);
       this.rateLimitedStreak = 0;
-      return;
+      return this.settle(message.reportId);
     }
-    if (message.type === "command_acked" && typeof message.commandId === "string") {
-      await this.outbox.remove(message.commandId);
-      return;
-    }
+    if (message.type === "command_acked" && typeof message.commandId === "string") return this.settle(message.commandId);
     if (message.type !== "error") return;
     const code = String(message.error);
     if (code === "rate_limited") return this.onRateLimited();
     const text = typeof message.message === "string" ? message.message : code;
     if (typeof message.commandId === "string" && ACK_SETTLED.has(code)) {
-      await this.outbox.remove(message.commandId);
+      await this.settle(message.commandId);
       if (code === "invalid_command_ack") this.fail(new Error(`The server refused a command acknowledgement: ${text}`));
       return;
     }
-    if (typeof message.reportId === "string") await this.outbox.remove(message.reportId);
+    if (typeof message.reportId === "string") await this.settle(message.reportId);
     this.fail(new Error(`The server refused a report (${code}): ${text}`));
   }
 
+  /** The server answered for good about a message: forget it; in careful mode, send the next. */
+  private async settle(key: string): Promise<void> {
+    await this.outbox.remove(key);
+    if (this.awaiting?.key === key) {
+      this.awaiting = undefined;
+      this.pump();
+    }
+  }
+
   private onRateLimited(): void {
-    // Everything after the refused message was refused too: start again from the oldest waiting one.
+    // The refusals of one burst arrive together: one wait for all of them.
+    if (this.pausedUntil > this.now() && this.awaiting === undefined) return;
+    // Start again from the oldest waiting message, one at a time until the outbox is empty:
+    // with one message in flight, a refill of the server's bucket cannot let a later one pass an earlier one.
     const wait = Math.min(10_000, (this.options.rateLimitedMs ?? 1000) * 2 ** this.rateLimitedStreak);
     this.rateLimitedStreak = Math.min(this.rateLimitedStreak + 1, 10);
     this.pausedUntil = this.now() + wait;
+    this.careful = true;
+    this.awaiting = undefined;
     this.restart();
     this.pacer.drain();
     this.pump();
@@ -255,8 +280,22 @@ export class Reporter {
     for (;;) {
       const pause = this.pausedUntil - this.now();
       if (pause > 0) return this.later(pause);
-      const rows = await this.outbox.after(this.sentUpTo, BATCH);
-      if (rows.length === 0 || epoch !== this.epoch) return;
+      if (this.awaiting) {
+        const timeout = this.options.answerTimeoutMs ?? 10_000;
+        const waited = this.now() - this.awaiting.since;
+        if (waited < timeout) return this.later(timeout - waited);
+        // No answer: send it again.
+        this.awaiting = undefined;
+        this.restart();
+        return this.pump();
+      }
+      const rows = await this.outbox.after(this.sentUpTo, this.careful ? 1 : BATCH);
+      if (epoch !== this.epoch) return;
+      if (rows.length === 0) {
+        // Everything sent and (careful mode: one at a time) answered.
+        this.careful = false;
+        return;
+      }
       for (const row of rows) {
         // A reconnect or a refusal restarts the replay; the next pump takes over.
         if (!this.connected || epoch !== this.epoch) return;
@@ -264,6 +303,7 @@ export class Reporter {
         if (wait > 0) return this.later(wait);
         this.live?.send(JSON.parse(row.body) as object);
         this.sentUpTo = row.id;
+        if (this.careful) this.awaiting = { key: row.key, since: this.now() };
       }
     }
   }

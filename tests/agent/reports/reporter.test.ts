@@ -12,6 +12,7 @@ import type { AgentReport } from "../../../lib/agent/reports/report.ts";
 import { openStateDb } from "../../../lib/agent/state/db.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 import { waitFor } from "../../helpers/wait.ts";
+import { peer } from "../sources/ws-peer.ts";
 
 const NODE = "0123456789abcdef0123456789abcdef";
 const cleanups: (() => Promise<void>)[] = [];
@@ -130,7 +131,7 @@ describe("Reporter", () => {
     expect(states.filter((st) => st === "open").length).toBeGreaterThanOrEqual(2);
   });
 
-  it("replays a large outbox under the server's rate limit, resending what it refused", async () => {
+  it("replays a large outbox past the server's rate limit: waits, resends what was refused, each report once", async () => {
     const s = await server();
     const db = await database(await tempDir());
     const count = 130;
@@ -139,12 +140,16 @@ describe("Reporter", () => {
     for (let i = 0; i < count; i++) await r.report({ type: "sync_error", message: `E${i}` });
     r.connect({ serverUrl: s.url, token: s.machine.token });
     await waitFor("every report acknowledged", async () => (await r.pending()) === 0, 30_000);
-    const stored = await activity(s);
-    expect(stored.map((a) => a.report.message)).toEqual(Array.from({ length: count }, (_, i) => `E${i}`));
+    const stored = (await activity(s)).map((a) => a.report.message as string);
+    // Messages in flight when the server refused one may pass it; none is lost or doubled.
+    expect(stored).toHaveLength(count);
+    expect([...stored].sort()).toEqual(Array.from({ length: count }, (_, i) => `E${i}`).sort());
+    // The server's first 100 come in order.
+    expect(stored.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => `E${i}`));
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it("sends progress live only, at most one per node per gap", async () => {
+  it("sends progress live only: dropped offline, shown in the machine status online", async () => {
     const s = await server();
     const db = await database(await tempDir());
     const { reporter: r } = await reporter(db, { progressGapMs: 60_000 });
@@ -242,5 +247,70 @@ describe("Reporter", () => {
     expect(fatal[0]).not.toContain("sam_not-a-real-token");
     expect(await r.pending()).toBe(1);
     expect(() => r.connect({ serverUrl: s.url, token: s.machine.token })).toThrow(/already/);
+  });
+
+  it("throttles progress per node and per socket, live only, without a reportId", async () => {
+    const p = await peer();
+    cleanups.push(() => p.close());
+    const db = await database(await tempDir());
+    let clock = 1_000_000;
+    const { reporter: r } = await reporter(db, { now: () => clock });
+    r.connect({ serverUrl: p.url, token: "sam_t" });
+    await waitFor("the connection", () => r.connected);
+    const other = "f".repeat(32);
+    const progress = (nodeId: string, bytesDone: number, at: number): Promise<void> => {
+      clock = at;
+      return r.report({ type: "sync_progress", nodeId, bytesDone, bytesTotal: 10 });
+    };
+    await progress(NODE, 0, 1_000_000); // sent
+    await progress(NODE, 1, 1_000_100); // same node within 250 ms: dropped
+    await progress(other, 9, 1_000_300); // another node, 300 ms after the last one sent: sent
+    await progress(NODE, 2, 1_000_400); // 100 ms after the last one sent on this socket: dropped
+    await progress(NODE, 3, 1_000_600); // sent
+    await r.report({ type: "sync_completed", nodeId: NODE });
+    await waitFor("the completion", () => p.received.some((m) => (m as { type: string }).type === "sync_completed"));
+    const sent = p.received.filter((m) => (m as { type: string }).type === "sync_progress") as { nodeId: string; bytesDone: number; reportId?: string; ts: number }[];
+    expect(sent.map((m) => [m.nodeId, m.bytesDone])).toEqual([[NODE, 0], [other, 9], [NODE, 3]]);
+    expect(sent.map((m) => m.ts)).toEqual([1_000_000, 1_000_300, 1_000_600]);
+    expect(sent.every((m) => m.reportId === undefined)).toBe(true);
+    // Only the completion waits for an acknowledgement (this peer gives none); progress is never stored.
+    expect(await r.pending()).toBe(1);
+  });
+
+  it("paces a replay: a burst, then at most the sustained rate", async () => {
+    const p = await peer();
+    cleanups.push(() => p.close());
+    p.onMessage = (ws, m) => ws.send(JSON.stringify({ type: "ack", reportId: m.reportId }));
+    const db = await database(await tempDir());
+    const { reporter: r } = await reporter(db, { pace: { burst: 20, perSecond: 20 } });
+    for (let i = 0; i < 40; i++) await r.report({ type: "sync_error", message: `E${i}` });
+    r.connect({ serverUrl: p.url, token: "sam_t" });
+    await waitFor("the replay", async () => (await r.pending()) === 0);
+    expect(p.received.map((m) => (m as { message: string }).message)).toEqual(Array.from({ length: 40 }, (_, i) => `E${i}`));
+    // 20 at once, then 20 more at 20 per second: the last one no sooner than ~1 s after the first.
+    expect(p.receivedAt[39]! - p.receivedAt[0]!).toBeGreaterThanOrEqual(900);
+    expect(p.receivedAt[19]! - p.receivedAt[0]!).toBeLessThan(500);
+  });
+
+  it("after a refusal sends one message at a time, and resends one left unanswered", async () => {
+    const p = await peer();
+    cleanups.push(() => p.close());
+    let seen = 0;
+    p.onMessage = (ws, m) => {
+      seen++;
+      if (seen <= 3) ws.send(JSON.stringify({ type: "error", error: "rate_limited", reportId: m.reportId, message: "slow down" }));
+      else if (seen === 4) return; // lost: no answer
+      else ws.send(JSON.stringify({ type: "ack", reportId: m.reportId }));
+    };
+    const db = await database(await tempDir());
+    const { reporter: r, errors } = await reporter(db, { rateLimitedMs: 50, answerTimeoutMs: 200 });
+    for (let i = 0; i < 3; i++) await r.report({ type: "sync_error", message: `E${i}` });
+    r.connect({ serverUrl: p.url, token: "sam_t" });
+    await waitFor("the replay", async () => (await r.pending()) === 0);
+    const sent = p.received.map((m) => (m as { message: string }).message);
+    // The first burst, all refused; then one at a time from E0, the unanswered one again after the timeout.
+    expect(sent).toEqual(["E0", "E1", "E2", "E0", "E0", "E1", "E2"]);
+    expect(p.receivedAt[4]! - p.receivedAt[3]!).toBeGreaterThanOrEqual(190);
+    expect(errors).toEqual([]);
   });
 });

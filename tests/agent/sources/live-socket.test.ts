@@ -1,43 +1,13 @@
 // The socket protocol details a real server rarely shows: the server's
 // JSON ping, the token's place, a 4429 close, hints and malformed messages.
 // A bare `ws` server plays the other side.
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { WebSocketServer, type WebSocket as WsSocket } from "ws";
 import { startChangeFeed, type ChangeFeed } from "../../../lib/agent/sources/change-feed.ts";
 import { backoffDelay } from "../../../lib/agent/sources/backoff.ts";
 import { startLiveSocket } from "../../../lib/agent/sources/live-socket.ts";
 import { webSocketUrl } from "../../../lib/agent/sources/ws-url.ts";
 import { waitFor } from "../../helpers/wait.ts";
-
-interface Peer {
-  url: string;
-  sockets: WsSocket[];
-  requests: { url: string; protocols: string; at: number }[];
-  received: unknown[];
-  close(): Promise<void>;
-}
-
-async function peer(): Promise<Peer> {
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: (protocols) => [...protocols][0] ?? false });
-  await new Promise<void>((resolve) => wss.once("listening", resolve));
-  const p: Peer = {
-    url: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
-    sockets: [],
-    requests: [],
-    received: [],
-    close: () => {
-      for (const s of p.sockets) s.terminate();
-      return new Promise((resolve) => wss.close(() => resolve()));
-    },
-  };
-  wss.on("connection", (ws, req) => {
-    p.sockets.push(ws);
-    p.requests.push({ url: req.url ?? "", protocols: String(req.headers["sec-websocket-protocol"]), at: Date.now() });
-    ws.on("message", (data: Buffer) => p.received.push(JSON.parse(data.toString("utf8"))));
-  });
-  return p;
-}
+import { peer, type Peer } from "./ws-peer.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
