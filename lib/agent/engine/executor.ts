@@ -172,7 +172,7 @@ export class Executor {
    */
   private follow(path: string): string {
     let p = path;
-    for (const [was, now] of this.#moved) if (p.startsWith(was + "/")) p = now + p.slice(was.length);
+    for (const [was, now] of this.#moved) if (p === was || p.startsWith(was + "/")) p = now + p.slice(was.length);
     return p;
   }
 
