@@ -172,6 +172,11 @@ export class SyncEngine {
     return this.#serverBehind;
   }
 
+  /** Forgets that the server was found behind (after a re-seed). */
+  clearServerBehind(): void {
+    this.#serverBehind = false;
+  }
+
   /** Failing paths and dead letters. */
   get failing(): Failure[] {
     return this.failures.list();
