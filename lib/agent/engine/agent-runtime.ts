@@ -134,6 +134,7 @@ export class AgentRuntime {
       this.#watcher = await startWatcher(this.#engine.root, {
         ignore: (path, isDir) => this.#engine.rules.ignores(path, isDir),
         onChanges: (changed) => {
+          for (const path of changed) if (this.#engine.cancelDownload(path)) this.log(`download of ${path} cancelled: it changed on this disk`);
           void this.#engine.queue.push([...changed].map((path) => ({ type: "LOCAL_MODIFIED" as const, path, source: "watcher" as const })));
           if (changed.has(".syncignore")) this.schedule(0);
           else this.schedule(this.options.delayMs ?? 3000);
@@ -196,6 +197,8 @@ export class AgentRuntime {
           const next = this.#engine.failures.nextRetryAt();
           if (next !== null) this.retryLater(Math.max(0, next - Date.now()));
         }
+        const unstable = this.#engine.nextUnstableAt();
+        if (unstable !== null) this.retryLater(Math.max(0, unstable - Date.now()));
       }
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
