@@ -9,6 +9,7 @@ import { selfCheckCommand } from "./self-check.ts";
 import { serverCommand } from "./server.ts";
 import { statusCommand } from "./status.ts";
 import { trayCommand } from "./tray.ts";
+import { upCommand } from "./up.ts";
 
 /** The `syncagent` command tree. */
 export const rootCommand: CommandSpec = {
@@ -20,7 +21,7 @@ export const rootCommand: CommandSpec = {
   options: {
     version: { type: "boolean", short: "V", description: "Print the version and exit" },
   },
-  subcommands: [serverCommand, agentCommand, registerCommand(), ...keyCommands(), syncCommand(), statusCommand, reseedCommand(), trayCommand, selfCheckCommand],
+  subcommands: [serverCommand, agentCommand, registerCommand(), ...keyCommands(), syncCommand(), statusCommand, upCommand, reseedCommand(), trayCommand, selfCheckCommand],
   run: ({ values, positionals, out }) => {
     if (positionals.length > 0) {
       throw new UsageError(`Unknown command: '${positionals[0]}'. Commands: server, agent, register, init, unlock, lock, recover, change-password, export-key, import-key, sync, status, reseed, up, tray, self-check`);
