@@ -190,7 +190,7 @@ export class AgentRuntime {
         this.#retryMs = 1000;
         this.#lastSyncAt = Date.now();
         this.#lastError = this.#engine.failing.find((f) => !f.dead)?.error ?? this.#engine.failing[0]?.error ?? null;
-        this.#state = this.#engine.failing.length > 0 || this.#engine.serverBehind ? "error" : "idle";
+        this.#state = this.#engine.failing.length > 0 || this.#engine.serverBehind || this.#engine.remote.refusals.size > 0 ? "error" : "idle";
         await this.#reporter.report({ type: "state", state: this.#state === "error" ? "error" : "idle", cursor: this.#engine.remote.cursor ?? 0 });
         if (this.#engine.remote.cursor !== null) await this.#reporter.report({ type: "cursor", cursor: this.#engine.remote.cursor });
         if (summary.failed > 0) {
@@ -234,6 +234,8 @@ export class AgentRuntime {
         }
         break;
       case "failed":
+        this.board.finish(event.path, "upload");
+        this.board.finish(event.path, "download");
         this.log(`failed: ${event.path}: ${event.error.message}`);
         void this.#reporter?.report({ type: "sync_error", message: reportableError(event.error), ...(event.nodeId ? { nodeId: event.nodeId } : {}) });
         break;
@@ -304,6 +306,12 @@ export class AgentRuntime {
       deadLetters: this.#engine.failing.filter((f) => f.dead).map((f) => ({ path: f.path, error: f.error, attempts: f.attempts })),
       cursor: this.#engine.remote.cursor,
       lastSyncAt: this.#lastSyncAt,
+      refused: [...this.#engine.remote.refusals.values()].map((r) => ({ nodeId: r.nodeId, message: r.message })),
+      serverBehind: this.#engine.serverBehind,
+      notSynced: [
+        ...this.#engine.skipped.map((s) => ({ path: s.path, reason: s.reason === "symlink" ? "a symbolic link (not followed, not synced)" : s.reason === "special" ? "not a regular file or folder" : s.reason === "not-nfc" ? "a name not in Unicode NFC" : "cannot be read" })),
+        ...this.#engine.unsyncable.map((u) => ({ path: u.path, reason: u.reason })),
+      ],
     };
   }
 
