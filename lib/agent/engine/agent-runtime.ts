@@ -38,6 +38,8 @@ export interface RuntimeOptions {
 }
 
 const RETRY_MAX_MS = 60_000;
+/** Files at least this large report their progress live. */
+const PROGRESS_MIN_BYTES = 1 << 20;
 
 /**
  * A report's error text: never a file name or path (they stay on this
@@ -94,7 +96,11 @@ export class AgentRuntime {
         ...open.engine,
         schemas: [REPORTS_SCHEMA],
         onEvent: (event) => runtime.onEngineEvent(event),
-        onBytes: (path, done, total, direction) => runtime.board.progress(path, done, total, direction),
+        onBytes: (path, done, total, direction) => {
+          runtime.board.progress(path, done, total, direction);
+          // Live progress for the dashboard (lossy, throttled by the reporter); no path leaves the machine.
+          if (total >= PROGRESS_MIN_BYTES) void runtime.#reporter?.report({ type: "sync_progress", bytesDone: done, bytesTotal: total, direction, speedBps: Math.round(runtime.board.totals().bytesPerSecond) });
+        },
       },
     });
     runtime.#engine = opened.engine;
