@@ -63,6 +63,7 @@ flow() {
   [ ! -e "$fa/docs/empty.txt" ] || fail "the deletion did not reach A"
   "$@" sync --home "$dir/home-a" --json > sync-a3.json || { cat sync-a3.json; fail "A is not in sync"; }
   jq -e '.ok == true and .uploaded == 0 and .downloaded == 0' sync-a3.json >/dev/null || { cat sync-a3.json; fail "A's last sync did something"; }
+  [ -z "$(find "$fa" "$fb" -name '.syncagent-tmp-*')" ] || fail "temp files were left behind"
 
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
