@@ -1,4 +1,4 @@
-// A file modified while it is being transferred (C6, A6, A8): changed during
+// A file modified while it is being transferred (A16, A8): changed during
 // its own upload, the other machine gets the final content, never a mix of
 // old and new chunks; changed locally during its download, the local edit
 // is kept (as the file or as a conflict copy), never overwritten.

@@ -1,4 +1,4 @@
-// A rolled-back file version served as new (C6, K2): after B saw version 2,
+// A rolled-back file version served as new (C6): after B saw version 2,
 // a hop between B and the server replays version 1's change with a new seq.
 // B refuses it as an integrity failure, keeps version 2 on disk, and the
 // other changes of the same page still sync.

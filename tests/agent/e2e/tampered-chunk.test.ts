@@ -1,4 +1,4 @@
-// A chunk altered on the server (C6, K3): the receiving machine refuses it —
+// A chunk altered on the server (C6, K2): the receiving machine refuses it —
 // nothing is written at the file's path, no temp file is left, `syncagent
 // sync` exits 1 naming an integrity failure — and other files still sync.
 import { writeFile } from "node:fs/promises";
