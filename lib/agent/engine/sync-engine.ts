@@ -7,6 +7,7 @@
  * `syncUntilSettled()` once.
  */
 import type { Client } from "@libsql/client";
+import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { UnlockedVault } from "../../crypto/key-file.ts";
@@ -93,7 +94,7 @@ export class SyncEngine {
   #lastUnsyncable: Plan["unsyncable"] = [];
   #serverBehind = false;
   #rules: IgnoreRules = compileIgnoreRules("");
-  #abort = new AbortController();
+  #abort = SyncEngine.passController();
   #executor: Executor | null = null;
   /** Files that changed while being read, and when to try them again (they are being written). */
   readonly #unstable = new Map<string, number>();
@@ -207,7 +208,14 @@ export class SyncEngine {
   /** Cancels running transfers (pause, shutdown); the next pass starts clean. */
   cancelTransfers(): void {
     this.#abort.abort(new Error("Transfers cancelled"));
-    this.#abort = new AbortController();
+    this.#abort = SyncEngine.passController();
+  }
+
+  /** A pass's controller: every request of the pass listens to it, so no listener limit. */
+  private static passController(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
   }
 
   private emit(event: ExecutorEvent | PassEvent): void {
