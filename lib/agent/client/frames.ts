@@ -29,8 +29,10 @@ export interface OutgoingFrame {
 /** One frame read from a response. */
 export interface IncomingFrame {
   id: string;
-  /** The verified bytes, or null for a chunk the server does not hold. */
+  /** The verified bytes, or null for a chunk the server does not hold (or one that failed its digest). */
   bytes: Uint8Array | null;
+  /** Set when the chunk's bytes do not match their digest: that chunk fails, the frames after it still come. */
+  error?: IntegrityError;
 }
 
 /**
@@ -107,7 +109,8 @@ class PieceQueue {
  * @param body The response body.
  * @param options The ids asked for, the frame bound and a label.
  * @returns The frames, in order; each frame's bytes are a fresh buffer.
- * @throws NetworkError for a truncated, reordered or oversized answer; IntegrityError for a chunk whose bytes do not match its digest.
+ * @throws NetworkError for a truncated, reordered or oversized answer (a chunk whose bytes do not match
+ *   its digest is a frame with `error`, so the other chunks of the answer still arrive).
  */
 export async function* readFrames(body: ReadableStream<Uint8Array>, options: ReadFramesOptions): AsyncGenerator<IncomingFrame, void, undefined> {
   const reader = body.getReader();
@@ -156,7 +159,10 @@ export async function* readFrames(body: ReadableStream<Uint8Array>, options: Rea
       }
       // Bytes that do not match the digest the server stored with them were altered (at rest or on the way):
       // the chunk cannot be trusted, which fails the file that needs it, not the whole pass.
-      if (!hash.digest().equals(header.subarray(32, 64))) throw new IntegrityError(`Integrity check failed: chunk ${id} from the server does not match its digest`);
+      if (!hash.digest().equals(header.subarray(32, 64))) {
+        yield { id, bytes: null, error: new IntegrityError(`Integrity check failed: chunk ${id} from the server does not match its digest`) };
+        continue;
+      }
       yield { id, bytes };
     }
     if (index !== options.ids.length) throw bad(`${options.ids.length - index} chunks asked for are not in the answer`);

@@ -89,9 +89,13 @@ export class ChunkFetcher {
     // (decrypting and writing overlap the next frames), bounded in count and bytes.
     const running = new Set<Promise<void>>();
     let held = 0;
-    const deliverAll = async (list: BatchEntry<Wanted, void>[], bytes: Uint8Array | null) => {
+    const deliverAll = async (list: BatchEntry<Wanted, void>[], bytes: Uint8Array | null, failure?: Error) => {
       for (const e of list) {
         if (e.settled) continue;
+        if (failure) {
+          e.reject(failure);
+          continue;
+        }
         try {
           await e.item.deliver(bytes);
           e.resolve();
@@ -105,7 +109,7 @@ export class ChunkFetcher {
         const size = frame.bytes?.length ?? 0;
         this.bytes += size;
         held += size;
-        const job = deliverAll(byId.get(frame.id) ?? [], frame.bytes).finally(() => {
+        const job = deliverAll(byId.get(frame.id) ?? [], frame.bytes, frame.error).finally(() => {
           held -= size;
           running.delete(job);
         });

@@ -90,10 +90,14 @@ describe("readFrames", () => {
     await expect(collect(make(), ids)).rejects.toBeInstanceOf(NetworkError);
   });
 
-  it("refuses a corrupted frame with an IntegrityError (the chunk fails, not the connection)", async () => {
+  it("marks a corrupted frame with an IntegrityError and still delivers the frames after it (the chunk fails, not the answer)", async () => {
     const bad = Buffer.from(body);
     bad[FRAME_HEADER_BYTES + 10]! ^= 1;
-    await expect(collect(streamOf(bad), [a.id, b.id])).rejects.toBeInstanceOf(IntegrityError);
+    const frames = await collect(streamOf(bad), [a.id, b.id]);
+    expect(frames[0]?.bytes).toBeNull();
+    expect(frames[0]?.error).toBeInstanceOf(IntegrityError);
+    expect(frames[1]?.error).toBeUndefined();
+    expect(frames[1]?.bytes).not.toBeNull();
   });
 
   it("refuses a frame over the size bound", async () => {
