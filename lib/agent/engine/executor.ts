@@ -7,6 +7,7 @@
  * pass plans again. A failing step fails alone.
  */
 import { lstat, mkdir, rename, rmdir, unlink } from "node:fs/promises";
+import pLimit from "p-limit";
 import { join } from "node:path";
 import type { Keyring } from "../../crypto/keyring.ts";
 import { IntegrityError } from "../../crypto/errors.ts";
@@ -59,6 +60,12 @@ export interface ExecutionResult {
   /** Files that changed while they were read: uploaded once they stop changing. */
   unstable: Set<string>;
 }
+
+/**
+ * Files handed to the uploader or downloader at once: enough to fill their
+ * shared batches, few enough that waiting in their budgets stays cheap.
+ */
+const IN_FLIGHT_FILES = 2048;
 
 function stampOf(st: { ino: number; size: number; mtimeMs: number; mode: number }, isDir: boolean): LocalStamp {
   return { ino: st.ino, size: isDir ? 0 : st.size, mtimeMs: isDir ? 0 : st.mtimeMs, mode: st.mode & 0o7777 };
@@ -332,15 +339,16 @@ export class Executor {
       else timer ??= setTimeout(() => void flush(), 250); // commits land while a big upload goes on (the other machine starts early)
     };
     let networkError: unknown;
+    const limit = pLimit(IN_FLIGHT_FILES);
     await Promise.all(
-      actions.map(async (a) => {
+      actions.map((a) => limit(async () => {
         try {
           await this.uploadOne(a, queueCommit, signal);
         } catch (error) {
           if (error instanceof NetworkError) networkError ??= error;
           else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
         }
-      }),
+      })),
     );
     await flush();
     await flushing;
@@ -422,8 +430,9 @@ export class Executor {
 
   private async downloads(actions: DownloadAction[], signal?: AbortSignal): Promise<void> {
     let networkError: unknown;
+    const limit = pLimit(IN_FLIGHT_FILES);
     await Promise.all(
-      actions.map(async (a) => {
+      actions.map((a) => limit(async () => {
         const ctl = new AbortController();
         this.#downloading.set(a.path, ctl);
         try {
@@ -436,7 +445,7 @@ export class Executor {
         } finally {
           this.#downloading.delete(a.path);
         }
-      }),
+      })),
     );
     if (networkError) throw networkError instanceof Error ? networkError : new Error("The server went away");
   }
