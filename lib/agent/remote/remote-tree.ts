@@ -158,9 +158,15 @@ export class RemoteTree {
   private async applyChanges(target: HttpTarget, changes: Change[], result: PullResult): Promise<void> {
     const put: RemoteNode[] = [];
     const remove: string[] = [];
-    for (const change of changes) {
-      if (change.type === "FileVersionCommitted") {
-        const node = await this.openVerified(target, change.payload as unknown as RecordLike, result);
+    // Decrypt every record of the page at once (the crypto runs off this thread),
+    // then check and apply them in log order: the history guard sees them in order.
+    const records = changes.map((c) => (c.type === "FileVersionCommitted" ? (c.payload as unknown as RecordLike) : null));
+    const opened = await Promise.all(records.map((r) => (r ? this.tryOpen(r) : Promise.resolve(null))));
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i]!;
+      const record = records[i];
+      if (record) {
+        const node = await this.applyOpened(target, record, opened[i]!, result);
         if (node) put.push(node);
       } else if (change.type === "TrashPurged") {
         const below = (change.payload.below as string[] | undefined) ?? [];
@@ -175,13 +181,24 @@ export class RemoteTree {
     await this.store.write(put, remove);
   }
 
-  private async openVerified(target: HttpTarget, record: RecordLike, result: PullResult): Promise<RemoteNode | null> {
+  private async tryOpen(record: RecordLike): Promise<OpenedNode | Error> {
+    try {
+      const opened = await openNodeRecord(this.keyring, record, null);
+      this.checkKind(record, opened);
+      return opened;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  private async applyOpened(target: HttpTarget, record: RecordLike, attempt: OpenedNode | Error, result: PullResult): Promise<RemoteNode | null> {
     const seen = this.nodes.get(record.nodeId);
     let opened: OpenedNode;
     try {
-      opened = await openNodeRecord(this.keyring, record, this.#guard);
-      this.checkKind(record, opened);
-      this.#guard.accept(opened);
+      if (attempt instanceof Error) throw attempt;
+      this.#guard.check(attempt);
+      this.#guard.accept(attempt);
+      opened = attempt;
     } catch (error) {
       if (error instanceof HistoryGapError) {
         const chained = await this.closeGap(target, record, result);
@@ -239,14 +256,16 @@ export class RemoteTree {
     let compared = 0;
     const cursor = await fetchSnapshot(target, async (items: SnapshotNode[]) => {
       const put: RemoteNode[] = [];
-      for (const item of items) {
+      const opened = await Promise.all(items.map((item) => this.tryOpen(item)));
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
         inSnapshot.add(item.nodeId);
         const before = seenBefore.get(item.nodeId);
         if (before) {
           compared++;
           if (item.version < before.version) behind++;
         }
-        const node = await this.openVerified(target, item, result);
+        const node = await this.applyOpened(target, item, opened[i]!, result);
         if (node) put.push(node);
       }
       await this.store.write(put);
