@@ -12,10 +12,13 @@
  *   it, one `syncagent sync` on A: chunks and bytes the server stored anew;
  * - `sync.edit`: a small file rewritten on A, time until B holds it (5 ms polls);
  * - `sync.rename`: a folder of 10,000 files renamed on A, time until B shows
- *   it, and the content bytes that uploaded (0 expected);
+ *   it, and the content bytes that uploaded (0 expected); `sync.edit` and
+ *   `sync.rename` run on the pair of the run's first dataset (its tree in place);
  * - with `--peers`: ../shared/peers/run-all.sh on the same datasets, one line per tool.
  *
- * Run: `npm run bench -- sync [--dataset mixed|many|all] [--quick] [--peers] [--cpu-prof] [--keep]`.
+ * Run: `npm run bench -- sync [--dataset mixed|many|all] [--quick] [--peers] [--peers-only] [--cpu-prof] [--keep]
+ * [--edits N] [--rename-files N] [--timeout SECONDS]`. `--quick` uses 64 MiB + 500 files and 2,000 small files
+ * (the peers then run their `tiny` set); `--cpu-prof` writes the agents' CPU profiles into the kept work folder.
  * Datasets live in $DATA_ROOT (default /tmp/bench-data) and are reused.
  */
 import { spawnSync } from "node:child_process";
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     dataset: { type: "string", default: "all" },
     quick: { type: "boolean", default: false },
     peers: { type: "boolean", default: false },
+    "peers-only": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     edits: { type: "string" },
@@ -123,7 +127,7 @@ async function runDataset(name: DatasetName, work: string, live: boolean): Promi
   const logLines: string[] = [];
   const log = (line: string): void => {
     logLines.push(line);
-    if (/error|fail|refus|conflict/i.test(line)) process.stderr.write(`  ${line}\n`);
+    if (/error|fail|refus|conflict|cut|warning/i.test(line)) process.stderr.write(`  ${line}\n`);
   };
   const profDir = join(dir, "cpu-prof");
   const nodeFlags = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [];
@@ -231,7 +235,7 @@ async function main(): Promise<void> {
   emit({ bench: "sync", result: "primitives", ...(await measurePrimitives()), cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, load: load() });
   let failed = false;
   try {
-    for (const [i, p] of profiles.entries()) {
+    for (const [i, p] of values["peers-only"] ? [] : profiles.entries()) {
       const name = (QUICK ? `quick-${p}` : p) as DatasetName;
       try {
         await runDataset(name, work, i === 0);
@@ -246,7 +250,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    if (values.peers) {
+    if (values.peers || values["peers-only"]) {
       const results = join(work, "peers-results");
       await mkdir(results, { recursive: true });
       if (runPeers(PEERS_DIR, QUICK ? ["tiny"] : profiles, { DATA_ROOT, RESULTS: results })) for (const line of await peerLines(results)) emit(line);
