@@ -154,7 +154,7 @@ export function describeUnlock(result: UnlockResult, home: string): string {
   if (result.offline) lines.push("The server could not be reached: the password was checked against this machine's copy of the key file.");
   if (result.firstOpen) {
     lines.push(`Vault fingerprint: ${formatFingerprint(result.vault.fingerprint)}`);
-    lines.push("Compare it with the fingerprint the first machine printed at 'syncagent init': they must be equal.");
+    lines.push("Compare it with the fingerprint the first machine printed at 'syncagent init' (or 'syncagent up'): they must be equal.");
   }
   switch (result.config.keyStore) {
     case "keyring":

@@ -2,12 +2,14 @@ import { UsageError, type CommandSpec } from "../lib/cli/command.ts";
 import { VERSION } from "../lib/version.ts";
 import { agentCommand } from "./agent.ts";
 import { syncCommand } from "./sync.ts";
+import { reseedCommand } from "./reseed.ts";
 import { keyCommands } from "./keys.ts";
 import { registerCommand } from "./register.ts";
 import { selfCheckCommand } from "./self-check.ts";
 import { serverCommand } from "./server.ts";
 import { statusCommand } from "./status.ts";
 import { trayCommand } from "./tray.ts";
+import { upCommand } from "./up.ts";
 
 /** The `syncagent` command tree. */
 export const rootCommand: CommandSpec = {
@@ -19,10 +21,10 @@ export const rootCommand: CommandSpec = {
   options: {
     version: { type: "boolean", short: "V", description: "Print the version and exit" },
   },
-  subcommands: [serverCommand, agentCommand, registerCommand(), ...keyCommands(), syncCommand(), statusCommand, trayCommand, selfCheckCommand],
+  subcommands: [serverCommand, agentCommand, registerCommand(), ...keyCommands(), syncCommand(), statusCommand, upCommand, reseedCommand(), trayCommand, selfCheckCommand],
   run: ({ values, positionals, out }) => {
     if (positionals.length > 0) {
-      throw new UsageError(`Unknown command: '${positionals[0]}'. Commands: server, agent, register, init, unlock, lock, recover, change-password, export-key, import-key, sync, status, up, tray, self-check`);
+      throw new UsageError(`Unknown command: '${positionals[0]}'. Commands: server, agent, register, init, unlock, lock, recover, change-password, export-key, import-key, sync, status, reseed, up, tray, self-check`);
     }
     if (values.version === true) {
       out(`syncagent ${VERSION}\n`);

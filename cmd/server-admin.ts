@@ -106,7 +106,7 @@ export async function runInvite(ctx: CommandContext): Promise<number> {
     );
     ctx.out(`${invitation.code}\n`);
     ctx.err(`Single-use invitation, valid until ${new Date(invitation.expiresAt).toISOString()}.\n` +
-      "Register a machine with: syncagent agent register --invitation <code>\n");
+      "Register a machine with: syncagent register --server <this server's URL> --invite <code>\n");
     return 0;
   } finally {
     db.close();

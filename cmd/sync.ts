@@ -39,7 +39,12 @@ export function syncCommand(terminal: () => Terminal = processTerminal): Command
     description:
       "Runs passes (pull the server's changes, scan the folder, transfer) until nothing is left to do.\n" +
       "Exit code 0: in sync. 1: something could not sync (the summary says what). With --json, prints one JSON object.",
-    options: { home: homeOption, "password-stdin": passwordStdinOption, json: { type: "boolean", description: "Print the summary as JSON" } },
+    options: {
+      home: homeOption,
+      "password-stdin": passwordStdinOption,
+      json: { type: "boolean", description: "Print the summary as JSON" },
+      retry: { type: "boolean", description: "Try again the changes that failed past their retries (dead letters) now" },
+    },
     run: (ctx) =>
       explained(async () => {
         const started = Date.now();
@@ -73,6 +78,7 @@ export function syncCommand(terminal: () => Terminal = processTerminal): Command
           },
         });
         try {
+          if (ctx.values.retry === true) await agent.engine.failures.retryAll();
           const result = await agent.engine.syncUntilSettled();
           summary.passes = result.passes;
           summary.failed = agent.engine.failing.map((f) => ({ path: f.path, error: f.error }));

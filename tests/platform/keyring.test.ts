@@ -35,7 +35,11 @@ describe.skipIf(inSession || tools.length > 0)(`OS keyring, via scripts/with-key
     const script = join(process.cwd(), "scripts", "with-keyring.sh");
     const vitest = join(process.cwd(), "node_modules", ".bin", "vitest");
     // A failure inside makes the script exit non-zero, which rejects here.
-    const { stdout } = await run(script, [vitest, "run", "tests/platform/keyring.test.ts"], { timeout: 120_000, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } });
+    // The inner run measures no coverage: it would replace the outer run's coverage folder.
+    const { stdout } = await run(script, [vitest, "run", "--coverage.enabled=false", "tests/platform/keyring.test.ts"], {
+      timeout: 120_000,
+      env: { ...process.env, CI: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
+    });
     expect(stdout).toMatch(/Tests\s+3 passed/);
   }, 130_000);
 });

@@ -112,7 +112,7 @@ export async function uploadChunkBatch(target: HttpTarget, chunks: readonly Outg
  * @param ids Distinct chunk ids, at most {@link MAX_BATCH_CHUNKS}, whose stored sizes add up to at most 32 MiB.
  * @param options `maxChunkBytes` (largest frame accepted) and `signal`.
  * @returns The frames in the order of `ids`; `bytes: null` for a chunk the vault does not hold.
- * @throws ServerError (413: ask for fewer), NetworkError for an unreachable server or a malformed answer.
+ * @throws ServerError (413: ask for fewer), NetworkError for an unreachable server or a malformed answer, IntegrityError for a chunk altered on the server.
  */
 export async function* fetchChunks(
   target: HttpTarget,

@@ -8,6 +8,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
+import { IntegrityError } from "../../crypto/errors.ts";
 import { NetworkError } from "./http.ts";
 
 /** The content type of a framed body. */
@@ -106,7 +107,7 @@ class PieceQueue {
  * @param body The response body.
  * @param options The ids asked for, the frame bound and a label.
  * @returns The frames, in order; each frame's bytes are a fresh buffer.
- * @throws NetworkError for a truncated, reordered, oversized or corrupted answer.
+ * @throws NetworkError for a truncated, reordered or oversized answer; IntegrityError for a chunk whose bytes do not match its digest.
  */
 export async function* readFrames(body: ReadableStream<Uint8Array>, options: ReadFramesOptions): AsyncGenerator<IncomingFrame, void, undefined> {
   const reader = body.getReader();
@@ -153,7 +154,9 @@ export async function* readFrames(body: ReadableStream<Uint8Array>, options: Rea
         queue.take(n, bytes, at, (piece) => hash.update(piece));
         at += n;
       }
-      if (!hash.digest().equals(header.subarray(32, 64))) throw bad(`chunk ${id} does not match its digest`);
+      // Bytes that do not match the digest the server stored with them were altered (at rest or on the way):
+      // the chunk cannot be trusted, which fails the file that needs it, not the whole pass.
+      if (!hash.digest().equals(header.subarray(32, 64))) throw new IntegrityError(`Integrity check failed: chunk ${id} from the server does not match its digest`);
       yield { id, bytes };
     }
     if (index !== options.ids.length) throw bad(`${options.ids.length - index} chunks asked for are not in the answer`);

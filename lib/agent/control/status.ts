@@ -36,6 +36,12 @@ export interface AgentStatus {
   cursor: number | null;
   /** When the last sync finished, ms since the epoch. */
   lastSyncAt: number | null;
+  /** Server records refused by the integrity checks (C6), by node id. */
+  refused?: Array<{ nodeId: string; message: string }>;
+  /** The server's tree is older than what this machine saw (restored from an old backup). */
+  serverBehind?: boolean;
+  /** Local entries not synced (symlinks, special files) and remote names this platform refuses. */
+  notSynced?: Array<{ path: string; reason: string }>;
 }
 
 function bytes(n: number): string {
@@ -83,6 +89,15 @@ export function formatStatus(status: AgentStatus, now = Date.now()): string {
       const arrow = t.direction === "upload" ? "↑" : "↓";
       lines.push(`  ${arrow} ${t.path}  ${percent(t.bytesDone, t.bytesTotal)} of ${bytes(t.bytesTotal)}`);
     }
+  }
+  if (status.serverBehind) lines.push("Server:      its files are older than what this machine saw (restored from an old backup?): see 'syncagent reseed --help'");
+  if (status.refused && status.refused.length > 0) {
+    lines.push(`Refused:     ${status.refused.length} record${status.refused.length === 1 ? "" : "s"} from the server failed the integrity checks`);
+    for (const r of status.refused.slice(0, 10)) lines.push(`  node ${r.nodeId}: ${r.message}`);
+  }
+  if (status.notSynced && status.notSynced.length > 0) {
+    lines.push(`Not synced:  ${status.notSynced.length}`);
+    for (const n of status.notSynced.slice(0, 10)) lines.push(`  ${n.path}: ${n.reason}`);
   }
   if (status.deadLetters.length > 0) {
     lines.push(`Failed:      ${status.deadLetters.length} change${status.deadLetters.length === 1 ? "" : "s"} given up after retries`);

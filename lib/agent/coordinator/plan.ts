@@ -123,7 +123,9 @@ export function planSync(input: PlanInput): Plan {
     const at = locOf.get(s.nodeId);
     if (at === undefined || at === null || frozen.has(s.nodeId) || isLive(s.nodeId)) continue;
     const e = local.get(at)!;
-    if (s.kind === "file" && stampChanged(s.stamp, e.stamp)) {
+    // A node the server no longer has at all (no tombstone: it lost it, e.g. restored from an
+    // old backup) is never deleted here: it is sent again as a new node.
+    if (s.kind === "file" && (stampChanged(s.stamp, e.stamp) || !remote.has(s.nodeId))) {
       survivors.add(s.nodeId);
       markAncestors(at);
     }
@@ -131,7 +133,7 @@ export function planSync(input: PlanInput): Plan {
   for (const s of [...order].reverse()) {
     const at = locOf.get(s.nodeId);
     if (at === undefined || at === null || frozen.has(s.nodeId) || isLive(s.nodeId) || s.kind !== "dir") continue;
-    if (hasNewBelow.has(at)) survivors.add(s.nodeId);
+    if (hasNewBelow.has(at) || !remote.has(s.nodeId)) survivors.add(s.nodeId);
   }
   for (const id of survivors) {
     const at = locOf.get(id)!;

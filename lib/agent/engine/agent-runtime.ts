@@ -38,6 +38,8 @@ export interface RuntimeOptions {
 }
 
 const RETRY_MAX_MS = 60_000;
+/** Files at least this large report their progress live. */
+const PROGRESS_MIN_BYTES = 1 << 20;
 
 /**
  * A report's error text: never a file name or path (they stay on this
@@ -94,7 +96,11 @@ export class AgentRuntime {
         ...open.engine,
         schemas: [REPORTS_SCHEMA],
         onEvent: (event) => runtime.onEngineEvent(event),
-        onBytes: (path, done, total, direction) => runtime.board.progress(path, done, total, direction),
+        onBytes: (path, done, total, direction) => {
+          runtime.board.progress(path, done, total, direction);
+          // Live progress for the dashboard (lossy, throttled by the reporter); no path leaves the machine.
+          if (total >= PROGRESS_MIN_BYTES) void runtime.#reporter?.report({ type: "sync_progress", bytesDone: done, bytesTotal: total, direction, speedBps: Math.round(runtime.board.totals().bytesPerSecond) });
+        },
       },
     });
     runtime.#engine = opened.engine;
@@ -134,6 +140,7 @@ export class AgentRuntime {
       this.#watcher = await startWatcher(this.#engine.root, {
         ignore: (path, isDir) => this.#engine.rules.ignores(path, isDir),
         onChanges: (changed) => {
+          for (const path of changed) if (this.#engine.cancelDownload(path)) this.log(`download of ${path} cancelled: it changed on this disk`);
           void this.#engine.queue.push([...changed].map((path) => ({ type: "LOCAL_MODIFIED" as const, path, source: "watcher" as const })));
           if (changed.has(".syncignore")) this.schedule(0);
           else this.schedule(this.options.delayMs ?? 3000);
@@ -189,13 +196,15 @@ export class AgentRuntime {
         this.#retryMs = 1000;
         this.#lastSyncAt = Date.now();
         this.#lastError = this.#engine.failing.find((f) => !f.dead)?.error ?? this.#engine.failing[0]?.error ?? null;
-        this.#state = this.#engine.failing.length > 0 || this.#engine.serverBehind ? "error" : "idle";
+        this.#state = this.#engine.failing.length > 0 || this.#engine.serverBehind || this.#engine.remote.refusals.size > 0 ? "error" : "idle";
         await this.#reporter.report({ type: "state", state: this.#state === "error" ? "error" : "idle", cursor: this.#engine.remote.cursor ?? 0 });
         if (this.#engine.remote.cursor !== null) await this.#reporter.report({ type: "cursor", cursor: this.#engine.remote.cursor });
         if (summary.failed > 0) {
           const next = this.#engine.failures.nextRetryAt();
           if (next !== null) this.retryLater(Math.max(0, next - Date.now()));
         }
+        const unstable = this.#engine.nextUnstableAt();
+        if (unstable !== null) this.retryLater(Math.max(0, unstable - Date.now()));
       }
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
@@ -231,6 +240,8 @@ export class AgentRuntime {
         }
         break;
       case "failed":
+        this.board.finish(event.path, "upload");
+        this.board.finish(event.path, "download");
         this.log(`failed: ${event.path}: ${event.error.message}`);
         void this.#reporter?.report({ type: "sync_error", message: reportableError(event.error), ...(event.nodeId ? { nodeId: event.nodeId } : {}) });
         break;
@@ -301,6 +312,12 @@ export class AgentRuntime {
       deadLetters: this.#engine.failing.filter((f) => f.dead).map((f) => ({ path: f.path, error: f.error, attempts: f.attempts })),
       cursor: this.#engine.remote.cursor,
       lastSyncAt: this.#lastSyncAt,
+      refused: [...this.#engine.remote.refusals.values()].map((r) => ({ nodeId: r.nodeId, message: r.message })),
+      serverBehind: this.#engine.serverBehind,
+      notSynced: [
+        ...this.#engine.skipped.map((s) => ({ path: s.path, reason: s.reason === "symlink" ? "a symbolic link (not followed, not synced)" : s.reason === "special" ? "not a regular file or folder" : s.reason === "not-nfc" ? "a name not in Unicode NFC" : "cannot be read" })),
+        ...this.#engine.unsyncable.map((u) => ({ path: u.path, reason: u.reason })),
+      ],
     };
   }
 

@@ -56,6 +56,8 @@ export interface ExecutionResult {
   replan: boolean;
   /** Paths that failed in this run. */
   failed: Set<string>;
+  /** Files that changed while they were read: uploaded once they stop changing. */
+  unstable: Set<string>;
 }
 
 function stampOf(st: { ino: number; size: number; mtimeMs: number; mode: number }, isDir: boolean): LocalStamp {
@@ -77,7 +79,9 @@ function asSynced(r: RemoteNode, stamp: LocalStamp): SyncedNode {
 
 /** Runs plans against the disk and the server. */
 export class Executor {
-  #result: ExecutionResult = { done: 0, replan: false, failed: new Set() };
+  #result: ExecutionResult = { done: 0, replan: false, failed: new Set(), unstable: new Set() };
+  /** Downloads in flight by path: a local change to the path cancels its download (A11). */
+  readonly #downloading = new Map<string, AbortController>();
   readonly #syncedPut = new Map<string, SyncedNode>();
   readonly #syncedDrop = new Set<string>();
   /** Local moves done in this run (from → to): later steps under a moved folder follow it. */
@@ -95,8 +99,12 @@ export class Executor {
    * @returns How it went.
    */
   async run(plan: Plan, signal?: AbortSignal): Promise<ExecutionResult> {
-    this.#result = { done: 0, replan: false, failed: new Set() };
+    this.#result = { done: 0, replan: false, failed: new Set(), unstable: new Set() };
     this.#moved = [];
+    const onAbort = () => {
+      for (const ctl of this.#downloading.values()) ctl.abort(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
     const by = <T extends Action["type"]>(type: T) => plan.actions.filter((a): a is Extract<Action, { type: T }> => a.type === type);
     try {
       for (const a of by("set-aside")) await this.step(a.path, a.nodeId, async () => void (await this.setAside(a.path)));
@@ -115,6 +123,7 @@ export class Executor {
       await Promise.all([this.uploads(by("upload"), signal), this.downloads(by("download"), signal)]);
       for (const a of by("delete-local")) await this.step(a.path, a.nodeId, () => this.deleteLocal(a));
     } finally {
+      signal?.removeEventListener("abort", onAbort);
       await this.flushSynced();
     }
     return this.#result;
@@ -130,7 +139,12 @@ export class Executor {
   }
 
   private fail(path: string, nodeId: string | null, error: unknown): void {
-    if (error instanceof LocalChangedError || error instanceof FileChangedError) {
+    if (error instanceof FileChangedError) {
+      this.#result.unstable.add(path);
+      this.#result.replan = true;
+      return;
+    }
+    if (error instanceof LocalChangedError) {
       this.#result.replan = true;
       return;
     }
@@ -393,15 +407,34 @@ export class Executor {
     });
   }
 
+  /**
+   * Cancels the download of a path that changed on disk meanwhile (A11:
+   * LOCAL_MODIFIED during a download): the local change wins, the next pass decides.
+   * @param path The local path.
+   * @returns True when a download was running.
+   */
+  cancelDownload(path: string): boolean {
+    const ctl = this.#downloading.get(path);
+    if (!ctl) return false;
+    ctl.abort(new LocalChangedError(path));
+    return true;
+  }
+
   private async downloads(actions: DownloadAction[], signal?: AbortSignal): Promise<void> {
     let networkError: unknown;
     await Promise.all(
       actions.map(async (a) => {
+        const ctl = new AbortController();
+        this.#downloading.set(a.path, ctl);
         try {
-          await this.downloadOne(a, signal);
+          if (signal?.aborted) throw signal.reason;
+          await this.downloadOne(a, ctl.signal);
         } catch (error) {
           if (error instanceof NetworkError) networkError ??= error;
+          else if (ctl.signal.reason instanceof LocalChangedError) this.fail(a.path, a.nodeId, ctl.signal.reason);
           else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
+        } finally {
+          this.#downloading.delete(a.path);
         }
       }),
     );

@@ -7,6 +7,7 @@
  * `syncUntilSettled()` once.
  */
 import type { Client } from "@libsql/client";
+import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { UnlockedVault } from "../../crypto/key-file.ts";
@@ -76,6 +77,9 @@ export interface PassSummary {
   skipped: SkippedEntry[];
 }
 
+/** How long a file that changed while it was read is left alone: it is being written. */
+const UNSTABLE_WAIT_MS = 1500;
+
 function platformOf(): Platform {
   return process.platform === "win32" ? "win32" : process.platform === "darwin" ? "darwin" : "linux";
 }
@@ -90,7 +94,10 @@ export class SyncEngine {
   #lastUnsyncable: Plan["unsyncable"] = [];
   #serverBehind = false;
   #rules: IgnoreRules = compileIgnoreRules("");
-  #abort = new AbortController();
+  #abort = SyncEngine.passController();
+  #executor: Executor | null = null;
+  /** Files that changed while being read, and when to try them again (they are being written). */
+  readonly #unstable = new Map<string, number>();
 
   private constructor(
     readonly options: EngineOptions,
@@ -172,15 +179,43 @@ export class SyncEngine {
     return this.#serverBehind;
   }
 
+  /** Forgets that the server was found behind (after a re-seed). */
+  clearServerBehind(): void {
+    this.#serverBehind = false;
+  }
+
   /** Failing paths and dead letters. */
   get failing(): Failure[] {
     return this.failures.list();
   }
 
+  /**
+   * A local change to a path: cancels its download if one runs (A11).
+   * @param path Relative path.
+   * @returns True when a download was cancelled.
+   */
+  cancelDownload(path: string): boolean {
+    return this.#executor?.cancelDownload(path) ?? false;
+  }
+
+  /** @returns When the earliest file that was changing may be tried again (ms), or null. */
+  nextUnstableAt(): number | null {
+    let next: number | null = null;
+    for (const until of this.#unstable.values()) if (next === null || until < next) next = until;
+    return next;
+  }
+
   /** Cancels running transfers (pause, shutdown); the next pass starts clean. */
   cancelTransfers(): void {
     this.#abort.abort(new Error("Transfers cancelled"));
-    this.#abort = new AbortController();
+    this.#abort = SyncEngine.passController();
+  }
+
+  /** A pass's controller: every request of the pass listens to it, so no listener limit. */
+  private static passController(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
   }
 
   private emit(event: ExecutorEvent | PassEvent): void {
@@ -230,7 +265,10 @@ export class SyncEngine {
       remote: this.remote.nodes,
       local: scan.entries,
       skip: (path, isDir) =>
-        rules.ignores(path, isDir) || this.failures.blocked(path, now) || unreadable.some((u) => path === u || path.startsWith(u + "/")),
+        rules.ignores(path, isDir) ||
+        this.failures.blocked(path, now) ||
+        (this.#unstable.get(path) ?? 0) > now ||
+        unreadable.some((u) => path === u || path.startsWith(u + "/")),
       nameProblem: (name) => {
         const check = checkName(name, platform);
         return check.ok ? null : check.reason.message;
@@ -258,11 +296,15 @@ export class SyncEngine {
     });
     const bookkeeping: Promise<void>[] = [];
     let result;
+    this.#executor = executor;
     try {
       result = await executor.run(plan, this.#abort.signal);
     } finally {
+      this.#executor = null;
       await Promise.all(bookkeeping);
     }
+    for (const [path, until] of this.#unstable) if (until <= now) this.#unstable.delete(path);
+    for (const path of result.unstable) this.#unstable.set(path, Date.now() + UNSTABLE_WAIT_MS);
     await this.queue.settle(started, result.failed);
     const summary: PassSummary = {
       actions: plan.actions.length,

@@ -30,7 +30,7 @@ export interface PullResult {
   keyFileChanged: boolean;
   /** The change log no longer continued from our cursor: the tree was read again from a snapshot. */
   resynced: boolean;
-  /** When the snapshot had every known node behind what this machine saw: the server was restored from an old backup. */
+  /** The snapshot had nodes behind what this machine saw, or lost some: the server was restored from an old backup. */
   serverBehind: boolean;
 }
 
@@ -94,12 +94,27 @@ export class RemoteTree {
    */
   static async load(store: RemoteTreeStore, meta: MetaStore, keyring: Keyring): Promise<RemoteTree> {
     const cursor = await meta.get(CURSOR_KEY);
-    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined ? null : Number(cursor));
+    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined || cursor === "" ? null : Number(cursor));
   }
 
   /** The change-log cursor applied (null before the first snapshot). */
   get cursor(): number | null {
     return this.#cursor;
+  }
+
+  /**
+   * Forgets everything seen from the server: the tree, the history guard,
+   * the refusals and the cursor. Only for a re-seed, when the user decided
+   * this machine is the truth (the server was restored from an old backup);
+   * the next pull reads the server's tree afresh from a snapshot.
+   */
+  async reset(): Promise<void> {
+    this.nodes.clear();
+    this.refusals.clear();
+    this.#guard = new HistoryGuard();
+    this.#cursor = null;
+    await this.store.clear();
+    await this.meta.set(CURSOR_KEY, "");
   }
 
   /**
@@ -169,10 +184,15 @@ export class RemoteTree {
         const node = await this.applyOpened(target, record, opened[i]!, result);
         if (node) put.push(node);
       } else if (change.type === "TrashPurged") {
+        // Purged below a deleted folder: kept as tombstones, so a copy still on this disk is
+        // deleted like the rest of the folder (a node that merely vanishes is never deleted here).
         const below = (change.payload.below as string[] | undefined) ?? [];
         for (const id of below) {
-          this.nodes.delete(id);
-          remove.push(id);
+          const node = this.nodes.get(id);
+          if (!node || node.kind === "deleted") continue;
+          const tombstone: RemoteNode = { ...node, kind: "deleted", content: { size: 0, mtimeMs: 0, mode: 0, chunks: [], contentHash: "" } };
+          this.nodes.set(id, tombstone);
+          put.push(tombstone);
         }
       } else if (change.type === "VaultKeyUpdated") {
         result.keyFileChanged = true;
@@ -274,7 +294,9 @@ export class RemoteTree {
     const gone = [...this.nodes.keys()].filter((id) => !inSnapshot.has(id) && seenBefore.has(id));
     for (const id of gone) this.nodes.delete(id);
     await this.store.write([], gone);
-    result.serverBehind = compared > 0 && behind === compared;
+    // A node older than seen, or one this machine had and the server lost without a purge:
+    // the server's data went back in time (restored from an old backup). Nothing is deleted here for it.
+    result.serverBehind = compared > 0 && (behind > 0 || gone.length > 0);
     this.#cursor = cursor;
     await this.meta.set(CURSOR_KEY, String(cursor));
   }

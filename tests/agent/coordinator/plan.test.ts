@@ -145,9 +145,9 @@ describe("planSync: one side changed (A5)", () => {
       [{ type: "delete-local", nodeId: "fa", path: "a.txt", kind: "file", expect: A.stamp }],
     ],
     [
-      "remote purged (absent): delete locally",
+      "the server lost the node (absent, no tombstone): never deleted here, sent again as a new node",
       { synced: [A], remote: [], local: [at("a.txt", A)] },
-      [{ type: "delete-local", nodeId: "fa", path: "a.txt" }],
+      [{ type: "forget", nodeId: "fa" }, { type: "upload", path: "a.txt", baseVersion: 0 }],
     ],
     [
       "local modified: upload on the synced base",

@@ -12,6 +12,7 @@ import type { Terminal } from "../../../lib/platform/prompt.ts";
 import { keyCommands } from "../../../cmd/keys.ts";
 import { registerCommand } from "../../../cmd/register.ts";
 import { syncCommand } from "../../../cmd/sync.ts";
+import { reseedCommand } from "../../../cmd/reseed.ts";
 import type { TestServer } from "../../helpers/server.ts";
 
 /** What one run printed and returned. */
@@ -33,7 +34,7 @@ export async function runAgentCli(argv: string[], options: { stdin?: string[]; e
     interactive: false,
     promptHidden: () => Promise.reject(new Error("no terminal in tests")),
   });
-  const root: CommandSpec = { name: "syncagent", summary: "test", subcommands: [registerCommand(terminal), ...keyCommands(terminal), syncCommand(terminal)] };
+  const root: CommandSpec = { name: "syncagent", summary: "test", subcommands: [registerCommand(terminal), ...keyCommands(terminal), syncCommand(terminal), reseedCommand(terminal)] };
   let out = "";
   let err = "";
   const code = await runCli(root, argv, { env: options.env ?? {}, out: (t) => void (out += t), err: (t) => void (err += t) });
