@@ -30,7 +30,7 @@ import { measurePrimitives } from "./_primitives.ts";
 import { BIG_FILE, ensureDataset, type DatasetName } from "./sync/datasets.ts";
 import { editLatency, percentile, pollUntil, renameFolder } from "./sync/live.ts";
 import { peerLines, runPeers } from "./sync/peers.ts";
-import { BENCH_PASSWORD, makeHome, ROOT, runCli, startAgent, startBenchServer, type BenchAgent, type BenchHome } from "./sync/processes.ts";
+import { BENCH_PASSWORD, makeHome, processCpuSeconds, ROOT, runCli, startAgent, startBenchServer, type BenchAgent, type BenchHome } from "./sync/processes.ts";
 import { chunkUsage, usageGrowth } from "./sync/server-usage.ts";
 import { manifest, sha256File, waitForTree } from "./sync/tree.ts";
 
@@ -149,6 +149,7 @@ async function runDataset(name: DatasetName, work: string, live: boolean): Promi
     await agentA.rss.sample();
     await agentB.rss.sample();
     const initialRss = { a: agentA.rss.peakMB, b: agentB.rss.peakMB };
+    const initialCpu = { a: await agentA.rss.cpuSeconds(), b: await agentB.rss.cpuSeconds(), server: await processCpuSeconds(server.pid) };
 
     await agentA.stop();
     const pass = await syncPass(a);
@@ -163,6 +164,7 @@ async function runDataset(name: DatasetName, work: string, live: boolean): Promi
       noChangeSeconds: pass.seconds,
       noChangePassSeconds: pass.passSeconds,
       peakRssMB: { ...initialRss, noChangePass: pass.peakRssMB },
+      cpuSeconds: initialCpu,
       copiedBeforeAgentsStart: true,
       load: load(),
     });

@@ -147,6 +147,21 @@ export async function makeHome(server: BenchServer, home: string, folder: string
   return { name, home, folder };
 }
 
+/**
+ * CPU time of a process (user + system), from /proc/<pid>/stat, assuming 100 clock ticks per second.
+ * @param pid The process.
+ * @returns Seconds, or null when it is gone.
+ */
+export async function processCpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Math.round(Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Samples a process's resident set every 100 ms and keeps the peak (VmHWM and VmRSS). */
 export class RssSampler {
   private peakKiB = 0;
@@ -176,6 +191,14 @@ export class RssSampler {
     } catch {
       // the process is gone: keep the last peak
     }
+  }
+
+  /**
+   * CPU time the process used so far (user + system, all threads), from /proc/<pid>/stat.
+   * @returns Seconds, or null when the process is gone.
+   */
+  async cpuSeconds(): Promise<number | null> {
+    return processCpuSeconds(this.pid);
   }
 
   /** Peak resident set in MiB. */
