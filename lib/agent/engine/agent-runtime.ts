@@ -140,12 +140,17 @@ export class AgentRuntime {
       this.#watcher = await startWatcher(this.#engine.root, {
         ignore: (path, isDir) => this.#engine.rules.ignores(path, isDir),
         onChanges: (changed) => {
+          this.#engine.noteLocalChanges(changed);
           for (const path of changed) if (this.#engine.cancelDownload(path)) this.log(`download of ${path} cancelled: it changed on this disk`);
           void this.#engine.queue.push([...changed].map((path) => ({ type: "LOCAL_MODIFIED" as const, path, source: "watcher" as const })));
           if (changed.has(".syncignore")) this.schedule(0);
           else this.schedule(this.options.delayMs ?? 3000);
         },
-        onError: (error) => this.log(`watcher: ${error.message}`),
+        onError: (error) => {
+          // Events may have been lost: the next pass reads the whole folder.
+          this.#engine.requestFullScan();
+          this.log(`watcher: ${error.message}`);
+        },
       });
     }
     if (this.options.control !== false) {
@@ -155,7 +160,10 @@ export class AgentRuntime {
       });
     }
     const period = this.options.fullScanMs ?? 300_000;
-    this.#scanTimer = setInterval(() => this.schedule(0), period);
+    this.#scanTimer = setInterval(() => {
+      this.#engine.requestFullScan();
+      this.schedule(0);
+    }, period);
     this.#scanTimer.unref();
     this.schedule(0);
   }
@@ -192,7 +200,7 @@ export class AgentRuntime {
       while (this.#dirty && !this.#paused && !this.#closed) {
         this.#dirty = false;
         this.#state = "syncing";
-        const summary = await this.#engine.syncUntilSettled(20);
+        const summary = await this.#engine.syncUntilSettled(20, { fullScan: false });
         this.#retryMs = 1000;
         this.#lastSyncAt = Date.now();
         this.#lastError = this.#engine.failing.find((f) => !f.dead)?.error ?? this.#engine.failing[0]?.error ?? null;

@@ -20,7 +20,8 @@ import type { AgentConfig } from "../home/config.ts";
 import type { HomePaths } from "../home/paths.ts";
 import { RemoteTree, type Refusal } from "../remote/remote-tree.ts";
 import { compileIgnoreRules, IGNORE_FILE, type IgnoreRules } from "../scan/ignore-rules.ts";
-import { scanFolder, type SkippedEntry } from "../scan/scan.ts";
+import { rescanPaths, scanFolder, type ScanResult, type SkippedEntry } from "../scan/scan.ts";
+import { dirOf } from "../coordinator/tree-paths.ts";
 import { openStateDb } from "../state/db.ts";
 import { FailureStore, FAILURES_SCHEMA, type Failure } from "../state/failures.ts";
 import { META_SCHEMA, MetaStore } from "../state/meta.ts";
@@ -96,6 +97,10 @@ export class SyncEngine {
   #rules: IgnoreRules = compileIgnoreRules("");
   #abort = SyncEngine.passController();
   #executor: Executor | null = null;
+  /** The last scan, patched pass by pass with the paths that changed; a full scan replaces it. */
+  #scan: ScanResult | null = null;
+  #dirty = new Set<string>();
+  #fullScanDue = true;
   /** Files that changed while being read, and when to try them again (they are being written). */
   readonly #unstable = new Map<string, number>();
 
@@ -198,6 +203,57 @@ export class SyncEngine {
     return this.#executor?.cancelDownload(path) ?? false;
   }
 
+  /**
+   * Paths the watcher saw change: the next pass looks at them again (and
+   * reuses the rest of the last scan).
+   * @param paths Relative paths.
+   */
+  noteLocalChanges(paths: Iterable<string>): void {
+    for (const p of paths) this.#dirty.add(p);
+  }
+
+  /** The next pass scans the whole folder (the periodic backstop, A3, or a watcher that lost events). */
+  requestFullScan(): void {
+    this.#fullScanDue = true;
+  }
+
+  private async scanLocal(rules: IgnoreRules, rulesChanged: boolean): Promise<ScanResult> {
+    const options = { rules, isInternalName: isTempName };
+    if (!this.#scan || this.#fullScanDue || rulesChanged) {
+      this.#fullScanDue = false;
+      this.#dirty = new Set();
+      this.#scan = await scanFolder(this.root, options);
+      return this.#scan;
+    }
+    const paths = this.#dirty;
+    this.#dirty = new Set();
+    if (paths.size > 0) {
+      try {
+        await rescanPaths(this.root, this.#scan, paths, options);
+      } catch (error) {
+        this.#scan = null;
+        throw error;
+      }
+    }
+    return this.#scan;
+  }
+
+  private noteOwnChanges(plan: Plan): void {
+    // What the executor wrote on disk: looked at again next pass.
+    for (const a of plan.actions) {
+      if (a.type === "download" || a.type === "mkdir" || a.type === "delete-local") this.#dirty.add(a.path);
+      else if (a.type === "move-local") {
+        this.#dirty.add(a.from);
+        this.#dirty.add(a.to);
+      } else if (a.type === "set-aside" || (a.type === "upload" && a.compareWith)) {
+        // A conflict copy got a new name beside it: read its folder again.
+        const dir = dirOf(a.path);
+        if (dir === "") this.#fullScanDue = true;
+        else this.#dirty.add(dir);
+      }
+    }
+  }
+
   /** @returns When the earliest file that was changing may be tried again (ms), or null. */
   nextUnstableAt(): number | null {
     let next: number | null = null;
@@ -254,8 +310,9 @@ export class SyncEngine {
     }
     if (pulled.keyFileChanged) this.emit({ type: "key-file-changed" });
     const rules = await this.readRules();
+    const rulesChanged = rules.source !== this.#rules.source;
     this.#rules = rules;
-    const scan = await scanFolder(this.root, { rules, isInternalName: isTempName });
+    const scan = await this.scanLocal(rules, rulesChanged);
     this.#lastSkipped = scan.skipped;
     const unreadable = scan.skipped.filter((s) => s.reason === "unreadable").map((s) => s.path);
     const now = Date.now();
@@ -303,6 +360,7 @@ export class SyncEngine {
       this.#executor = null;
       await Promise.all(bookkeeping);
     }
+    this.noteOwnChanges(plan);
     for (const [path, until] of this.#unstable) if (until <= now) this.#unstable.delete(path);
     for (const path of result.unstable) this.#unstable.set(path, Date.now() + UNSTABLE_WAIT_MS);
     await this.queue.settle(started, result.failed);
@@ -321,9 +379,12 @@ export class SyncEngine {
   /**
    * Passes until a pass plans nothing (or only failing paths remain).
    * @param maxPasses Bound on passes. @default 50
+   * @param options `fullScan`: read the whole folder first (a one-shot `sync`); the
+   *   long-running agent passes false and relies on the watcher's paths. @default true
    * @returns The last pass's summary and how many passes ran.
    */
-  async syncUntilSettled(maxPasses = 50): Promise<PassSummary & { passes: number }> {
+  async syncUntilSettled(maxPasses = 50, options: { fullScan?: boolean } = {}): Promise<PassSummary & { passes: number }> {
+    if (options.fullScan !== false) this.requestFullScan();
     let last: PassSummary | undefined;
     for (let i = 1; i <= maxPasses; i++) {
       last = await this.pass();

@@ -28,6 +28,63 @@ export interface ScanOptions {
   isInternalName: (name: string) => boolean;
   /** Folders being read at once. @default 8 */
   concurrency?: number;
+  /** Scan only this folder's subtree (a relative path; "" is the whole folder). @default "" */
+  under?: string;
+}
+
+/**
+ * Updates an earlier scan for the paths that changed since (the watcher's
+ * paths and what the agent itself wrote): each path is looked at again, a
+ * folder with its subtree; everything else is kept. A pass after a small
+ * edit then reads a handful of entries, not the whole folder.
+ * @param root Absolute path of the sync folder.
+ * @param previous The earlier scan (updated in place).
+ * @param paths Relative paths that may have changed.
+ * @param options Rules and internal names.
+ */
+export async function rescanPaths(root: string, previous: ScanResult, paths: Iterable<string>, options: ScanOptions): Promise<void> {
+  // Deepest changes are covered by a shallower one: keep the shallowest of each branch.
+  const sorted = [...new Set(paths)].filter((p) => p !== "").sort((a, b) => a.length - b.length);
+  const chosen: string[] = [];
+  for (const p of sorted) if (!chosen.some((c) => p.startsWith(c + "/"))) chosen.push(p);
+  await readdir(root);
+  for (const path of chosen) {
+    for (const key of [...previous.entries.keys()]) if (key === path || key.startsWith(path + "/")) previous.entries.delete(key);
+    previous.skipped = previous.skipped.filter((s) => s.path !== path && !s.path.startsWith(path + "/"));
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    if (options.isInternalName(name)) continue;
+    const parent = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+    // Inside a folder that is gone, ignored or not seen: nothing to add.
+    if (parent !== "" && !previous.entries.has(parent)) continue;
+    let st;
+    try {
+      st = await lstat(join(root, path));
+    } catch {
+      continue;
+    }
+    if (name.normalize("NFC") !== name) {
+      previous.skipped.push({ path, reason: "not-nfc" });
+      continue;
+    }
+    if (st.isSymbolicLink()) {
+      previous.skipped.push({ path, reason: "symlink" });
+      continue;
+    }
+    const isDir = st.isDirectory();
+    if (!isDir && !st.isFile()) {
+      previous.skipped.push({ path, reason: "special" });
+      continue;
+    }
+    if (options.rules.ignores(path, isDir)) continue;
+    previous.entries.set(path, { path, kind: isDir ? "dir" : "file", stamp: { ino: st.ino, size: isDir ? 0 : st.size, mtimeMs: isDir ? 0 : st.mtimeMs, mode: st.mode & 0o7777 } });
+    if (isDir) {
+      const sub = await scanFolder(root, { ...options, under: path }).catch(() => null);
+      if (sub) {
+        for (const [k, v] of sub.entries) previous.entries.set(k, v);
+        previous.skipped.push(...sub.skipped);
+      }
+    }
+  }
 }
 
 /**
@@ -40,7 +97,7 @@ export interface ScanOptions {
 export async function scanFolder(root: string, options: ScanOptions): Promise<ScanResult> {
   const entries = new Map<string, LocalEntry>();
   const skipped: SkippedEntry[] = [];
-  const queue: string[] = [""];
+  const queue: string[] = [options.under ?? ""];
   const limit = options.concurrency ?? 8;
   let active = 0;
   let failure: unknown;
@@ -72,7 +129,7 @@ async function scanDir(root: string, dir: string, options: ScanOptions, entries:
   try {
     names = await readdir(join(root, dir), { withFileTypes: true });
   } catch (error) {
-    if (dir === "") throw error;
+    if (dir === "" || dir === options.under) throw error;
     // A folder that vanished or cannot be read: its entries are not seen this pass.
     // Unreadable is reported; the planner must not take it for deleted.
     skipped.push({ path: dir, reason: "unreadable" });
