@@ -253,8 +253,11 @@ async function main(): Promise<void> {
       }
     }
     if (values.peers || values["peers-only"]) {
-      const results = join(work, "peers-results");
-      await mkdir(results, { recursive: true });
+      // a fresh folder under $RESULTS (the peers' default /tmp/peers-results), so only this run's files are read and they stay
+      const resultsRoot = process.env.RESULTS ?? "/tmp/peers-results";
+      await mkdir(resultsRoot, { recursive: true });
+      const results = await mkdtemp(join(resultsRoot, "run-"));
+      note(`peers' raw results in ${results}`);
       if (runPeers(PEERS_DIR, QUICK ? ["tiny"] : profiles, { DATA_ROOT, RESULTS: results })) for (const line of await peerLines(results)) emit(line);
     }
   } finally {
