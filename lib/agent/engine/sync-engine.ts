@@ -225,6 +225,8 @@ export class SyncEngine {
       this.#scan = await scanFolder(this.root, options);
       return this.#scan;
     }
+    // A file left alone while it was changing is looked at again once its wait is over.
+    for (const [path, until] of this.#unstable) if (until <= Date.now()) this.#dirty.add(path);
     const paths = this.#dirty;
     this.#dirty = new Set();
     if (paths.size > 0) {
@@ -362,7 +364,10 @@ export class SyncEngine {
     }
     this.noteOwnChanges(plan);
     for (const [path, until] of this.#unstable) if (until <= now) this.#unstable.delete(path);
-    for (const path of result.unstable) this.#unstable.set(path, Date.now() + UNSTABLE_WAIT_MS);
+    for (const path of result.unstable) {
+      this.#unstable.set(path, Date.now() + UNSTABLE_WAIT_MS);
+      this.#dirty.add(path);
+    }
     await this.queue.settle(started, result.failed);
     const summary: PassSummary = {
       actions: plan.actions.length,
@@ -379,17 +384,24 @@ export class SyncEngine {
   /**
    * Passes until a pass plans nothing (or only failing paths remain).
    * @param maxPasses Bound on passes. @default 50
-   * @param options `fullScan`: read the whole folder first (a one-shot `sync`); the
-   *   long-running agent passes false and relies on the watcher's paths. @default true
+   * @param options `fullScan`: read the whole folder at each pass (a one-shot `sync`); the
+   *   long-running agent passes false and relies on the watcher's paths. @default true.
+   *   `waitUnstable`: wait for files that changed while read to settle. @default true
    * @returns The last pass's summary and how many passes ran.
    */
-  async syncUntilSettled(maxPasses = 50, options: { fullScan?: boolean } = {}): Promise<PassSummary & { passes: number }> {
-    if (options.fullScan !== false) this.requestFullScan();
+  async syncUntilSettled(maxPasses = 50, options: { fullScan?: boolean; waitUnstable?: boolean } = {}): Promise<PassSummary & { passes: number }> {
     let last: PassSummary | undefined;
     for (let i = 1; i <= maxPasses; i++) {
+      // Without a watcher, every pass reads the whole folder: a change made during a pass is seen by the next.
+      if (options.fullScan !== false) this.requestFullScan();
       last = await this.pass();
       const progress = last.done > 0 || last.replan;
-      if (!progress || last.actions === 0) return { ...last, passes: i };
+      if (!progress || last.actions === 0) {
+        // A file still being written: a one-shot sync waits for it to settle (the agent retries later instead).
+        const next = options.waitUnstable === false ? null : this.nextUnstableAt();
+        if (next === null) return { ...last, passes: i };
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now()) + 10));
+      }
     }
     return { ...last!, passes: maxPasses };
   }
