@@ -45,6 +45,17 @@ describe("the long-running agent: watcher, change feed, commands, status (A3, A1
     await waitFor("the edit on B", async () => (await contentOf(join(homeB.folder, "live.txt"))) === "edited on A");
   });
 
+  it("a new folder with files, then edits inside it, reach B (the watcher's paths patch the scan)", async () => {
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(homeA.folder, "fresh/deeper"), { recursive: true });
+    await writeFile(join(homeA.folder, "fresh/deeper/note.txt"), "one");
+    await waitFor("note.txt on B", async () => (await contentOf(join(homeB.folder, "fresh/deeper/note.txt"))) === "one");
+    for (const text of ["two", "three"]) {
+      await writeFile(join(homeA.folder, "fresh/deeper/note.txt"), text);
+      await waitFor(`"${text}" on B`, async () => (await contentOf(join(homeB.folder, "fresh/deeper/note.txt"))) === text);
+    }
+  });
+
   it("status over the control socket tells the state, queue and cursor", async () => {
     const status = (await callControl(homeB.paths.controlSocket, "status")) as { state: string; paused: boolean; cursor: number | null; connected: boolean };
     expect(status.paused).toBe(false);
