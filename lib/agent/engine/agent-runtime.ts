@@ -260,6 +260,9 @@ export class AgentRuntime {
       case "server-behind":
         this.log("The server's files are older than what this machine saw: it was probably restored from an old backup (see README, Troubleshooting)");
         break;
+      case "plan-ready":
+        void this.#reporter?.report({ type: "sync_started", files: event.actions });
+        break;
       case "pass-finished":
         if (event.actions > 0) void this.#reporter?.report({ type: "sync_completed", filesSynced: event.actions });
         break;

@@ -58,6 +58,7 @@ export interface EngineOptions {
 /** Events of the pass itself. */
 export type PassEvent =
   | { type: "pass-started" }
+  | { type: "plan-ready"; actions: number }
   | { type: "pass-finished"; actions: number; failed: number; replan: boolean }
   | { type: "refused"; refusal: Refusal }
   | { type: "server-behind" }
@@ -335,6 +336,7 @@ export class SyncEngine {
       newNodeId,
     });
     this.#lastUnsyncable = plan.unsyncable;
+    if (plan.actions.length > 0) this.emit({ type: "plan-ready", actions: plan.actions.length });
     const executor = new Executor({
       root: this.root,
       target: this.target,

@@ -43,6 +43,14 @@ describe("the long-running agent: watcher, change feed, commands, status (A3, A1
     await waitFor("live.txt on B", async () => (await contentOf(join(homeB.folder, "live.txt"))) === "saved on A");
     await writeFile(join(homeA.folder, "live.txt"), "edited on A");
     await waitFor("the edit on B", async () => (await contentOf(join(homeB.folder, "live.txt"))) === "edited on A");
+    // The passes were reported (A14): started and completed, with no name in them.
+    await waitFor("sync_started and sync_completed in the activity", async () => {
+      const res = await server.adminFetch("/api/activity?limit=200");
+      const body = (await res.json()) as { activity: Array<{ type: string; report: unknown }> };
+      const types = new Set(body.activity.map((a) => a.type));
+      const text = JSON.stringify(body.activity);
+      return types.has("sync_started") && types.has("sync_completed") && !text.includes("live.txt");
+    });
   });
 
   it("a new folder with files, then edits inside it, reach B (the watcher's paths patch the scan)", async () => {
