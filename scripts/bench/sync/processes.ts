@@ -27,9 +27,15 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/** A compiled `syncagent` to run instead of the sources (SYNCAGENT_BENCH_BIN=dist/syncagent): the product as shipped. */
+const BINARY = process.env.SYNCAGENT_BENCH_BIN;
+
 function cliArgs(args: string[], nodeFlags: string[] = []): string[] {
-  return [...nodeFlags, "--import", "tsx", "main.ts", ...args];
+  return BINARY ? args : [...nodeFlags, "--import", "tsx", "main.ts", ...args];
 }
+
+/** The program every child runs: the compiled binary when given, else Node on the sources. */
+const PROGRAM = BINARY ?? process.execPath;
 
 /**
  * Waits for a child to exit, killing it after `graceMs`.
@@ -58,7 +64,7 @@ export function stopChild(child: ChildProcess, graceMs = 60_000): Promise<number
  * @returns The running server.
  */
 export async function startBenchServer(dataDir: string): Promise<BenchServer> {
-  const child = spawn(process.execPath, cliArgs(["server", "--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", "--log-level", "warn"]), {
+  const child = spawn(PROGRAM, cliArgs(["server", "--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", "--log-level", "warn"]), {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -113,7 +119,7 @@ export interface CliRun {
  */
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, cliArgs(args), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(PROGRAM, cliArgs(args), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -229,7 +235,7 @@ export interface BenchAgent {
  * @returns The running agent.
  */
 export function startAgent(home: BenchHome, log: (line: string) => void, nodeFlags: string[] = []): BenchAgent {
-  const child = spawn(process.execPath, cliArgs(["agent", "--home", home.home, "--delay", "0"], nodeFlags), {
+  const child = spawn(PROGRAM, cliArgs(["agent", "--home", home.home, "--delay", "0"], nodeFlags), {
     cwd: ROOT,
     env: { ...process.env, SYNCAGENT_PASSWORD: BENCH_PASSWORD },
     stdio: ["ignore", "pipe", "pipe"],
