@@ -75,6 +75,9 @@ export async function recordBulk(tx: Transaction, requests: readonly BulkRequest
     const chunkSizes = sizes.get(actor.vaultId) ?? new Map<string, number>();
     if (atomic) view.begin();
     const mine: Accepted[] = [];
+    // One request, one time: its items are recorded in one transaction, so they
+    // share a timestamp (a folder and a file deleted together are one trash moment).
+    const ts = Date.now();
     const out = items.map((item): ItemResult => {
       const checked = checkItem(item, view, chunkSizes);
       if (checked.result) return checked.result;
@@ -85,7 +88,7 @@ export async function recordBulk(tx: Transaction, requests: readonly BulkRequest
         meta: actor.meta,
         previous,
         id: randomEventId(),
-        ts: Date.now(),
+        ts,
         payload: committedPayload(next, chunks, { machineId: actor.machineId, opId: item.opId }, { type: "commit" }),
       });
       return { nodeId: item.nodeId, opId: item.opId, status: "ok", version: next.version, seq: 0 };
