@@ -2,7 +2,7 @@
  * `syncagent agent`: the long-running sync engine of one machine (A1–A19),
  * what the systemd/launchd unit runs. Stops cleanly on SIGINT and SIGTERM.
  */
-import process from "node:process";
+import { waitForStopSignal } from "../lib/runtime/stop-signal.ts";
 import type { CommandSpec } from "../lib/cli/command.ts";
 import { UsageError } from "../lib/cli/command.ts";
 import { AgentRuntime } from "../lib/agent/engine/agent-runtime.ts";
@@ -51,23 +51,11 @@ export function agentCommandWith(terminal: () => Terminal = processTerminal, unt
           { delayMs, log: (line) => ctx.err(`${new Date().toISOString()} ${line}\n`) },
         );
         ctx.err(`syncagent agent: syncing ${runtime.engine.root} (status: syncagent status --home ${paths.root})\n`);
-        await (until ?? waitForSignal)();
+        await (until ?? waitForStopSignal)();
         await runtime.close();
         return 0;
       }),
   };
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 /** `syncagent agent` as the CLI runs it. */

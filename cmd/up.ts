@@ -7,12 +7,12 @@
  * and without the passwords in the environment, the server runs alone and
  * says how to finish. Later runs just start both. Stops on SIGINT/SIGTERM.
  */
+import { waitForStopSignal } from "../lib/runtime/stop-signal.ts";
 import type { Client } from "@libsql/client";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import type { CommandContext, CommandSpec } from "../lib/cli/command.ts";
 import { UsageError } from "../lib/cli/command.ts";
 import { str } from "../lib/db/row.ts";
@@ -248,25 +248,13 @@ async function runUp(cmd: CommandContext, terminal: Terminal, until: () => Promi
   }
 }
 
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
-}
-
 /**
  * The `up` command.
  * @param terminal Where the passwords are asked. @default the process's terminal
  * @param until Resolves when everything should stop. @default SIGINT or SIGTERM
  * @returns The command.
  */
-export function upCommandWith(terminal: () => Terminal = processTerminal, until: () => Promise<void> = waitForSignal): CommandSpec {
+export function upCommandWith(terminal: () => Terminal = processTerminal, until: () => Promise<void> = waitForStopSignal): CommandSpec {
   return {
     name: "up",
     summary: "Run the server and this machine's agent together (first run: sets both up)",
