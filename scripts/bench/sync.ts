@@ -18,7 +18,7 @@
  *
  * Run: `npm run bench -- sync [--dataset mixed|many|all] [--quick] [--peers] [--peers-only] [--cpu-prof] [--keep]
  * [--edits N] [--rename-files N] [--timeout SECONDS]`. `--quick` uses 64 MiB + 500 files and 2,000 small files
- * (the peers then run their `tiny` set); `--cpu-prof` writes the agents' CPU profiles into the kept work folder.
+ * (the peers then run their `tiny` set); `--cpu-prof` writes the server's and the agents' CPU profiles into the kept work folder.
  * Datasets live in $DATA_ROOT (default /tmp/bench-data) and are reused.
  */
 import { spawnSync } from "node:child_process";
@@ -122,15 +122,15 @@ async function runDataset(name: DatasetName, work: string, live: boolean): Promi
   const dir = join(work, name);
   const serverDir = join(dir, "server");
   await mkdir(serverDir, { recursive: true });
-  const server = await startBenchServer(serverDir);
+  const profDir = join(dir, "cpu-prof");
+  const nodeFlags = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [];
+  const server = await startBenchServer(serverDir, nodeFlags);
   const agents: BenchAgent[] = [];
   const logLines: string[] = [];
   const log = (line: string): void => {
     logLines.push(line);
     if (/error|fail|refus|conflict|cut|warning/i.test(line)) process.stderr.write(`  ${line}\n`);
   };
-  const profDir = join(dir, "cpu-prof");
-  const nodeFlags = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [];
   try {
     const a = await makeHome(server, join(dir, "home-a"), join(dir, "a"), "bench-a", true);
     const b = await makeHome(server, join(dir, "home-b"), join(dir, "b"), "bench-b", false);

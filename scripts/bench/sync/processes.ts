@@ -61,10 +61,11 @@ export function stopChild(child: ChildProcess, graceMs = 60_000): Promise<number
 /**
  * Starts `syncagent server` on 127.0.0.1 with a free port and creates its admin.
  * @param dataDir The server's data folder.
+ * @param nodeFlags Extra Node flags (`--cpu-prof`, …).
  * @returns The running server.
  */
-export async function startBenchServer(dataDir: string): Promise<BenchServer> {
-  const child = spawn(PROGRAM, cliArgs(["server", "--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", "--log-level", "warn"]), {
+export async function startBenchServer(dataDir: string, nodeFlags: string[] = []): Promise<BenchServer> {
+  const child = spawn(PROGRAM, cliArgs(["server", "--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", "--log-level", "warn"], nodeFlags), {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
