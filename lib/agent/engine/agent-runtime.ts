@@ -76,6 +76,8 @@ export class AgentRuntime {
   #conflicts = 0;
   #state: AgentStatus["state"] = "idle";
   #closed = false;
+  /** Set once every source is up: no pass runs before (see begin). */
+  #started = false;
   readonly #seenCommands = new Set<string>();
   #loop: Promise<void> = Promise.resolve();
   #machineName = "";
@@ -95,7 +97,10 @@ export class AgentRuntime {
       engine: {
         ...open.engine,
         schemas: [REPORTS_SCHEMA],
-        onEvent: (event) => runtime.onEngineEvent(event),
+        onEvent: (event) => {
+          runtime.onEngineEvent(event);
+          open.engine?.onEvent?.(event);
+        },
         onBytes: (path, done, total, direction) => {
           runtime.board.progress(path, done, total, direction);
           // Live progress for the dashboard (lossy, throttled by the reporter); no path leaves the machine.
@@ -119,23 +124,10 @@ export class AgentRuntime {
   }
 
   private async begin(paths: HomePaths, serverUrl: string, token: string): Promise<void> {
-    this.#reporter = await Reporter.open(this.#engine.db, { onError: (e) => this.log(`report: ${e.message}`) });
-    this.#reporter.connect({ serverUrl, token, onFatal: (reason) => this.fatal(reason) });
-    this.#feed = startChangeFeed({
-      serverUrl,
-      token,
-      onHello: () => this.schedule(0),
-      onChanges: () => this.schedule(0),
-      onHint: () => this.schedule(0),
-      onCommand: (command) => void this.onCommand(command),
-      onState: (state) => {
-        const connected = state === "open";
-        if (connected && !this.#connected) this.schedule(0);
-        this.#connected = connected;
-      },
-      onFatal: (reason) => this.fatal(reason),
-      onError: (error) => this.log(`change feed: ${error.message}`),
-    });
+    // The watcher first: once it watches every folder, a change is either
+    // reported by it or already on disk for the first pass's full scan. A pass
+    // started before (the change feed's hello) could read a file, miss its next
+    // save in a folder not yet watched, and wait for the periodic scan (A3).
     if (this.options.watch !== false) {
       this.#watcher = await startWatcher(this.#engine.root, {
         ignore: (path, isDir) => this.#engine.rules.ignores(path, isDir),
@@ -153,6 +145,23 @@ export class AgentRuntime {
         },
       });
     }
+    this.#reporter = await Reporter.open(this.#engine.db, { onError: (e) => this.log(`report: ${e.message}`) });
+    this.#reporter.connect({ serverUrl, token, onFatal: (reason) => this.fatal(reason) });
+    this.#feed = startChangeFeed({
+      serverUrl,
+      token,
+      onHello: () => this.schedule(0),
+      onChanges: () => this.schedule(0),
+      onHint: () => this.schedule(0),
+      onCommand: (command) => void this.onCommand(command),
+      onState: (state) => {
+        const connected = state === "open";
+        if (connected && !this.#connected) this.schedule(0);
+        this.#connected = connected;
+      },
+      onFatal: (reason) => this.fatal(reason),
+      onError: (error) => this.log(`change feed: ${error.message}`),
+    });
     if (this.options.control !== false) {
       this.#control = await startControlServer(paths.controlSocket, {
         status: () => this.status(),
@@ -165,6 +174,7 @@ export class AgentRuntime {
       this.schedule(0);
     }, period);
     this.#scanTimer.unref();
+    this.#started = true;
     this.schedule(0);
   }
 
@@ -181,7 +191,7 @@ export class AgentRuntime {
   schedule(delayMs: number): void {
     if (this.#closed) return;
     this.#dirty = true;
-    if (this.#paused || this.#running) return;
+    if (!this.#started || this.#paused || this.#running) return;
     if (this.#timer) {
       // Keep the earlier deadline.
       if (delayMs > 0) return;
