@@ -2,6 +2,7 @@
  * What a running agent says about itself over its control socket (the
  * `status` command, the tray), and its readable form.
  */
+import type { SyncMetricsSnapshot } from "../progress/sync-metrics.ts";
 
 /** A transfer in flight. */
 export interface TransferStatus {
@@ -17,6 +18,12 @@ export interface DeadLetterStatus {
   path: string;
   error: string;
   attempts: number;
+}
+
+/** What the agent measures about itself (E6). */
+export interface MetricsStatus extends SyncMetricsSnapshot {
+  /** Transfer speed now, bytes per second. */
+  bytesPerSecond: number;
 }
 
 /** The agent's state as the control socket serves it. */
@@ -42,6 +49,8 @@ export interface AgentStatus {
   serverBehind?: boolean;
   /** Local entries not synced (symlinks, special files) and remote names this platform refuses. */
   notSynced?: Array<{ path: string; reason: string }>;
+  /** Latency, throughput, failures and lag (E6). */
+  metrics?: MetricsStatus;
 }
 
 function bytes(n: number): string {
@@ -58,6 +67,24 @@ function bytes(n: number): string {
 function percent(done: number, total: number): string {
   if (total <= 0) return "100%";
   return `${Math.min(100, Math.floor((done / total) * 100))}%`;
+}
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+function metricsLines(m: MetricsStatus): string[] {
+  const lines: string[] = [];
+  if (m.lagging) lines.push(`Lagging:     the oldest change has waited ${duration(m.lagMs)} (more than ${duration(m.lagThresholdMs)})`);
+  const latency = m.changeLatencyMs ? `; a change synced in ${duration(m.changeLatencyMs.p50)} (p95 ${duration(m.changeLatencyMs.p95)})` : "";
+  const last = m.lastPassMs === null ? "" : `, last ${duration(m.lastPassMs)}`;
+  lines.push(`Activity:    ${m.passes} pass${m.passes === 1 ? "" : "es"}${last}${latency}`);
+  lines.push(`Synced:      ${m.files.up} up, ${m.files.down} down, ${m.failures} failed attempt${m.failures === 1 ? "" : "s"}${m.bytesPerSecond > 0 ? `, ${bytes(m.bytesPerSecond)}/s now` : ""}`);
+  return lines;
 }
 
 function ago(at: number, now: number): string {
@@ -83,6 +110,7 @@ export function formatStatus(status: AgentStatus, now = Date.now()): string {
     `Conflicts:   ${status.conflicts}`,
   ];
   if (status.lastError !== null) lines.push(`Last error:  ${status.lastError}`);
+  if (status.metrics) lines.push(...metricsLines(status.metrics));
   if (status.transfers.length > 0) {
     lines.push(`Transfers:   ${status.transfers.length} in flight`);
     for (const t of status.transfers) {

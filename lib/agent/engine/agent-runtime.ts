@@ -20,6 +20,7 @@ import type { ExecutorEvent } from "./executor.ts";
 import type { SyncEngine} from "./sync-engine.ts";
 import { type PassEvent } from "./sync-engine.ts";
 import { openAgent, type OpenAgentOptions } from "./open-agent.ts";
+import { SyncMetrics } from "../progress/sync-metrics.ts";
 
 /** Settings of the long-running agent. */
 export interface RuntimeOptions {
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   notifications?: boolean;
   /** Log lines (local: they may name files). */
   log?: (line: string) => void;
+  /** A change waiting longer than this is flagged as lag (E6), ms. @default 60000 */
+  lagThresholdMs?: number;
 }
 
 const RETRY_MAX_MS = 60_000;
@@ -59,6 +62,7 @@ export function reportableError(error: Error): string {
 /** The agent process. */
 export class AgentRuntime {
   readonly board = new TransferBoard();
+  readonly #metrics: SyncMetrics;
   #engine!: SyncEngine;
   #reporter!: Reporter;
   #feed: ChangeFeed | undefined;
@@ -82,7 +86,9 @@ export class AgentRuntime {
   #loop: Promise<void> = Promise.resolve();
   #machineName = "";
 
-  private constructor(private readonly options: RuntimeOptions) {}
+  private constructor(private readonly options: RuntimeOptions) {
+    this.#metrics = new SyncMetrics({ lagThresholdMs: options.lagThresholdMs });
+  }
 
   /**
    * Opens the agent of a home and starts every source.
@@ -132,6 +138,7 @@ export class AgentRuntime {
       this.#watcher = await startWatcher(this.#engine.root, {
         ignore: (path, isDir) => this.#engine.rules.ignores(path, isDir),
         onChanges: (changed) => {
+          this.#metrics.changed();
           this.#engine.noteLocalChanges(changed);
           for (const path of changed) if (this.#engine.cancelDownload(path)) this.log(`download of ${path} cancelled: it changed on this disk`);
           void this.#engine.queue.push([...changed].map((path) => ({ type: "LOCAL_MODIFIED" as const, path, source: "watcher" as const })));
@@ -151,7 +158,10 @@ export class AgentRuntime {
       serverUrl,
       token,
       onHello: () => this.schedule(0),
-      onChanges: () => this.schedule(0),
+      onChanges: () => {
+        this.#metrics.changed();
+        this.schedule(0);
+      },
       onHint: () => this.schedule(0),
       onCommand: (command) => void this.onCommand(command),
       onState: (state) => {
@@ -223,6 +233,7 @@ export class AgentRuntime {
         }
         const unstable = this.#engine.nextUnstableAt();
         if (unstable !== null) this.retryLater(Math.max(0, unstable - Date.now()));
+        if (!this.#dirty) this.#metrics.settled(summary.failed === 0 && unstable === null);
       }
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
@@ -248,6 +259,7 @@ export class AgentRuntime {
     switch (event.type) {
       case "synced":
         this.board.finish(event.path, event.direction === "download" ? "download" : "upload");
+        this.#metrics.synced(event.direction === "upload" ? "up" : "down");
         break;
       case "conflict":
         this.#conflicts++;
@@ -258,6 +270,7 @@ export class AgentRuntime {
         }
         break;
       case "failed":
+        this.#metrics.failed();
         this.board.finish(event.path, "upload");
         this.board.finish(event.path, "download");
         this.log(`failed: ${event.path}: ${event.error.message}`);
@@ -270,10 +283,14 @@ export class AgentRuntime {
       case "server-behind":
         this.log("The server's files are older than what this machine saw: it was probably restored from an old backup (see README, Troubleshooting)");
         break;
+      case "pass-started":
+        this.#metrics.passStarted();
+        break;
       case "plan-ready":
         void this.#reporter?.report({ type: "sync_started", files: event.actions });
         break;
       case "pass-finished":
+        this.#metrics.passFinished();
         if (event.actions > 0) void this.#reporter?.report({ type: "sync_completed", filesSynced: event.actions });
         break;
       default:
@@ -339,6 +356,7 @@ export class AgentRuntime {
         ...this.#engine.skipped.map((s) => ({ path: s.path, reason: s.reason === "symlink" ? "a symbolic link (not followed, not synced)" : s.reason === "special" ? "not a regular file or folder" : s.reason === "not-nfc" ? "a name not in Unicode NFC" : "cannot be read" })),
         ...this.#engine.unsyncable.map((u) => ({ path: u.path, reason: u.reason })),
       ],
+      metrics: { ...this.#metrics.snapshot(), bytesPerSecond: Math.round(this.board.totals().bytesPerSecond) },
     };
   }
 

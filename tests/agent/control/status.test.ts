@@ -34,6 +34,18 @@ const busy: AgentStatus = {
 const quiet: AgentStatus = { ...busy, state: "paused", paused: true, connected: false, queue: 1, transfers: [], lastError: null, conflicts: 0, deadLetters: [], cursor: null, lastSyncAt: null };
 
 describe("formatStatus", () => {
+  it("shows the measurements and flags a lag past its threshold (E6)", () => {
+    const metrics = { passes: 3, lastPassMs: 180, passMs: { p50: 150, p95: 180 }, changeLatencyMs: { p50: 420, p95: 900 }, files: { up: 5, down: 2 }, failures: 1, lagMs: 0, lagging: false, lagThresholdMs: 60_000, bytesPerSecond: 0 };
+    const calm = formatStatus({ ...busy, metrics }, NOW);
+    expect(calm).toContain("Activity:    3 passes, last 180 ms; a change synced in 420 ms (p95 900 ms)\n");
+    expect(calm).toContain("Synced:      5 up, 2 down, 1 failed attempt\n");
+    expect(calm).not.toContain("Lagging");
+    const behind = formatStatus({ ...busy, metrics: { ...metrics, passes: 1, lastPassMs: null, changeLatencyMs: null, lagMs: 125_000, lagging: true, bytesPerSecond: 3 * 1024 * 1024 } }, NOW);
+    expect(behind).toContain("Lagging:     the oldest change has waited 2 min (more than 1 min)\n");
+    expect(behind).toContain("Activity:    1 pass\n");
+    expect(behind).toContain("3.0 MiB/s now");
+  });
+
   it("shows state, server, queue, transfers with percent, errors, conflicts and failures", () => {
     const text = formatStatus(busy, NOW);
     expect(text).toContain("State:       syncing\n");

@@ -69,6 +69,13 @@ describe("the long-running agent: watcher, change feed, commands, status (A3, A1
     expect(status.paused).toBe(false);
     expect(status.cursor).toBeGreaterThan(0);
     await waitFor("B connected", () => b.status().connected);
+    // What the agents measured of the syncs above (E6): A's saves were changes it synced.
+    const metrics = a.status().metrics!;
+    expect(metrics.passes).toBeGreaterThan(0);
+    expect(metrics.files.up).toBeGreaterThan(0);
+    expect(metrics.changeLatencyMs?.p50).toBeGreaterThan(0);
+    expect(metrics.lagging).toBe(false);
+    expect(b.status().metrics!.files.down).toBeGreaterThan(0);
   });
 
   it("pause and resume by a command from the server, acknowledged (A19, W9)", async () => {
