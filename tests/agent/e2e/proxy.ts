@@ -19,6 +19,8 @@ export interface TestProxy {
   rewrite: { match: (path: string) => boolean; apply: AnswerRewrite } | null;
   /** Makes every new request fail (the connection is dropped) while true. */
   down: boolean;
+  /** Drops every open connection now: requests in flight and WebSockets (a network cut). */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -30,7 +32,16 @@ export interface TestProxy {
 export async function startProxy(target: string): Promise<TestProxy> {
   const upstream = new URL(target);
   const sockets = new Set<Socket>();
-  const proxy: TestProxy = { url: "", sentBytes: 0, rewrite: null, down: false, close: () => Promise.resolve() };
+  const proxy: TestProxy = {
+    url: "",
+    sentBytes: 0,
+    rewrite: null,
+    down: false,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: () => Promise.resolve(),
+  };
   const server: Server = createServer((req, res) => {
     if (proxy.down) {
       req.socket.destroy();

@@ -1,0 +1,114 @@
+/**
+ * The machines of a convergence run: one real server on loopback (restartable
+ * on the same data and port), and agents as real processes, each behind its
+ * own fault proxy (cut, down), each with its own home. A last home, never
+ * running, syncs once at the end to read the server's current tree as a new
+ * machine would.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { callControl } from "../../lib/agent/control/client.ts";
+import type { AgentStatus } from "../../lib/agent/control/status.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { spawnAgent, type AgentProcess } from "../agent/e2e/agent-process.ts";
+import { startProxy, type TestProxy } from "../agent/e2e/proxy.ts";
+import { prepareHome, type PreparedHome } from "../agent/helpers/homes.ts";
+import { runAgentCli, scratch, type Scratch } from "../agent/keys/cli-harness.ts";
+
+/** One agent of the cluster. */
+export interface ClusterAgent {
+  index: number;
+  home: PreparedHome;
+  proxy: TestProxy;
+  process: AgentProcess | null;
+}
+
+/** The running cluster. */
+export interface Cluster {
+  server: TestServer;
+  agents: ClusterAgent[];
+  /** A home that has never synced: `freshSync` fills its folder from the server. */
+  fresh: PreparedHome;
+  /** SIGKILL an agent (a crash) and start it again. */
+  crashAgent(index: number): Promise<void>;
+  /** Stops every agent cleanly (so their state can be read). */
+  stopAgents(): Promise<void>;
+  /** The server stopped and started again on the same data and port. */
+  restartServer(): Promise<void>;
+  /** Each agent's status over its control socket (null when it does not answer). */
+  statuses(): Promise<Array<AgentStatus | null>>;
+  /** One `syncagent sync` of the fresh home; its exit code. */
+  freshSync(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a server and `count` agents (the first creates the vault's keys).
+ * @param count How many agents.
+ * @returns The cluster, every agent syncing.
+ */
+export async function startCluster(count: number): Promise<Cluster> {
+  const dataDir = await mkdtemp(join(tmpdir(), "syncagent-convergence-"));
+  let server = await startTestServer({ dataDir });
+  const port = server.port;
+  const dirs: Scratch = await scratch();
+  const agents: ClusterAgent[] = [];
+  for (let i = 0; i < count; i++) {
+    const proxy = await startProxy(server.url);
+    const home = await prepareHome({ ...server, url: proxy.url }, dirs, `m${i}`, i === 0);
+    agents.push({ index: i, home, proxy, process: null });
+  }
+  const fresh = await prepareHome(server, dirs, "fresh", false);
+  const start = async (agent: ClusterAgent): Promise<void> => {
+    agent.process = spawnAgent(agent.home);
+    await agent.process.ready();
+  };
+  for (const agent of agents) await start(agent);
+  return {
+    get server() {
+      return server;
+    },
+    agents,
+    fresh,
+    async crashAgent(index) {
+      const agent = agents[index]!;
+      await agent.process?.kill();
+      await start(agent);
+    },
+    async stopAgents() {
+      for (const agent of agents) {
+        await agent.process?.stop();
+        agent.process = null;
+      }
+    },
+    async restartServer() {
+      await server.close();
+      server = await startTestServer({ dataDir, setup: false, config: { port: String(port) } });
+    },
+    async statuses() {
+      return Promise.all(
+        agents.map(async (a) => {
+          try {
+            return (await callControl(a.home.paths.controlSocket, "status")) as AgentStatus;
+          } catch {
+            return null;
+          }
+        }),
+      );
+    },
+    async freshSync() {
+      const run = await runAgentCli(["sync", "--home", fresh.home], { env: fresh.env });
+      return run.code;
+    },
+    async close() {
+      for (const agent of agents) {
+        await agent.process?.kill();
+        await agent.proxy.close();
+      }
+      await server.close();
+      await dirs.cleanup();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The invariants a convergence run must hold at its end (A8, A16, C6, Q2).
+ * Pure functions over what was recorded and read: each returns the
+ * violations it found, as sentences, empty when it holds.
+ */
+import { isTempName } from "../../lib/agent/transfer/temp-files.ts";
+import type { Written } from "./apply.ts";
+import type { FolderOp } from "./schedule.ts";
+import { contentLines, type BaseEntry, type Snapshot } from "./snapshot.ts";
+
+/** An operation as it ran. */
+export interface AppliedOp {
+  step: number;
+  agent: number;
+  op: FolderOp;
+  skipped: string | null;
+}
+
+const CONFLICT = /\.conflict-\d{8}-\d{6}-[^./]*/;
+
+/**
+ * Every machine's synced part, and the new machine's copy of the server's tree, are identical.
+ * @param parts Each agent's synced part.
+ * @param fresh The fresh machine's folder after one sync.
+ * @returns Violations.
+ */
+export function convergence(parts: Snapshot[], fresh: Snapshot): string[] {
+  const out: string[] = [];
+  const first = contentLines(parts[0]!);
+  parts.forEach((p, i) => {
+    const lines = contentLines(p);
+    if (lines.join("\n") !== first.join("\n")) out.push(`machine ${i} differs from machine 0: ${diff(first, lines)}`);
+  });
+  const f = contentLines(fresh);
+  if (f.join("\n") !== first.join("\n")) out.push(`the server's tree (a new machine's sync) differs from machine 0: ${diff(first, f)}`);
+  return out;
+}
+
+function diff(a: string[], b: string[]): string {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  const only = (x: string[], y: Set<string>) => x.filter((l) => !y.has(l)).slice(0, 5);
+  return JSON.stringify({ onlyFirst: only(a, sb), onlySecond: only(b, sa) });
+}
+
+/**
+ * No temp or partial file is left in any folder.
+ * @param snaps Each machine's whole folder.
+ * @returns Violations.
+ */
+export function noTempFiles(snaps: Snapshot[]): string[] {
+  const out: string[] = [];
+  snaps.forEach((s, i) => {
+    for (const path of s.keys()) if (isTempName(path.split("/").pop() ?? "")) out.push(`machine ${i} has a temp file left: ${path}`);
+  });
+  return out;
+}
+
+/**
+ * The name a conflict copy was made for.
+ * @param path A conflict copy's path.
+ * @returns The original path, or null when the path is no conflict copy.
+ */
+export function conflictOriginal(path: string): string | null {
+  const name = path.split("/").pop() ?? "";
+  if (!CONFLICT.test(name)) return null;
+  const dir = path.slice(0, path.length - name.length);
+  return dir + name.replace(CONFLICT, "");
+}
+
+/**
+ * No two conflict copies of one content for one file, and no conflict copy
+ * of a content equal to the file it conflicted with (a false conflict).
+ * @param snap One machine's synced part.
+ * @returns Violations.
+ */
+export function conflictCopies(snap: Snapshot): string[] {
+  const out: string[] = [];
+  const seen = new Map<string, string>();
+  for (const [path, entry] of snap) {
+    const original = conflictOriginal(path);
+    if (original === null || entry.kind !== "file") continue;
+    const key = `${original} ${entry.sha}`;
+    const twin = seen.get(key);
+    if (twin) out.push(`two conflict copies of one content for ${original}: ${twin} and ${path}`);
+    else seen.set(key, path);
+    const at = snap.get(original);
+    if (at && at.kind === "file" && at.sha === entry.sha) out.push(`a false conflict: ${path} holds the same content as ${original}`);
+  }
+  return out;
+}
+
+/**
+ * An agent's synced base equals what is on its disk: everything in the base
+ * is on disk as recorded (an ignored path keeps its entry: a new rule
+ * deletes nothing), and everything that syncs is in the base.
+ * @param agent Its index, for the message.
+ * @param base The base from its state database.
+ * @param disk Its whole folder.
+ * @param part Its folder's synced part.
+ * @returns Violations.
+ */
+export function baseMatchesDisk(agent: number, base: Map<string, BaseEntry>, disk: Snapshot, part: Snapshot = disk): string[] {
+  const out: string[] = [];
+  for (const [path, b] of base) {
+    const d = disk.get(path);
+    if (!d) out.push(`machine ${agent}'s synced base has ${path}, its disk does not`);
+    else if (d.kind !== b.kind) out.push(`machine ${agent}: ${path} is a ${d.kind} on disk, a ${b.kind} in the base`);
+    else if (d.kind === "file" && (d.size !== b.size || d.mtimeMs !== b.mtimeMs || d.ino !== b.ino)) out.push(`machine ${agent}: ${path} on disk is not what the base recorded`);
+  }
+  for (const path of part.keys()) if (!base.has(path)) out.push(`machine ${agent}'s disk has ${path}, its synced base does not`);
+  return out;
+}
+
+function within(path: string, top: string): boolean {
+  return path === top || path.startsWith(`${top}/`);
+}
+
+function touches(op: FolderOp, path: string): boolean {
+  switch (op.kind) {
+    case "write":
+    case "append":
+    case "truncate":
+    case "editor-save":
+    case "delete":
+      return op.path === path;
+    case "replace-with-folder":
+    case "rmdir":
+      return within(path, op.path);
+    case "rename":
+      return within(path, op.from) || within(path, op.to);
+    default:
+      return false; // mkdir, touch and rules change no content
+  }
+}
+
+/**
+ * The contents no later operation on any machine overwrote, moved or
+ * deleted: each must still be somewhere at the end.
+ * @param written Every content the operations left.
+ * @param applied Every operation that ran.
+ * @returns The contents that must survive.
+ */
+export function mustSurvive(written: Written[], applied: AppliedOp[]): Written[] {
+  const ran = applied.filter((a) => a.skipped === null);
+  const lastOfStep = new Map<string, Written>();
+  for (const w of written) lastOfStep.set(`${w.step} ${w.path}`, w); // an editor's earlier saves are overwritten by its last
+  return [...lastOfStep.values()].filter((w) => !ran.some((a) => a.step > w.step && touches(a.op, w.path)));
+}
+
+/**
+ * No data lost: every content that must survive is in some folder (at a
+ * path or in a conflict copy, synced or kept local by the rules).
+ * @param survivors From {@link mustSurvive}.
+ * @param snaps Every machine's whole folder.
+ * @returns Violations.
+ */
+export function noDataLost(survivors: Written[], snaps: Snapshot[]): string[] {
+  const present = new Set<string>();
+  for (const s of snaps) for (const e of s.values()) if (e.kind === "file") present.add(e.sha);
+  return survivors.filter((w) => !present.has(w.sha)).map((w) => `lost: the content machine ${w.agent} saved at ${w.path} (step ${w.step}) is nowhere`);
+}

@@ -1,0 +1,147 @@
+/**
+ * One convergence run: a seeded schedule of operations and faults played on
+ * three agents and a server, then quiescence, then every invariant checked.
+ * Returns the violations and the schedule's log (printed on failure with the
+ * seed, so the run can be replayed).
+ */
+import { checkConsistency } from "../../lib/server/files/consistency.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { applyOp, type Written } from "./apply.ts";
+import { startCluster, type Cluster } from "./cluster.ts";
+import { baseMatchesDisk, conflictCopies, convergence, mustSurvive, noDataLost, noTempFiles, type AppliedOp } from "./invariants.ts";
+import { describeStep, makeSchedule, type ScheduleOptions } from "./schedule.ts";
+import { contentLines, readSyncedBase, rulesOf, snapshotFolder, syncedPart, type Snapshot } from "./snapshot.ts";
+
+/** How a run went. */
+export interface RunResult {
+  seed: number;
+  violations: string[];
+  log: string[];
+  /** Milliseconds from the last fault to every agent idle and in agreement. */
+  settleMs: number | null;
+  steps: number;
+}
+
+/** Options of {@link runSeed}. */
+export interface RunOptions extends Partial<ScheduleOptions> {
+  /** Longest wait for quiescence once the faults stop, ms (the liveness bound). @default 180000 */
+  settleTimeoutMs?: number;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function syncedParts(cluster: Cluster): Promise<Snapshot[]> {
+  return Promise.all(cluster.agents.map(async (a) => syncedPart(await snapshotFolder(a.home.folder), await rulesOf(a.home.folder))));
+}
+
+/**
+ * Waits until every agent is idle, connected, with nothing queued or in
+ * transfer, and all synced parts agree, twice in a row.
+ * @param cluster The cluster.
+ * @param timeoutMs Deadline.
+ * @returns Milliseconds it took.
+ */
+export async function quiesce(cluster: Cluster, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  let previous = "";
+  await waitFor(
+    "every agent idle and in agreement",
+    async () => {
+      const statuses = await cluster.statuses();
+      const calm = statuses.every((s) => s !== null && s.state === "idle" && s.connected && s.queue === 0 && s.transfers.length === 0);
+      if (!calm) {
+        previous = "";
+        return false;
+      }
+      const parts = await syncedParts(cluster);
+      const key = parts.map((p) => contentLines(p).join("\n")).join("\n--\n");
+      const agreed = parts.every((p) => contentLines(p).join("\n") === contentLines(parts[0]!).join("\n"));
+      const stable = agreed && key === previous;
+      previous = agreed ? key : "";
+      return stable;
+    },
+    timeoutMs,
+  );
+  return Math.round(performance.now() - started);
+}
+
+/**
+ * Plays one seed.
+ * @param seed The seed.
+ * @param options Steps, agents, fault rates, the liveness bound.
+ * @returns Violations and the log.
+ */
+export async function runSeed(seed: number, options: RunOptions = {}): Promise<RunResult> {
+  const agents = options.agents ?? 3;
+  const schedule = makeSchedule(seed, { agents, steps: options.steps ?? 40, ...options });
+  const log: string[] = [`seed ${seed}: ${schedule.length} steps on ${agents} agents`];
+  const violations: string[] = [];
+  const written: Written[] = [];
+  const applied: AppliedOp[] = [];
+  let settleMs: number | null = null;
+  const cluster = await startCluster(agents);
+  try {
+    const downUntil = new Map<number, number>();
+    const networkUp = (agent: number) => {
+      cluster.agents[agent]!.proxy.down = false;
+      downUntil.delete(agent);
+    };
+    for (let i = 0; i < schedule.length; i++) {
+      const step = schedule[i]!;
+      for (const [agent, until] of downUntil) if (i >= until) networkUp(agent);
+      let line = `${i} ${describeStep(step)}`;
+      if (step.at === "agent") {
+        const r = await applyOp(cluster.agents[step.agent]!.home.folder, step.op, i, step.agent);
+        applied.push({ step: i, agent: step.agent, op: step.op, skipped: r.skipped });
+        written.push(...r.written);
+        if (r.skipped) line += ` (skipped: ${r.skipped})`;
+      } else if (step.at === "settle") {
+        for (const agent of [...downUntil.keys()]) networkUp(agent);
+        try {
+          line += ` (${await quiesce(cluster, 60_000)} ms)`;
+        } catch {
+          line += " (did not settle within 60 s)";
+        }
+      } else if (step.fault.kind === "kill-agent") {
+        await cluster.crashAgent(step.fault.agent);
+      } else if (step.fault.kind === "network-down") {
+        const proxy = cluster.agents[step.fault.agent]!.proxy;
+        proxy.down = true;
+        proxy.cut();
+        downUntil.set(step.fault.agent, i + step.fault.steps);
+      } else {
+        await cluster.restartServer();
+      }
+      log.push(line);
+      // Pacing between a user's actions (not a synchronisation): some land mid-transfer, some after.
+      await pause((i * 37) % 160);
+    }
+    for (const agent of [...downUntil.keys()]) networkUp(agent);
+
+    // Liveness: once the faults stop, every agent is idle and all agree within the bound.
+    try {
+      settleMs = await quiesce(cluster, options.settleTimeoutMs ?? 180_000);
+      log.push(`settled in ${settleMs} ms`);
+    } catch {
+      violations.push(`liveness: the agents were not idle and in agreement within ${(options.settleTimeoutMs ?? 180_000) / 1000} s: ${JSON.stringify((await cluster.statuses()).map((s) => s && { state: s.state, queue: s.queue, transfers: s.transfers.length, lastError: s.lastError, dead: s.deadLetters.length }))}`);
+    }
+
+    const wholes = await Promise.all(cluster.agents.map((a) => snapshotFolder(a.home.folder)));
+    const parts = await syncedParts(cluster);
+    await cluster.stopAgents();
+    if ((await cluster.freshSync()) !== 0) violations.push("a new machine's `syncagent sync` did not end in sync");
+    const fresh = syncedPart(await snapshotFolder(cluster.fresh.folder), await rulesOf(cluster.fresh.folder));
+    violations.push(...convergence(parts, fresh));
+    violations.push(...noTempFiles(wholes));
+    for (const p of parts) violations.push(...conflictCopies(p));
+    for (const a of cluster.agents) violations.push(...baseMatchesDisk(a.index, await readSyncedBase(a.home.paths.stateDb), wholes[a.index]!, parts[a.index]));
+    const survivors = mustSurvive(written, applied);
+    violations.push(...noDataLost(survivors, wholes));
+    log.push(`end: ${parts[0]!.size} synced entries, ${survivors.length} saved contents checked present, ${applied.filter((a) => a.skipped === null).length} operations ran`);
+    const report = await checkConsistency(cluster.server.ctx.db, cluster.server.ctx.store);
+    violations.push(...report.problems.map((p) => `server: ${p}`));
+    return { seed, violations: [...new Set(violations)], log, settleMs, steps: schedule.length };
+  } finally {
+    await cluster.close();
+  }
+}
