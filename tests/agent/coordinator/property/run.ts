@@ -6,7 +6,7 @@
  * until nothing is left to do; then the properties are checked.
  */
 import type { Action, Plan } from "../../../../lib/agent/coordinator/actions.ts";
-import { planSync } from "../../../../lib/agent/coordinator/plan.ts";
+import { planSync, type PlanInput } from "../../../../lib/agent/coordinator/plan.ts";
 import { depthOf, joinPath } from "../../../../lib/agent/coordinator/tree-paths.ts";
 import { localEvent, NAMES, remoteEvent, type EventDone } from "./events.ts";
 import { runPlan, type CopyRecord, type Outcome } from "./model-executor.ts";
@@ -58,13 +58,48 @@ function describe(plan: Plan): string {
   return plan.actions.map((a, i) => `${i}:${a.type} ${"path" in a ? a.path : "to" in a ? `${a.from}->${a.to}` : a.nodeId}`).join(", ");
 }
 
+/** How a world settled. */
+export interface Settled {
+  /** Whether a pass found nothing left to do within the bound. */
+  quiet: boolean;
+  /** The passes' plans, one line each. */
+  passes: string[];
+  copies: CopyRecord[];
+}
+
+/**
+ * Runs passes (the real planner and the model executor, nothing going wrong) until nothing is left to do.
+ * @param w The world (changed in place).
+ * @param planner The planner under test.
+ * @param rounds At most this many passes.
+ * @returns Whether it settled, the plans and the copies made.
+ */
+export function settle(w: World, planner: (input: PlanInput) => Plan = planSync, rounds = MAX_QUIET_ROUNDS): Settled {
+  const out: Settled = { quiet: false, passes: [], copies: [] };
+  let skip = new Set<string>();
+  for (let round = 0; round < rounds; round++) {
+    const view = w.server.view();
+    const plan = planner({ synced: w.synced, remote: view, local: w.disk.scan(), skip: (p) => skip.has(p), nameProblem: () => null, newNodeId: () => w.nodeId("p") });
+    if (plan.actions.length === 0 && skip.size === 0) {
+      out.quiet = true;
+      break;
+    }
+    out.passes.push(describe(plan));
+    const result = runPlan(w, plan, view);
+    out.copies.push(...result.copies);
+    skip = new Set([...result.failed, ...result.unstable]);
+  }
+  return out;
+}
+
 /**
  * Runs one seed.
  * @param seed The seed.
  * @param maxEvents At most this many events (and passes) before quiescence.
+ * @param planner The planner under test.
  * @returns The log, the violations and the final state.
  */
-export function runSeed(seed: number, maxEvents = 30): RunResult {
+export function runSeed(seed: number, maxEvents = 30, planner: (input: PlanInput) => Plan = planSync): RunResult {
   const rng = new Rng(seed);
   const w = new World();
   const log = seedTree(rng, w);
@@ -81,7 +116,7 @@ export function runSeed(seed: number, maxEvents = 30): RunResult {
   };
   const pass = (inject: boolean): boolean => {
     const view = w.server.view();
-    const plan = planSync({ synced: w.synced, remote: view, local: w.disk.scan(), skip: (p) => skip.has(p), nameProblem: () => null, newNodeId: () => w.nodeId("p") });
+    const plan = planner({ synced: w.synced, remote: view, local: w.disk.scan(), skip: (p) => skip.has(p), nameProblem: () => null, newNodeId: () => w.nodeId("p") });
     if (plan.actions.length === 0 && skip.size === 0) return false;
     log.push(`pass: ${describe(plan) || "(nothing; waiting on " + [...skip].join(", ") + ")"}`);
     const outcomes = new Map<number, Outcome>();

@@ -1,0 +1,99 @@
+/**
+ * Cases the property runs found, minimised: each is a plain example on the
+ * real planner and the model of the executor, marked `it.fails` while the
+ * bug it describes stands (remove the mark with the fix).
+ */
+import { describe, expect, it } from "vitest";
+import { ROOT_NODE_ID } from "../../../../lib/agent/tree/nodes.ts";
+import { checkConverged, checkNoFalseConflict, checkNoLoss, Ledger } from "./properties.ts";
+import { settle } from "./run.ts";
+import { DIR_CONTENT, fileContent, World } from "./world.ts";
+
+/** Another machine commits a new placement or content for a live node. */
+function remoteCommit(w: World, nodeId: string, change: { parentId?: string; name?: string; content?: string }): void {
+  const n = w.server.nodes.get(nodeId)!;
+  const answer = w.server.commit({
+    nodeId,
+    kind: n.kind === "dir" ? "dir" : "file",
+    parentId: change.parentId ?? n.parentId,
+    name: change.name ?? n.name,
+    content: change.content !== undefined ? fileContent(change.content, w.tick()) : n.content,
+    baseVersion: n.version,
+  });
+  expect(answer.status).toBe("ok");
+}
+
+/** Another machine creates a node. */
+function remoteCreate(w: World, name: string, content: string | null): string {
+  const nodeId = w.nodeId("r");
+  const answer = w.server.commit({ nodeId, kind: content === null ? "dir" : "file", parentId: ROOT_NODE_ID, name, content: content === null ? DIR_CONTENT : fileContent(content, w.tick()), baseVersion: 0 });
+  expect(answer.status).toBe("ok");
+  return nodeId;
+}
+
+/** This machine's user writes a file (in place when it exists). */
+function localWrite(w: World, path: string, content: string, newInode = false): void {
+  const e = w.disk.entries.get(path);
+  w.disk.write(path, content, e && !newInode ? e.ino : w.ino(), w.tick());
+}
+
+describe("found by the property runs", () => {
+  // A file moved on the server and modified here: the planner moves it locally and keeps the old
+  // version as the base (content settled next pass), but the base takes the disk's current stamp
+  // (plan.ts: `next.stamp = e.stamp`; the executor also re-reads it after the rename), so the next
+  // pass sees no local change: the edit is never uploaded, and the next download over it loses it.
+  it.fails("a file modified here and moved there keeps the modification (A16)", () => {
+    const w = new World();
+    w.addSynced("d", "dir");
+    const a = w.addSynced("a", "file");
+    const ledger = new Ledger();
+    remoteCommit(w, a, { parentId: w.server.dirIdAt("d")!, name: "a" });
+    localWrite(w, "a", "edited");
+    ledger.observe(w, "after the edit");
+    expect(settle(w).quiet).toBe(true);
+    remoteCommit(w, a, { content: "theirs" });
+    ledger.observe(w, "after their edit");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+  });
+
+  // Deleted here, renamed (or modified) there, while a new file here holds the name it comes back
+  // to: the planner restores it with a download that expects the path free, and uploads the new
+  // file under the same name; the download finds the path taken and the commit finds the name
+  // taken, every pass, for ever.
+  it.fails("a node restored where a new local file stands settles (A16)", () => {
+    const w = new World();
+    const x = w.addSynced("x", "file");
+    remoteCommit(w, x, { name: "y" });
+    w.disk.removeTree("x");
+    localWrite(w, "y", "mine");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+  });
+
+  // Renamed here to a name the server gave to a new node meanwhile: the planner commits the rename
+  // (refused: name taken) and leaves the new node for "next pass, once the path is free", which it
+  // never is.
+  it.fails("a local rename onto a name new on the server settles (A8)", () => {
+    const w = new World();
+    w.addSynced("x", "file");
+    remoteCreate(w, "y", "theirs");
+    w.disk.rename("x", "y");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+  });
+
+  // Renamed there onto a name where this machine has a new file with the same content: the local
+  // file is set aside as a conflict copy without comparing contents, leaving two identical files.
+  it.fails("a remote rename onto an identical new local file makes no conflict copy (A8)", () => {
+    const w = new World();
+    const d = w.addSynced("d", "file");
+    const same = w.disk.entries.get("d")!.content;
+    remoteCommit(w, d, { name: "a" });
+    localWrite(w, "a", same);
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkNoFalseConflict(settled.copies)).toEqual([]);
+  });
+});
