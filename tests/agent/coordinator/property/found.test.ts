@@ -5,8 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { ROOT_NODE_ID } from "../../../../lib/agent/tree/nodes.ts";
+import { planSync } from "../../../../lib/agent/coordinator/plan.ts";
+import { runPlan } from "./model-executor.ts";
 import { checkConverged, checkNoFalseConflict, checkNoLoss, Ledger } from "./properties.ts";
-import { settle } from "./run.ts";
+import { settle, syncedCycle } from "./run.ts";
 import { DIR_CONTENT, fileContent, World } from "./world.ts";
 
 /** Another machine commits a new placement or content for a live node. */
@@ -95,5 +97,24 @@ describe("found by the property runs", () => {
     const settled = settle(w);
     expect(settled.quiet).toBe(true);
     expect(checkNoFalseConflict(settled.copies)).toEqual([]);
+  });
+
+  // A folder and its subfolder swapped on the server (the subfolder moved out to the top, then the
+  // folder moved into it): the planner moves the folder first, into the subfolder's new path; the
+  // executor's mkdir -p makes a new empty folder there, so the subfolder's own move finds its place
+  // taken and is dropped. The synced tree then has the folder inside the subfolder and the
+  // subfolder inside the folder: a cycle, and the next planSync never returns (its walks up the
+  // synced tree in "undo local deletions" and "collapse deletions" have no guard).
+  it.fails("a folder swapped with its subfolder on the server leaves no cycle (A11)", () => {
+    const w = new World();
+    const p = w.addSynced("p", "dir");
+    const c = w.addSynced("p/c", "dir");
+    remoteCommit(w, c, { parentId: ROOT_NODE_ID });
+    remoteCommit(w, p, { parentId: c });
+    const view = w.server.view();
+    let n = 0;
+    const plan = planSync({ synced: w.synced, remote: view, local: w.disk.scan(), skip: () => false, nameProblem: () => null, newNodeId: () => `n${++n}` });
+    runPlan(w, plan, view);
+    expect(syncedCycle(w)).toBeNull();
   });
 });

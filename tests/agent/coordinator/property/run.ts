@@ -13,6 +13,7 @@ import { runPlan, type CopyRecord, type Outcome } from "./model-executor.ts";
 import { Rng } from "./prng.ts";
 import { checkConverged, checkNoFalseConflict, checkNoLoss, checkValidTrees, Ledger, type Violation } from "./properties.ts";
 import { World } from "./world.ts";
+import { ROOT_NODE_ID } from "../../../../lib/agent/tree/nodes.ts";
 
 /** Passes allowed after the last event before a run counts as not converging. */
 export const MAX_QUIET_ROUNDS = 25;
@@ -58,6 +59,22 @@ function describe(plan: Plan): string {
   return plan.actions.map((a, i) => `${i}:${a.type} ${"path" in a ? a.path : "to" in a ? `${a.from}->${a.to}` : a.nodeId}`).join(", ");
 }
 
+/**
+ * A cycle in the synced tree, which the planner must never be handed (it walks parents without a guard).
+ * @param w The world.
+ * @returns A description of the first cycle, or null.
+ */
+export function syncedCycle(w: World): string | null {
+  for (const s of w.synced.values()) {
+    const seen: string[] = [];
+    for (let id = s.nodeId; id !== ROOT_NODE_ID; id = w.synced.get(id)?.parentId ?? ROOT_NODE_ID) {
+      if (seen.includes(id)) return seen.map((x) => `${x} (${w.synced.get(x)!.name}) in ${w.synced.get(x)!.parentId}`).join(", ");
+      seen.push(id);
+    }
+  }
+  return null;
+}
+
 /** How a world settled. */
 export interface Settled {
   /** Whether a pass found nothing left to do within the bound. */
@@ -78,6 +95,7 @@ export function settle(w: World, planner: (input: PlanInput) => Plan = planSync,
   const out: Settled = { quiet: false, passes: [], copies: [] };
   let skip = new Set<string>();
   for (let round = 0; round < rounds; round++) {
+    if (syncedCycle(w) !== null) break;
     const view = w.server.view();
     const plan = planner({ synced: w.synced, remote: view, local: w.disk.scan(), skip: (p) => skip.has(p), nameProblem: () => null, newNodeId: () => w.nodeId("p") });
     if (plan.actions.length === 0 && skip.size === 0) {
@@ -114,7 +132,14 @@ export function runSeed(seed: number, maxEvents = 30, planner: (input: PlanInput
     log.push(prefix + done.text);
     ledger.release(done.destroyed, w);
   };
+  let broken = false;
   const pass = (inject: boolean): boolean => {
+    const cycle = broken ? null : syncedCycle(w);
+    if (cycle !== null) {
+      violations.push({ property: "valid tree", message: `after pass ${log.length}: the synced tree has a cycle: ${cycle} (the planner would never return)` });
+      broken = true;
+    }
+    if (broken) return false;
     const view = w.server.view();
     const plan = planner({ synced: w.synced, remote: view, local: w.disk.scan(), skip: (p) => skip.has(p), nameProblem: () => null, newNodeId: () => w.nodeId("p") });
     if (plan.actions.length === 0 && skip.size === 0) return false;
@@ -157,9 +182,10 @@ export function runSeed(seed: number, maxEvents = 30, planner: (input: PlanInput
     }
     ledger.observe(w, `quiescence round ${round}`);
   }
-  if (!quiet) violations.push({ property: "convergence", message: `still planning after ${MAX_QUIET_ROUNDS} quiet passes` });
+  if (broken) log.push("stopped: the synced tree has a cycle");
+  else if (!quiet) violations.push({ property: "convergence", message: `still planning after ${MAX_QUIET_ROUNDS} quiet passes` });
   else violations.push(...checkConverged(w));
-  violations.push(...checkValidTrees(w), ...checkNoLoss(ledger, w), ...checkNoFalseConflict(copies));
+  if (!broken) violations.push(...checkValidTrees(w), ...checkNoLoss(ledger, w), ...checkNoFalseConflict(copies));
   const unique = new Map(violations.map((v) => [`${v.property}|${v.message}`, v]));
   return { seed, log, violations: [...unique.values()], snapshot: w.snapshot() };
 }
