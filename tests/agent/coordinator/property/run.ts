@@ -133,10 +133,11 @@ export function runSeed(seed: number, maxEvents = 30, planner: (input: PlanInput
     ledger.release(done.destroyed, w);
   };
   let broken = false;
+  let passes = 0;
   const pass = (inject: boolean): boolean => {
     const cycle = broken ? null : syncedCycle(w);
     if (cycle !== null) {
-      violations.push({ property: "valid tree", message: `after pass ${log.length}: the synced tree has a cycle: ${cycle} (the planner would never return)` });
+      violations.push({ property: "valid tree", message: `after pass ${passes}: the synced tree has a cycle: ${cycle} (the planner would never return)` });
       broken = true;
     }
     if (broken) return false;
@@ -159,10 +160,11 @@ export function runSeed(seed: number, maxEvents = 30, planner: (input: PlanInput
       if (rng.chance(0.2)) apply(remoteEvent(rng, w), "  meanwhile ");
     }
     const result = runPlan(w, plan, view, outcomes);
+    passes++;
     copies.push(...result.copies);
     skip = new Set([...result.failed, ...result.unstable]);
     if (skip.size > 0) log.push(`  failed or unstable: ${[...skip].join(", ")}`);
-    violations.push(...checkValidTrees(w, false).map((v) => ({ ...v, message: `after pass ${log.length}: ${v.message}` })));
+    violations.push(...checkValidTrees(w, false).map((v) => ({ ...v, message: `after pass ${passes}: ${v.message}` })));
     return true;
   };
 
