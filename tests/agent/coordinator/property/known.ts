@@ -7,6 +7,9 @@
  * folder that was re-made, a conflict copy of identical content. The
  * default run leaves them out so that any other failure stands out; a
  * replay (PROPERTY_SEED) runs them. Remove seeds as the bugs are fixed.
+ * A schedule depends on the plans (a step made to fail is picked by its
+ * index), so a change to the planner's output may move failures to other
+ * seeds: replay those before adding them here.
  */
 import type { PropertyName } from "./properties.ts";
 
