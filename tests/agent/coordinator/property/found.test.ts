@@ -1,0 +1,143 @@
+/**
+ * Cases the property runs found, minimised: each is a plain example on the
+ * real planner and the model of the executor, marked `it.fails` while the
+ * bug it describes stands (remove the mark with the fix).
+ */
+import { describe, expect, it } from "vitest";
+import { ROOT_NODE_ID } from "../../../../lib/agent/tree/nodes.ts";
+import { planSync } from "../../../../lib/agent/coordinator/plan.ts";
+import { runPlan } from "./model-executor.ts";
+import { checkConverged, checkNoFalseConflict, checkNoLoss, Ledger } from "./properties.ts";
+import { settle, syncedCycle } from "./run.ts";
+import { DIR_CONTENT, fileContent, World } from "./world.ts";
+
+/** Another machine commits a new placement or content for a live node. */
+function remoteCommit(w: World, nodeId: string, change: { parentId?: string; name?: string; content?: string }): void {
+  const n = w.server.nodes.get(nodeId)!;
+  const answer = w.server.commit({
+    nodeId,
+    kind: n.kind === "dir" ? "dir" : "file",
+    parentId: change.parentId ?? n.parentId,
+    name: change.name ?? n.name,
+    content: change.content !== undefined ? fileContent(change.content, w.tick()) : n.content,
+    baseVersion: n.version,
+  });
+  expect(answer.status).toBe("ok");
+}
+
+/** Another machine creates a node. */
+function remoteCreate(w: World, name: string, content: string | null): string {
+  const nodeId = w.nodeId("r");
+  const answer = w.server.commit({ nodeId, kind: content === null ? "dir" : "file", parentId: ROOT_NODE_ID, name, content: content === null ? DIR_CONTENT : fileContent(content, w.tick()), baseVersion: 0 });
+  expect(answer.status).toBe("ok");
+  return nodeId;
+}
+
+/** This machine's user writes a file (in place when it exists). */
+function localWrite(w: World, path: string, content: string, newInode = false): void {
+  const e = w.disk.entries.get(path);
+  w.disk.write(path, content, e && !newInode ? e.ino : w.ino(), w.tick());
+}
+
+describe("found by the property runs", () => {
+  // A file moved on the server and modified here: the planner moves it locally and keeps the old
+  // version as the base (content settled next pass), but the base takes the disk's current stamp
+  // (plan.ts: `next.stamp = e.stamp`; the executor also re-reads it after the rename), so the next
+  // pass sees no local change: the edit is never uploaded, and the next download over it loses it.
+  it.fails("a file modified here and moved there keeps the modification (A16)", () => {
+    const w = new World();
+    w.addSynced("d", "dir");
+    const a = w.addSynced("a", "file");
+    const ledger = new Ledger();
+    remoteCommit(w, a, { parentId: w.server.dirIdAt("d")!, name: "a" });
+    localWrite(w, "a", "edited");
+    ledger.observe(w, "after the edit");
+    expect(settle(w).quiet).toBe(true);
+    remoteCommit(w, a, { content: "theirs" });
+    ledger.observe(w, "after their edit");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+  });
+
+  // Deleted here, renamed (or modified) there, while a new file here holds the name it comes back
+  // to: the planner restores it with a download that expects the path free, and uploads the new
+  // file under the same name; the download finds the path taken and the commit finds the name
+  // taken, every pass, for ever.
+  it.fails("a node restored where a new local file stands settles (A16)", () => {
+    const w = new World();
+    const x = w.addSynced("x", "file");
+    remoteCommit(w, x, { name: "y" });
+    w.disk.removeTree("x");
+    localWrite(w, "y", "mine");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+  });
+
+  // Renamed here to a name the server gave to a new node meanwhile: the planner commits the rename
+  // (refused: name taken) and leaves the new node for "next pass, once the path is free", which it
+  // never is.
+  it.fails("a local rename onto a name new on the server settles (A8)", () => {
+    const w = new World();
+    w.addSynced("x", "file");
+    remoteCreate(w, "y", "theirs");
+    w.disk.rename("x", "y");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+  });
+
+  // Renamed there onto a name where this machine has a new file with the same content: the local
+  // file is set aside as a conflict copy without comparing contents, leaving two identical files.
+  it.fails("a remote rename onto an identical new local file makes no conflict copy (A8)", () => {
+    const w = new World();
+    const d = w.addSynced("d", "file");
+    const same = w.disk.entries.get("d")!.content;
+    remoteCommit(w, d, { name: "a" });
+    localWrite(w, "a", same);
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkNoFalseConflict(settled.copies)).toEqual([]);
+  });
+
+  // A folder and its subfolder swapped on the server (the subfolder moved out to the top, then the
+  // folder moved into it): the planner moves the folder first, into the subfolder's new path; the
+  // executor's mkdir -p makes a new empty folder there, so the subfolder's own move finds its place
+  // taken and is dropped. The synced tree then has the folder inside the subfolder and the
+  // subfolder inside the folder: a cycle, and the next planSync never returns (its walks up the
+  // synced tree in "undo local deletions" and "collapse deletions" have no guard).
+  it.fails("a folder swapped with its subfolder on the server leaves no cycle (A11)", () => {
+    const w = new World();
+    const p = w.addSynced("p", "dir");
+    const c = w.addSynced("p/c", "dir");
+    remoteCommit(w, c, { parentId: ROOT_NODE_ID });
+    remoteCommit(w, p, { parentId: c });
+    const view = w.server.view();
+    let n = 0;
+    const plan = planSync({ synced: w.synced, remote: view, local: w.disk.scan(), skip: () => false, nameProblem: () => null, newNodeId: () => `n${++n}` });
+    runPlan(w, plan, view);
+    expect(syncedCycle(w)).toBeNull();
+  });
+
+  // A folder tree deleted here while the other machine added a file deep inside: the planner
+  // restores the folders child first (its walk up from the file pushes each mkdir as it goes), the
+  // executor's mkdir of the child finds no parent and fails, and the file's download makes the
+  // child folder itself (mkdir -p). The base of that folder keeps the old inode for good: a folder
+  // found at its path is never re-stamped, so a later rename of it here reads as a deletion and a
+  // new folder (the files inside go to the trash and come back as new nodes).
+  it.fails("a folder tree restored under a new file comes back in one pass, its base naming it (A16)", () => {
+    const w = new World();
+    const top = w.addSynced("A", "dir");
+    const inner = w.addSynced("A/a", "dir");
+    w.disk.removeTree("A");
+    const answer = w.server.commit({ nodeId: w.nodeId("r"), kind: "file", parentId: inner, name: "b", content: fileContent("theirs", w.tick()), baseVersion: 0 });
+    expect(answer.status).toBe("ok");
+    expect(w.server.pathOf(top)).toBe("A");
+    const view = w.server.view();
+    let n = 0;
+    const plan = planSync({ synced: w.synced, remote: view, local: w.disk.scan(), skip: () => false, nameProblem: () => null, newNodeId: () => `n${++n}` });
+    const first = runPlan(w, plan, view);
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect([...first.failed]).toEqual([]);
+  });
+});
