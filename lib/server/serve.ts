@@ -3,6 +3,7 @@
  * certificate and key, with WebSocket upgrades wired in, and the
  * connection deadlines of the config.
  */
+import { releaseDeadClaims } from "./chunks/dead-claims.ts";
 import { serve, type ServerType } from "@hono/node-server";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
@@ -33,6 +34,8 @@ export async function startServer(ctx: ServerContext): Promise<RunningServer> {
   // Unknown user names are checked against a dummy hash: make it before the
   // first login, so that login costs what the others cost.
   await prepareDummyHash();
+  const released = await releaseDeadClaims(ctx.db, ctx.config.databaseUrl);
+  if (released > 0) ctx.logger.info({ released }, "upload claims of a previous process released");
   const { host, port, tlsCertFile, tlsKeyFile } = ctx.config;
   const tls = tlsCertFile && tlsKeyFile ? { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } : undefined;
   // Headers, whole-request and idle keep-alive deadlines (lib/server/http/deadlines.ts).
