@@ -17,7 +17,7 @@
  * | deleted    | commit delete | download (restore)       | download (restore) | forget              |
  */
 import type { Action, Plan, Placement, Unsyncable } from "./actions.ts";
-import { depthOf, dirOf, joinPath, nameOf, pathResolver } from "./tree-paths.ts";
+import { byDepth, depthOf, dirOf, joinPath, nameOf, pathResolver } from "./tree-paths.ts";
 import { ROOT_NODE_ID, type LocalEntry, type LocalStamp, type RemoteNode, type SyncedNode } from "../tree/nodes.ts";
 
 /** Everything the planner looks at. */
@@ -76,7 +76,7 @@ export function planSync(input: PlanInput): Plan {
     const p = syncedPath(s.nodeId);
     if (p !== null) expected.add(p);
   }
-  const order = [...synced.values()].sort((a, b) => depthOf(syncedPath(a.nodeId) ?? "~") - depthOf(syncedPath(b.nodeId) ?? "~"));
+  const order = byDepth(synced.values(), (s) => depthOf(syncedPath(s.nodeId) ?? "~"));
   const claim = new Map<string, string>(); // local path → synced node id
   const locOf = new Map<string, string | null>(); // synced node id → local path (null: gone)
   const frozen = new Set<string>();
@@ -238,8 +238,10 @@ export function planSync(input: PlanInput): Plan {
   }
 
   // ---- 4. Nodes the server has and this machine never synced, top-down.
-  const remoteNew = [...remote.values()].filter((r) => !synced.has(r.nodeId) && r.kind !== "deleted" && remotePath(r.nodeId) !== null);
-  remoteNew.sort((a, b) => depthOf(remotePath(a.nodeId)!) - depthOf(remotePath(b.nodeId)!));
+  const remoteNew = byDepth(
+    [...remote.values()].filter((r) => !synced.has(r.nodeId) && r.kind !== "deleted" && remotePath(r.nodeId) !== null),
+    (r) => depthOf(remotePath(r.nodeId)!),
+  );
   const planned = new Map<string, string>(); // remote-new node id → local path
   const refused = new Set<string>();
   for (const r of remoteNew) {
@@ -328,9 +330,10 @@ export function planSync(input: PlanInput): Plan {
     for (let d = dirOf(path); d !== ""; d = dirOf(d)) if (setAside.has(d)) return true;
     return false;
   };
-  const created = [...local.values()]
-    .filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir") && !insideSetAside(e.path))
-    .sort((a, b) => depthOf(a.path) - depthOf(b.path));
+  const created = byDepth(
+    [...local.values()].filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir") && !insideSetAside(e.path)),
+    (e) => depthOf(e.path),
+  );
   for (const e of created) {
     const placement = { parentId: idOfLocalDir(dirOf(e.path)), name: nameOf(e.path) };
     if (e.kind === "dir") {

@@ -21,6 +21,16 @@ export function pathResolver<T extends TreeLike>(nodes: ReadonlyMap<string, T>, 
   const resolve = (id: string): string | null => {
     const known = memo.get(id);
     if (known !== undefined) return known;
+    const node = nodes.get(id);
+    if (node && node.parentId !== id) {
+      // The common case: the parent's path is known already (callers go top-down, or ask again).
+      const parentPath = memo.get(node.parentId);
+      if (parentPath !== undefined) {
+        const path = parentPath === null || !isLive(node) ? null : parentPath === "" ? node.name : `${parentPath}/${node.name}`;
+        memo.set(id, path);
+        return path;
+      }
+    }
     // Walk up iteratively (deep trees), then fill the memo on the way down.
     const chain: string[] = [];
     const seen = new Set<string>();
@@ -79,6 +89,24 @@ export function nameOf(path: string): string {
  */
 export function joinPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir}/${name}`;
+}
+
+/**
+ * Items in order of depth, shallowest first, keeping their order within a
+ * depth (a stable counting sort: each depth is computed once).
+ * @param items The items.
+ * @param depth An item's depth (≥ 0; larger values are taken as they are).
+ * @returns A new array.
+ */
+export function byDepth<T>(items: Iterable<T>, depth: (item: T) => number): T[] {
+  const buckets: T[][] = [];
+  for (const item of items) {
+    const d = depth(item);
+    (buckets[d] ??= []).push(item);
+  }
+  const out: T[] = [];
+  for (const bucket of buckets) if (bucket) for (const item of bucket) out.push(item);
+  return out;
 }
 
 /**

@@ -44,3 +44,29 @@ describe("patching a scan with the paths that changed (A3)", () => {
     await mkdir(root);
   });
 });
+
+describe("patching a scan with many paths (A3)", () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "syncagent-rescan-many-"));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it("ends equal to a full scan after thousands of files changed, a folder with them among the paths", async () => {
+    for (let d = 0; d < 10; d++) await mkdir(join(root, `d${d}`, "sub"), { recursive: true });
+    const names = Array.from({ length: 2500 }, (_, i) => `d${i % 10}/${i % 3 === 0 ? "sub/" : ""}f${i}.txt`);
+    await Promise.all(names.map((n) => writeFile(join(root, n), "x")));
+    const scan = await scanFolder(root, options);
+    await Promise.all(names.filter((_, i) => i % 2 === 0).map((n) => writeFile(join(root, n), "longer content")));
+    await Promise.all(names.filter((_, i) => i % 5 === 1).map((n) => rm(join(root, n))));
+    await writeFile(join(root, "d3", "fresh.log"), "ignored");
+    await mkdir(join(root, "d3", "new"));
+    await writeFile(join(root, "d3", "new", "inner.txt"), "in");
+    await rm(join(root, "d9"), { recursive: true });
+    await rescanPaths(root, scan, [...names, "d3/fresh.log", "d3/new", "d3/new/inner.txt", "d9", "d9/sub", "d4/sub"], options);
+    const full = await scanFolder(root, options);
+    expect([...scan.entries.entries()].sort()).toEqual([...full.entries.entries()].sort());
+    expect(scan.entries.has("d3/new/inner.txt")).toBe(true);
+    expect([...scan.entries.keys()].some((k) => k.startsWith("d9"))).toBe(false);
+  });
+});
