@@ -63,6 +63,42 @@ export function pathResolver<T extends TreeLike>(nodes: ReadonlyMap<string, T>, 
 }
 
 /**
+ * Whether nodes have a path, without building it: the same answer as
+ * `pathResolver(nodes, isLive)(id) !== null`, memoised, safe against cycles.
+ * @param nodes Node id → parent and name.
+ * @param isLive Whether a node counts.
+ * @returns `hasPath(id)`.
+ */
+export function liveResolver<T extends TreeLike>(nodes: ReadonlyMap<string, T>, isLive: (node: T) => boolean): (id: string) => boolean {
+  const memo = new Map<string, boolean>([[ROOT_NODE_ID, true]]);
+  return (id: string): boolean => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const chain: string[] = [];
+    const seen = new Set<string>();
+    let cursor = id;
+    let live: boolean;
+    for (;;) {
+      const hit = memo.get(cursor);
+      if (hit !== undefined) {
+        live = hit;
+        break;
+      }
+      const node = nodes.get(cursor);
+      if (!node || !isLive(node) || seen.has(cursor)) {
+        live = false;
+        break;
+      }
+      seen.add(cursor);
+      chain.push(cursor);
+      cursor = node.parentId;
+    }
+    for (const nodeId of chain) memo.set(nodeId, live);
+    return live;
+  };
+}
+
+/**
  * The folder part of a relative path.
  * @param path `a/b/c`.
  * @returns `a/b`; "" for a top-level entry.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byDepth, depthOf, dirOf, joinPath, nameOf, pathResolver } from "../../../lib/agent/coordinator/tree-paths.ts";
+import { byDepth, depthOf, dirOf, joinPath, liveResolver, nameOf, pathResolver } from "../../../lib/agent/coordinator/tree-paths.ts";
 import { ROOT_NODE_ID } from "../../../lib/agent/tree/nodes.ts";
 
 interface N {
@@ -58,6 +58,16 @@ describe("pathResolver", () => {
     expect(pathOf("b")).toBe("docs/deep");
     expect(pathOf("c")).toBe("docs/deep/notes.md");
     expect(pathOf("s")).toBeNull();
+  });
+
+  it("tells which nodes have a path without building it, in any order", () => {
+    const isLive = (n: N) => n.live !== false;
+    const ids = ["c", "u", "x", "a", "o", "b", "t", "s", "y", "nope", ROOT_NODE_ID];
+    for (const order of [ids, [...ids].reverse()]) {
+      const hasPath = liveResolver(nodes, isLive);
+      const pathOf = pathResolver(nodes, isLive);
+      expect(order.map((id) => hasPath(id))).toEqual(order.map((id) => pathOf(id) !== null));
+    }
   });
 
   it("answers the same whatever order it is asked in (memoised)", () => {
