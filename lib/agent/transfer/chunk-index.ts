@@ -41,6 +41,11 @@ export interface ChunkLocation {
 
 /** Queued files that start a write at once (one transaction, a few statements). */
 const FLUSH_FILES = 2000;
+/**
+ * How long queued writes wait for more (a lookup or `flush` applies them at once): the
+ * index is a hint, so a crash that loses the last moment's records costs only reuse.
+ */
+const FLUSH_DELAY_MS = 100;
 /** Ids per lookup query. */
 const LOOKUP_IDS = 500;
 
@@ -209,7 +214,7 @@ export class ChunkIndex {
         if (!this.#scheduled) return;
         this.#scheduled = false;
         void this.#run();
-      }, 5);
+      }, FLUSH_DELAY_MS);
     }
     return Promise.resolve();
   }
