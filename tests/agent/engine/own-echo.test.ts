@@ -8,6 +8,7 @@ import { startTestAgent, type TestAgent } from "../helpers/engines.ts";
 
 interface Payload {
   nodeId: string;
+  kind: string;
   encName: string;
   version: number;
   manifest: string;
@@ -84,5 +85,15 @@ describe("own commits echoed by the change log (C6)", () => {
     await a.sync();
     expect(refusals().length).toBeGreaterThan(0);
     expect(nodeOf("x.txt")?.version).toBe(1);
+  });
+
+  it("an echo of the held version under another kind is opened and refused", async () => {
+    await writeFile(join(a.root, "k.txt"), "k");
+    rewrite = (records) => {
+      for (const r of records) r.kind = "dir";
+    };
+    await a.sync();
+    expect(refusals().length).toBeGreaterThan(0);
+    expect(nodeOf("k.txt")).toMatchObject({ kind: "file", version: 1 });
   });
 });

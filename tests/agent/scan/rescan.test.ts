@@ -34,6 +34,17 @@ describe("patching a scan with the paths that changed (A3)", () => {
     expect(scan.skipped.map((s) => [s.path, s.reason])).toEqual([["a/link", "symlink"]]);
   });
 
+  it("forgets what was skipped at a changed path, and a path below a file is nothing", async () => {
+    await symlink("/etc", join(root, "a/link"));
+    const scan = await scanFolder(root, options);
+    expect(scan.skipped.map((s) => s.path)).toEqual(["a/link"]);
+    await rm(join(root, "a/link"));
+    await rescanPaths(root, scan, ["a/link", "top.txt/inside"], options);
+    expect(scan.skipped).toEqual([]);
+    expect(scan.entries.has("top.txt/inside")).toBe(false);
+    expect(scan.entries.has("top.txt")).toBe(true);
+  });
+
   it("adds nothing below a folder that is gone, and refuses a missing root", async () => {
     const scan = await scanFolder(root, options);
     await rm(join(root, "a"), { recursive: true });
