@@ -17,7 +17,7 @@
  * | deleted    | commit delete | download (restore)       | download (restore) | forget              |
  */
 import type { Action, Plan, Placement, Unsyncable } from "./actions.ts";
-import { depthOf, dirOf, joinPath, nameOf, pathResolver } from "./tree-paths.ts";
+import { byDepth, depthOf, dirOf, joinPath, liveResolver, nameOf, pathResolver } from "./tree-paths.ts";
 import { ROOT_NODE_ID, type LocalEntry, type LocalStamp, type RemoteNode, type SyncedNode } from "../tree/nodes.ts";
 
 /** Everything the planner looks at. */
@@ -63,23 +63,38 @@ export function planSync(input: PlanInput): Plan {
   const unsyncable: Unsyncable[] = [];
   const syncedPath = pathResolver(synced);
   const remotePath = pathResolver(remote, (n) => n.kind !== "deleted");
+  const isLive = liveResolver(remote, (n) => n.kind !== "deleted");
 
   // ---- 1. Match the disk to the synced tree, top-down (a moved folder's children follow it).
-  const byIno = new Map<number, LocalEntry[]>();
-  for (const e of local.values()) {
-    const list = byIno.get(e.stamp.ino);
-    if (list) list.push(e);
-    else byIno.set(e.stamp.ino, [e]);
-  }
-  const expected = new Set<string>();
-  for (const s of synced.values()) {
-    const p = syncedPath(s.nodeId);
-    if (p !== null) expected.add(p);
-  }
-  const order = [...synced.values()].sort((a, b) => depthOf(syncedPath(a.nodeId) ?? "~") - depthOf(syncedPath(b.nodeId) ?? "~"));
+  // Built on the first node not found at its place (most passes find every node where it was).
+  let byIno: Map<number, LocalEntry[]> | undefined;
+  let expected: Set<string> | undefined;
+  const movedCandidates = (ino: number): LocalEntry[] => {
+    if (!byIno) {
+      byIno = new Map();
+      for (const e of local.values()) {
+        const list = byIno.get(e.stamp.ino);
+        if (list) list.push(e);
+        else byIno.set(e.stamp.ino, [e]);
+      }
+    }
+    return byIno.get(ino) ?? [];
+  };
+  const isExpected = (path: string): boolean => {
+    if (!expected) {
+      expected = new Set();
+      for (const s of synced.values()) {
+        const p = syncedPath(s.nodeId);
+        if (p !== null) expected.add(p);
+      }
+    }
+    return expected.has(path);
+  };
+  const order = byDepth(synced.values(), (s) => depthOf(syncedPath(s.nodeId) ?? "~"));
   const claim = new Map<string, string>(); // local path → synced node id
   const locOf = new Map<string, string | null>(); // synced node id → local path (null: gone)
   const frozen = new Set<string>();
+  const atPlace = new Set<string>(); // found at its synced name in the folder its synced parent was found in
   for (const s of order) {
     const sp = syncedPath(s.nodeId);
     if (sp !== null && input.skip(sp, s.kind === "dir")) {
@@ -91,15 +106,19 @@ export function planSync(input: PlanInput): Plan {
     const parentLoc = s.parentId === ROOT_NODE_ID ? "" : locOf.get(s.parentId);
     let found: string | null = null;
     if (parentLoc !== undefined && parentLoc !== null) {
-      const candidate = joinPath(parentLoc, s.name);
+      // Its folder where it was: the node's own synced path (no new string to build).
+      const candidate = sp !== null && parentLoc === (s.parentId === ROOT_NODE_ID ? "" : syncedPath(s.parentId)) ? sp : joinPath(parentLoc, s.name);
       const e = local.get(candidate);
-      if (e && e.kind === s.kind && !claim.has(candidate)) found = candidate;
+      if (e && e.kind === s.kind && !claim.has(candidate)) {
+        found = candidate;
+        atPlace.add(s.nodeId);
+      }
     }
     if (found === null) {
       // Moved? The same inode elsewhere, at a path no synced node expects, with the
       // same size and mtime for a file (a rename changes neither; a reused inode would).
-      for (const e of byIno.get(s.stamp.ino) ?? []) {
-        if (e.kind !== s.kind || claim.has(e.path) || expected.has(e.path)) continue;
+      for (const e of movedCandidates(s.stamp.ino)) {
+        if (e.kind !== s.kind || claim.has(e.path) || isExpected(e.path)) continue;
         if (s.kind === "file" && (e.stamp.size !== s.stamp.size || e.stamp.mtimeMs !== s.stamp.mtimeMs)) continue;
         if (input.skip(e.path, e.kind === "dir")) continue;
         found = e.path;
@@ -111,7 +130,6 @@ export function planSync(input: PlanInput): Plan {
   }
 
   // ---- 2. What survives a deletion on the server: local changes below it (never lost, A16).
-  const isLive = (id: string) => remotePath(id) !== null;
   const unclaimedLocal = [...local.values()].filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir"));
   const hasNewBelow = new Set<string>();
   const markAncestors = (path: string) => {
@@ -156,6 +174,14 @@ export function planSync(input: PlanInput): Plan {
     return id;
   };
 
+  // Found in the folder where its synced parent was found, and that folder still the parent's:
+  // its local placement is its synced one.
+  const inOwnFolder = (s: SyncedNode): boolean => {
+    if (s.parentId === ROOT_NODE_ID) return true;
+    const folder = locOf.get(s.parentId);
+    return folder !== undefined && folder !== null && claim.get(folder) === s.parentId;
+  };
+
   // ---- 3. Decide per synced node.
   const setAside = new Set<string>(); // local paths moved aside this pass (what is inside follows them)
   const deletes = new Map<string, Action & { type: "delete-remote" }>();
@@ -165,6 +191,11 @@ export function planSync(input: PlanInput): Plan {
     if (frozen.has(s.nodeId) || survivors.has(s.nodeId)) continue;
     const at = locOf.get(s.nodeId) ?? null;
     const r = remote.get(s.nodeId);
+    if (at !== null && r && r.version === s.version && atPlace.has(s.nodeId) && inOwnFolder(s) && isLive(s.nodeId)) {
+      // The common case, decided without building paths: unchanged on the server, and here at
+      // its place (its folder's node holds the folder) with the same stamp — nothing to do.
+      if (s.kind === "dir" || !stampChanged(s.stamp, local.get(at)!.stamp)) continue;
+    }
     const rp = r ? remotePath(s.nodeId) : null;
     const sPlace = { parentId: s.parentId, name: s.name };
     if (at === null) {
@@ -238,8 +269,10 @@ export function planSync(input: PlanInput): Plan {
   }
 
   // ---- 4. Nodes the server has and this machine never synced, top-down.
-  const remoteNew = [...remote.values()].filter((r) => !synced.has(r.nodeId) && r.kind !== "deleted" && remotePath(r.nodeId) !== null);
-  remoteNew.sort((a, b) => depthOf(remotePath(a.nodeId)!) - depthOf(remotePath(b.nodeId)!));
+  const remoteNew = byDepth(
+    [...remote.values()].filter((r) => !synced.has(r.nodeId) && r.kind !== "deleted" && remotePath(r.nodeId) !== null),
+    (r) => depthOf(remotePath(r.nodeId)!),
+  );
   const planned = new Map<string, string>(); // remote-new node id → local path
   const refused = new Set<string>();
   for (const r of remoteNew) {
@@ -328,9 +361,10 @@ export function planSync(input: PlanInput): Plan {
     for (let d = dirOf(path); d !== ""; d = dirOf(d)) if (setAside.has(d)) return true;
     return false;
   };
-  const created = [...local.values()]
-    .filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir") && !insideSetAside(e.path))
-    .sort((a, b) => depthOf(a.path) - depthOf(b.path));
+  const created = byDepth(
+    [...local.values()].filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir") && !insideSetAside(e.path)),
+    (e) => depthOf(e.path),
+  );
   for (const e of created) {
     const placement = { parentId: idOfLocalDir(dirOf(e.path)), name: nameOf(e.path) };
     if (e.kind === "dir") {

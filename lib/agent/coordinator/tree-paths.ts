@@ -21,6 +21,16 @@ export function pathResolver<T extends TreeLike>(nodes: ReadonlyMap<string, T>, 
   const resolve = (id: string): string | null => {
     const known = memo.get(id);
     if (known !== undefined) return known;
+    const node = nodes.get(id);
+    if (node && node.parentId !== id) {
+      // The common case: the parent's path is known already (callers go top-down, or ask again).
+      const parentPath = memo.get(node.parentId);
+      if (parentPath !== undefined) {
+        const path = parentPath === null || !isLive(node) ? null : parentPath === "" ? node.name : `${parentPath}/${node.name}`;
+        memo.set(id, path);
+        return path;
+      }
+    }
     // Walk up iteratively (deep trees), then fill the memo on the way down.
     const chain: string[] = [];
     const seen = new Set<string>();
@@ -53,6 +63,42 @@ export function pathResolver<T extends TreeLike>(nodes: ReadonlyMap<string, T>, 
 }
 
 /**
+ * Whether nodes have a path, without building it: the same answer as
+ * `pathResolver(nodes, isLive)(id) !== null`, memoised, safe against cycles.
+ * @param nodes Node id → parent and name.
+ * @param isLive Whether a node counts.
+ * @returns `hasPath(id)`.
+ */
+export function liveResolver<T extends TreeLike>(nodes: ReadonlyMap<string, T>, isLive: (node: T) => boolean): (id: string) => boolean {
+  const memo = new Map<string, boolean>([[ROOT_NODE_ID, true]]);
+  return (id: string): boolean => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const chain: string[] = [];
+    const seen = new Set<string>();
+    let cursor = id;
+    let live: boolean;
+    for (;;) {
+      const hit = memo.get(cursor);
+      if (hit !== undefined) {
+        live = hit;
+        break;
+      }
+      const node = nodes.get(cursor);
+      if (!node || !isLive(node) || seen.has(cursor)) {
+        live = false;
+        break;
+      }
+      seen.add(cursor);
+      chain.push(cursor);
+      cursor = node.parentId;
+    }
+    for (const nodeId of chain) memo.set(nodeId, live);
+    return live;
+  };
+}
+
+/**
  * The folder part of a relative path.
  * @param path `a/b/c`.
  * @returns `a/b`; "" for a top-level entry.
@@ -79,6 +125,24 @@ export function nameOf(path: string): string {
  */
 export function joinPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir}/${name}`;
+}
+
+/**
+ * Items in order of depth, shallowest first, keeping their order within a
+ * depth (a stable counting sort: each depth is computed once).
+ * @param items The items.
+ * @param depth An item's depth (≥ 0; larger values are taken as they are).
+ * @returns A new array.
+ */
+export function byDepth<T>(items: Iterable<T>, depth: (item: T) => number): T[] {
+  const buckets: T[][] = [];
+  for (const item of items) {
+    const d = depth(item);
+    (buckets[d] ??= []).push(item);
+  }
+  const out: T[] = [];
+  for (const bucket of buckets) if (bucket) for (const item of bucket) out.push(item);
+  return out;
 }
 
 /**

@@ -351,7 +351,7 @@ export class SyncEngine {
       remote: this.remote,
       onEvent: (event) => {
         if (event.type === "failed") bookkeeping.push(this.failures.fail(event.path, event.nodeId, event.error.message).then(() => undefined));
-        else if (event.type === "synced") bookkeeping.push(this.failures.clear(event.path));
+        else if (event.type === "synced" && this.failures.has(event.path)) bookkeeping.push(this.failures.clear(event.path));
         this.emit(event);
       },
     });

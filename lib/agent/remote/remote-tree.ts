@@ -5,7 +5,7 @@
  * keeps its last verified version, the refusal is kept for `status`, and
  * every other node goes on syncing.
  */
-import { HistoryGuard, IntegrityError, openNodeRecord, type Keyring, type OpenedNode } from "../../crypto/mod.ts";
+import { fromBase64Url, HistoryGuard, IntegrityError, manifestHash, openNodeRecord, type Keyring, type OpenedNode } from "../../crypto/mod.ts";
 import { HistoryGapError, UnknownEpochError } from "../../crypto/errors.ts";
 import { ServerError, type HttpTarget } from "../client/http.ts";
 import { fetchChanges, fetchSnapshot, fetchVersions, type Change, type SnapshotNode } from "../client/files.ts";
@@ -44,6 +44,10 @@ interface RecordLike {
 }
 
 const CURSOR_KEY = "cursor";
+
+/** A record that is exactly the version this tree holds already (this machine's own commit coming back). */
+const ECHO = Symbol("echo");
+type Attempt = OpenedNode | Error | typeof ECHO;
 
 function toRemote(opened: OpenedNode): RemoteNode {
   const m = opened.manifest;
@@ -181,7 +185,9 @@ export class RemoteTree {
       const change = changes[i]!;
       const record = records[i];
       if (record) {
-        const node = await this.applyOpened(target, record, opened[i]!, result);
+        const attempt = opened[i]!;
+        if (attempt === ECHO) continue;
+        const node = await this.applyOpened(target, record, attempt, result);
         if (node) put.push(node);
       } else if (change.type === "TrashPurged") {
         // Purged below a deleted folder: kept as tombstones, so a copy still on this disk is
@@ -201,8 +207,27 @@ export class RemoteTree {
     await this.store.write(put, remove);
   }
 
-  private async tryOpen(record: RecordLike): Promise<OpenedNode | Error> {
+  /**
+   * True when a record repeats the version this tree holds (same node,
+   * version, kind, folder and encrypted manifest — this machine's own commit
+   * coming back): nothing of it is used, and the history guard accepted that
+   * version when it was first seen or committed here, so it needs no opening
+   * (C6 checks everything that could change the tree).
+   */
+  private async isEcho(record: RecordLike): Promise<boolean> {
+    const seen = this.nodes.get(record.nodeId);
+    if (!seen || seen.version !== record.version || seen.parentId !== record.parentId) return false;
+    if ((record.kind === "delete" ? "deleted" : record.kind) !== seen.kind) return false;
     try {
+      return (await manifestHash(fromBase64Url(record.manifest))) === seen.hash;
+    } catch {
+      return false; // not even base64: opening it refuses it
+    }
+  }
+
+  private async tryOpen(record: RecordLike): Promise<Attempt> {
+    try {
+      if (await this.isEcho(record)) return ECHO;
       const opened = await openNodeRecord(this.keyring, record, null);
       this.checkKind(record, opened);
       return opened;
@@ -285,7 +310,9 @@ export class RemoteTree {
           compared++;
           if (item.version < before.version) behind++;
         }
-        const node = await this.applyOpened(target, item, opened[i]!, result);
+        const attempt = opened[i]!;
+        if (attempt === ECHO) continue;
+        const node = await this.applyOpened(target, item, attempt, result);
         if (node) put.push(node);
       }
       await this.store.write(put);

@@ -29,6 +29,8 @@ export interface IgnoreRules {
  * @returns The rules.
  */
 export function compileIgnoreRules(source: string): IgnoreRules {
+  // No pattern at all (no file, or only blank lines and comments): nothing is ignored, asked of no library.
+  if (source.split(/\r?\n/).every((line) => line.trim() === "" || line.startsWith("#"))) return { source, ignores: () => false };
   const ig: Ignore = ignore({ allowRelativePaths: false }).add(source);
   const memo = new Map<string, boolean>();
   return {

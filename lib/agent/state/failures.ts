@@ -129,6 +129,14 @@ export class FailureStore {
     return f !== undefined && (f.dead || f.nextAt > now);
   }
 
+  /**
+   * @param path A path.
+   * @returns True while the path has a failure recorded (waiting or dead).
+   */
+  has(path: string): boolean {
+    return this.#byPath.has(path);
+  }
+
   /** @returns Every failing path. */
   list(): Failure[] {
     return [...this.#byPath.values()];

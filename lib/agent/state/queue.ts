@@ -4,8 +4,9 @@
  * Sources push what they saw; the coordinator plans from the trees and
  * clears the events a pass settled.
  */
-import type { Client, InStatement } from "@libsql/client";
+import type { Client } from "@libsql/client";
 import { str } from "../../db/row.ts";
+import { deleteKeys, insertRows } from "./bulk.ts";
 import type { StateSchema } from "./db.ts";
 
 /** The queue table. */
@@ -79,11 +80,12 @@ export class EventQueue {
    */
   async push(events: ReadonlyArray<{ type: SyncEventType; path: string; source: SyncEventSource; ts?: number }>): Promise<void> {
     if (events.length === 0) return;
-    const statements: InStatement[] = events.map((e) => ({
-      sql: "INSERT OR REPLACE INTO sync_queue (path, type, source, priority, ts) VALUES (?, ?, ?, ?, ?)",
-      args: [e.path, e.type, e.source, priorityOf(e.type), e.ts ?? Date.now()],
-    }));
-    for (let i = 0; i < statements.length; i += 500) await this.db.batch(statements.slice(i, i + 500), "write");
+    const now = Date.now();
+    const statements = insertRows(
+      "INSERT OR REPLACE INTO sync_queue (path, type, source, priority, ts)",
+      events.map((e) => [e.path, e.type, e.source, priorityOf(e.type), e.ts ?? now]),
+    );
+    await this.db.batch(statements, "write");
     await this.recount();
   }
 
@@ -109,8 +111,8 @@ export class EventQueue {
     } else {
       const rs = await this.db.execute({ sql: "SELECT path FROM sync_queue WHERE ts <= ?", args: [until] });
       const drop = rs.rows.map((r) => str(r.path)).filter((p) => !keep.has(p));
-      const statements: InStatement[] = drop.map((p) => ({ sql: "DELETE FROM sync_queue WHERE path = ?", args: [p] }));
-      for (let i = 0; i < statements.length; i += 500) await this.db.batch(statements.slice(i, i + 500), "write");
+      const statements = deleteKeys("DELETE FROM sync_queue WHERE path", drop);
+      if (statements.length > 0) await this.db.batch(statements, "write");
     }
     await this.recount();
   }

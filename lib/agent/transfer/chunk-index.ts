@@ -6,8 +6,9 @@
  * Writes are queued and applied in one transaction a moment later (many
  * files recorded at once cost one write); `lookup` and `flush` see them all.
  */
-import type { Client, InStatement } from "@libsql/client";
+import type { Client, InStatement, InValue } from "@libsql/client";
 import type { ManifestChunk } from "../../crypto/manifest.ts";
+import { deleteKeys, insertRows } from "../state/bulk.ts";
 import type { StateSchema } from "../state/db.ts";
 import type { FileStamp } from "./file-stamp.ts";
 
@@ -38,15 +39,78 @@ export interface ChunkLocation {
   stamp: { size: number; mtimeMs: number; ino: number };
 }
 
-/** Most statements applied in one transaction. */
-const FLUSH_STATEMENTS = 2000;
+/** Queued files that start a write at once (one transaction, a few statements). */
+const FLUSH_FILES = 2000;
+/**
+ * How long queued writes wait for more (a lookup or `flush` applies them at once): the
+ * index is a hint, so a crash that loses the last moment's records costs only reuse.
+ */
+const FLUSH_DELAY_MS = 100;
 /** Ids per lookup query. */
 const LOOKUP_IDS = 500;
+
+/** A queued change to the index, applied in order. */
+type IndexOp =
+  | { kind: "record"; relPath: string; chunks: readonly ManifestChunk[]; stamp: FileStamp }
+  | { kind: "forget"; relPath: string }
+  | { kind: "move"; from: string; to: string };
+
+/**
+ * The statements of a run of queued changes. Records and forgets of files
+ * are gathered (the last change of a path wins, as applying them one by one
+ * would leave it) into a few multi-row statements; a move keeps its place
+ * in the order.
+ * @param ops The changes, oldest first.
+ * @returns The statements.
+ */
+export function indexStatements(ops: readonly IndexOp[]): InStatement[] {
+  const out: InStatement[] = [];
+  let files = new Map<string, IndexOp & { kind: "record" | "forget" }>();
+  const flushFiles = () => {
+    if (files.size === 0) return;
+    const paths = [...files.keys()];
+    out.push(...deleteKeys("DELETE FROM chunk_index WHERE rel_path", paths), ...deleteKeys("DELETE FROM chunk_index_files WHERE rel_path", paths));
+    const chunkRows: InValue[][] = [];
+    const fileRows: InValue[][] = [];
+    for (const op of files.values()) {
+      if (op.kind !== "record") continue;
+      let offset = 0;
+      for (const c of op.chunks) {
+        chunkRows.push([op.relPath, offset, c.id, c.size]);
+        offset += c.size;
+      }
+      fileRows.push([op.relPath, op.stamp.size, op.stamp.mtimeMs, op.stamp.ino]);
+    }
+    out.push(
+      ...insertRows("INSERT OR REPLACE INTO chunk_index (rel_path, offset, chunk_id, size)", chunkRows),
+      ...insertRows("INSERT OR REPLACE INTO chunk_index_files (rel_path, size, mtime_ms, ino)", fileRows),
+    );
+    files = new Map();
+  };
+  for (const op of ops) {
+    if (op.kind !== "move") {
+      files.delete(op.relPath); // re-inserted last: the newest change of a path keeps its place
+      files.set(op.relPath, op);
+      continue;
+    }
+    flushFiles();
+    for (const table of ["chunk_index", "chunk_index_files"]) {
+      out.push({ sql: `DELETE FROM ${table} WHERE rel_path = ?1 OR substr(rel_path, 1, length(?1) + 1) = ?1 || '/'`, args: [op.to] });
+      out.push({
+        sql: `UPDATE ${table} SET rel_path = ?2 || substr(rel_path, length(?1) + 1)
+              WHERE rel_path = ?1 OR substr(rel_path, 1, length(?1) + 1) = ?1 || '/'`,
+        args: [op.from, op.to],
+      });
+    }
+  }
+  flushFiles();
+  return out;
+}
 
 /** Chunk id → a local copy of its plaintext. */
 export class ChunkIndex {
   readonly #db: Client;
-  #pending: InStatement[] = [];
+  #pending: IndexOp[] = [];
   #flushing: Promise<void> = Promise.resolve();
   #scheduled = false;
   #error: Error | undefined = undefined;
@@ -72,16 +136,7 @@ export class ChunkIndex {
    * @param stamp Its stamp now.
    */
   recordFile(relPath: string, chunks: readonly ManifestChunk[], stamp: FileStamp): Promise<void> {
-    this.#queue({ sql: "DELETE FROM chunk_index WHERE rel_path = ?", args: [relPath] });
-    let offset = 0;
-    for (const c of chunks) {
-      this.#queue({ sql: "INSERT OR REPLACE INTO chunk_index (rel_path, offset, chunk_id, size) VALUES (?, ?, ?, ?)", args: [relPath, offset, c.id, c.size] });
-      offset += c.size;
-    }
-    this.#queue({
-      sql: "INSERT OR REPLACE INTO chunk_index_files (rel_path, size, mtime_ms, ino) VALUES (?, ?, ?, ?)",
-      args: [relPath, stamp.size, stamp.mtimeMs, stamp.ino],
-    });
+    this.#pending.push({ kind: "record", relPath, chunks, stamp: { size: stamp.size, mtimeMs: stamp.mtimeMs, ino: stamp.ino, mode: stamp.mode } });
     return this.#settle();
   }
 
@@ -90,8 +145,7 @@ export class ChunkIndex {
    * @param relPath The file.
    */
   forgetFile(relPath: string): Promise<void> {
-    this.#queue({ sql: "DELETE FROM chunk_index WHERE rel_path = ?", args: [relPath] });
-    this.#queue({ sql: "DELETE FROM chunk_index_files WHERE rel_path = ?", args: [relPath] });
+    this.#pending.push({ kind: "forget", relPath });
     return this.#settle();
   }
 
@@ -102,15 +156,7 @@ export class ChunkIndex {
    * @param toRel The new one.
    */
   movePrefix(fromRel: string, toRel: string): Promise<void> {
-    if (fromRel === toRel) return this.#settle();
-    for (const table of ["chunk_index", "chunk_index_files"]) {
-      this.#queue({ sql: `DELETE FROM ${table} WHERE rel_path = ?1 OR substr(rel_path, 1, length(?1) + 1) = ?1 || '/'`, args: [toRel] });
-      this.#queue({
-        sql: `UPDATE ${table} SET rel_path = ?2 || substr(rel_path, length(?1) + 1)
-              WHERE rel_path = ?1 OR substr(rel_path, 1, length(?1) + 1) = ?1 || '/'`,
-        args: [fromRel, toRel],
-      });
-    }
+    if (fromRel !== toRel) this.#pending.push({ kind: "move", from: fromRel, to: toRel });
     return this.#settle();
   }
 
@@ -159,20 +205,16 @@ export class ChunkIndex {
     }
   }
 
-  #queue(statement: InStatement): void {
-    this.#pending.push(statement);
-  }
-
   /** Schedules a write-behind flush; the returned promise does not wait for it. */
   #settle(): Promise<void> {
-    if (this.#pending.length >= FLUSH_STATEMENTS) void this.#run();
+    if (this.#pending.length >= FLUSH_FILES) void this.#run();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       setTimeout(() => {
         if (!this.#scheduled) return;
         this.#scheduled = false;
         void this.#run();
-      }, 5);
+      }, FLUSH_DELAY_MS);
     }
     return Promise.resolve();
   }
@@ -183,7 +225,7 @@ export class ChunkIndex {
     this.#flushing = this.#flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await this.#db.batch(batch, "write");
+        await this.#db.batch(indexStatements(batch), "write");
       } catch (error) {
         this.#error = error instanceof Error ? error : new Error(String(error));
       }

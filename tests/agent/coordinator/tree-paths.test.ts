@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { depthOf, dirOf, joinPath, nameOf, pathResolver } from "../../../lib/agent/coordinator/tree-paths.ts";
+import { byDepth, depthOf, dirOf, joinPath, liveResolver, nameOf, pathResolver } from "../../../lib/agent/coordinator/tree-paths.ts";
 import { ROOT_NODE_ID } from "../../../lib/agent/tree/nodes.ts";
 
 interface N {
@@ -50,6 +50,26 @@ describe("pathResolver", () => {
     expect(pathResolver(nodes)("u")).toBe("docs/trashed/under");
   });
 
+  it("gives the same answers top-down, where each parent is known before its children", () => {
+    const pathOf = pathResolver(nodes, (n) => n.live !== false);
+    expect(pathOf("a")).toBe("docs");
+    expect(pathOf("t")).toBeNull();
+    expect(pathOf("u")).toBeNull();
+    expect(pathOf("b")).toBe("docs/deep");
+    expect(pathOf("c")).toBe("docs/deep/notes.md");
+    expect(pathOf("s")).toBeNull();
+  });
+
+  it("tells which nodes have a path without building it, in any order", () => {
+    const isLive = (n: N) => n.live !== false;
+    const ids = ["c", "u", "x", "a", "o", "b", "t", "s", "y", "nope", ROOT_NODE_ID];
+    for (const order of [ids, [...ids].reverse()]) {
+      const hasPath = liveResolver(nodes, isLive);
+      const pathOf = pathResolver(nodes, isLive);
+      expect(order.map((id) => hasPath(id))).toEqual(order.map((id) => pathOf(id) !== null));
+    }
+  });
+
   it("answers the same whatever order it is asked in (memoised)", () => {
     const first = pathResolver(nodes);
     const second = pathResolver(nodes);
@@ -88,5 +108,13 @@ describe("path helpers", () => {
   it("joins onto the root without a slash", () => {
     expect(joinPath("", "x")).toBe("x");
     expect(joinPath("a/b", "x")).toBe("a/b/x");
+  });
+});
+
+describe("byDepth", () => {
+  it("orders shallowest first and keeps the order within a depth", () => {
+    const paths = ["a/b/c", "x", "a/b", "y", "a/z", "", "q/r/s/t"];
+    expect(byDepth(paths, depthOf)).toEqual(["", "x", "y", "a/b", "a/z", "a/b/c", "q/r/s/t"]);
+    expect(byDepth([], depthOf)).toEqual([]);
   });
 });

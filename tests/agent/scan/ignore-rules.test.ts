@@ -56,3 +56,19 @@ describe("compileIgnoreRules (A4)", () => {
     expect(r.ignores("cache", false)).toBe(false);
   });
 });
+
+describe("rules without a pattern (A4)", () => {
+  it("ignore nothing when the file is empty or holds only comments and blank lines", () => {
+    for (const source of ["", "# only a comment\n\n   \r\n#another"]) {
+      const r = compileIgnoreRules(source);
+      expect(r.source).toBe(source);
+      expect(r.ignores("a.log", false)).toBe(false);
+      expect(r.ignores("build", true)).toBe(false);
+    }
+  });
+
+  it("still apply a pattern after comments, and an escaped hash is a pattern", () => {
+    expect(compileIgnoreRules("# logs\n*.log").ignores("x/a.log", false)).toBe(true);
+    expect(compileIgnoreRules("\\#notes").ignores("#notes", false)).toBe(true);
+  });
+});

@@ -34,6 +34,17 @@ describe("patching a scan with the paths that changed (A3)", () => {
     expect(scan.skipped.map((s) => [s.path, s.reason])).toEqual([["a/link", "symlink"]]);
   });
 
+  it("forgets what was skipped at a changed path, and a path below a file is nothing", async () => {
+    await symlink("/etc", join(root, "a/link"));
+    const scan = await scanFolder(root, options);
+    expect(scan.skipped.map((s) => s.path)).toEqual(["a/link"]);
+    await rm(join(root, "a/link"));
+    await rescanPaths(root, scan, ["a/link", "top.txt/inside"], options);
+    expect(scan.skipped).toEqual([]);
+    expect(scan.entries.has("top.txt/inside")).toBe(false);
+    expect(scan.entries.has("top.txt")).toBe(true);
+  });
+
   it("adds nothing below a folder that is gone, and refuses a missing root", async () => {
     const scan = await scanFolder(root, options);
     await rm(join(root, "a"), { recursive: true });
@@ -42,5 +53,31 @@ describe("patching a scan with the paths that changed (A3)", () => {
     await rm(root, { recursive: true });
     await expect(rescanPaths(root, scan, ["top.txt"], options)).rejects.toThrow();
     await mkdir(root);
+  });
+});
+
+describe("patching a scan with many paths (A3)", () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "syncagent-rescan-many-"));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it("ends equal to a full scan after thousands of files changed, a folder with them among the paths", async () => {
+    for (let d = 0; d < 10; d++) await mkdir(join(root, `d${d}`, "sub"), { recursive: true });
+    const names = Array.from({ length: 2500 }, (_, i) => `d${i % 10}/${i % 3 === 0 ? "sub/" : ""}f${i}.txt`);
+    await Promise.all(names.map((n) => writeFile(join(root, n), "x")));
+    const scan = await scanFolder(root, options);
+    await Promise.all(names.filter((_, i) => i % 2 === 0).map((n) => writeFile(join(root, n), "longer content")));
+    await Promise.all(names.filter((_, i) => i % 5 === 1).map((n) => rm(join(root, n))));
+    await writeFile(join(root, "d3", "fresh.log"), "ignored");
+    await mkdir(join(root, "d3", "new"));
+    await writeFile(join(root, "d3", "new", "inner.txt"), "in");
+    await rm(join(root, "d9"), { recursive: true });
+    await rescanPaths(root, scan, [...names, "d3/fresh.log", "d3/new", "d3/new/inner.txt", "d9", "d9/sub", "d4/sub"], options);
+    const full = await scanFolder(root, options);
+    expect([...scan.entries.entries()].sort()).toEqual([...full.entries.entries()].sort());
+    expect(scan.entries.has("d3/new/inner.txt")).toBe(true);
+    expect([...scan.entries.keys()].some((k) => k.startsWith("d9"))).toBe(false);
   });
 });

@@ -34,6 +34,7 @@ describe("FailureStore (A7, E4)", () => {
     expect(store.blocked("a.txt", now + 999)).toBe(true);
     expect(store.blocked("a.txt", now + 1000)).toBe(false);
     expect(store.blocked("other.txt", now)).toBe(false);
+    expect([store.has("a.txt"), store.has("other.txt")]).toEqual([true, false]);
     const delays: number[] = [];
     for (let i = 2; i <= 5; i++) delays.push((await store.fail("a.txt", "n1", "disk full", now)).nextAt - now);
     expect(delays).toEqual([2000, 4000, 8000, 16_000]);

@@ -91,3 +91,30 @@ describe("tree stores (A5)", () => {
     expect([...(await synced.load()).keys()]).toEqual([hex(2)]);
   });
 });
+
+describe("tree stores with many nodes (A5)", () => {
+  let t: TempDb;
+  beforeEach(async () => {
+    t = await tempDb([TREES_SCHEMA]);
+  });
+  afterEach(async () => {
+    await t.dispose();
+  });
+
+  it("writes and removes thousands of nodes in one write and loads them exactly (names, floats, large inodes)", async () => {
+    const remote = await RemoteTreeStore.open(t.db);
+    const synced = await SyncedTreeStore.open(t.db);
+    const r = Array.from({ length: 3000 }, (_, i) => remoteNode(i + 1, { name: `n "${i}" 'q' \\ \n ✓`, content: { ...remoteNode(i).content, mtimeMs: 1_700_000_000_123.456 + i / 3 } }));
+    const s = Array.from({ length: 3000 }, (_, i) => syncedNode(i + 1, { stamp: { ino: 2 ** 52 + i, size: i, mtimeMs: 1_699_999_999_999.999 - i / 7, mode: 0o100600 } }));
+    await remote.write(r);
+    await synced.write(s);
+    const again = await t.reopen();
+    expect(await (await RemoteTreeStore.open(again)).load()).toEqual(new Map(r.map((n) => [n.nodeId, n])));
+    expect(await (await SyncedTreeStore.open(again)).load()).toEqual(new Map(s.map((n) => [n.nodeId, n])));
+    const gone = s.slice(0, 2500).map((n) => n.nodeId);
+    await (await SyncedTreeStore.open(again)).write([], gone);
+    await (await RemoteTreeStore.open(again)).write([], gone);
+    expect((await (await SyncedTreeStore.open(again)).load()).size).toBe(500);
+    expect((await (await RemoteTreeStore.open(again)).load()).size).toBe(500);
+  });
+});

@@ -48,6 +48,41 @@ describe("ChunkIndex", () => {
   });
 });
 
+describe("ChunkIndex queued writes", () => {
+  it("applies records, forgets and renames queued together in their order, the last change of a path winning", async () => {
+    const db = await openStateDb(join(dir, "queued.db"), [CHUNK_INDEX_SCHEMA]);
+    const index = await ChunkIndex.open(db);
+    // None of these is awaited alone: they land in one write.
+    void index.recordFile("x", [{ id: c(1), size: 10 }], stamp);
+    void index.forgetFile("x");
+    void index.recordFile("x", [{ id: c(2), size: 10 }, { id: c(3), size: 20 }], stamp);
+    void index.recordFile("y", [{ id: c(4), size: 10 }], stamp);
+    void index.forgetFile("y");
+    void index.recordFile("docs/a", [{ id: c(5), size: 10 }], stamp);
+    void index.movePrefix("docs", "papers");
+    void index.recordFile("docs/a", [{ id: c(6), size: 10 }], { ...stamp, ino: 9 });
+    void index.movePrefix("papers/a", "papers/a"); // a rename onto itself changes nothing
+    void index.forgetFile("never-recorded");
+    const found = await index.lookup([c(1), c(2), c(3), c(4), c(5), c(6)]);
+    expect([...found.keys()].sort()).toEqual([c(2), c(3), c(5), c(6)].sort());
+    expect(found.get(c(3))).toMatchObject({ relPath: "x", offset: 10, size: 20 });
+    expect(found.get(c(5))?.relPath).toBe("papers/a");
+    expect(found.get(c(6))).toMatchObject({ relPath: "docs/a", stamp: { ino: 9 } });
+    db.close();
+  });
+
+  it("records thousands of files in few statements and finds every chunk", async () => {
+    const db = await openStateDb(join(dir, "many.db"), [CHUNK_INDEX_SCHEMA]);
+    const index = await ChunkIndex.open(db);
+    const id = (n: number) => n.toString(16).padStart(64, "0");
+    for (let i = 0; i < 5000; i++) void index.recordFile(`d${i % 50}/f${i}`, [{ id: id(2 * i), size: 100 }, { id: id(2 * i + 1), size: 50 }], { ...stamp, mtimeMs: 1_700_000_000_123.456 + i });
+    const found = await index.lookup(Array.from({ length: 10_000 }, (_, n) => id(n)));
+    expect(found.size).toBe(10_000);
+    expect(found.get(id(7777))).toMatchObject({ relPath: "d38/f3888", offset: 100, size: 50, stamp: { mtimeMs: 1_700_000_000_123.456 + 3888 } });
+    db.close();
+  });
+});
+
 describe("UploadProgressStore", () => {
   it("keeps a gap-free prefix for the same stamp and epoch, and discards other progress", async () => {
     const db = await openStateDb(join(dir, "progress.db"));
