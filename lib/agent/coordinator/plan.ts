@@ -130,6 +130,8 @@ export function planSync(input: PlanInput): Plan {
   }
 
   // ---- 2. What survives a deletion on the server: local changes below it (never lost, A16).
+  const remoteAt = new Map<string, string>(); // "parentId/name" → the live remote node there
+  for (const r of remote.values()) if (r.kind !== "deleted" && isLive(r.nodeId)) remoteAt.set(`${r.parentId}/${r.name}`, r.nodeId);
   const unclaimedLocal = [...local.values()].filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir"));
   const hasNewBelow = new Set<string>();
   const markAncestors = (path: string) => {
@@ -194,7 +196,7 @@ export function planSync(input: PlanInput): Plan {
     if (at !== null && r && r.version === s.version && atPlace.has(s.nodeId) && inOwnFolder(s) && isLive(s.nodeId)) {
       // The common case, decided without building paths: unchanged on the server, and here at
       // its place (its folder's node holds the folder) with the same stamp — nothing to do.
-      if (s.kind === "dir" || !stampChanged(s.stamp, local.get(at)!.stamp)) continue;
+      if (s.kind === "dir" ? local.get(at)!.stamp.ino === s.stamp.ino : !stampChanged(s.stamp, local.get(at)!.stamp)) continue;
     }
     const rp = r ? remotePath(s.nodeId) : null;
     const sPlace = { parentId: s.parentId, name: s.name };
@@ -203,6 +205,23 @@ export function planSync(input: PlanInput): Plan {
         actions.push({ type: "forget", nodeId: s.nodeId });
       } else if (r.version !== s.version) {
         // Deleted here, changed there: the change wins (nothing is lost).
+        const occupant = local.get(rp);
+        if (occupant && !claim.has(rp) && !input.skip(rp, occupant.kind === "dir")) {
+          // Something new on this disk holds the path it comes back to: settle it as a
+          // creation on both sides (compare, adopt, or set the local one aside).
+          claim.set(rp, s.nodeId);
+          keepAlive.add(r.parentId);
+          if (occupant.kind === "file" && r.kind === "file") {
+            actions.push({ type: "upload", nodeId: s.nodeId, path: rp, stamp: occupant.stamp, placement: { parentId: r.parentId, name: r.name }, baseVersion: r.version, baseHash: r.hash, compareWith: r });
+            continue;
+          }
+          if (occupant.kind === "dir" && r.kind === "dir") {
+            actions.push({ type: "adopt", node: asSynced(r, occupant.stamp), path: rp });
+            continue;
+          }
+          actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: s.nodeId });
+          setAside.add(rp);
+        }
         if (r.kind === "dir") actions.push({ type: "mkdir", nodeId: s.nodeId, path: rp, remote: r });
         else actions.push({ type: "download", nodeId: s.nodeId, path: rp, remote: r, expectLocal: null });
         keepAlive.add(r.parentId); // the folders it is restored into (the server's, if it moved)
@@ -241,12 +260,26 @@ export function planSync(input: PlanInput): Plan {
       } else if (occupant) {
         continue; // another synced node is there: it moves first, this one next pass
       }
-      const next: SyncedNode = { ...s, parentId: r.parentId, name: r.name, stamp: e.stamp };
+      // An edit made here keeps the base's stamp, so the next pass still sees it and uploads it (A16).
+      const next: SyncedNode = { ...s, parentId: r.parentId, name: r.name, stamp: lChanged ? s.stamp : e.stamp };
       if (!rContent && !lChanged) Object.assign(next, { version: r.version, hash: r.hash, content: r.content });
       actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: rp, kind: s.kind, next });
       continue;
     }
     const target = rMoved ? rPlace : lMoved ? lPlace : sPlace;
+    if (lMoved && !rMoved) {
+      const taken = remoteAt.get(`${lPlace.parentId}/${lPlace.name}`);
+      const t = taken === undefined ? undefined : synced.get(taken);
+      const tr = taken === undefined ? undefined : remote.get(taken);
+      // A synced node this disk moved away (and the server did not move) frees the name with its own commit.
+      const leaving = t !== undefined && tr !== undefined && tr.version === t.version && locOf.get(t.nodeId) !== undefined && locOf.get(t.nodeId) !== joinPath(dirOf(at), lPlace.name);
+      if (taken !== undefined && taken !== s.nodeId && !leaving) {
+        // The server has another node under that name: this one steps aside (A8).
+        actions.push({ type: "set-aside", path: at, kind: s.kind, nodeId: taken });
+        setAside.add(at);
+        continue;
+      }
+    }
     if (lChanged) {
       actions.push({
         type: "upload",
@@ -265,6 +298,9 @@ export function planSync(input: PlanInput): Plan {
       actions.push({ type: "place", nodeId: s.nodeId, kind: s.kind, path: at, placement: lPlace, baseVersion: base.version, baseHash: base.hash, content, stamp: e.stamp });
     } else if (rChanged) {
       actions.push({ type: "adopt", node: asSynced(r, e.stamp), path: at });
+    } else if (s.kind === "dir" && e.stamp.ino !== s.stamp.ino) {
+      // Another folder stands where this one was (re-made): the base takes its stamp.
+      actions.push({ type: "adopt", node: { ...s, stamp: e.stamp }, path: at });
     }
   }
 
@@ -325,8 +361,11 @@ export function planSync(input: PlanInput): Plan {
   }
 
   // ---- 5. Undo local deletions above anything restored; collapse deletions below a deleted folder.
+  const restored: Array<Action & { type: "mkdir" }> = [];
   for (let id of keepAlive) {
-    while (id !== ROOT_NODE_ID) {
+    const seen = new Set<string>(); // a synced tree caught half-way may hold a cycle: never loop on it
+    while (id !== ROOT_NODE_ID && !seen.has(id)) {
+      seen.add(id);
       const del = deletes.get(id);
       const s = synced.get(id);
       if (!s) break;
@@ -334,15 +373,20 @@ export function planSync(input: PlanInput): Plan {
         deletes.delete(id);
         const r = remote.get(id);
         const rp = remotePath(id);
-        if (r && rp !== null) actions.push({ type: "mkdir", nodeId: id, path: rp, remote: r });
+        if (r && rp !== null) restored.push({ type: "mkdir", nodeId: id, path: rp, remote: r });
       }
       id = s.parentId;
     }
   }
+  // Top-down: a folder is made before the folders restored inside it.
+  restored.sort((a, b) => depthOf(a.path) - depthOf(b.path));
+  actions.push(...restored);
   for (const del of deletes.values()) {
     let parent = synced.get(del.nodeId)?.parentId ?? ROOT_NODE_ID;
     let covered = false;
-    while (parent !== ROOT_NODE_ID) {
+    const seen = new Set<string>();
+    while (parent !== ROOT_NODE_ID && !seen.has(parent)) {
+      seen.add(parent);
       if (deletes.has(parent)) {
         covered = true;
         break;

@@ -232,11 +232,14 @@ export class Executor {
       await this.step(a.to, a.nodeId, async () => {
         const to = join(this.deps.root, ...a.to.split("/"));
         if (await exists(to)) throw new LocalChangedError(`${a.to} is taken`);
-        await mkdir(join(this.deps.root, ...dirOf(a.to).split("/")), { recursive: true });
+        // Its folder must be there already (made or moved earlier in the run): making it here
+        // could duplicate a folder that is itself still to move, so a missing one waits for the next pass.
+        const folder = await lstat(join(this.deps.root, ...dirOf(a.to).split("/"))).catch(() => null);
+        if (!folder?.isDirectory()) throw new LocalChangedError(`${dirOf(a.to)} is not there yet`);
         await rename(join(this.deps.root, ...from.split("/")), to);
         await this.deps.index.movePrefix(from, a.to);
-        const st = await lstat(to);
-        this.putSynced({ ...a.next, stamp: stampOf(st, a.kind === "dir") });
+        // The stamp the plan saw: a rename keeps it, and an edit made here still shows next pass (A16).
+        this.putSynced(a.next);
         this.#moved.push([from, a.to]);
         this.deps.onEvent({ type: "synced", nodeId: a.nodeId, path: a.to, direction: "download" });
       });

@@ -208,9 +208,9 @@ describe("planSync: both sides changed (A8, A16)", () => {
     ]);
   });
 
-  it("local modified, remote moved: move locally first, keeping the synced version so the edit uploads next pass", () => {
+  it("local modified, remote moved: move locally first, keeping the synced version and stamp so the edit uploads next pass", () => {
     const plan = run({ synced: [A], remote: [remoteV2(A, { name: "b.txt" })], local: [at("a.txt", A, EDITED)] });
-    expect(plan.actions).toMatchObject([{ type: "move-local", from: "a.txt", to: "b.txt", next: { name: "b.txt", version: 1, hash: "h-fa-1", stamp: EDITED } }]);
+    expect(plan.actions).toMatchObject([{ type: "move-local", from: "a.txt", to: "b.txt", next: { name: "b.txt", version: 1, hash: "h-fa-1", stamp: A.stamp } }]);
   });
 
   it("local moved, remote modified: download at the new place (the move is committed next pass)", () => {

@@ -44,7 +44,7 @@ describe("found by the property runs", () => {
   // version as the base (content settled next pass), but the base takes the disk's current stamp
   // (plan.ts: `next.stamp = e.stamp`; the executor also re-reads it after the rename), so the next
   // pass sees no local change: the edit is never uploaded, and the next download over it loses it.
-  it.fails("a file modified here and moved there keeps the modification (A16)", () => {
+  it("a file modified here and moved there keeps the modification (A16)", () => {
     const w = new World();
     w.addSynced("d", "dir");
     const a = w.addSynced("a", "file");
@@ -63,7 +63,7 @@ describe("found by the property runs", () => {
   // to: the planner restores it with a download that expects the path free, and uploads the new
   // file under the same name; the download finds the path taken and the commit finds the name
   // taken, every pass, for ever.
-  it.fails("a node restored where a new local file stands settles (A16)", () => {
+  it("a node restored where a new local file stands settles (A16)", () => {
     const w = new World();
     const x = w.addSynced("x", "file");
     remoteCommit(w, x, { name: "y" });
@@ -76,7 +76,7 @@ describe("found by the property runs", () => {
   // Renamed here to a name the server gave to a new node meanwhile: the planner commits the rename
   // (refused: name taken) and leaves the new node for "next pass, once the path is free", which it
   // never is.
-  it.fails("a local rename onto a name new on the server settles (A8)", () => {
+  it("a local rename onto a name new on the server settles (A8)", () => {
     const w = new World();
     w.addSynced("x", "file");
     remoteCreate(w, "y", "theirs");
@@ -105,7 +105,7 @@ describe("found by the property runs", () => {
   // taken and is dropped. The synced tree then has the folder inside the subfolder and the
   // subfolder inside the folder: a cycle, and the next planSync never returns (its walks up the
   // synced tree in "undo local deletions" and "collapse deletions" have no guard).
-  it.fails("a folder swapped with its subfolder on the server leaves no cycle (A11)", () => {
+  it("a folder swapped with its subfolder on the server leaves no cycle (A11)", () => {
     const w = new World();
     const p = w.addSynced("p", "dir");
     const c = w.addSynced("p/c", "dir");
@@ -124,7 +124,7 @@ describe("found by the property runs", () => {
   // child folder itself (mkdir -p). The base of that folder keeps the old inode for good: a folder
   // found at its path is never re-stamped, so a later rename of it here reads as a deletion and a
   // new folder (the files inside go to the trash and come back as new nodes).
-  it.fails("a folder tree restored under a new file comes back in one pass, its base naming it (A16)", () => {
+  it("a folder tree restored under a new file comes back in one pass, its base naming it (A16)", () => {
     const w = new World();
     const top = w.addSynced("A", "dir");
     const inner = w.addSynced("A/a", "dir");

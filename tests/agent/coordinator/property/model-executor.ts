@@ -7,7 +7,7 @@
 import type { Action, DownloadAction, Plan, UploadAction } from "../../../../lib/agent/coordinator/actions.ts";
 import { dirOf, joinPath, nameOf } from "../../../../lib/agent/coordinator/tree-paths.ts";
 import { conflictCopyName } from "../../../../lib/agent/conflicts/conflict-name.ts";
-import type { LocalStamp, RemoteNode, SyncedNode } from "../../../../lib/agent/tree/nodes.ts";
+import type { LocalStamp, RemoteNode } from "../../../../lib/agent/tree/nodes.ts";
 import { asRemote, fileContent, FsError, stampOf, syncedOf, type CommitRequest, type World } from "./world.ts";
 
 /** What can go wrong with one step on purpose. */
@@ -168,10 +168,10 @@ export function runPlan(world: World, plan: Plan, view: ReadonlyMap<string, Remo
     const from = follow(a.from);
     step(a, a.to, () => {
       if (disk.entries.has(a.to)) throw new Changed(a.to, false);
-      disk.mkdirp(dirOf(a.to), () => world.ino());
+      // As the executor: the folder must be there (no mkdir -p), and the base takes the plan's stamp.
+      if (!disk.isDir(dirOf(a.to))) throw new Changed(a.to, false);
       disk.rename(from, a.to);
-      const next: SyncedNode = { ...a.next, stamp: stampAt(a.to)! };
-      synced.set(a.nodeId, next);
+      synced.set(a.nodeId, a.next);
       moved.push([from, a.to]);
     });
   }
