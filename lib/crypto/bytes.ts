@@ -1,4 +1,6 @@
-/** Byte helpers shared by the crypto formats. Pure, runtime-neutral. */
+/** Byte helpers shared by the crypto formats. Pure, runtime-neutral (SHA-256 and the constant-time comparison use `node:crypto` where present). */
+import { sha256 } from "./mac.ts";
+import { macEqual, runsNatively } from "./native.ts";
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const encoder = new TextEncoder();
@@ -114,12 +116,12 @@ export function readU32be(bytes: Uint8Array, offset: number): number {
 }
 
 /**
- * SHA-256 of some bytes (WebCrypto), as lowercase hex.
+ * SHA-256 of some bytes, as lowercase hex (`node:crypto` for small inputs, WebCrypto for large ones: `mac.ts`).
  * @param bytes The bytes.
  * @returns 64 hex characters.
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
+  return toHex(await sha256(bytes));
 }
 
 /**
@@ -130,6 +132,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
+  if (runsNatively(a.length)) return macEqual(a, b);
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
   return diff === 0;

@@ -2,6 +2,7 @@ import { COMMIT_BYTES, decryptFailure, NONCE_BYTES, open, seal, SEAL_OVERHEAD, T
 import { concatBytes, constantTimeEqual, fromHex, toHex, u32be, utf8 } from "./bytes.ts";
 import { IntegrityError } from "./errors.ts";
 import type { Keyring } from "./keyring.ts";
+import { hmacSha256 } from "./mac.ts";
 import { OBJECT_FORMAT_VERSION, OBJECT_HEADER_BYTES, writeHeader } from "./object-format.ts";
 import { pad, paddedChunkLength, unpad } from "./padding.ts";
 import type { EpochKeys } from "./subkeys.ts";
@@ -51,8 +52,8 @@ export function chunkAd(keys: EpochKeys, id: Uint8Array): Uint8Array<ArrayBuffer
  * @param plaintext The chunk's bytes.
  * @returns The 32-byte id.
  */
-export async function chunkIdBytes(keys: EpochKeys, plaintext: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await crypto.subtle.sign("HMAC", keys.chunkId, plaintext));
+export function chunkIdBytes(keys: EpochKeys, plaintext: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  return hmacSha256(keys.chunkId, plaintext);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { importSealKey, type SealKey } from "./aead.ts";
 import { concatBytes, u32be } from "./bytes.ts";
 import { hkdf } from "./kdf.ts";
+import { importHmacKey } from "./native-keys.ts";
 
 /** Length of the root key and of each epoch secret, bytes. */
 export const SECRET_BYTES = 32;
@@ -45,10 +46,6 @@ export interface EpochKeys {
   chunkerGearSeed: Uint8Array;
 }
 
-async function hmacKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-}
-
 /**
  * Derives every purpose key of one epoch with HKDF-SHA-256 (rule 2).
  * @param epochSecret The epoch's 32-byte secret, from the keyring.
@@ -74,12 +71,12 @@ export async function deriveEpochKeys(epochSecret: Uint8Array<ArrayBuffer>, vaul
   return {
     vaultId: new Uint8Array(vaultId),
     epoch,
-    chunkId: await hmacKey(chunkId),
+    chunkId: await importHmacKey(chunkId),
     chunk: await importSealKey(chunkEnc, chunkCommit),
     chunkRaw: { enc: chunkEnc, commit: chunkCommit },
     manifest: await importSealKey(manifestEnc, manifestCommit),
     nameSiv,
-    contentHash: await hmacKey(contentHash),
+    contentHash: await importHmacKey(contentHash),
     chunkerGearSeed: gear,
   };
 }
