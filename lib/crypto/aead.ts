@@ -4,12 +4,12 @@
  * `SYNC_MAX_BYTES` (node records, names' neighbours, small chunks, key
  * slots), WebCrypto for larger ones and where `node:crypto` is missing.
  */
-import { NONCE_BYTES, SEAL_OVERHEAD, type SealKey } from "./aead-layout.ts";
+import { SEAL_OVERHEAD, type SealKey } from "./aead-layout.ts";
 import { isCommittedToNative, nativeSealKey, openNative, sealNative, type NativeSealKey } from "./aead-native.ts";
 import { isCommittedToWeb, openWeb, sealWeb } from "./aead-web.ts";
-import { randomBytes } from "./bytes.ts";
 import { SYNC_MAX_BYTES } from "./native.ts";
 import { importAesGcmKey, importHmacKey } from "./native-keys.ts";
+import { freshNonce } from "./nonce.ts";
 
 export { COMMIT_BYTES, decryptFailure, NONCE_BYTES, SEAL_OVERHEAD, TAG_BYTES, type SealKey } from "./aead-layout.ts";
 
@@ -41,7 +41,7 @@ export async function seal(
   key: SealKey,
   plaintext: Uint8Array<ArrayBuffer>,
   ad: Uint8Array<ArrayBuffer>,
-  nonce: Uint8Array<ArrayBuffer> = randomBytes(NONCE_BYTES),
+  nonce: Uint8Array<ArrayBuffer> = freshNonce(),
   prefix: Uint8Array = new Uint8Array(0),
 ): Promise<Uint8Array<ArrayBuffer>> {
   const native = nativeFor(key, plaintext.length);

@@ -17,6 +17,13 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** Value of each ASCII hex digit, -1 for every other character code below 128. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE[i.toString(16).charCodeAt(0)] = i;
+  HEX_VALUE[i.toString(16).toUpperCase().charCodeAt(0)] = i;
+}
+
 /**
  * Decodes lowercase or uppercase hex.
  * @param hex Text of even length.
@@ -24,9 +31,14 @@ export function toHex(bytes: Uint8Array): string {
  * @throws TypeError on odd length or a non-hex character.
  */
 export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError("Invalid hex string");
+  if (hex.length % 2 !== 0) throw new TypeError("Invalid hex string");
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const high = HEX_VALUE[hex.charCodeAt(2 * i)] ?? -1;
+    const low = HEX_VALUE[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if (high < 0 || low < 0) throw new TypeError("Invalid hex string");
+    out[i] = (high << 4) | low;
+  }
   return out;
 }
 

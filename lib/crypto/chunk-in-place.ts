@@ -1,7 +1,8 @@
 import { createCipheriv, createHmac } from "node:crypto";
 import { NONCE_BYTES, TAG_BYTES } from "./aead.ts";
-import { randomBytes, toHex } from "./bytes.ts";
+import { toHex } from "./bytes.ts";
 import { CHUNK_HEADER_BYTES, chunkAd, chunkIdBytes, encryptedChunkLength, type EncryptedChunk } from "./chunk.ts";
+import { freshNonce } from "./nonce.ts";
 import { OBJECT_HEADER_BYTES, writeHeader } from "./object-format.ts";
 import { paddedChunkLength } from "./padding.ts";
 import type { EpochKeys } from "./subkeys.ts";
@@ -34,7 +35,7 @@ export async function encryptChunkInPlace(
   keys: EpochKeys,
   buffer: Uint8Array,
   size: number,
-  nonce: Uint8Array = randomBytes(NONCE_BYTES),
+  nonce: Uint8Array = freshNonce(),
 ): Promise<EncryptedChunk> {
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Not a chunk size: ${size}`);
   const length = encryptedChunkLength(size);

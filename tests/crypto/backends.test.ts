@@ -7,11 +7,12 @@ import { describe, expect, it } from "vitest";
 import { COMMIT_BYTES, decryptFailure, importSealKey, isCommittedTo, NONCE_BYTES, open, seal, SEAL_OVERHEAD, type SealKey } from "../../lib/crypto/aead.ts";
 import { isCommittedToNative, nativeSealKey, openNative, sealNative, type NativeSealKey } from "../../lib/crypto/aead-native.ts";
 import { isCommittedToWeb, openWeb, sealWeb } from "../../lib/crypto/aead-web.ts";
-import { constantTimeEqual, randomBytes, sha256Hex, toHex } from "../../lib/crypto/bytes.ts";
+import { constantTimeEqual, fromHex, randomBytes, sha256Hex, toHex } from "../../lib/crypto/bytes.ts";
 import { IntegrityError } from "../../lib/crypto/errors.ts";
 import { hmacSha256, hmacWeb, sha256, sha256Web } from "../../lib/crypto/mac.ts";
 import { hmacNative, runsNatively, sha256Native, SYNC_MAX_BYTES } from "../../lib/crypto/native.ts";
 import { importAesGcmKey, importHmacKey, nativeKeyOf } from "../../lib/crypto/native-keys.ts";
+import { freshNonce } from "../../lib/crypto/nonce.ts";
 import { rejection } from "./fixtures.ts";
 
 /** A few edge lengths around AES blocks and the backend threshold, then random ones. */
@@ -232,5 +233,26 @@ describe("native key twins", () => {
   it("exist for 32-byte AES keys only: another AES size stays on WebCrypto", async () => {
     expect(nativeKeyOf(await importAesGcmKey(randomBytes(32)))).toBeDefined();
     expect(nativeKeyOf(await importAesGcmKey(randomBytes(16)))).toBeUndefined();
+  });
+});
+
+describe("fresh nonces", () => {
+  it("are 12 bytes each, own their memory and never repeat across pool refills", () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const nonce = freshNonce();
+      expect(nonce.length).toBe(NONCE_BYTES);
+      expect(nonce.buffer.byteLength).toBe(NONCE_BYTES);
+      seen.add(toHex(nonce));
+    }
+    expect(seen.size).toBe(1000);
+  });
+});
+
+describe("hex decoding", () => {
+  it("reads both cases and refuses odd lengths and other characters", () => {
+    expect(toHex(fromHex("00ff7Aa9"))).toBe("00ff7aa9");
+    expect(fromHex("").length).toBe(0);
+    for (const bad of ["0", "0g", "g0", " 0", "é0", "0\u0100", "-1"]) expect(() => fromHex(bad), bad).toThrow(TypeError);
   });
 });
