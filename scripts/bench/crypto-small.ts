@@ -2,7 +2,9 @@
  * Micro-benchmark of the small-object crypto, each operation on both
  * backends: `native` (node:crypto on the calling thread, what the agent
  * uses below `SYNC_MAX_BYTES`) and `web` (WebCrypto, a thread-pool hop per
- * call: the same keys imported without their native twins).
+ * call: the same keys imported without their native twins; for the `siv.*`
+ * rows, @noble/ciphers, the fallback of names). `name.*` rows run
+ * node:crypto AES-SIV in both columns (names take no WebCrypto key).
  *
  * Prints one JSON line per operation, backend and concurrency:
  * `{"bench":"crypto-small","op":…,"backend":"native"|"web","inFlight":1|64,"opsPerSecond":…,"cpuMicrosPerOp":…}`;
@@ -14,6 +16,7 @@
  * `npm run bench -- crypto-small [--ms 300]` (time per measurement).
  */
 import { parseArgs } from "node:util";
+import { aessiv } from "@noble/ciphers/aes.js";
 import { importSealKey, open, seal } from "../../lib/crypto/aead.ts";
 import { nativeSealKey, sealNative } from "../../lib/crypto/aead-native.ts";
 import { sealWeb } from "../../lib/crypto/aead-web.ts";
@@ -28,6 +31,7 @@ import { hmacNative } from "../../lib/crypto/native.ts";
 import { nativeKeyOf } from "../../lib/crypto/native-keys.ts";
 import { ROOT_NODE_ID } from "../../lib/crypto/node-id.ts";
 import { openNodeRecord, sealNodeRecord } from "../../lib/crypto/node-record.ts";
+import { sivDecryptNative, sivEncryptNative } from "../../lib/crypto/siv-native.ts";
 import { SUBKEY_LABELS, type EpochKeys } from "../../lib/crypto/subkeys.ts";
 
 const { values } = parseArgs({ options: { ms: { type: "string", default: "300" } } });
@@ -99,7 +103,7 @@ function manifestOf(keys: EpochKeys, chunkId: string, hash: string): NodeManifes
   };
 }
 
-async function operations(ring: Keyring): Promise<[string, () => Promise<unknown>][]> {
+async function operations(ring: Keyring, backend: string): Promise<[string, () => Promise<unknown>][]> {
   const keys = ring.current;
   const data = randomBytes(2048);
   const chunk = await encryptChunk(keys, data);
@@ -111,6 +115,11 @@ async function operations(ring: Keyring): Promise<[string, () => Promise<unknown
   const record = { nodeId: sealed.nodeId, parentId: sealed.parentId, encName: sealed.encName, version: 1, manifest: sealed.manifest };
   const name = encryptName(keys, ROOT_NODE_ID, manifest.name);
   const box = await seal(keys.manifest, data.subarray(0, 300), data.subarray(300, 360));
+  // AES-SIV of a 32-byte padded name under a 53-byte AD: node:crypto, or the fallback (@noble/ciphers) in the `web` rows.
+  const sivAd = [data.subarray(0, 53)];
+  const sivPlain = data.subarray(100, 132);
+  const sivBox = sivEncryptNative(keys.nameSiv, sivAd, sivPlain);
+  const sivNative = backend === "native";
   return [
     ["nodeRecord.seal", () => sealNodeRecord(keys, binding, manifest)],
     ["nodeRecord.open", () => openNodeRecord(ring, record, null)],
@@ -118,6 +127,8 @@ async function operations(ring: Keyring): Promise<[string, () => Promise<unknown
     ["aead.open300", () => open(keys.manifest, box, data.subarray(300, 360), "manifest")],
     ["name.encrypt", () => Promise.resolve(encryptName(keys, ROOT_NODE_ID, manifest.name))],
     ["name.decrypt", () => Promise.resolve(decryptName(ring, ROOT_NODE_ID, name))],
+    ["siv.encrypt32", () => Promise.resolve(sivNative ? sivEncryptNative(keys.nameSiv, sivAd, sivPlain) : aessiv(keys.nameSiv, ...sivAd).encrypt(sivPlain))],
+    ["siv.decrypt32", () => Promise.resolve(sivNative ? sivDecryptNative(keys.nameSiv, sivAd, sivBox) : aessiv(keys.nameSiv, ...sivAd).decrypt(sivBox))],
     ["contentHash", () => contentHash(keys, data.length, chunks)],
     ["chunkId.2KiB", () => chunkIdBytes(keys, data)],
     ["sha256Hex.2KiB", () => sha256Hex(data)],
@@ -130,7 +141,7 @@ const backends: [string, Keyring][] = [
   ["native", await Keyring.fromSecrets(VAULT, new Map([[1, SECRET]]))],
   ["web", await webOnlyKeyring()],
 ];
-const ops = new Map(await Promise.all(backends.map(async ([backend, ring]) => [backend, await operations(ring)] as const)));
+const ops = new Map(await Promise.all(backends.map(async ([backend, ring]) => [backend, await operations(ring, backend)] as const)));
 for (const [index, [op]] of (ops.get("native") ?? []).entries()) {
   for (const inFlight of [1, 64]) {
     for (const [backend] of backends) {
