@@ -228,6 +228,9 @@ describe("native key twins", () => {
     }
     expect(key.enc.extractable).toBe(false);
     expect(key.commit.extractable).toBe(false);
+    // A copy made by structured cloning is another CryptoKey: no twin, so WebCrypto.
+    expect(nativeKeyOf(structuredClone(key.enc))).toBeUndefined();
+    expect(nativeKeyOf(key.enc)).toBeDefined();
   });
 
   it("exist for 32-byte AES keys only: another AES size stays on WebCrypto", async () => {
