@@ -19,7 +19,8 @@ const SLICE = 256 * 1024;
  * the padding is written after it, and on return
  * `buffer[0, encryptedChunkLength(size))` holds the encrypted chunk. The chunk
  * id (HMAC over the plaintext) runs on WebCrypto, off this thread where the
- * runtime allows; AES-256-GCM runs through `node:crypto`, piece by piece,
+ * runtime allows, from `SYNC_MAX_BYTES` up (`node:crypto` below it);
+ * AES-256-GCM runs through `node:crypto`, piece by piece,
  * each piece's ciphertext written over its plaintext.
  *
  * Why not WebCrypto for AES too: every WebCrypto call returns a new buffer

@@ -58,8 +58,9 @@ export function chunkIdBytes(keys: EpochKeys, plaintext: Uint8Array<ArrayBuffer>
 
 /**
  * Encrypts a chunk, padded, with its id bound into the associated data
- * (WebCrypto only: runs in the browser too; the upload pipeline uses
- * `encryptChunkInPlace`, which writes the same bytes).
+ * (`node:crypto` below `SYNC_MAX_BYTES`, WebCrypto above it and in a
+ * browser; the upload pipeline uses `encryptChunkInPlace`, which writes the
+ * same bytes).
  * @param keys The epoch's keys (`keyring.current` for new data).
  * @param plaintext The chunk's bytes.
  * @param nonce Only for known-answer tests; a fresh random nonce otherwise.

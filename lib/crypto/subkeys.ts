@@ -51,7 +51,7 @@ export interface EpochKeys {
  * @param epochSecret The epoch's 32-byte secret, from the keyring.
  * @param vaultId The vault's 16-byte id.
  * @param epoch The epoch number (u32).
- * @returns The epoch's working keys (WebCrypto keys are non-extractable).
+ * @returns The epoch's working keys (WebCrypto keys are non-extractable; their `node:crypto` twins: `native-keys.ts`).
  */
 export async function deriveEpochKeys(epochSecret: Uint8Array<ArrayBuffer>, vaultId: Uint8Array<ArrayBuffer>, epoch: number): Promise<EpochKeys> {
   if (epochSecret.length !== SECRET_BYTES) throw new RangeError("An epoch secret is 32 bytes");
