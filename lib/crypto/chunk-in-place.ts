@@ -1,5 +1,6 @@
 import { createCipheriv, createHmac } from "node:crypto";
 import { NONCE_BYTES, TAG_BYTES } from "./aead.ts";
+import { nativeSealKey } from "./aead-native.ts";
 import { toHex } from "./bytes.ts";
 import { CHUNK_HEADER_BYTES, chunkAd, chunkIdBytes, encryptedChunkLength, type EncryptedChunk } from "./chunk.ts";
 import { freshNonce } from "./nonce.ts";
@@ -43,6 +44,8 @@ export async function encryptChunkInPlace(
   if (buffer.length < length) throw new RangeError(`Chunk buffer too small: ${buffer.length} bytes for a ${size}-byte chunk`);
   if (nonce.length !== NONCE_BYTES) throw new RangeError("A nonce is 12 bytes");
   const plaintext = buffer.subarray(CHUNK_HEADER_BYTES, CHUNK_HEADER_BYTES + size) as Uint8Array<ArrayBuffer>;
+  const twin = nativeSealKey(keys.chunk);
+  if (!twin) throw new Error("The chunk key has no node:crypto twin");
   const id = await chunkIdBytes(keys, plaintext);
   const padded = paddedChunkLength(size);
   // Padding: 0x80 then zeros; the buffer is recycled, so the zeros are written.
@@ -51,8 +54,8 @@ export async function encryptChunkInPlace(
   const ad = chunkAd(keys, id);
   writeHeader(buffer, keys.epoch);
   buffer.set(nonce, OBJECT_HEADER_BYTES);
-  buffer.set(createHmac("sha256", keys.chunkRaw.commit).update(nonce).update(ad).digest(), OBJECT_HEADER_BYTES + NONCE_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", keys.chunkRaw.enc, nonce, { authTagLength: TAG_BYTES });
+  buffer.set(createHmac("sha256", twin.commit).update(nonce).update(ad).digest(), OBJECT_HEADER_BYTES + NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", twin.enc, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(ad);
   const body = buffer.subarray(CHUNK_HEADER_BYTES, CHUNK_HEADER_BYTES + padded);
   let written = CHUNK_HEADER_BYTES;

@@ -34,8 +34,6 @@ export interface EpochKeys {
   chunkId: CryptoKey;
   /** Committed AES-256-GCM key for chunk content. */
   chunk: SealKey;
-  /** Raw bytes of `chunk` (enc, commit), for the buffer-reusing encryptor of `chunk-in-place.ts`. */
-  chunkRaw: { enc: Uint8Array; commit: Uint8Array };
   /** Committed AES-256-GCM key for node manifests. */
   manifest: SealKey;
   /** 64-byte AES-SIV key (two AES-256 keys) for names. */
@@ -73,7 +71,6 @@ export async function deriveEpochKeys(epochSecret: Uint8Array<ArrayBuffer>, vaul
     epoch,
     chunkId: await importHmacKey(chunkId),
     chunk: await importSealKey(chunkEnc, chunkCommit),
-    chunkRaw: { enc: chunkEnc, commit: chunkCommit },
     manifest: await importSealKey(manifestEnc, manifestCommit),
     nameSiv,
     contentHash: await importHmacKey(contentHash),

@@ -7,13 +7,15 @@ import { describe, expect, it } from "vitest";
 import { COMMIT_BYTES, decryptFailure, importSealKey, isCommittedTo, NONCE_BYTES, open, seal, SEAL_OVERHEAD, type SealKey } from "../../lib/crypto/aead.ts";
 import { isCommittedToNative, nativeSealKey, openNative, sealNative, type NativeSealKey } from "../../lib/crypto/aead-native.ts";
 import { isCommittedToWeb, openWeb, sealWeb } from "../../lib/crypto/aead-web.ts";
+import { encryptedChunkLength } from "../../lib/crypto/chunk.ts";
+import { encryptChunkInPlace } from "../../lib/crypto/chunk-in-place.ts";
 import { constantTimeEqual, fromHex, randomBytes, sha256Hex, toHex } from "../../lib/crypto/bytes.ts";
 import { IntegrityError } from "../../lib/crypto/errors.ts";
 import { hmacSha256, hmacWeb, sha256, sha256Web } from "../../lib/crypto/mac.ts";
 import { hmacNative, runsNatively, sha256Native, SYNC_MAX_BYTES } from "../../lib/crypto/native.ts";
 import { importAesGcmKey, importHmacKey, nativeKeyOf } from "../../lib/crypto/native-keys.ts";
 import { freshNonce } from "../../lib/crypto/nonce.ts";
-import { rejection } from "./fixtures.ts";
+import { katKeyring, rejection } from "./fixtures.ts";
 
 /** A few edge lengths around AES blocks and the backend threshold, then random ones. */
 const LENGTHS = [0, 1, 15, 16, 17, 31, 33, 300, 1023, 4096, SYNC_MAX_BYTES - 1, ...Array.from({ length: 12 }, () => Math.floor(Math.random() * 5000))];
@@ -236,6 +238,20 @@ describe("native key twins", () => {
   it("exist for 32-byte AES keys only: another AES size stays on WebCrypto", async () => {
     expect(nativeKeyOf(await importAesGcmKey(randomBytes(32)))).toBeDefined();
     expect(nativeKeyOf(await importAesGcmKey(randomBytes(16)))).toBeUndefined();
+  });
+});
+
+describe("the in-place chunk encryptor", () => {
+  it("refuses chunk keys without a native twin rather than reading raw bytes", async () => {
+    const ring = await katKeyring();
+    const bare: SealKey = {
+      enc: await crypto.subtle.importKey("raw", randomBytes(32), "AES-GCM", false, ["encrypt", "decrypt"]),
+      commit: await crypto.subtle.importKey("raw", randomBytes(32), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+    };
+    const buffer = new Uint8Array(encryptedChunkLength(10));
+    expect(await rejection(encryptChunkInPlace({ ...ring.current, chunk: bare }, buffer, 10))).toBeInstanceOf(Error);
+    const sealed = await encryptChunkInPlace(ring.current, buffer, 10);
+    expect(sealed.data.length).toBe(encryptedChunkLength(10));
   });
 });
 
