@@ -1,48 +1,31 @@
-import { concatBytes, randomBytes } from "./bytes.ts";
-import { IntegrityError } from "./errors.ts";
-
-/** Nonce length of AES-256-GCM, bytes. */
-export const NONCE_BYTES = 12;
-/** Key-commitment tag length (HMAC-SHA-256), bytes. */
-export const COMMIT_BYTES = 32;
-/** Full GCM tag length, bytes: never truncated (rule 7). */
-export const TAG_BYTES = 16;
-/** Bytes a sealed box adds to its plaintext. */
-export const SEAL_OVERHEAD = NONCE_BYTES + COMMIT_BYTES + TAG_BYTES;
-
 /**
- * The one message of every failed decryption of an object kind: a server
- * that reads the errors agents report cannot tell which check failed (rule 7).
- * @param what The object kind (`chunk`, `manifest`, `name`…).
- * @returns `Cannot decrypt <what>: it was altered or does not belong here`.
+ * The sealed box: committed AES-256-GCM (rule 7). Two backends write the
+ * same bytes: `node:crypto` on the calling thread for inputs below
+ * `SYNC_MAX_BYTES` (node records, names' neighbours, small chunks, key
+ * slots), WebCrypto for larger ones and where `node:crypto` is missing.
  */
-export function decryptFailure(what: string): string {
-  return `Cannot decrypt ${what}: it was altered or does not belong here`;
-}
+import { SEAL_OVERHEAD, type SealKey } from "./aead-layout.ts";
+import { isCommittedToNative, nativeSealKey, openNative, sealNative, type NativeSealKey } from "./aead-native.ts";
+import { isCommittedToWeb, openWeb, sealWeb } from "./aead-web.ts";
+import { SYNC_MAX_BYTES } from "./native.ts";
+import { importAesGcmKey, importHmacKey } from "./native-keys.ts";
+import { freshNonce } from "./nonce.ts";
 
-/**
- * A key for committed AEAD: an AES-256-GCM key and an HMAC-SHA-256 key, both
- * derived from one secret. The HMAC of (nonce ‖ AD) under the commitment key
- * travels with each box, so a box opens under one key only: AES-GCM alone is
- * not key-committing.
- */
-export interface SealKey {
-  enc: CryptoKey;
-  commit: CryptoKey;
-}
+export { COMMIT_BYTES, decryptFailure, NONCE_BYTES, SEAL_OVERHEAD, TAG_BYTES, type SealKey } from "./aead-layout.ts";
 
 /**
  * Imports a committed-AEAD key pair from two raw 32-byte keys.
  * @param encRaw 32 bytes for AES-256-GCM.
  * @param commitRaw 32 bytes for HMAC-SHA-256.
- * @returns Non-extractable WebCrypto keys.
+ * @returns Non-extractable WebCrypto keys (with their `node:crypto` twins, `native-keys.ts`).
  */
 export async function importSealKey(encRaw: Uint8Array<ArrayBuffer>, commitRaw: Uint8Array<ArrayBuffer>): Promise<SealKey> {
-  const [enc, commit] = await Promise.all([
-    crypto.subtle.importKey("raw", encRaw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]),
-    crypto.subtle.importKey("raw", commitRaw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
-  ]);
+  const [enc, commit] = await Promise.all([importAesGcmKey(encRaw), importHmacKey(commitRaw)]);
   return { enc, commit };
+}
+
+function nativeFor(key: SealKey, length: number): NativeSealKey | undefined {
+  return length < SYNC_MAX_BYTES ? nativeSealKey(key) : undefined;
 }
 
 /**
@@ -58,20 +41,11 @@ export async function seal(
   key: SealKey,
   plaintext: Uint8Array<ArrayBuffer>,
   ad: Uint8Array<ArrayBuffer>,
-  nonce: Uint8Array<ArrayBuffer> = randomBytes(NONCE_BYTES),
+  nonce: Uint8Array<ArrayBuffer> = freshNonce(),
   prefix: Uint8Array = new Uint8Array(0),
 ): Promise<Uint8Array<ArrayBuffer>> {
-  if (nonce.length !== NONCE_BYTES) throw new RangeError("A nonce is 12 bytes");
-  const [commit, body] = await Promise.all([
-    crypto.subtle.sign("HMAC", key.commit, concatBytes(nonce, ad)),
-    crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData: ad, tagLength: 128 }, key.enc, plaintext),
-  ]);
-  const out = new Uint8Array(prefix.length + NONCE_BYTES + COMMIT_BYTES + body.byteLength);
-  out.set(prefix, 0);
-  out.set(nonce, prefix.length);
-  out.set(new Uint8Array(commit), prefix.length + NONCE_BYTES);
-  out.set(new Uint8Array(body), prefix.length + NONCE_BYTES + COMMIT_BYTES);
-  return out;
+  const native = nativeFor(key, plaintext.length);
+  return native ? sealNative(native, plaintext, ad, nonce, prefix) : sealWeb(key, plaintext, ad, nonce, prefix);
 }
 
 /**
@@ -84,19 +58,8 @@ export async function seal(
  * @throws IntegrityError with one message whatever failed (length, commitment or tag): rule 7.
  */
 export async function open(key: SealKey, box: Uint8Array, ad: Uint8Array<ArrayBuffer>, what: string): Promise<Uint8Array<ArrayBuffer>> {
-  const failure = () => new IntegrityError(decryptFailure(what));
-  if (box.length < SEAL_OVERHEAD) throw failure();
-  const nonce = box.slice(0, NONCE_BYTES);
-  const commit = box.slice(NONCE_BYTES, NONCE_BYTES + COMMIT_BYTES);
-  const committed = await crypto.subtle.verify("HMAC", key.commit, commit, concatBytes(nonce, ad));
-  if (!committed) throw failure();
-  try {
-    const body = box.subarray(NONCE_BYTES + COMMIT_BYTES) as Uint8Array<ArrayBuffer>;
-    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: nonce, additionalData: ad, tagLength: 128 }, key.enc, body);
-    return new Uint8Array(plain);
-  } catch {
-    throw failure();
-  }
+  const native = nativeFor(key, box.length - SEAL_OVERHEAD);
+  return native ? openNative(native, box, ad, what) : openWeb(key, box, ad, what);
 }
 
 /**
@@ -108,8 +71,6 @@ export async function open(key: SealKey, box: Uint8Array, ad: Uint8Array<ArrayBu
  * @returns Whether the box was committed to this key.
  */
 export async function isCommittedTo(key: SealKey, box: Uint8Array, ad: Uint8Array<ArrayBuffer>): Promise<boolean> {
-  if (box.length < SEAL_OVERHEAD) return false;
-  const nonce = box.slice(0, NONCE_BYTES);
-  const commit = box.slice(NONCE_BYTES, NONCE_BYTES + COMMIT_BYTES);
-  return crypto.subtle.verify("HMAC", key.commit, commit, concatBytes(nonce, ad));
+  const native = nativeSealKey(key);
+  return native ? isCommittedToNative(native, box, ad) : isCommittedToWeb(key, box, ad);
 }

@@ -1,4 +1,6 @@
-/** Byte helpers shared by the crypto formats. Pure, runtime-neutral. */
+/** Byte helpers shared by the crypto formats. Pure, runtime-neutral (SHA-256 and the constant-time comparison use `node:crypto` where present). */
+import { sha256 } from "./mac.ts";
+import { macEqual, runsNatively } from "./native.ts";
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const encoder = new TextEncoder();
@@ -15,6 +17,13 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** Value of each ASCII hex digit, -1 for every other character code below 128. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE[i.toString(16).charCodeAt(0)] = i;
+  HEX_VALUE[i.toString(16).toUpperCase().charCodeAt(0)] = i;
+}
+
 /**
  * Decodes lowercase or uppercase hex.
  * @param hex Text of even length.
@@ -22,9 +31,14 @@ export function toHex(bytes: Uint8Array): string {
  * @throws TypeError on odd length or a non-hex character.
  */
 export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError("Invalid hex string");
+  if (hex.length % 2 !== 0) throw new TypeError("Invalid hex string");
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const high = HEX_VALUE[hex.charCodeAt(2 * i)] ?? -1;
+    const low = HEX_VALUE[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if (high < 0 || low < 0) throw new TypeError("Invalid hex string");
+    out[i] = (high << 4) | low;
+  }
   return out;
 }
 
@@ -114,12 +128,12 @@ export function readU32be(bytes: Uint8Array, offset: number): number {
 }
 
 /**
- * SHA-256 of some bytes (WebCrypto), as lowercase hex.
+ * SHA-256 of some bytes, as lowercase hex (`node:crypto` for small inputs, WebCrypto for large ones: `mac.ts`).
  * @param bytes The bytes.
  * @returns 64 hex characters.
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
+  return toHex(await sha256(bytes));
 }
 
 /**
@@ -130,6 +144,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
+  if (runsNatively(a.length)) return macEqual(a, b);
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
   return diff === 0;

@@ -1,7 +1,9 @@
 import { createCipheriv, createHmac } from "node:crypto";
 import { NONCE_BYTES, TAG_BYTES } from "./aead.ts";
-import { randomBytes, toHex } from "./bytes.ts";
+import { nativeSealKey } from "./aead-native.ts";
+import { toHex } from "./bytes.ts";
 import { CHUNK_HEADER_BYTES, chunkAd, chunkIdBytes, encryptedChunkLength, type EncryptedChunk } from "./chunk.ts";
+import { freshNonce } from "./nonce.ts";
 import { OBJECT_HEADER_BYTES, writeHeader } from "./object-format.ts";
 import { paddedChunkLength } from "./padding.ts";
 import type { EpochKeys } from "./subkeys.ts";
@@ -18,7 +20,8 @@ const SLICE = 256 * 1024;
  * the padding is written after it, and on return
  * `buffer[0, encryptedChunkLength(size))` holds the encrypted chunk. The chunk
  * id (HMAC over the plaintext) runs on WebCrypto, off this thread where the
- * runtime allows; AES-256-GCM runs through `node:crypto`, piece by piece,
+ * runtime allows, from `SYNC_MAX_BYTES` up (`node:crypto` below it);
+ * AES-256-GCM runs through `node:crypto`, piece by piece,
  * each piece's ciphertext written over its plaintext.
  *
  * Why not WebCrypto for AES too: every WebCrypto call returns a new buffer
@@ -34,13 +37,15 @@ export async function encryptChunkInPlace(
   keys: EpochKeys,
   buffer: Uint8Array,
   size: number,
-  nonce: Uint8Array = randomBytes(NONCE_BYTES),
+  nonce: Uint8Array = freshNonce(),
 ): Promise<EncryptedChunk> {
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Not a chunk size: ${size}`);
   const length = encryptedChunkLength(size);
   if (buffer.length < length) throw new RangeError(`Chunk buffer too small: ${buffer.length} bytes for a ${size}-byte chunk`);
   if (nonce.length !== NONCE_BYTES) throw new RangeError("A nonce is 12 bytes");
   const plaintext = buffer.subarray(CHUNK_HEADER_BYTES, CHUNK_HEADER_BYTES + size) as Uint8Array<ArrayBuffer>;
+  const twin = nativeSealKey(keys.chunk);
+  if (!twin) throw new Error("The chunk key has no node:crypto twin");
   const id = await chunkIdBytes(keys, plaintext);
   const padded = paddedChunkLength(size);
   // Padding: 0x80 then zeros; the buffer is recycled, so the zeros are written.
@@ -49,8 +54,8 @@ export async function encryptChunkInPlace(
   const ad = chunkAd(keys, id);
   writeHeader(buffer, keys.epoch);
   buffer.set(nonce, OBJECT_HEADER_BYTES);
-  buffer.set(createHmac("sha256", keys.chunkRaw.commit).update(nonce).update(ad).digest(), OBJECT_HEADER_BYTES + NONCE_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", keys.chunkRaw.enc, nonce, { authTagLength: TAG_BYTES });
+  buffer.set(createHmac("sha256", twin.commit).update(nonce).update(ad).digest(), OBJECT_HEADER_BYTES + NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", twin.enc, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(ad);
   const body = buffer.subarray(CHUNK_HEADER_BYTES, CHUNK_HEADER_BYTES + padded);
   let written = CHUNK_HEADER_BYTES;

@@ -2,6 +2,7 @@ import { COMMIT_BYTES, decryptFailure, NONCE_BYTES, open, seal, SEAL_OVERHEAD, T
 import { concatBytes, constantTimeEqual, fromHex, toHex, u32be, utf8 } from "./bytes.ts";
 import { IntegrityError } from "./errors.ts";
 import type { Keyring } from "./keyring.ts";
+import { hmacSha256 } from "./mac.ts";
 import { OBJECT_FORMAT_VERSION, OBJECT_HEADER_BYTES, writeHeader } from "./object-format.ts";
 import { pad, paddedChunkLength, unpad } from "./padding.ts";
 import type { EpochKeys } from "./subkeys.ts";
@@ -51,14 +52,15 @@ export function chunkAd(keys: EpochKeys, id: Uint8Array): Uint8Array<ArrayBuffer
  * @param plaintext The chunk's bytes.
  * @returns The 32-byte id.
  */
-export async function chunkIdBytes(keys: EpochKeys, plaintext: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await crypto.subtle.sign("HMAC", keys.chunkId, plaintext));
+export function chunkIdBytes(keys: EpochKeys, plaintext: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  return hmacSha256(keys.chunkId, plaintext);
 }
 
 /**
  * Encrypts a chunk, padded, with its id bound into the associated data
- * (WebCrypto only: runs in the browser too; the upload pipeline uses
- * `encryptChunkInPlace`, which writes the same bytes).
+ * (`node:crypto` below `SYNC_MAX_BYTES`, WebCrypto above it and in a
+ * browser; the upload pipeline uses `encryptChunkInPlace`, which writes the
+ * same bytes).
  * @param keys The epoch's keys (`keyring.current` for new data).
  * @param plaintext The chunk's bytes.
  * @param nonce Only for known-answer tests; a fresh random nonce otherwise.

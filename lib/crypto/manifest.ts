@@ -1,7 +1,8 @@
 import { decryptFailure, NONCE_BYTES, COMMIT_BYTES, open, seal, SEAL_OVERHEAD, TAG_BYTES } from "./aead.ts";
-import { concatBytes, fromHex, fromUtf8, sha256Hex, toHex, u32be, u64be, utf8 } from "./bytes.ts";
+import { concatBytes, constantTimeEqual, fromHex, fromUtf8, sha256Hex, toHex, u32be, u64be, utf8 } from "./bytes.ts";
 import { IntegrityError } from "./errors.ts";
 import type { Keyring } from "./keyring.ts";
+import { hmacSha256 } from "./mac.ts";
 import {
   canonicalManifest,
   manifestProblem,
@@ -35,6 +36,11 @@ function manifestAd(keys: EpochKeys, binding: ManifestBinding): Uint8Array<Array
   );
 }
 
+/** Compares a recomputed content hash with a claimed one in constant time (both are text; the claim may be any string). */
+function sameHash(computed: string, claimed: string): boolean {
+  return constantTimeEqual(utf8(computed), utf8(claimed));
+}
+
 function bindingOk(binding: ManifestBinding): boolean {
   return isNodeId(binding.nodeId) && binding.nodeId !== ROOT_NODE_ID && Number.isSafeInteger(binding.version) && binding.version >= 1;
 }
@@ -51,7 +57,7 @@ function bindingOk(binding: ManifestBinding): boolean {
  */
 export async function contentHash(keys: EpochKeys, size: number, chunks: readonly ManifestChunk[]): Promise<string> {
   const data = concatBytes(u64be(size), ...chunks.map((c) => fromHex(c.id)));
-  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", keys.contentHash, data)));
+  return toHex(await hmacSha256(keys.contentHash, data));
 }
 
 /**
@@ -110,7 +116,7 @@ export async function encryptManifest(
   const problem = bindingOk(binding) ? manifestProblem(input, binding) : "invalid node id or version";
   if (problem) throw new RangeError(`Invalid manifest: ${problem}`);
   const m = canonicalManifest(input);
-  if (m.kind === "file" && (await contentHash(keys, m.size, m.chunks)) !== m.contentHash) {
+  if (m.kind === "file" && !sameHash(await contentHash(keys, m.size, m.chunks), m.contentHash)) {
     throw new RangeError("Invalid manifest: the content hash is not the one of its chunks under this epoch");
   }
   return sealManifestBytes(keys, utf8(JSON.stringify(m)), binding, nonce);
@@ -141,7 +147,7 @@ export async function decryptManifest(keyring: Keyring, data: Uint8Array, bindin
     throw failure();
   }
   if (manifestProblem(manifest, binding) !== undefined) throw failure();
-  if (manifest.kind === "file" && (await contentHash(keys, manifest.size, manifest.chunks)) !== manifest.contentHash) throw failure();
+  if (manifest.kind === "file" && !sameHash(await contentHash(keys, manifest.size, manifest.chunks), manifest.contentHash)) throw failure();
   return manifest;
 }
 

@@ -5,9 +5,12 @@
  * Reading goes through `openNodeRecord` (name and manifest cross-checked,
  * history guard): the raw `decryptManifest` and `decryptName` are internal
  * to this folder and not exported here.
- * Formats and the threat model: docs/security.md. Only Web APIs here, so a
- * browser bundle can import it; the upload pipeline's in-place encryptor
- * (`chunk-in-place.ts`, node:crypto) is imported directly by lib/pipeline.
+ * Formats and the threat model: docs/security.md. Small objects run on
+ * `node:crypto` where the runtime has it (found at run time, no static
+ * import: `native.ts`), everything else and every runtime without it on
+ * Web APIs, so a browser bundle can still import this; the upload
+ * pipeline's in-place encryptor (`chunk-in-place.ts`, a static node:crypto
+ * import) is imported directly by lib/pipeline.
  */
 export * from "./errors.ts";
 export { toHex, fromHex, toBase64Url, fromBase64Url, randomBytes } from "./bytes.ts";

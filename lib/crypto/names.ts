@@ -1,4 +1,3 @@
-import { aessiv } from "@noble/ciphers/aes.js";
 import { decryptFailure } from "./aead.ts";
 import { concatBytes, fromBase64Url, fromHex, fromUtf8, toBase64Url, u32be, utf8 } from "./bytes.ts";
 import { IntegrityError } from "./errors.ts";
@@ -7,6 +6,7 @@ import { isNodeId } from "./node-id.ts";
 import { OBJECT_FORMAT_VERSION, OBJECT_HEADER_BYTES, writeHeader } from "./object-format.ts";
 import { pad, paddedNameLength, unpad } from "./padding.ts";
 import { MAX_NAME_BYTES, normalizeName } from "./paths.ts";
+import { sivDecrypt, sivEncrypt } from "./siv.ts";
 import type { EpochKeys } from "./subkeys.ts";
 
 const SIV_BYTES = 16;
@@ -33,7 +33,7 @@ function ad(keys: EpochKeys, parentId: string): Uint8Array[] {
 export function encryptName(keys: EpochKeys, parentId: string, name: string): string {
   if (!isNodeId(parentId)) throw new RangeError("A parent id is a node id (32 lowercase hex)");
   const plain = utf8(normalizeName(name));
-  const sealed = aessiv(keys.nameSiv, ...ad(keys, parentId)).encrypt(pad(plain, paddedNameLength(plain.length)));
+  const sealed = sivEncrypt(keys.nameSiv, ad(keys, parentId), pad(plain, paddedNameLength(plain.length)));
   const header = new Uint8Array(OBJECT_HEADER_BYTES);
   writeHeader(header, keys.epoch);
   return toBase64Url(concatBytes(header, sealed));
@@ -61,8 +61,8 @@ export function decryptName(keyring: Keyring, parentId: string, encrypted: strin
   if (toBase64Url(bytes) !== encrypted) throw failure();
   const keys = keyring.keysFor(bytes, WHAT, OBJECT_HEADER_BYTES + SIV_BYTES + 1);
   try {
-    const padded = aessiv(keys.nameSiv, ...ad(keys, parentId)).decrypt(bytes.subarray(OBJECT_HEADER_BYTES));
-    const plain = unpad(padded, paddedNameLength);
+    const padded = sivDecrypt(keys.nameSiv, ad(keys, parentId), bytes.subarray(OBJECT_HEADER_BYTES));
+    const plain = padded && unpad(padded, paddedNameLength);
     if (!plain) throw failure();
     const name = fromUtf8(plain);
     if (normalizeName(name) !== name) throw failure();

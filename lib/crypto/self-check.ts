@@ -6,6 +6,7 @@ import { decryptManifest, encryptManifest, type NodeManifest } from "./manifest.
 import { decryptName, encryptName } from "./names.ts";
 import { newNodeId, ROOT_NODE_ID } from "./node-id.ts";
 import { openNodeRecord, sealNodeRecord } from "./node-record.ts";
+import { checkBackendsAgree } from "./self-check-backends.ts";
 import { createVault, type NewVault } from "./vault.ts";
 
 /** One line of the self-check report. */
@@ -64,6 +65,9 @@ export async function runCryptoSelfCheck(): Promise<CheckResult[]> {
       enc.data[100] = (enc.data[100] ?? 0) ^ 1;
       const caught = await decryptChunk(vault.keyring, enc.id, enc.data).then(() => false, (e: unknown) => e instanceof IntegrityError);
       assert(caught, "a tampered chunk was accepted");
+      const small = await encryptChunk(vault.keyring.current, plain.subarray(0, 2048));
+      assert(toHex(await decryptChunk(vault.keyring, small.id, small.data)) === toHex(plain.subarray(0, 2048)), "decrypted small chunk differs");
+      return checkBackendsAgree(vault.keyring.current);
     }),
   );
   results.push(

@@ -1,6 +1,7 @@
 import { importSealKey, type SealKey } from "./aead.ts";
 import { concatBytes, u32be } from "./bytes.ts";
 import { hkdf } from "./kdf.ts";
+import { importHmacKey } from "./native-keys.ts";
 
 /** Length of the root key and of each epoch secret, bytes. */
 export const SECRET_BYTES = 32;
@@ -33,8 +34,6 @@ export interface EpochKeys {
   chunkId: CryptoKey;
   /** Committed AES-256-GCM key for chunk content. */
   chunk: SealKey;
-  /** Raw bytes of `chunk` (enc, commit), for the buffer-reusing encryptor of `chunk-in-place.ts`. */
-  chunkRaw: { enc: Uint8Array; commit: Uint8Array };
   /** Committed AES-256-GCM key for node manifests. */
   manifest: SealKey;
   /** 64-byte AES-SIV key (two AES-256 keys) for names. */
@@ -45,16 +44,12 @@ export interface EpochKeys {
   chunkerGearSeed: Uint8Array;
 }
 
-async function hmacKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-}
-
 /**
  * Derives every purpose key of one epoch with HKDF-SHA-256 (rule 2).
  * @param epochSecret The epoch's 32-byte secret, from the keyring.
  * @param vaultId The vault's 16-byte id.
  * @param epoch The epoch number (u32).
- * @returns The epoch's working keys (WebCrypto keys are non-extractable).
+ * @returns The epoch's working keys (WebCrypto keys are non-extractable; their `node:crypto` twins: `native-keys.ts`).
  */
 export async function deriveEpochKeys(epochSecret: Uint8Array<ArrayBuffer>, vaultId: Uint8Array<ArrayBuffer>, epoch: number): Promise<EpochKeys> {
   if (epochSecret.length !== SECRET_BYTES) throw new RangeError("An epoch secret is 32 bytes");
@@ -74,12 +69,11 @@ export async function deriveEpochKeys(epochSecret: Uint8Array<ArrayBuffer>, vaul
   return {
     vaultId: new Uint8Array(vaultId),
     epoch,
-    chunkId: await hmacKey(chunkId),
+    chunkId: await importHmacKey(chunkId),
     chunk: await importSealKey(chunkEnc, chunkCommit),
-    chunkRaw: { enc: chunkEnc, commit: chunkCommit },
     manifest: await importSealKey(manifestEnc, manifestCommit),
     nameSiv,
-    contentHash: await hmacKey(contentHash),
+    contentHash: await importHmacKey(contentHash),
     chunkerGearSeed: gear,
   };
 }
