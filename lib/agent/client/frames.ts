@@ -64,6 +64,12 @@ export interface ReadFramesOptions {
   maxChunkBytes: number;
   /** Where the answer came from, for messages. */
   what: string;
+  /**
+   * Called with a frame's length once its header is read, before its bytes
+   * are: waiting here holds the rest of the answer back (the memory of
+   * frames not yet handled stays bounded).
+   */
+  reserve?: (length: number) => Promise<void>;
 }
 
 /** A growable queue of received pieces, read from the front. */
@@ -148,6 +154,7 @@ export async function* readFrames(body: ReadableStream<Uint8Array>, options: Rea
         continue;
       }
       if (length > options.maxChunkBytes) throw bad(`chunk ${id} is over ${options.maxChunkBytes} bytes`);
+      if (options.reserve) await options.reserve(length);
       const bytes = new Uint8Array(length);
       const hash = createHash("sha256");
       let at = 0;

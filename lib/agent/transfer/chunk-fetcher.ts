@@ -8,6 +8,10 @@ import { encryptedChunkLength } from "../../crypto/chunk.ts";
 import { fetchChunks, MAX_BATCH_CHUNKS, MAX_FETCH_BYTES } from "../client/chunks.ts";
 import type { HttpTarget } from "../client/http.ts";
 import { Batcher, type BatchEntry } from "./batcher.ts";
+import { Budget } from "./limits.ts";
+
+/** Default {@link ChunkFetcherOptions.heldBytes}: two of the largest chunks of the default sizes. */
+export const DEFAULT_HELD_BYTES = 24 * 1024 * 1024;
 
 /** One chunk wanted by one download. */
 interface Wanted {
@@ -26,7 +30,11 @@ export interface ChunkFetcherOptions {
   maxBytes?: number;
   /** Frames being decrypted and written at once, per request. @default 16 */
   parallelDeliveries?: number;
-  /** Most received bytes waiting to be written, per request. @default 48 MiB */
+  /**
+   * Most received bytes not yet handed back by their downloads (decrypted and
+   * written), over all requests: the downloads' memory. A frame larger than
+   * that is still read when nothing else is held. @default 24 MiB
+   */
   heldBytes?: number;
 }
 
@@ -35,7 +43,7 @@ export class ChunkFetcher {
   readonly #target: HttpTarget;
   readonly #batches: Batcher<Wanted, void>;
   readonly #parallel: number;
-  readonly #heldBytes: number;
+  readonly #held: Budget;
   /** Fetch requests sent (for tests and metrics). */
   requests = 0;
   /** Stored bytes received. */
@@ -48,7 +56,7 @@ export class ChunkFetcher {
   constructor(target: HttpTarget, options: ChunkFetcherOptions = {}) {
     this.#target = target;
     this.#parallel = options.parallelDeliveries ?? 16;
-    this.#heldBytes = options.heldBytes ?? 48 * 1024 * 1024;
+    this.#held = new Budget(options.heldBytes ?? DEFAULT_HELD_BYTES);
     this.#batches = new Batcher<Wanted, void>({
       maxItems: MAX_BATCH_CHUNKS,
       maxWeight: options.maxBytes ?? MAX_FETCH_BYTES,
@@ -86,9 +94,15 @@ export class ChunkFetcher {
     if (byId.size === 0) return;
     this.requests++;
     // Frames are handed over as they arrive; a few deliveries run at once
-    // (decrypting and writing overlap the next frames), bounded in count and bytes.
+    // (decrypting and writing overlap the next frames), bounded in count per
+    // request and in bytes over all requests: a frame's bytes are read only
+    // once the budget has room for them.
     const running = new Set<Promise<void>>();
-    let held = 0;
+    let reserved = 0;
+    const reserve = async (length: number) => {
+      await this.#held.acquire(length);
+      reserved = length;
+    };
     const deliverAll = async (list: BatchEntry<Wanted, void>[], bytes: Uint8Array | null, failure?: Error) => {
       for (const e of list) {
         if (e.settled) continue;
@@ -105,18 +119,20 @@ export class ChunkFetcher {
       }
     };
     try {
-      for await (const frame of fetchChunks(this.#target, [...byId.keys()])) {
-        const size = frame.bytes?.length ?? 0;
-        this.bytes += size;
-        held += size;
+      for await (const frame of fetchChunks(this.#target, [...byId.keys()], { reserve })) {
+        const size = reserved;
+        reserved = 0;
+        this.bytes += frame.bytes?.length ?? 0;
         const job = deliverAll(byId.get(frame.id) ?? [], frame.bytes, frame.error).finally(() => {
-          held -= size;
+          this.#held.release(size);
           running.delete(job);
         });
         running.add(job);
-        while (running.size >= this.#parallel || held > this.#heldBytes) await Promise.race(running);
+        while (running.size >= this.#parallel) await Promise.race(running);
       }
     } finally {
+      // A frame reserved but cut short gives its room back.
+      if (reserved > 0) this.#held.release(reserved);
       await Promise.all(running);
     }
   }
