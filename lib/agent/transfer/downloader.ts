@@ -6,6 +6,7 @@
  * if the target is still what the engine saw. Any failure removes the temp
  * file and leaves the target untouched.
  */
+import { setMaxListeners } from "node:events";
 import type { Stats } from "node:fs";
 import { open, rename, type FileHandle } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
@@ -171,6 +172,8 @@ export class Downloader {
         const remote = await this.#copyLocal(keys, places, write, signal);
         const stop = new AbortController();
         const fetchSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+        // Each chunk's wish listens to it: a file of many chunks is not a listener leak.
+        setMaxListeners(0, fetchSignal);
         const fetches: Promise<void>[] = [];
         for (const [id, place] of remote) {
           const deliver = async (bytes: Uint8Array | null) => {
@@ -274,7 +277,9 @@ export class Downloader {
     const remote = new Map(places);
     if (places.size === 0) return remote;
     const ids = [...places.keys()];
-    const answers = await Promise.all(ids.map((id) => this.#lookups.add(id, 1, signal)));
+    // Local lookups are short: they are not cancelled one by one (a listener each), the result is dropped instead.
+    const answers = await Promise.all(ids.map((id) => this.#lookups.add(id, 1)));
+    throwIfAborted(signal);
     const byFile = new Map<string, [string, ChunkLocation][]>();
     for (const [i, hint] of answers.entries()) {
       const id = ids[i]!;
