@@ -70,6 +70,8 @@ export interface ReadFramesOptions {
    * frames not yet handled stays bounded).
    */
   reserve?: (length: number) => Promise<void>;
+  /** Gives the buffer a frame's bytes are read into (exactly `length` bytes; a recycled one is fine). @default a fresh one */
+  allocate?: (length: number) => Uint8Array;
 }
 
 /** A growable queue of received pieces, read from the front. */
@@ -114,7 +116,7 @@ class PieceQueue {
  * bytes is the frame's digest.
  * @param body The response body.
  * @param options The ids asked for, the frame bound and a label.
- * @returns The frames, in order; each frame's bytes are a fresh buffer.
+ * @returns The frames, in order; each frame's bytes are a fresh buffer (or one from `allocate`).
  * @throws NetworkError for a truncated, reordered or oversized answer (a chunk whose bytes do not match
  *   its digest is a frame with `error`, so the other chunks of the answer still arrive).
  */
@@ -155,7 +157,8 @@ export async function* readFrames(body: ReadableStream<Uint8Array>, options: Rea
       }
       if (length > options.maxChunkBytes) throw bad(`chunk ${id} is over ${options.maxChunkBytes} bytes`);
       if (options.reserve) await options.reserve(length);
-      const bytes = new Uint8Array(length);
+      const bytes = options.allocate ? options.allocate(length) : new Uint8Array(length);
+      if (bytes.length !== length) throw new RangeError(`A frame buffer of ${bytes.length} bytes was given for ${length}`);
       const hash = createHash("sha256");
       let at = 0;
       while (at < length) {

@@ -4,11 +4,16 @@
  * their stored size, within the server's 4,096 chunks and 32 MiB), and each
  * frame handed to its downloads as it arrives.
  */
+import { DEFAULT_CHUNK_SIZES } from "../../chunking/params.ts";
 import { encryptedChunkLength } from "../../crypto/chunk.ts";
+import { BufferPool } from "../../pipeline/buffer-pool.ts";
 import { fetchChunks, MAX_BATCH_CHUNKS, MAX_FETCH_BYTES } from "../client/chunks.ts";
 import type { HttpTarget } from "../client/http.ts";
 import { Batcher, type BatchEntry } from "./batcher.ts";
 import { Budget } from "./limits.ts";
+
+/** Frames of at least this many bytes are read into recycled buffers. */
+const POOLED_FRAME_BYTES = 1 << 20;
 
 /** Default {@link ChunkFetcherOptions.heldBytes}: two of the largest chunks of the default sizes. */
 export const DEFAULT_HELD_BYTES = 24 * 1024 * 1024;
@@ -16,7 +21,11 @@ export const DEFAULT_HELD_BYTES = 24 * 1024 * 1024;
 /** One chunk wanted by one download. */
 interface Wanted {
   id: string;
-  /** Called with the verified frame bytes (null: the server lacks the chunk); the next frame waits for it. */
+  /**
+   * Called with the verified frame bytes (null: the server lacks the chunk).
+   * The bytes are lent: they must not be changed, and not be used once the
+   * returned promise settles (the buffer is recycled for a later frame).
+   */
   deliver(bytes: Uint8Array | null): Promise<void>;
 }
 
@@ -44,6 +53,8 @@ export class ChunkFetcher {
   readonly #batches: Batcher<Wanted, void>;
   readonly #parallel: number;
   readonly #held: Budget;
+  /** Buffers of large frames, recycled once their downloads are done with them. */
+  readonly #frames: BufferPool;
   /** Fetch requests sent (for tests and metrics). */
   requests = 0;
   /** Stored bytes received. */
@@ -56,7 +67,10 @@ export class ChunkFetcher {
   constructor(target: HttpTarget, options: ChunkFetcherOptions = {}) {
     this.#target = target;
     this.#parallel = options.parallelDeliveries ?? 16;
-    this.#held = new Budget(options.heldBytes ?? DEFAULT_HELD_BYTES);
+    const held = options.heldBytes ?? DEFAULT_HELD_BYTES;
+    this.#held = new Budget(held);
+    const frameBytes = encryptedChunkLength(DEFAULT_CHUNK_SIZES.maxSize);
+    this.#frames = new BufferPool(frameBytes, Math.max(1, Math.floor(held / frameBytes)) + 1);
     this.#batches = new Batcher<Wanted, void>({
       maxItems: MAX_BATCH_CHUNKS,
       maxWeight: options.maxBytes ?? MAX_FETCH_BYTES,
@@ -82,6 +96,10 @@ export class ChunkFetcher {
   flush(): void {
     this.#batches.flush();
   }
+
+  /** A large frame goes into a recycled buffer; a small one into its own. */
+  readonly #allocate = (length: number): Uint8Array =>
+    length >= POOLED_FRAME_BYTES ? this.#frames.acquire(length).subarray(0, length) : new Uint8Array(length);
 
   async #send(entries: BatchEntry<Wanted, void>[]): Promise<void> {
     const byId = new Map<string, BatchEntry<Wanted, void>[]>();
@@ -119,11 +137,12 @@ export class ChunkFetcher {
       }
     };
     try {
-      for await (const frame of fetchChunks(this.#target, [...byId.keys()], { reserve })) {
+      for await (const frame of fetchChunks(this.#target, [...byId.keys()], { reserve, allocate: this.#allocate })) {
         const size = reserved;
         reserved = 0;
         this.bytes += frame.bytes?.length ?? 0;
         const job = deliverAll(byId.get(frame.id) ?? [], frame.bytes, frame.error).finally(() => {
+          if (frame.bytes) this.#frames.release(frame.bytes);
           this.#held.release(size);
           running.delete(job);
         });
