@@ -7,6 +7,7 @@
 import { DEFAULT_CHUNK_SIZES } from "../../chunking/params.ts";
 import { encryptedChunkLength } from "../../crypto/chunk.ts";
 import { BufferPool } from "../../pipeline/buffer-pool.ts";
+import { hintGarbageCollection } from "../../runtime/gc.ts";
 import { fetchChunks, MAX_BATCH_CHUNKS, MAX_FETCH_BYTES } from "../client/chunks.ts";
 import type { HttpTarget } from "../client/http.ts";
 import { Batcher, type BatchEntry } from "./batcher.ts";
@@ -143,6 +144,8 @@ export class ChunkFetcher {
         this.bytes += frame.bytes?.length ?? 0;
         const job = deliverAll(byId.get(frame.id) ?? [], frame.bytes, frame.error).finally(() => {
           if (frame.bytes) this.#frames.release(frame.bytes);
+          // A large chunk's plaintext and decryption buffers just became garbage.
+          if (size >= POOLED_FRAME_BYTES) hintGarbageCollection();
           this.#held.release(size);
           running.delete(job);
         });

@@ -16,6 +16,7 @@ import { contentHash, type ManifestChunk } from "../../crypto/manifest.ts";
 import type { EpochKeys } from "../../crypto/subkeys.ts";
 import { BufferPool } from "../../pipeline/buffer-pool.ts";
 import { readChunkAt } from "../../pipeline/read-chunk.ts";
+import { hintGarbageCollection } from "../../runtime/gc.ts";
 import type { HttpTarget } from "../client/http.ts";
 import type { ChunkIndex } from "./chunk-index.ts";
 import { ChunkSender, type ChunkSenderOptions } from "./chunk-sender.ts";
@@ -188,6 +189,8 @@ export class Uploader {
           } finally {
             if (pooled) this.#pool.release(buffer);
             this.#bytes.release(piece.held);
+            // The request's copies of a large chunk just became garbage.
+            if (fromPool) hintGarbageCollection();
           }
         };
         const rest = expected.size - start;
