@@ -142,9 +142,9 @@ export class Downloader {
         // download waiting for the server holds no file open.
         let opening: Promise<FileHandle> | undefined;
         const tempHandle = (): Promise<FileHandle> =>
-          (opening ??= createTempBeside(absPath).then(async (created) => {
+          (opening ??= createTempBeside(absPath).then((created) => {
+            // No truncate to the size: every chunk is written, the last one ends at it (checked below).
             temp.file = created;
-            if (manifest.chunks.length > 1) await created.handle.truncate(manifest.size);
             return created.handle;
           }));
         // Distinct ids → every offset they are at.
