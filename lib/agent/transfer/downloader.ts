@@ -22,7 +22,7 @@ import { Batcher } from "./batcher.ts";
 import { ChunkFetcher, type ChunkFetcherOptions } from "./chunk-fetcher.ts";
 import type { ChunkIndex, ChunkLocation } from "./chunk-index.ts";
 import { LocalChangedError, readStamp, sameContentStamp, type FileStamp } from "./file-stamp.ts";
-import { Budget, throwIfAborted } from "./limits.ts";
+import { Budget, childController, throwIfAborted } from "./limits.ts";
 import { createTempBeside, removeTemp } from "./temp-files.ts";
 
 /** The part of a file manifest a download needs. */
@@ -133,6 +133,7 @@ export class Downloader {
     const writes = new Set<Promise<unknown>>();
     let written: Stats;
     let cancelled = false;
+    let unlink = (): void => undefined;
     try {
       await this.#slots.acquire(1, signal);
       this.#preparing++;
@@ -170,10 +171,12 @@ export class Downloader {
           this.#options.onBytes?.(relPath, done, manifest.size);
         };
         const remote = await this.#copyLocal(keys, places, write, signal);
-        const stop = new AbortController();
-        const fetchSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+        const link = childController(signal);
+        unlink = link.unlink;
+        const stop = link.controller;
+        const fetchSignal = stop.signal;
         // Each chunk's wish listens to it: a file of many chunks is not a listener leak.
-        setMaxListeners(0, fetchSignal);
+        if (remote.size > 8) setMaxListeners(0, fetchSignal);
         const fetches: Promise<void>[] = [];
         for (const [id, place] of remote) {
           const deliver = async (bytes: Uint8Array | null) => {
@@ -237,6 +240,7 @@ export class Downloader {
       throw error;
     } finally {
       prepared();
+      unlink();
     }
   }
 

@@ -15,6 +15,34 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortReason(signal);
 }
 
+/** An AbortController tied to a parent signal, and how to untie it. */
+export interface ChildController {
+  controller: AbortController;
+  /** Removes the link to the parent (call it once the work is over). */
+  unlink: () => void;
+}
+
+/**
+ * An AbortController that also aborts, with the parent's reason, when
+ * `parent` does: `AbortSignal.any` for one parent, at the cost of one
+ * listener on it, removed by `unlink()` (a long-lived parent such as a
+ * pass's signal keeps nothing from each file; `AbortSignal.any` per file cost
+ * Node tens of microseconds each, growing with the files).
+ * @param parent The signal to follow, or undefined.
+ * @returns The controller and its `unlink`.
+ */
+export function childController(parent: AbortSignal | undefined): ChildController {
+  const controller = new AbortController();
+  if (!parent) return { controller, unlink: () => undefined };
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { controller, unlink: () => undefined };
+  }
+  const follow = () => controller.abort(parent.reason);
+  parent.addEventListener("abort", follow, { once: true });
+  return { controller, unlink: () => parent.removeEventListener("abort", follow) };
+}
+
 /** A pool of weighted permits: `acquire(n)` waits until `n` are free. */
 export class Budget {
   readonly #capacity: number;

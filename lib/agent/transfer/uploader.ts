@@ -21,7 +21,7 @@ import type { HttpTarget } from "../client/http.ts";
 import type { ChunkIndex } from "./chunk-index.ts";
 import { ChunkSender, type ChunkSenderOptions } from "./chunk-sender.ts";
 import { FileChangedError, readStamp, sameContentStamp, type FileStamp } from "./file-stamp.ts";
-import { asError, Budget, throwIfAborted } from "./limits.ts";
+import { asError, Budget, childController, throwIfAborted } from "./limits.ts";
 import type { ConfirmedChunk, UploadProgressStore } from "./upload-progress.ts";
 
 /** Default byte budget of an {@link Uploader}: three or four chunk buffers of the default sizes. */
@@ -129,8 +129,9 @@ export class Uploader {
       this.#reading += on ? 1 : -1;
       if (!on) this.#kick();
     };
-    const controller = new AbortController();
-    const inner = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+    const link = childController(signal);
+    const controller = link.controller;
+    const inner = controller.signal;
     const tasks: Promise<void>[] = [];
     const chunks: ManifestChunk[] = [];
     let failure: Error | undefined;
@@ -264,6 +265,8 @@ export class Uploader {
       await Promise.allSettled(tasks);
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : error;
       throw failure ?? error;
+    } finally {
+      link.unlink();
     }
   }
 
