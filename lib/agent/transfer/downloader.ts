@@ -135,7 +135,11 @@ export class Downloader {
     let cancelled = false;
     let unlink = (): void => undefined;
     try {
-      await this.#slots.acquire(1, signal);
+      const link = childController(signal);
+      unlink = link.unlink;
+      const stop = link.controller;
+      // Waiting on this download's own signal: thousands of waiting files add nothing to the caller's.
+      await this.#slots.acquire(1, stop.signal);
       this.#preparing++;
       preparing = true;
       try {
@@ -171,9 +175,6 @@ export class Downloader {
           this.#options.onBytes?.(relPath, done, manifest.size);
         };
         const remote = await this.#copyLocal(keys, places, write, signal);
-        const link = childController(signal);
-        unlink = link.unlink;
-        const stop = link.controller;
         const fetchSignal = stop.signal;
         // Each chunk's wish listens to it: a file of many chunks is not a listener leak.
         if (remote.size > 8) setMaxListeners(0, fetchSignal);

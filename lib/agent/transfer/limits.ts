@@ -22,12 +22,16 @@ export interface ChildController {
   unlink: () => void;
 }
 
+/** The children of each parent signal: one listener per parent fans out to them all. */
+const children = new WeakMap<AbortSignal, Set<AbortController>>();
+
 /**
  * An AbortController that also aborts, with the parent's reason, when
- * `parent` does: `AbortSignal.any` for one parent, at the cost of one
- * listener on it, removed by `unlink()` (a long-lived parent such as a
- * pass's signal keeps nothing from each file; `AbortSignal.any` per file cost
- * Node tens of microseconds each, growing with the files).
+ * `parent` does: `AbortSignal.any` for one parent, cheap for thousands of
+ * children of one long-lived parent (a pass's signal). The parent gets one
+ * listener for all its children, which sit in a set until `unlink()`; per
+ * file, `AbortSignal.any` or a listener each cost Node time growing with the
+ * files in flight (both scan lists on every call).
  * @param parent The signal to follow, or undefined.
  * @returns The controller and its `unlink`.
  */
@@ -38,9 +42,23 @@ export function childController(parent: AbortSignal | undefined): ChildControlle
     controller.abort(parent.reason);
     return { controller, unlink: () => undefined };
   }
-  const follow = () => controller.abort(parent.reason);
-  parent.addEventListener("abort", follow, { once: true });
-  return { controller, unlink: () => parent.removeEventListener("abort", follow) };
+  let set = children.get(parent);
+  if (!set) {
+    const all = new Set<AbortController>();
+    parent.addEventListener(
+      "abort",
+      () => {
+        for (const child of all) child.abort(parent.reason);
+        all.clear();
+      },
+      { once: true },
+    );
+    children.set(parent, all);
+    set = all;
+  }
+  const mine = set;
+  mine.add(controller);
+  return { controller, unlink: () => void mine.delete(controller) };
 }
 
 /** A pool of weighted permits: `acquire(n)` waits until `n` are free. */

@@ -6,6 +6,7 @@
  * last confirmed chunk. Resolves once every chunk is on the server; the
  * engine then commits the version.
  */
+import { setMaxListeners } from "node:events";
 import { open } from "node:fs/promises";
 import { createGearTable, type GearTable } from "../../chunking/gear.ts";
 import { resolveChunkParams, type ChunkParams, type ChunkSizeOptions } from "../../chunking/params.ts";
@@ -132,6 +133,8 @@ export class Uploader {
     const link = childController(signal);
     const controller = link.controller;
     const inner = controller.signal;
+    // Each chunk's requests listen to it: a file of many chunks is not a listener leak.
+    if (multi) setMaxListeners(0, inner);
     const tasks: Promise<void>[] = [];
     const chunks: ManifestChunk[] = [];
     let failure: Error | undefined;
@@ -150,7 +153,8 @@ export class Uploader {
       }
     };
     try {
-      await slots.acquire(1, signal);
+      // Waiting on this upload's own signal: thousands of waiting files add nothing to the caller's.
+      await slots.acquire(1, inner);
       setActive(true);
       try {
         const now = await readStamp(absPath);
