@@ -3,12 +3,14 @@
 // or waiting to be stored), the fetcher at most `heldBytes` of received
 // chunks not yet handed back; with budgets smaller than one chunk, transfers
 // still complete, one chunk at a time.
+import { truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uploadChunkBatch } from "../../../lib/agent/client/chunks.ts";
 import type { HttpTarget } from "../../../lib/agent/client/http.ts";
 import { ChunkFetcher } from "../../../lib/agent/transfer/chunk-fetcher.ts";
+import { FileChangedError } from "../../../lib/agent/transfer/file-stamp.ts";
 import { Uploader } from "../../../lib/agent/transfer/uploader.ts";
 import { createGearTable } from "../../../lib/chunking/gear.ts";
 import { encryptedChunkLength } from "../../../lib/crypto/chunk.ts";
@@ -74,6 +76,32 @@ describe("memory bounds", () => {
       expect(counter.total).toBeGreaterThan(4);
       expect(counter.most).toBeLessThanOrEqual(most);
     }
+  });
+
+  it("fails with FileChangedError when the file is cut short while read, and gives its budget back", async () => {
+    const path = join(a.root, "shrinks.bin");
+    const stamp = await writeFileStamped(path, randomContent(4 << 20));
+    let release: (() => void) | undefined;
+    let puts = 0;
+    const gated = (async (input, init) => {
+      if (init?.method === "PUT" && puts++ === 0) await new Promise<void>((resolve) => (release = resolve));
+      return fetch(input, init);
+    }) as typeof fetch;
+    const target: HttpTarget = { serverUrl: bench.server.url, token: bench.server.machine.token, fetch: gated };
+    const uploader = new Uploader({ client: target, keyring: bench.keyring, progress: a.progress, index: a.index, chunkSizes: sizes, inFlightBytes: 1 });
+    const upload = uploader.upload("shrinks.bin", path, stamp);
+    const outcome = upload.then(
+      () => "uploaded",
+      (error: unknown) => error,
+    );
+    await waitFor("the first chunk's PUT", () => release);
+    await truncate(path, 1 << 20);
+    release!();
+    expect(await outcome).toBeInstanceOf(FileChangedError);
+    // The budget is whole again: a later upload of another file goes through.
+    const other = join(a.root, "after-shrink.bin");
+    const result = await uploader.upload("after-shrink.bin", other, await writeFileStamped(other, randomContent(2 << 20)));
+    expect(result.size).toBe(2 << 20);
   });
 
   it("reads a fetch answer's frames only as the held-bytes budget allows, over all requests", async () => {
