@@ -17,8 +17,9 @@
  * - with `--peers`: ../shared/peers/run-all.sh on the same datasets, one line per tool.
  *
  * Run: `npm run bench -- sync [--dataset mixed|many|all] [--quick] [--peers] [--peers-only] [--cpu-prof] [--keep]
- * [--edits N] [--rename-files N] [--timeout SECONDS]`. `--quick` uses 64 MiB + 500 files and 2,000 small files
- * (the peers then run their `tiny` set); `--cpu-prof` writes the server's and the agents' CPU profiles into the kept work folder.
+ * [--mem-probe] [--edits N] [--rename-files N] [--timeout SECONDS]`. `--quick` uses 64 MiB + 500 files and 2,000 small files
+ * (the peers then run their `tiny` set); `--cpu-prof` writes the server's and the agents' CPU profiles into the kept work folder;
+ * `--mem-probe` (sources on Node only) has each agent log `process.memoryUsage()` every 250 ms into the kept agents.log.
  * Datasets live in $DATA_ROOT (default /tmp/bench-data) and are reused.
  */
 import { spawnSync } from "node:child_process";
@@ -30,7 +31,7 @@ import { measurePrimitives } from "./_primitives.ts";
 import { BIG_FILE, ensureDataset, type DatasetName } from "./sync/datasets.ts";
 import { editLatency, percentile, pollUntil, renameFolder } from "./sync/live.ts";
 import { peerLines, runPeers } from "./sync/peers.ts";
-import { BENCH_PASSWORD, makeHome, processCpuSeconds, ROOT, runCli, startAgent, startBenchServer, type BenchAgent, type BenchHome } from "./sync/processes.ts";
+import { BENCH_PASSWORD, makeHome, MEMORY_PROBE_FLAG, processCpuSeconds, ROOT, runCli, startAgent, startBenchServer, type BenchAgent, type BenchHome } from "./sync/processes.ts";
 import { chunkUsage, usageGrowth } from "./sync/server-usage.ts";
 import { manifest, sha256File, waitForTree } from "./sync/tree.ts";
 
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     peers: { type: "boolean", default: false },
     "peers-only": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
+    "mem-probe": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     edits: { type: "string" },
     "rename-files": { type: "string" },
@@ -125,6 +127,7 @@ async function runDataset(name: DatasetName, work: string, live: boolean): Promi
   const profDir = join(dir, "cpu-prof");
   const nodeFlags = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [];
   const server = await startBenchServer(serverDir, nodeFlags);
+  const agentFlags = values["mem-probe"] ? [...nodeFlags, MEMORY_PROBE_FLAG] : nodeFlags;
   const agents: BenchAgent[] = [];
   const logLines: string[] = [];
   const log = (line: string): void => {
@@ -141,8 +144,8 @@ async function runDataset(name: DatasetName, work: string, live: boolean): Promi
     spawnSync("sync");
     note(`${name}: copied into A's folder before the agents start (${round((performance.now() - copyStart) / 1000)} s, not timed)`);
 
-    let agentA = startAgent(a, log, nodeFlags);
-    const agentB = startAgent(b, log, nodeFlags);
+    let agentA = startAgent(a, log, agentFlags);
+    const agentB = startAgent(b, log, agentFlags);
     agents.push(agentA, agentB);
     const initial = await waitForTree(b.folder, want, TIMEOUT_MS, (s, t) => note(`${name}: ${round(t, 0)} s: B has ${s.files}/${want.size} files, ${round(s.bytes / 2 ** 20, 0)}/${round(bytes / 2 ** 20, 0)} MiB`));
     note(`${name}: B identical after ${round(initial.seconds)} s (verified in ${round(initial.verifySeconds)} s)`);
@@ -197,7 +200,7 @@ async function runDataset(name: DatasetName, work: string, live: boolean): Promi
     }
 
     if (live) {
-      agentA = startAgent(a, log, nodeFlags);
+      agentA = startAgent(a, log, agentFlags);
       agents.push(agentA);
       const lat = await editLatency(a.folder, b.folder, EDITS);
       emit({
@@ -222,6 +225,7 @@ async function runDataset(name: DatasetName, work: string, live: boolean): Promi
     await server.stop();
     await writeLog(join(dir, "agents.log"), logLines);
     if (values["cpu-prof"]) note(`${name}: CPU profiles in ${profDir}`);
+    if (values["mem-probe"]) note(`${name}: memory samples ("mem …" lines) in ${join(dir, "agents.log")}`);
   }
 }
 
@@ -261,7 +265,7 @@ async function main(): Promise<void> {
       if (runPeers(PEERS_DIR, QUICK ? ["tiny"] : profiles, { DATA_ROOT, RESULTS: results })) for (const line of await peerLines(results)) emit(line);
     }
   } finally {
-    if (values.keep || values["cpu-prof"] || failed) note(`kept ${work}`);
+    if (values.keep || values["cpu-prof"] || values["mem-probe"] || failed) note(`kept ${work}`);
     else await rm(work, { recursive: true, force: true });
   }
   process.exit(failed ? 1 : 0);

@@ -5,7 +5,7 @@
  * Only ids and ciphertext travel: no name or path.
  */
 import { createHash } from "node:crypto";
-import { CHUNKS_CONTENT_TYPE, encodeFrames, readFrames, type IncomingFrame, type OutgoingFrame } from "./frames.ts";
+import { CHUNKS_CONTENT_TYPE, encodeFrames, readFrames, type IncomingFrame, type OutgoingFrame, type ReadFramesOptions } from "./frames.ts";
 import { NetworkError, request, requestJson, ServerError, type HttpTarget } from "./http.ts";
 
 /** Most ids in one `POST /api/chunks/missing`. */
@@ -110,14 +110,15 @@ export async function uploadChunkBatch(target: HttpTarget, chunks: readonly Outg
  * its SHA-256).
  * @param target Server and token.
  * @param ids Distinct chunk ids, at most {@link MAX_BATCH_CHUNKS}, whose stored sizes add up to at most 32 MiB.
- * @param options `maxChunkBytes` (largest frame accepted) and `signal`.
+ * @param options `maxChunkBytes` (largest frame accepted), `signal`, and `reserve` (awaited with each frame's length
+ *   before its bytes are read, which holds the rest of the answer back) and `allocate` (the buffer a frame is read into).
  * @returns The frames in the order of `ids`; `bytes: null` for a chunk the vault does not hold.
  * @throws ServerError (413: ask for fewer), NetworkError for an unreachable server or a malformed answer, IntegrityError for a chunk altered on the server.
  */
 export async function* fetchChunks(
   target: HttpTarget,
   ids: readonly string[],
-  options: { maxChunkBytes?: number; signal?: AbortSignal } = {},
+  options: { maxChunkBytes?: number; signal?: AbortSignal } & Pick<ReadFramesOptions, "reserve" | "allocate"> = {},
 ): AsyncGenerator<IncomingFrame, void, undefined> {
   if (ids.length === 0) return;
   if (ids.length > MAX_BATCH_CHUNKS) throw new RangeError(`A fetch asks for at most ${MAX_BATCH_CHUNKS} chunks`);
@@ -129,7 +130,13 @@ export async function* fetchChunks(
     await res.body?.cancel().catch(() => undefined);
     throw new NetworkError(`The server answered a chunk fetch with ${type || "no body"}`);
   }
-  yield* readFrames(res.body, { ids, maxChunkBytes: options.maxChunkBytes ?? MAX_CHUNK_BYTES, what: "a chunk fetch" });
+  yield* readFrames(res.body, {
+    ids,
+    maxChunkBytes: options.maxChunkBytes ?? MAX_CHUNK_BYTES,
+    what: "a chunk fetch",
+    ...(options.reserve ? { reserve: options.reserve } : {}),
+    ...(options.allocate ? { allocate: options.allocate } : {}),
+  });
 }
 
 /**

@@ -64,6 +64,14 @@ export interface ReadFramesOptions {
   maxChunkBytes: number;
   /** Where the answer came from, for messages. */
   what: string;
+  /**
+   * Called with a frame's length once its header is read, before its bytes
+   * are: waiting here holds the rest of the answer back (the memory of
+   * frames not yet handled stays bounded).
+   */
+  reserve?: (length: number) => Promise<void>;
+  /** Gives the buffer a frame's bytes are read into (exactly `length` bytes; a recycled one is fine). @default a fresh one */
+  allocate?: (length: number) => Uint8Array;
 }
 
 /** A growable queue of received pieces, read from the front. */
@@ -108,7 +116,7 @@ class PieceQueue {
  * bytes is the frame's digest.
  * @param body The response body.
  * @param options The ids asked for, the frame bound and a label.
- * @returns The frames, in order; each frame's bytes are a fresh buffer.
+ * @returns The frames, in order; each frame's bytes are a fresh buffer (or one from `allocate`).
  * @throws NetworkError for a truncated, reordered or oversized answer (a chunk whose bytes do not match
  *   its digest is a frame with `error`, so the other chunks of the answer still arrive).
  */
@@ -148,7 +156,9 @@ export async function* readFrames(body: ReadableStream<Uint8Array>, options: Rea
         continue;
       }
       if (length > options.maxChunkBytes) throw bad(`chunk ${id} is over ${options.maxChunkBytes} bytes`);
-      const bytes = new Uint8Array(length);
+      if (options.reserve) await options.reserve(length);
+      const bytes = options.allocate ? options.allocate(length) : new Uint8Array(length);
+      if (bytes.length !== length) throw new RangeError(`A frame buffer of ${bytes.length} bytes was given for ${length}`);
       const hash = createHash("sha256");
       let at = 0;
       while (at < length) {

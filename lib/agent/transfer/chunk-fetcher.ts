@@ -4,15 +4,29 @@
  * their stored size, within the server's 4,096 chunks and 32 MiB), and each
  * frame handed to its downloads as it arrives.
  */
+import { DEFAULT_CHUNK_SIZES } from "../../chunking/params.ts";
 import { encryptedChunkLength } from "../../crypto/chunk.ts";
+import { BufferPool } from "../../pipeline/buffer-pool.ts";
+import { hintGarbageCollection } from "../../runtime/gc.ts";
 import { fetchChunks, MAX_BATCH_CHUNKS, MAX_FETCH_BYTES } from "../client/chunks.ts";
 import type { HttpTarget } from "../client/http.ts";
 import { Batcher, type BatchEntry } from "./batcher.ts";
+import { Budget } from "./limits.ts";
+
+/** Frames of at least this many bytes are read into recycled buffers. */
+const POOLED_FRAME_BYTES = 1 << 20;
+
+/** Default {@link ChunkFetcherOptions.heldBytes}: two of the largest chunks of the default sizes. */
+export const DEFAULT_HELD_BYTES = 24 * 1024 * 1024;
 
 /** One chunk wanted by one download. */
 interface Wanted {
   id: string;
-  /** Called with the verified frame bytes (null: the server lacks the chunk); the next frame waits for it. */
+  /**
+   * Called with the verified frame bytes (null: the server lacks the chunk).
+   * The bytes are lent: they must not be changed, and not be used once the
+   * returned promise settles (the buffer is recycled for a later frame).
+   */
   deliver(bytes: Uint8Array | null): Promise<void>;
 }
 
@@ -26,7 +40,11 @@ export interface ChunkFetcherOptions {
   maxBytes?: number;
   /** Frames being decrypted and written at once, per request. @default 16 */
   parallelDeliveries?: number;
-  /** Most received bytes waiting to be written, per request. @default 48 MiB */
+  /**
+   * Most received bytes not yet handed back by their downloads (decrypted and
+   * written), over all requests: the downloads' memory. A frame larger than
+   * that is still read when nothing else is held. @default 24 MiB
+   */
   heldBytes?: number;
 }
 
@@ -35,7 +53,9 @@ export class ChunkFetcher {
   readonly #target: HttpTarget;
   readonly #batches: Batcher<Wanted, void>;
   readonly #parallel: number;
-  readonly #heldBytes: number;
+  readonly #held: Budget;
+  /** Buffers of large frames, recycled once their downloads are done with them. */
+  readonly #frames: BufferPool;
   /** Fetch requests sent (for tests and metrics). */
   requests = 0;
   /** Stored bytes received. */
@@ -48,7 +68,10 @@ export class ChunkFetcher {
   constructor(target: HttpTarget, options: ChunkFetcherOptions = {}) {
     this.#target = target;
     this.#parallel = options.parallelDeliveries ?? 16;
-    this.#heldBytes = options.heldBytes ?? 48 * 1024 * 1024;
+    const held = options.heldBytes ?? DEFAULT_HELD_BYTES;
+    this.#held = new Budget(held);
+    const frameBytes = encryptedChunkLength(DEFAULT_CHUNK_SIZES.maxSize);
+    this.#frames = new BufferPool(frameBytes, Math.max(1, Math.floor(held / frameBytes)) + 1);
     this.#batches = new Batcher<Wanted, void>({
       maxItems: MAX_BATCH_CHUNKS,
       maxWeight: options.maxBytes ?? MAX_FETCH_BYTES,
@@ -75,6 +98,10 @@ export class ChunkFetcher {
     this.#batches.flush();
   }
 
+  /** A large frame goes into a recycled buffer; a small one into its own. */
+  readonly #allocate = (length: number): Uint8Array =>
+    length >= POOLED_FRAME_BYTES ? this.#frames.acquire(length).subarray(0, length) : new Uint8Array(length);
+
   async #send(entries: BatchEntry<Wanted, void>[]): Promise<void> {
     const byId = new Map<string, BatchEntry<Wanted, void>[]>();
     for (const e of entries) {
@@ -86,9 +113,15 @@ export class ChunkFetcher {
     if (byId.size === 0) return;
     this.requests++;
     // Frames are handed over as they arrive; a few deliveries run at once
-    // (decrypting and writing overlap the next frames), bounded in count and bytes.
+    // (decrypting and writing overlap the next frames), bounded in count per
+    // request and in bytes over all requests: a frame's bytes are read only
+    // once the budget has room for them.
     const running = new Set<Promise<void>>();
-    let held = 0;
+    let reserved = 0;
+    const reserve = async (length: number) => {
+      await this.#held.acquire(length);
+      reserved = length;
+    };
     const deliverAll = async (list: BatchEntry<Wanted, void>[], bytes: Uint8Array | null, failure?: Error) => {
       for (const e of list) {
         if (e.settled) continue;
@@ -105,18 +138,23 @@ export class ChunkFetcher {
       }
     };
     try {
-      for await (const frame of fetchChunks(this.#target, [...byId.keys()])) {
-        const size = frame.bytes?.length ?? 0;
-        this.bytes += size;
-        held += size;
+      for await (const frame of fetchChunks(this.#target, [...byId.keys()], { reserve, allocate: this.#allocate })) {
+        const size = reserved;
+        reserved = 0;
+        this.bytes += frame.bytes?.length ?? 0;
         const job = deliverAll(byId.get(frame.id) ?? [], frame.bytes, frame.error).finally(() => {
-          held -= size;
+          if (frame.bytes) this.#frames.release(frame.bytes);
+          // A large chunk's plaintext and decryption buffers just became garbage.
+          if (size >= POOLED_FRAME_BYTES) hintGarbageCollection();
+          this.#held.release(size);
           running.delete(job);
         });
         running.add(job);
-        while (running.size >= this.#parallel || held > this.#heldBytes) await Promise.race(running);
+        while (running.size >= this.#parallel) await Promise.race(running);
       }
     } finally {
+      // A frame reserved but cut short gives its room back.
+      if (reserved > 0) this.#held.release(reserved);
       await Promise.all(running);
     }
   }

@@ -6,6 +6,7 @@
  * if the target is still what the engine saw. Any failure removes the temp
  * file and leaves the target untouched.
  */
+import { setMaxListeners } from "node:events";
 import type { Stats } from "node:fs";
 import { open, rename, type FileHandle } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
@@ -21,7 +22,7 @@ import { Batcher } from "./batcher.ts";
 import { ChunkFetcher, type ChunkFetcherOptions } from "./chunk-fetcher.ts";
 import type { ChunkIndex, ChunkLocation } from "./chunk-index.ts";
 import { LocalChangedError, readStamp, sameContentStamp, type FileStamp } from "./file-stamp.ts";
-import { Budget, throwIfAborted } from "./limits.ts";
+import { Budget, childController, throwIfAborted } from "./limits.ts";
 import { createTempBeside, removeTemp } from "./temp-files.ts";
 
 /** The part of a file manifest a download needs. */
@@ -132,8 +133,13 @@ export class Downloader {
     const writes = new Set<Promise<unknown>>();
     let written: Stats;
     let cancelled = false;
+    let unlink = (): void => undefined;
     try {
-      await this.#slots.acquire(1, signal);
+      const link = childController(signal);
+      unlink = link.unlink;
+      const stop = link.controller;
+      // Waiting on this download's own signal: thousands of waiting files add nothing to the caller's.
+      await this.#slots.acquire(1, stop.signal);
       this.#preparing++;
       preparing = true;
       try {
@@ -141,9 +147,9 @@ export class Downloader {
         // download waiting for the server holds no file open.
         let opening: Promise<FileHandle> | undefined;
         const tempHandle = (): Promise<FileHandle> =>
-          (opening ??= createTempBeside(absPath).then(async (created) => {
+          (opening ??= createTempBeside(absPath).then((created) => {
+            // No truncate to the size: every chunk is written, the last one ends at it (checked below).
             temp.file = created;
-            if (manifest.chunks.length > 1) await created.handle.truncate(manifest.size);
             return created.handle;
           }));
         // Distinct ids → every offset they are at.
@@ -169,8 +175,9 @@ export class Downloader {
           this.#options.onBytes?.(relPath, done, manifest.size);
         };
         const remote = await this.#copyLocal(keys, places, write, signal);
-        const stop = new AbortController();
-        const fetchSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+        const fetchSignal = stop.signal;
+        // Each chunk's wish listens to it: a file of many chunks is not a listener leak.
+        if (remote.size > 8) setMaxListeners(0, fetchSignal);
         const fetches: Promise<void>[] = [];
         for (const [id, place] of remote) {
           const deliver = async (bytes: Uint8Array | null) => {
@@ -234,6 +241,7 @@ export class Downloader {
       throw error;
     } finally {
       prepared();
+      unlink();
     }
   }
 
@@ -274,7 +282,9 @@ export class Downloader {
     const remote = new Map(places);
     if (places.size === 0) return remote;
     const ids = [...places.keys()];
-    const answers = await Promise.all(ids.map((id) => this.#lookups.add(id, 1, signal)));
+    // Local lookups are short: they are not cancelled one by one (a listener each), the result is dropped instead.
+    const answers = await Promise.all(ids.map((id) => this.#lookups.add(id, 1)));
+    throwIfAborted(signal);
     const byFile = new Map<string, [string, ChunkLocation][]>();
     for (const [i, hint] of answers.entries()) {
       const id = ids[i]!;

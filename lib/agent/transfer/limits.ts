@@ -15,6 +15,52 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortReason(signal);
 }
 
+/** An AbortController tied to a parent signal, and how to untie it. */
+export interface ChildController {
+  controller: AbortController;
+  /** Removes the link to the parent (call it once the work is over). */
+  unlink: () => void;
+}
+
+/** The children of each parent signal: one listener per parent fans out to them all. */
+const children = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * An AbortController that also aborts, with the parent's reason, when
+ * `parent` does: `AbortSignal.any` for one parent, cheap for thousands of
+ * children of one long-lived parent (a pass's signal). The parent gets one
+ * listener for all its children, which sit in a set until `unlink()`; per
+ * file, `AbortSignal.any` or a listener each cost Node time growing with the
+ * files in flight (both scan lists on every call).
+ * @param parent The signal to follow, or undefined.
+ * @returns The controller and its `unlink`.
+ */
+export function childController(parent: AbortSignal | undefined): ChildController {
+  const controller = new AbortController();
+  if (!parent) return { controller, unlink: () => undefined };
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { controller, unlink: () => undefined };
+  }
+  let set = children.get(parent);
+  if (!set) {
+    const all = new Set<AbortController>();
+    parent.addEventListener(
+      "abort",
+      () => {
+        for (const child of all) child.abort(parent.reason);
+        all.clear();
+      },
+      { once: true },
+    );
+    children.set(parent, all);
+    set = all;
+  }
+  const mine = set;
+  mine.add(controller);
+  return { controller, unlink: () => void mine.delete(controller) };
+}
+
 /** A pool of weighted permits: `acquire(n)` waits until `n` are free. */
 export class Budget {
   readonly #capacity: number;

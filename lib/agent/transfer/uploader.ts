@@ -6,22 +6,27 @@
  * last confirmed chunk. Resolves once every chunk is on the server; the
  * engine then commits the version.
  */
+import { setMaxListeners } from "node:events";
 import { open } from "node:fs/promises";
 import { createGearTable, type GearTable } from "../../chunking/gear.ts";
-import { resolveChunkParams, type ChunkSizeOptions } from "../../chunking/params.ts";
+import { resolveChunkParams, type ChunkParams, type ChunkSizeOptions } from "../../chunking/params.ts";
 import { encryptedChunkLength } from "../../crypto/chunk.ts";
 import { CHUNK_HEADER_BYTES, encryptChunkInPlace } from "../../crypto/chunk-in-place.ts";
 import type { Keyring } from "../../crypto/keyring.ts";
 import { contentHash, type ManifestChunk } from "../../crypto/manifest.ts";
 import type { EpochKeys } from "../../crypto/subkeys.ts";
-import { encryptStream } from "../../pipeline/encrypt-stream.ts";
-import { readFilePieces } from "../../pipeline/read-file.ts";
+import { BufferPool } from "../../pipeline/buffer-pool.ts";
+import { readChunkAt } from "../../pipeline/read-chunk.ts";
+import { hintGarbageCollection } from "../../runtime/gc.ts";
 import type { HttpTarget } from "../client/http.ts";
 import type { ChunkIndex } from "./chunk-index.ts";
-import { ChunkSender, SMALL_CHUNK_BYTES, type ChunkSenderOptions } from "./chunk-sender.ts";
+import { ChunkSender, type ChunkSenderOptions } from "./chunk-sender.ts";
 import { FileChangedError, readStamp, sameContentStamp, type FileStamp } from "./file-stamp.ts";
-import { asError, Budget, throwIfAborted } from "./limits.ts";
+import { asError, Budget, childController, throwIfAborted } from "./limits.ts";
 import type { ConfirmedChunk, UploadProgressStore } from "./upload-progress.ts";
+
+/** Default byte budget of an {@link Uploader}: three or four chunk buffers of the default sizes. */
+export const DEFAULT_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
 /** What an upload produced: what the engine needs to commit the version. */
 export interface UploadResult {
@@ -46,7 +51,10 @@ export interface UploaderOptions {
   concurrency?: number;
   /** Files of one chunk read at once. @default 16 */
   smallConcurrency?: number;
-  /** Most encrypted bytes read but not yet confirmed stored, over all files. @default 64 MiB */
+  /**
+   * Most bytes of chunk buffers held at once (read, being encrypted, or waiting to be confirmed stored), over all
+   * files: the upload's memory. One chunk larger than that still goes when nothing else is held. @default 32 MiB
+   */
   inFlightBytes?: number;
   /** Batching and PUT tuning. */
   sender?: ChunkSenderOptions;
@@ -54,12 +62,11 @@ export interface UploaderOptions {
   onBytes?: (path: string, done: number, total: number) => void;
 }
 
-/** A chunk read and encrypted, ready to send. */
-interface ReadyChunk {
-  id: string;
-  size: number;
-  data: Uint8Array;
-  release(): void;
+/** One chunk of the file being uploaded: where it is and, once encrypted, its id. */
+interface Piece {
+  entry: ConfirmedChunk;
+  /** Bytes of byte budget it holds now. */
+  held: number;
 }
 
 /** Uploads files' chunks, many files at once, in few requests. */
@@ -70,7 +77,10 @@ export class Uploader {
   readonly #smallReaders: Budget;
   readonly #bytes: Budget;
   readonly #tables = new Map<number, Promise<GearTable>>();
-  readonly #minSize: number;
+  readonly #params: ChunkParams;
+  /** Chunk buffers shared by every file: a chunk is read, encrypted and sent from one. */
+  readonly #pool: BufferPool;
+  readonly #bufferBytes: number;
   #reading = 0;
   #closed = false;
 
@@ -79,11 +89,14 @@ export class Uploader {
    */
   constructor(options: UploaderOptions) {
     this.#options = options;
-    this.#minSize = resolveChunkParams(options.chunkSizes).minSize;
+    this.#params = resolveChunkParams(options.chunkSizes);
     this.#sender = new ChunkSender(options.client, options.sender);
     this.#readers = new Budget(options.concurrency ?? 2);
     this.#smallReaders = new Budget(options.smallConcurrency ?? 16);
-    this.#bytes = new Budget(options.inFlightBytes ?? 64 * 1024 * 1024);
+    const inFlight = options.inFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES;
+    this.#bytes = new Budget(inFlight);
+    this.#bufferBytes = encryptedChunkLength(this.#params.maxSize);
+    this.#pool = new BufferPool(this.#bufferBytes, Math.max(1, Math.floor(inFlight / this.#bufferBytes)) + 1);
   }
 
   /** Requests sent so far, by kind. */
@@ -106,7 +119,7 @@ export class Uploader {
     if (this.#closed) throw new Error("The uploader is closed");
     throwIfAborted(signal);
     const keys = this.#options.keyring.current;
-    const multi = expected.size > this.#minSize;
+    const multi = expected.size > this.#params.minSize;
     const slots = multi ? this.#readers : this.#smallReaders;
     // Active: holds a reading slot and is not waiting for byte budget. When
     // none is, nothing new is coming soon: queued requests go out at once.
@@ -117,8 +130,11 @@ export class Uploader {
       this.#reading += on ? 1 : -1;
       if (!on) this.#kick();
     };
-    const controller = new AbortController();
-    const inner = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+    const link = childController(signal);
+    const controller = link.controller;
+    const inner = controller.signal;
+    // Each chunk's requests listen to it: a file of many chunks is not a listener leak.
+    if (multi) setMaxListeners(0, inner);
     const tasks: Promise<void>[] = [];
     const chunks: ManifestChunk[] = [];
     let failure: Error | undefined;
@@ -126,8 +142,19 @@ export class Uploader {
       if (failure === undefined) failure = asError(error);
       controller.abort(error);
     };
+    /** Takes `n` bytes of budget, marking this upload idle while it waits. */
+    const budget = async (n: number): Promise<void> => {
+      if (this.#bytes.tryAcquire(n)) return;
+      setActive(false);
+      try {
+        await this.#bytes.acquire(n, inner);
+      } finally {
+        setActive(true);
+      }
+    };
     try {
-      await slots.acquire(1, signal);
+      // Waiting on this upload's own signal: thousands of waiting files add nothing to the caller's.
+      await slots.acquire(1, inner);
       setActive(true);
       try {
         const now = await readStamp(absPath);
@@ -138,43 +165,81 @@ export class Uploader {
         const start = confirmed.reduce((sum, c) => sum + c.size, 0);
         let done = start;
         let offset = start;
-        let index = confirmed.length;
         this.#options.onBytes?.(relPath, done, expected.size);
-        const send = async (chunk: ReadyChunk, entry: ConfirmedChunk): Promise<void> => {
+        /** Encrypts a chunk read into `buffer` and stores it if the server lacks it; gives its memory back. */
+        const send = async (piece: Piece, buffer: Uint8Array, fromPool: boolean): Promise<void> => {
+          let pooled = fromPool;
           try {
-            if (await this.#sender.isMissing(chunk.id, inner)) {
-              const stored = this.#sender.store(chunk.id, chunk.data, inner);
+            const sealed = await encryptChunkInPlace(keys, buffer, piece.entry.size);
+            chunks[piece.entry.index] = { id: sealed.id, size: sealed.size };
+            piece.entry.id = sealed.id;
+            let data: Uint8Array = sealed.data;
+            if (pooled && data.length <= this.#bufferBytes / 4) {
+              // A short chunk does not keep a whole chunk buffer (and its budget) while it waits to be sent.
+              const own = data.slice();
+              this.#pool.release(buffer);
+              pooled = false;
+              this.#bytes.release(piece.held - own.length);
+              piece.held = own.length;
+              data = own;
+            }
+            if (await this.#sender.isMissing(sealed.id, inner)) {
+              const stored = this.#sender.store(sealed.id, data, inner);
               this.#kick();
               await stored;
             }
-            if (multi) await progress.record(relPath, expected, keys.epoch, entry);
-            done += chunk.size;
+            if (multi) await progress.record(relPath, expected, keys.epoch, piece.entry);
+            done += piece.entry.size;
             this.#options.onBytes?.(relPath, done, expected.size);
           } finally {
-            this.#bytes.release(chunk.data.length);
-            chunk.release();
+            if (pooled) this.#pool.release(buffer);
+            this.#bytes.release(piece.held);
+            // The request's copies of a large chunk just became garbage.
+            if (fromPool) hintGarbageCollection();
           }
         };
-        for await (const chunk of this.#read(relPath, absPath, start, expected.size, keys, inner)) {
-          if (failure !== undefined) {
-            chunk.release();
-            break;
+        const rest = expected.size - start;
+        if (rest > 0 && rest <= this.#params.minSize) {
+          // One chunk (the chunker cuts it whole): read into a buffer of its own size.
+          const held = encryptedChunkLength(rest);
+          await budget(held);
+          let buffer: Uint8Array;
+          try {
+            buffer = await readWhole(relPath, absPath, start, rest);
+          } catch (error) {
+            this.#bytes.release(held);
+            throw error;
           }
-          if (!this.#bytes.tryAcquire(chunk.data.length)) {
-            setActive(false);
-            try {
-              await this.#bytes.acquire(chunk.data.length, inner);
-            } catch (error) {
-              chunk.release();
-              throw error;
-            } finally {
-              setActive(true);
+          const entry: ConfirmedChunk = { index: chunks.length, offset, id: "", size: rest };
+          chunks.push({ id: "", size: rest });
+          offset += rest;
+          tasks.push(send({ entry, held }, buffer, false).catch(fail));
+        } else if (rest > 0) {
+          const table = await this.#table(keys);
+          const handle = await open(absPath, "r");
+          try {
+            while (offset < expected.size) {
+              if (failure !== undefined) break;
+              throwIfAborted(inner);
+              await budget(this.#bufferBytes);
+              const buffer = this.#pool.acquire(this.#bufferBytes);
+              let read: { size: number; complete: boolean };
+              try {
+                read = await readChunkAt(handle, buffer, CHUNK_HEADER_BYTES, offset, expected.size, table, this.#params);
+                if (!read.complete) throw new FileChangedError(relPath);
+              } catch (error) {
+                this.#pool.release(buffer);
+                this.#bytes.release(this.#bufferBytes);
+                throw error;
+              }
+              const entry: ConfirmedChunk = { index: chunks.length, offset, id: "", size: read.size };
+              chunks.push({ id: "", size: read.size });
+              offset += read.size;
+              tasks.push(send({ entry, held: this.#bufferBytes }, buffer, true).catch(fail));
             }
+          } finally {
+            await handle.close();
           }
-          const entry: ConfirmedChunk = { index: index++, offset, id: chunk.id, size: chunk.size };
-          chunks.push({ id: chunk.id, size: chunk.size });
-          offset += chunk.size;
-          tasks.push(send(chunk, entry).catch(fail));
         }
         if (failure !== undefined) throw failure;
         const after = await readStamp(absPath);
@@ -204,6 +269,8 @@ export class Uploader {
       await Promise.allSettled(tasks);
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : error;
       throw failure ?? error;
+    } finally {
+      link.unlink();
     }
   }
 
@@ -227,34 +294,14 @@ export class Uploader {
     }
     return table;
   }
-
-  /** The file's chunks from `start`, encrypted; small ones copied into buffers of their own. */
-  async *#read(relPath: string, absPath: string, start: number, size: number, keys: EpochKeys, signal: AbortSignal): AsyncGenerator<ReadyChunk, void, undefined> {
-    const rest = size - start;
-    if (rest <= 0) return;
-    if (rest <= this.#minSize) {
-      yield await readOneChunk(relPath, absPath, start, rest, keys);
-      return;
-    }
-    const options = { table: await this.#table(keys), ...this.#options.chunkSizes };
-    for await (const sealed of encryptStream(readFilePieces(absPath, undefined, start), keys, options)) {
-      throwIfAborted(signal);
-      if (sealed.data.length <= SMALL_CHUNK_BYTES) {
-        const data = sealed.data.slice();
-        sealed.release();
-        yield { id: sealed.id, size: sealed.size, data, release: () => undefined };
-      } else {
-        yield sealed;
-      }
-    }
-  }
 }
 
 /**
  * Reads the rest of a file that is one chunk (no longer than the smallest
- * chunk: the chunker cuts it whole) and encrypts it in its own buffer.
+ * chunk: the chunker cuts it whole) into a buffer of its own, ready to be
+ * encrypted in place.
  */
-async function readOneChunk(relPath: string, absPath: string, start: number, size: number, keys: EpochKeys): Promise<ReadyChunk> {
+async function readWhole(relPath: string, absPath: string, start: number, size: number): Promise<Uint8Array> {
   const buffer = new Uint8Array(encryptedChunkLength(size));
   const handle = await open(absPath, "r");
   try {
@@ -269,6 +316,5 @@ async function readOneChunk(relPath: string, absPath: string, start: number, siz
   } finally {
     await handle.close();
   }
-  const sealed = await encryptChunkInPlace(keys, buffer, size);
-  return { id: sealed.id, size, data: sealed.data, release: () => undefined };
+  return buffer;
 }

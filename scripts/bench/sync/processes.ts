@@ -27,6 +27,14 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/**
+ * A Node flag that has an agent log its memory (`mem rss=… heap=… external=… arrayBuffers=…`, MiB) on stderr every
+ * 250 ms: where the resident set goes (JS heap, or buffers outside it).
+ */
+export const MEMORY_PROBE_FLAG =
+  "--import=data:text/javascript,const t=setInterval(()=>{const m=process.memoryUsage(),f=(n)=>Math.round(n/1048576);" +
+  "process.stderr.write(`mem rss=${f(m.rss)} heap=${f(m.heapUsed)} external=${f(m.external)} arrayBuffers=${f(m.arrayBuffers)}\\n`)},250);t.unref();";
+
 /** A compiled `syncagent` to run instead of the sources (SYNCAGENT_BENCH_BIN=dist/syncagent): the product as shipped. */
 const BINARY = process.env.SYNCAGENT_BENCH_BIN;
 

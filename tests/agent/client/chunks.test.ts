@@ -35,6 +35,12 @@ async function collect(body: ReadableStream<Uint8Array>, ids: string[], maxChunk
   return out;
 }
 
+async function collect2(body: ReadableStream<Uint8Array>, options: Parameters<typeof readFrames>[1]) {
+  const out = [];
+  for await (const f of readFrames(body, options)) out.push(f);
+  return out;
+}
+
 describe("chunk client", () => {
   it("stores by PUT and by batch, reports what is missing, and fetches frames back", async () => {
     const one = { id: id(), data: randomBytes(3000) };
@@ -102,6 +108,30 @@ describe("readFrames", () => {
 
   it("refuses a frame over the size bound", async () => {
     await expect(collect(streamOf(body), [a.id, b.id], 4000)).rejects.toThrow(/over 4000 bytes/);
+  });
+
+  it("reserves each frame's length before reading its bytes, into the buffer `allocate` gives", async () => {
+    const steps: string[] = [];
+    const recycled = new Uint8Array(8192);
+    const frames = [];
+    const options = {
+      ids: [a.id, b.id],
+      maxChunkBytes: 1 << 20,
+      what: "a test",
+      reserve: async (length: number) => {
+        steps.push(`reserve ${length}`);
+        await Promise.resolve();
+      },
+      allocate: (length: number) => {
+        steps.push(`allocate ${length}`);
+        return length > 1000 ? recycled.subarray(0, length) : new Uint8Array(length);
+      },
+    };
+    for await (const f of readFrames(streamOf(body), options)) frames.push(f);
+    expect(steps).toEqual(["reserve 5000", "allocate 5000", "reserve 10", "allocate 10"]);
+    expect(frames[0]?.bytes?.buffer).toBe(recycled.buffer);
+    expect(Buffer.from(frames[0]!.bytes!).equals(a.data)).toBe(true);
+    await expect(collect2(streamOf(body), { ...options, allocate: (length: number) => new Uint8Array(length + 1) })).rejects.toThrow(RangeError);
   });
 
   it("encodes the SHA-256 of each chunk", () => {
