@@ -107,19 +107,31 @@ export class LocalChunkStore implements ChunkStore {
     return join(this.root, key.slice(0, 2), key.slice(2, 4), key);
   }
 
-  /** Streams the body to a temp file, checks it, fsyncs it and renames it into place. */
+  /**
+   * Streams the body to a temp file, checks it, fsyncs it and renames it
+   * into place. A body in memory is checked before it is written and hashed
+   * only when its digest is expected or read (meter.ts).
+   */
   async put(key: string, body: ChunkBody, expected?: PutExpectation): Promise<StoredObject> {
     assertValidKey(key);
     const meter = new BodyMeter(key, expected, this.maxObjectSize);
     const temp = join(this.tempDir, `${randomUUID()}.tmp`);
     let handle: FileHandle | undefined;
     try {
-      handle = await open(temp, "wx");
-      for await (const piece of bodyPieces(body)) {
-        meter.update(piece);
-        await writeAll(handle, piece);
+      let stored: StoredObject;
+      if (body instanceof Uint8Array) {
+        // Checked before anything is written; hashed only if needed (meter.ts).
+        stored = meter.finishWhole(body);
+        handle = await open(temp, "wx");
+        await writeAll(handle, body);
+      } else {
+        handle = await open(temp, "wx");
+        for await (const piece of bodyPieces(body)) {
+          meter.update(piece);
+          await writeAll(handle, piece);
+        }
+        stored = meter.finish();
       }
-      const stored = meter.finish();
       await handle.sync();
       await handle.close();
       handle = undefined;

@@ -80,7 +80,8 @@ export function chunkRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
     if (digest.data !== undefined && sha256Hex(bytes) !== digest.data) {
       throw new HttpError(400, "digest_mismatch", "The body does not match X-Content-SHA256: nothing was stored");
     }
-    const info = await putChunk(ctx, ownerOf(c), id, bytes);
+    // The digest just checked is passed on, so the bytes are hashed once.
+    const info = await putChunk(ctx, ownerOf(c), id, bytes, digest.data);
     return c.json(info, info.exists ? 200 : 201);
   });
 
