@@ -136,8 +136,7 @@ export class LocalChunkStore implements ChunkStore {
       await handle.close();
       handle = undefined;
       const target = this.pathOf(key);
-      await mkdir(dirname(target), { recursive: true });
-      await rename(temp, target);
+      await moveIntoPlace(temp, target);
       await syncDir(dirname(target));
       return stored;
     } catch (error) {
@@ -257,6 +256,24 @@ export class LocalChunkStore implements ChunkStore {
       if (isMissing(error)) return [];
       throw fsError(error, `Cannot list the chunk folder ${dir}`, this.root);
     }
+  }
+}
+
+/**
+ * Renames the temp file to its place; the fan-out folder is created only
+ * when the rename finds it missing (it is made once and never removed), so
+ * a put into an existing folder costs no extra call. The caller syncs the
+ * target's folder; the folders above a newly made one are synced here.
+ */
+async function moveIntoPlace(temp: string, target: string): Promise<void> {
+  try {
+    await rename(temp, target);
+  } catch (error) {
+    if (errnoCode(error) !== "ENOENT") throw error;
+    const created = await mkdir(dirname(target), { recursive: true });
+    await rename(temp, target);
+    // A folder made here is durable once the folder holding it is synced too.
+    for (let dir = dirname(target); created !== undefined && dir.length >= created.length; dir = dirname(dir)) await syncDir(dirname(dir));
   }
 }
 
