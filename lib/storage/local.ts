@@ -107,25 +107,36 @@ export class LocalChunkStore implements ChunkStore {
     return join(this.root, key.slice(0, 2), key.slice(2, 4), key);
   }
 
-  /** Streams the body to a temp file, checks it, fsyncs it and renames it into place. */
+  /**
+   * Streams the body to a temp file, checks it, fsyncs it and renames it
+   * into place. A body in memory is checked before it is written and hashed
+   * only when its digest is expected or read (meter.ts).
+   */
   async put(key: string, body: ChunkBody, expected?: PutExpectation): Promise<StoredObject> {
     assertValidKey(key);
     const meter = new BodyMeter(key, expected, this.maxObjectSize);
     const temp = join(this.tempDir, `${randomUUID()}.tmp`);
     let handle: FileHandle | undefined;
     try {
-      handle = await open(temp, "wx");
-      for await (const piece of bodyPieces(body)) {
-        meter.update(piece);
-        await writeAll(handle, piece);
+      let stored: StoredObject;
+      if (body instanceof Uint8Array) {
+        // Checked before anything is written; hashed only if needed (meter.ts).
+        stored = meter.finishWhole(body);
+        handle = await open(temp, "wx");
+        await writeAll(handle, body);
+      } else {
+        handle = await open(temp, "wx");
+        for await (const piece of bodyPieces(body)) {
+          meter.update(piece);
+          await writeAll(handle, piece);
+        }
+        stored = meter.finish();
       }
-      const stored = meter.finish();
       await handle.sync();
       await handle.close();
       handle = undefined;
       const target = this.pathOf(key);
-      await mkdir(dirname(target), { recursive: true });
-      await rename(temp, target);
+      await moveIntoPlace(temp, target);
       await syncDir(dirname(target));
       return stored;
     } catch (error) {
@@ -245,6 +256,24 @@ export class LocalChunkStore implements ChunkStore {
       if (isMissing(error)) return [];
       throw fsError(error, `Cannot list the chunk folder ${dir}`, this.root);
     }
+  }
+}
+
+/**
+ * Renames the temp file to its place; the fan-out folder is created only
+ * when the rename finds it missing (it is made once and never removed), so
+ * a put into an existing folder costs no extra call. The caller syncs the
+ * target's folder; the folders above a newly made one are synced here.
+ */
+async function moveIntoPlace(temp: string, target: string): Promise<void> {
+  try {
+    await rename(temp, target);
+  } catch (error) {
+    if (errnoCode(error) !== "ENOENT") throw error;
+    const created = await mkdir(dirname(target), { recursive: true });
+    await rename(temp, target);
+    // A folder made here is durable once the folder holding it is synced too.
+    for (let dir = dirname(target); created !== undefined && dir.length >= created.length; dir = dirname(dir)) await syncDir(dirname(dir));
   }
 }
 

@@ -3,6 +3,9 @@
  * expectations of the port contract: a body over the limit is refused as soon
  * as it crosses it (not after it was all read), and a body that differs from
  * what the caller expected is refused before anything becomes visible.
+ * A body that is one buffer in memory need not be hashed as it passes: its
+ * digest is computed once, from the same bytes, when it is checked or read
+ * ({@link BodyMeter.finishWhole}).
  */
 import { createHash, type Hash } from "node:crypto";
 import { IntegrityError, TooLargeError } from "./errors.ts";
@@ -54,13 +57,55 @@ export class BodyMeter {
    * @throws IntegrityError when the body grows past the expected size.
    */
   update(piece: Uint8Array): void {
+    this.count(piece);
+    this.hash.update(piece);
+  }
+
+  /**
+   * Accounts for the next piece's length only (no hashing).
+   * @throws TooLargeError when the body crosses the limit.
+   * @throws IntegrityError when the body grows past the expected size.
+   */
+  private count(piece: Uint8Array): void {
     this.size += piece.byteLength;
     if (this.size > this.limit) throw new TooLargeError(this.key, this.limit);
     const expectedSize = this.expected?.size;
     if (expectedSize !== undefined && this.size > expectedSize) {
       throw new IntegrityError(this.key, "size", expectedSize, `more than ${expectedSize}`);
     }
-    this.hash.update(piece);
+  }
+
+  /**
+   * Checks a body that is one buffer in memory, before it is written: its
+   * size now, its SHA-256 only when one is expected; otherwise the digest is
+   * computed when `sha256` of the answer is first read (from the same bytes,
+   * which the caller keeps unchanged), so a caller that already knows it
+   * hashes nothing twice.
+   * @param bytes The whole body (no `update` before).
+   * @returns What will be stored.
+   * @throws TooLargeError when the body is over the limit.
+   * @throws IntegrityError when the size or the SHA-256 differs from the expected one.
+   */
+  finishWhole(bytes: Uint8Array): StoredObject {
+    this.count(bytes);
+    const { size: expectedSize, sha256: expectedSha } = this.expected ?? {};
+    if (expectedSize !== undefined && this.size !== expectedSize) {
+      throw new IntegrityError(this.key, "size", expectedSize, this.size);
+    }
+    let digest: string | undefined;
+    if (expectedSha !== undefined) {
+      digest = createHash("sha256").update(bytes).digest("hex");
+      if (digest !== expectedSha) throw new IntegrityError(this.key, "sha256", expectedSha, digest);
+    }
+    const { key, size } = this;
+    return {
+      key,
+      size,
+      get sha256(): string {
+        digest ??= createHash("sha256").update(bytes).digest("hex");
+        return digest;
+      },
+    };
   }
 
   /**

@@ -15,7 +15,10 @@
  * - `put` streams: it never buffers more than one chunk's bytes (the S3
  *   adapter holds one object in memory, the local one only the piece being
  *   written) and returns the stored length and the SHA-256 of the stored
- *   bytes. When `expected` values are given and differ, nothing is stored
+ *   bytes (for a `Uint8Array` body an adapter may compute that digest when
+ *   it is first read, from the same bytes: the caller leaves them unchanged,
+ *   and a caller that knows the digest already hashes nothing twice).
+ *   When `expected` values are given and differ, nothing is stored
  *   (an object already stored under the key stays as it was) and
  *   `IntegrityError` is thrown.
  * - `get` returns null for a missing key; otherwise a stream of the stored

@@ -8,9 +8,15 @@
  *   sending a commit to every subscriber holding its notification (p99 < 100 ms);
  * - `server.rename`: renaming a folder with 50,000 descendants (< 100 ms), scripts/bench/server-rename.ts.
  *
- * Run: `npx tsx scripts/bench/server.ts [--seconds N] [--concurrency N] [--subscribers N]`.
+ * - `server.chunks.upload|download|put`: chunk transfers, scripts/bench/server-chunks.ts.
+ * Each result carries `serverCpuSeconds`, the server process's CPU time
+ * during it (Linux), the figure that is least disturbed by a busy machine.
+ *
+ * Run: `npx tsx scripts/bench/server.ts [--seconds N] [--concurrency N] [--subscribers N] [--only commits,fanout,rename,chunks,put] [--cpu-prof DIR]`
+ * (`--cpu-prof` writes the server's V8 CPU profile into DIR).
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -30,6 +36,8 @@ const { values } = parseArgs({
     batch: { type: "string", default: "100" },
     subscribers: { type: "string", default: "200" },
     samples: { type: "string", default: "200" },
+    only: { type: "string", default: "commits,fanout,rename,chunks,put" },
+    "cpu-prof": { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -37,6 +45,7 @@ const CONCURRENCY = Number(values.concurrency);
 const BATCH = Number(values.batch);
 const SUBSCRIBERS = Number(values.subscribers);
 const SAMPLES = Number(values.samples);
+const ONLY = new Set(values.only.split(","));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 function hex(bytes: number): string {
@@ -45,8 +54,24 @@ function hex(bytes: number): string {
 const b64 = (n: number): string => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString("base64");
 const round = (n: number): number => Math.round(n * 100) / 100;
 
-async function startServer(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "server", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--max-sockets-per-machine", String(SUBSCRIBERS + 4)], {
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc; 0 where there is no /proc.
+ * @param pid The process.
+ * @returns Seconds.
+ */
+export function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function startServer(dataDir: string): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
+  const profile = values["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", values["cpu-prof"]] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "main.ts", "server", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--max-sockets-per-machine", String(SUBSCRIBERS + 4)], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -62,6 +87,7 @@ async function startServer(dataDir: string): Promise<{ url: string; stop: () => 
   child.stdout.resume();
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.on("exit", () => resolve());
@@ -205,36 +231,52 @@ try {
   const chunk = hex(32);
   const put = await fetch(`${server.url}/api/chunks/${chunk}`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: b64(3000) });
   if (put.status !== 201) throw new Error(`chunk upload: ${put.status}`);
-  await sustained(server.url, token, chunk, 1); // warm-up
-  const single = await sustained(server.url, token, chunk, 1);
-  const singleRate = single.items / (single.ms / 1000);
-  console.log(JSON.stringify({
-    bench: "server.commits.single",
-    commitsPerSec: Math.round(singleRate),
-    concurrency: CONCURRENCY,
-    seconds: SECONDS,
-    p50Ms: round(percentile(single.lat, 0.5)),
-    p99Ms: round(percentile(single.lat, 0.99)),
-    target: 1000,
-    meetsTarget: singleRate >= 1000,
-  }));
-  const batched = await sustained(server.url, token, chunk, BATCH);
-  const batchedRate = batched.items / (batched.ms / 1000);
-  console.log(JSON.stringify({
-    bench: "server.commits.batched",
-    itemsPerSec: Math.round(batchedRate),
-    requestsPerSec: Math.round(batched.requests / (batched.ms / 1000)),
-    itemsPerRequest: BATCH,
-    concurrency: CONCURRENCY,
-    seconds: SECONDS,
-    p50Ms: round(percentile(batched.lat, 0.5)),
-    p99Ms: round(percentile(batched.lat, 0.99)),
-    target: 1000,
-    meetsTarget: batchedRate >= 1000,
-  }));
-  console.log(JSON.stringify(await fanout(server.url, token, chunk)));
-  console.log(JSON.stringify(await (await import("./server-rename.ts")).renameBench((items) => commit(server.url, token, items))));
-  await (await import("./server-chunks.ts")).benchChunks(server.url, token);
+  /** Prints a result with the server's CPU seconds spent producing it. */
+  const withCpu = async (run: () => Promise<object>): Promise<void> => {
+    const before = cpuSecondsOf(server.pid);
+    const result = await run();
+    console.log(JSON.stringify({ ...result, serverCpuSeconds: round(cpuSecondsOf(server.pid) - before) }));
+  };
+  if (ONLY.has("commits")) {
+    await sustained(server.url, token, chunk, 1); // warm-up
+    await withCpu(async () => {
+      const single = await sustained(server.url, token, chunk, 1);
+      const singleRate = single.items / (single.ms / 1000);
+      return {
+        bench: "server.commits.single",
+        commitsPerSec: Math.round(singleRate),
+        items: single.items,
+        concurrency: CONCURRENCY,
+        seconds: SECONDS,
+        p50Ms: round(percentile(single.lat, 0.5)),
+        p99Ms: round(percentile(single.lat, 0.99)),
+        target: 1000,
+        meetsTarget: singleRate >= 1000,
+      };
+    });
+    await withCpu(async () => {
+      const batched = await sustained(server.url, token, chunk, BATCH);
+      const batchedRate = batched.items / (batched.ms / 1000);
+      return {
+        bench: "server.commits.batched",
+        itemsPerSec: Math.round(batchedRate),
+        items: batched.items,
+        requestsPerSec: Math.round(batched.requests / (batched.ms / 1000)),
+        itemsPerRequest: BATCH,
+        concurrency: CONCURRENCY,
+        seconds: SECONDS,
+        p50Ms: round(percentile(batched.lat, 0.5)),
+        p99Ms: round(percentile(batched.lat, 0.99)),
+        target: 1000,
+        meetsTarget: batchedRate >= 1000,
+      };
+    });
+  }
+  if (ONLY.has("fanout")) await withCpu(() => fanout(server.url, token, chunk));
+  if (ONLY.has("rename")) await withCpu(async () => (await import("./server-rename.ts")).renameBench((items) => commit(server.url, token, items)));
+  const chunks = await import("./server-chunks.ts");
+  if (ONLY.has("chunks")) await chunks.benchChunks(server.url, token, {}, () => cpuSecondsOf(server.pid));
+  if (ONLY.has("put")) await chunks.benchPuts(server.url, token, {}, () => cpuSecondsOf(server.pid));
 } finally {
   agent.destroy();
   await server.stop();

@@ -5,6 +5,7 @@
  * lone chunk stay standalone, a purge of some chunks keeps the pack and of
  * all removes it, and `check --deep` sees a damaged pack.
  */
+import { Buffer } from "node:buffer";
 import { readdir, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -183,6 +184,24 @@ describe("chunk packs (S6)", () => {
     await expect(res.arrayBuffer()).rejects.toThrow();
     // Tidy up for the other tests' deep checks.
     await collectChunks(server.ctx, last.vaultId, chunks.map((c) => c.id));
+  });
+
+  it("serves packed chunks asked for in any order, between standalone and missing ones, and never serves those of a pack that is gone", async () => {
+    const chunks = smallChunks(40);
+    const big = { id: hexId(), bytes: bytes(PACK_MAX_CHUNK_BYTES + 1) };
+    await upload(chunks);
+    await upload([{ ...big, sha256: sha256Hex(big.bytes) }]);
+    const absent = hexId();
+    const asked = [...chunks.slice(20).reverse(), { ...big, sha256: sha256Hex(big.bytes) }, ...chunks.slice(0, 20)];
+    const frames = await fetchChunks([...asked.slice(0, 10).map((c) => c.id), absent, ...asked.slice(10).map((c) => c.id)]);
+    expect(frames.map((f) => f.id)).toEqual([...asked.slice(0, 10).map((c) => c.id), absent, ...asked.slice(10).map((c) => c.id)]);
+    expect(frames[10]?.bytes).toBeNull();
+    for (const c of asked) expect(Buffer.compare(frames.find((f) => f.id === c.id)!.bytes!, c.bytes)).toBe(0);
+    const { packKey, vaultId } = await rowOf(chunks[0]!.id);
+    await server.ctx.store.delete(packKey!);
+    const res = await server.machineFetch("/api/chunks/fetch", { method: "POST", body: JSON.stringify({ ids: chunks.map((c) => c.id) }) });
+    await expect(res.arrayBuffer()).rejects.toThrow();
+    await collectChunks(server.ctx, vaultId, [...chunks.map((c) => c.id), big.id]);
   });
 
   it("lists a pack only while its upload runs, and deletes the pack of an upload that died before recording its rows", async () => {

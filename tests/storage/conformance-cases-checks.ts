@@ -74,6 +74,19 @@ export function checkCases({ open, keysOf }: ConformanceHarness): void {
     expect(await keysOf(store)).toEqual([]);
   });
 
+  it("refuses a body in memory whose SHA-256 differs, and reports the digest of one it was not told", async () => {
+    const store = await open();
+    const key = randomKey();
+    const bytes = randomBytes(3_000);
+    const wrong = sha256Hex(randomBytes(8));
+    await expect(store.put(key, bytes, { sha256: wrong })).rejects.toThrow(`expected SHA-256 ${wrong}, got ${sha256Hex(bytes)}`);
+    expect(await store.get(key)).toBeNull();
+    const stored = await store.put(key, bytes, { size: bytes.byteLength });
+    expect(stored.sha256).toBe(sha256Hex(bytes));
+    expect(stored.sha256).toBe(sha256Hex(bytes));
+    expect(await readAll((await store.get(key))!)).toEqual(bytes);
+  });
+
   it("keeps the stored object when a later put of the same key fails its checks", async () => {
     const store = await open();
     const key = randomKey();

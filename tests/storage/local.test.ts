@@ -1,6 +1,6 @@
 /** The LocalFS adapter: the conformance suite plus what only a folder on disk can show. */
 import { execFile, spawn } from "node:child_process";
-import { mkdir, readdir, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,21 @@ describe("LocalChunkStore on disk", () => {
     const file = join(dir, key.slice(0, 2), key.slice(2, 4), key);
     expect((await stat(file)).size).toBe(10);
     expect(store.location).toBe(dir);
+    expect(await readdir(join(dir, ".tmp"))).toEqual([]);
+  });
+
+  it("makes a missing fan-out folder, also one removed after an earlier put, and passes on other rename failures", async () => {
+    const dir = await temp.make("fanout-again");
+    const store = await openLocalChunkStore(dir);
+    const first = randomKey();
+    await store.put(first, randomBytes(5));
+    await rm(join(dir, first.slice(0, 2)), { recursive: true });
+    const second = `${first.slice(0, 4)}${randomKey().slice(4)}`;
+    await store.put(second, randomBytes(7));
+    expect((await stat(store.pathOf(second))).size).toBe(7);
+    const blocked = randomKey();
+    await mkdir(join(store.pathOf(blocked), "inside"), { recursive: true });
+    await expect(store.put(blocked, randomBytes(3))).rejects.toThrow();
     expect(await readdir(join(dir, ".tmp"))).toEqual([]);
   });
 

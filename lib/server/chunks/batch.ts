@@ -4,20 +4,21 @@
  * in tens of requests. Uploads are checked per chunk (digest) and stored
  * with one claim and one recording transaction, the new small chunks of a
  * request as one pack object (pack.ts); downloads stream, reading packed
- * chunks by range.
+ * chunks by range, one read for each run of neighbours in a pack (read-plan.ts).
  */
 import type { ServerContext } from "../context.ts";
 import { tooLarge } from "../http/validate.ts";
 import { encodeFrameHeader, MISSING_LENGTH, type Frame } from "./frames.ts";
+import { planReads, type PlannedRead } from "./read-plan.ts";
 import { storageKey } from "./storage-key.ts";
-import { chunkInfos, openStoredChunk, readPackedChunk, sha256Hex, storeChunks, type ChunkOwner, type ChunkRecord, type ChunkResult } from "./service.ts";
+import { chunkInfos, openStoredChunk, sha256Hex, storeChunks, type ChunkOwner, type ChunkRecord, type ChunkResult } from "./service.ts";
 
 /** Most chunks in one batch request, either way. */
 export const MAX_BATCH_CHUNKS = 4096;
 /** Most bytes of one batch request body, or of one batch download's chunks. */
 export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
-/** Chunks read ahead of the one being sent in a batch download. */
+/** Reads (a chunk, or a run of packed chunks of at most 256 KiB) done ahead of the one being sent in a batch download. */
 const PREFETCH = 16;
 /** Chunks up to this size are read whole, larger ones streamed. */
 const READ_WHOLE_BYTES = 256 * 1024;
@@ -28,15 +29,41 @@ interface Part {
   stream?: ReadableStream<Uint8Array>;
 }
 
+/** A chunk of a batch download and its row (none: the vault lacks it). */
+interface Wanted {
+  id: string;
+  info: ChunkRecord | undefined;
+}
+
+const vanished = (id: string): Error => new Error(`Chunk ${id} vanished from the store during a batch download`);
+
+/** Reads a run of packed chunks with one ranged read and cuts it into their frames; each chunk's length is checked. */
+async function loadRun(ctx: ServerContext, run: Extract<PlannedRead<Wanted>, { kind: "run" }>): Promise<Part[]> {
+  const bytes = await ctx.store.getRange(run.key, run.offset, run.length);
+  return run.members.map(({ item, at, length }) => {
+    const info = item.info as ChunkRecord;
+    if (!bytes) throw vanished(item.id);
+    const got = Math.max(0, Math.min(length, bytes.byteLength - at));
+    if (got !== info.size) {
+      ctx.logger.error({ chunk: info.id, pack: run.key, expected: info.size, got }, "chunk length mismatch");
+      throw vanished(item.id);
+    }
+    ctx.metrics.count("chunk.bytes_out", got);
+    return { header: encodeFrameHeader(item.id, info.sha256, info.size), bytes: bytes.subarray(at, at + length) };
+  });
+}
+
+/** Does one planned read. */
+async function loadRead(ctx: ServerContext, vaultId: string, read: PlannedRead<Wanted>, infos: Map<string, ChunkRecord>): Promise<Part[]> {
+  if (read.kind === "run") return loadRun(ctx, read);
+  return [await loadPart(ctx, vaultId, read.item.id, infos)];
+}
+
+/** Reads a chunk that is not in a pack (or a missing one's frame). */
 async function loadPart(ctx: ServerContext, vaultId: string, id: string, infos: Map<string, ChunkRecord>): Promise<Part> {
   const info = infos.get(id);
   if (!info) return { header: encodeFrameHeader(id, null, MISSING_LENGTH) };
   const header = encodeFrameHeader(id, info.sha256, info.size);
-  if (info.pack) {
-    const bytes = await readPackedChunk(ctx, { ...info, pack: info.pack });
-    if (!bytes) throw new Error(`Chunk ${id} vanished from the store during a batch download`);
-    return { header, bytes };
-  }
   if (info.size <= READ_WHOLE_BYTES && ctx.store.getBytes) {
     const bytes = await ctx.store.getBytes(storageKey(vaultId, id), info.size).catch((error: unknown) => {
       if ((error as Error).name === "TooLargeError") throw new Error(`Chunk ${id} is longer than stored`);
@@ -115,16 +142,19 @@ export async function openBatch(ctx: ServerContext, vaultId: string, ids: readon
     length += 68 + size;
   }
   if (bytes > MAX_BATCH_BYTES) throw tooLarge(MAX_BATCH_BYTES);
-  // Up to PREFETCH chunks are read ahead while earlier ones are sent; small
-  // ones whole (verified length), large ones as a stream.
-  const ahead: Promise<Part>[] = [];
+  // Up to PREFETCH reads are done ahead while earlier chunks are sent; small
+  // chunks whole (verified length), neighbours in a pack in one read, large
+  // ones as a stream.
+  const reads = planReads<Wanted>(unique.map((id) => ({ id, info: infos.get(id) })), (w) => w.info?.pack ?? null);
+  const ahead: Promise<Part[]>[] = [];
+  const ready: Part[] = [];
   let queued = 0;
   let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const fill = (): void => {
-    while (queued < unique.length && ahead.length < PREFETCH) {
-      const part = loadPart(ctx, vaultId, unique[queued] as string, infos);
-      part.catch(() => undefined);
-      ahead.push(part);
+    while (queued < reads.length && ahead.length < PREFETCH) {
+      const parts = loadRead(ctx, vaultId, reads[queued] as PlannedRead<Wanted>, infos);
+      parts.catch(() => undefined);
+      ahead.push(parts);
       queued++;
     }
   };
@@ -136,17 +166,23 @@ export async function openBatch(ctx: ServerContext, vaultId: string, ids: readon
         current = undefined;
       }
       fill();
-      const next = ahead.shift();
-      if (!next) return controller.close();
-      const part = await next;
-      fill();
+      if (ready.length === 0) {
+        const next = ahead.shift();
+        if (!next) return controller.close();
+        ready.push(...(await next));
+        fill();
+      }
+      const part = ready.shift() as Part;
       controller.enqueue(part.header);
       if (part.bytes) controller.enqueue(part.bytes);
       if (part.stream) current = part.stream.getReader();
     },
     async cancel(reason) {
       await current?.cancel(reason).catch(() => undefined);
-      for (const pending of ahead.splice(0)) await (await pending.catch(() => null))?.stream?.cancel().catch(() => undefined);
+      for (const part of ready.splice(0)) await part.stream?.cancel().catch(() => undefined);
+      for (const pending of ahead.splice(0)) {
+        for (const part of (await pending.catch(() => null)) ?? []) await part.stream?.cancel().catch(() => undefined);
+      }
     },
   });
   return { body, length };

@@ -16,11 +16,11 @@ export function uploadTimeout(ms: number): HttpError {
 /**
  * Reads a request body into memory.
  * @param body The request body (null when there is none).
- * @param limits `maxBytes` (413 beyond) and `timeoutMs` (408 beyond).
+ * @param limits `maxBytes` (413 beyond) and `timeoutMs` (408 beyond); `sizeHint`, the announced Content-Length (a hint to size the buffer, never trusted).
  * @returns The bytes, never empty.
  * @throws HttpError 400 `empty_body`, 408 `upload_timeout`, 413 `too_large`.
  */
-export async function receiveBody(body: ReadableStream<Uint8Array> | null, limits: { maxBytes: number; timeoutMs: number }): Promise<Uint8Array> {
+export async function receiveBody(body: ReadableStream<Uint8Array> | null, limits: { maxBytes: number; timeoutMs: number; sizeHint?: number }): Promise<Uint8Array> {
   if (!body) throw new HttpError(400, "empty_body", "The body is empty");
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
@@ -29,7 +29,7 @@ export async function receiveBody(body: ReadableStream<Uint8Array> | null, limit
   expired.catch(() => undefined);
   let bytes: Uint8Array;
   try {
-    bytes = await readCapped(body, limits.maxBytes, () => tooLarge(limits.maxBytes), expired);
+    bytes = await readCapped(body, limits.maxBytes, () => tooLarge(limits.maxBytes), expired, limits.sizeHint);
   } finally {
     clearTimeout(timer);
   }

@@ -300,7 +300,8 @@ export async function storeChunks(ctx: ServerContext, owner: ChunkOwner, chunks:
       inParallel(standalone, PUT_WIDTH, async (c) => {
         try {
           const put = await ctx.store.put(storageKey(owner.vaultId, c.chunk.id), c.chunk.bytes, { maxSize: ctx.config.maxChunkBytes });
-          stored.push({ c, info: { id: c.chunk.id, size: put.size, sha256: put.sha256 }, pack: null });
+          // A digest the caller checked is the digest of these bytes: the store need not hash them again.
+          stored.push({ c, info: { id: c.chunk.id, size: put.size, sha256: c.chunk.sha256 ?? put.sha256 }, pack: null });
         } catch (error) {
           failure ??= storeError(error, ctx.config.maxChunkBytes);
         }
@@ -389,12 +390,13 @@ export async function finishStalePackUploads(ctx: ServerContext, olderThan: numb
  * @param owner The vault and uploader.
  * @param id The chunk id.
  * @param bytes The bytes.
+ * @param sha256 Their SHA-256 when the caller already checked it (saves hashing them again).
  * @returns What is stored under the id, and whether it was there already.
  * @throws HttpError 503 `chunk_busy` when a deletion or another upload of the chunk is in progress.
  */
-export async function putChunk(ctx: ServerContext, owner: ChunkOwner, id: string, bytes: Uint8Array): Promise<ChunkInfo & { exists: boolean }> {
+export async function putChunk(ctx: ServerContext, owner: ChunkOwner, id: string, bytes: Uint8Array, sha256?: string): Promise<ChunkInfo & { exists: boolean }> {
   if (bytes.byteLength > ctx.config.maxChunkBytes) throw tooLarge(ctx.config.maxChunkBytes);
-  const [result] = await storeChunks(ctx, owner, [{ id, bytes }]);
+  const [result] = await storeChunks(ctx, owner, [sha256 === undefined ? { id, bytes } : { id, bytes, sha256 }]);
   if (!result || result.status === "busy") throw chunkBusy(id);
   return { id, size: result.size, sha256: result.sha256, exists: result.status === "exists" };
 }

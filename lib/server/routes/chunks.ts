@@ -24,10 +24,12 @@ function ownerOf(c: Context<ServerEnv>): ChunkOwner {
   return { accountId: p.accountId, vaultId: p.vaultId, machineId: p.kind === "machine" ? p.machineId : null };
 }
 
-function declaredLength(c: Context<ServerEnv>, max: number): void {
+/** Refuses an announced length over `max` or of zero; returns the announced length (undefined when none), a hint only. */
+function declaredLength(c: Context<ServerEnv>, max: number): number | undefined {
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
   if (declared === 0) throw new HttpError(400, "empty_body", "The body is empty");
+  return Number.isFinite(declared) ? declared : undefined;
 }
 
 /**
@@ -50,8 +52,8 @@ export function chunkRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
   app.post("/api/chunks/batch", auth, async (c) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
     if (type !== CHUNKS_CONTENT_TYPE) throw new HttpError(415, "unsupported_media_type", `Send the chunks as ${CHUNKS_CONTENT_TYPE}`);
-    declaredLength(c, MAX_BATCH_BYTES);
-    const body = await receiveBody(c.req.raw.body, { maxBytes: MAX_BATCH_BYTES, timeoutMs });
+    const sizeHint = declaredLength(c, MAX_BATCH_BYTES);
+    const body = await receiveBody(c.req.raw.body, { maxBytes: MAX_BATCH_BYTES, timeoutMs, sizeHint });
     let frames;
     try {
       frames = decodeFrames(body, { maxFrames: MAX_BATCH_CHUNKS, maxChunkBytes: max });
@@ -75,12 +77,13 @@ export function chunkRoutes(ctx: ServerContext, deps: AuthDeps): Hono<ServerEnv>
     const id = readIdParam(c, "id");
     const digest = digestHeaderSchema.safeParse(c.req.header("x-content-sha256")?.toLowerCase());
     if (!digest.success) throw new HttpError(422, "invalid_request", "Invalid X-Content-SHA256: must be 64 hex characters");
-    declaredLength(c, max);
-    const bytes = await receiveBody(c.req.raw.body, { maxBytes: max, timeoutMs });
+    const sizeHint = declaredLength(c, max);
+    const bytes = await receiveBody(c.req.raw.body, { maxBytes: max, timeoutMs, sizeHint });
     if (digest.data !== undefined && sha256Hex(bytes) !== digest.data) {
       throw new HttpError(400, "digest_mismatch", "The body does not match X-Content-SHA256: nothing was stored");
     }
-    const info = await putChunk(ctx, ownerOf(c), id, bytes);
+    // The digest just checked is passed on, so the bytes are hashed once.
+    const info = await putChunk(ctx, ownerOf(c), id, bytes, digest.data);
     return c.json(info, info.exists ? 200 : 201);
   });
 
