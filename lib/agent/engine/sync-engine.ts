@@ -96,6 +96,8 @@ export class SyncEngine {
   #lastUnsyncable: Plan["unsyncable"] = [];
   #serverBehind = false;
   #rules: IgnoreRules = compileIgnoreRules("");
+  /** `.syncignore` may have changed since it was read: read it at the next pass. */
+  #rulesStale = true;
   #abort = SyncEngine.passController();
   #executor: Executor | null = null;
   /** The last scan, patched pass by pass with the paths that changed; a full scan replaces it. */
@@ -210,12 +212,16 @@ export class SyncEngine {
    * @param paths Relative paths.
    */
   noteLocalChanges(paths: Iterable<string>): void {
-    for (const p of paths) this.#dirty.add(p);
+    for (const p of paths) {
+      this.#dirty.add(p);
+      if (p === IGNORE_FILE) this.#rulesStale = true;
+    }
   }
 
   /** The next pass scans the whole folder (the periodic backstop, A3, or a watcher that lost events). */
   requestFullScan(): void {
     this.#fullScanDue = true;
+    this.#rulesStale = true;
   }
 
   private async scanLocal(rules: IgnoreRules, rulesChanged: boolean): Promise<ScanResult> {
@@ -244,6 +250,7 @@ export class SyncEngine {
   private noteOwnChanges(plan: Plan): void {
     // What the executor wrote on disk: looked at again next pass.
     for (const a of plan.actions) {
+      if (("path" in a && a.path === IGNORE_FILE) || (a.type === "move-local" && (a.from === IGNORE_FILE || a.to === IGNORE_FILE))) this.#rulesStale = true;
       if (a.type === "download" || a.type === "mkdir" || a.type === "delete-local") this.#dirty.add(a.path);
       else if (a.type === "move-local") {
         this.#dirty.add(a.from);
@@ -281,7 +288,14 @@ export class SyncEngine {
     this.options.onEvent?.(event);
   }
 
+  /**
+   * The rules of `.syncignore`, read again only when it may have changed (the
+   * watcher saw it, this agent wrote or moved it, or a full scan is due): a
+   * pass of the running agent does not read a file it knows is unchanged.
+   */
   private async readRules(): Promise<IgnoreRules> {
+    if (!this.#rulesStale) return this.#rules;
+    this.#rulesStale = false;
     try {
       return compileIgnoreRules(await readFile(join(this.root, IGNORE_FILE), "utf8"));
     } catch {

@@ -64,6 +64,19 @@ describe("the long-running agent: watcher, change feed, commands, status (A3, A1
     }
   });
 
+  it("a .syncignore saved on A is honoured by B's running agent at once, and its change too (A4)", async () => {
+    await writeFile(join(homeA.folder, ".syncignore"), "*.tmp\n");
+    await waitFor(".syncignore on B", async () => (await contentOf(join(homeB.folder, ".syncignore"))) === "*.tmp\n");
+    await writeFile(join(homeB.folder, "scratch.tmp"), "stays on B");
+    await writeFile(join(homeB.folder, "shared.txt"), "goes to A");
+    await waitFor("shared.txt on A", async () => (await contentOf(join(homeA.folder, "shared.txt"))) === "goes to A");
+    await b.idle();
+    expect(await contentOf(join(homeA.folder, "scratch.tmp"))).toBeNull();
+    // The rule removed on B (its watcher sees the file): the file it kept out syncs now.
+    await writeFile(join(homeB.folder, ".syncignore"), "");
+    await waitFor("scratch.tmp on A", async () => (await contentOf(join(homeA.folder, "scratch.tmp"))) === "stays on B");
+  });
+
   it("status over the control socket tells the state, queue and cursor", async () => {
     const status = (await callControl(homeB.paths.controlSocket, "status")) as { state: string; paused: boolean; cursor: number | null; connected: boolean };
     expect(status.paused).toBe(false);
