@@ -55,8 +55,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     destinations.push(pino.destination({ dest: options.file, sync: false, mkdir: true, minLength: 8192 }));
   }
   for (const stream of destinations) streams.push({ stream });
+  // Flushed only when a line was written since the last flush: an idle flush still writes (an empty write each).
+  let written = false;
   if (destinations.length > 0) {
     const timer = setInterval(() => {
+      if (!written) return;
+      written = false;
       for (const d of destinations) {
         try {
           d.flush();
@@ -74,6 +78,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: { service: "syncagent-server" },
       redact: { paths: [...REDACTED_PATHS], censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: {
+        streamWrite: (line: string) => {
+          written = true;
+          return line;
+        },
+      },
     },
     pino.multistream(
       streams.map((s) => ({ ...s, level: level as pino.Level })),
