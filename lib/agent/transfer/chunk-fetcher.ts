@@ -145,7 +145,7 @@ export class ChunkFetcher {
         const job = deliverAll(byId.get(frame.id) ?? [], frame.bytes, frame.error).finally(() => {
           if (frame.bytes) this.#frames.release(frame.bytes);
           // A large chunk's plaintext and decryption buffers just became garbage.
-          if (size >= POOLED_FRAME_BYTES) hintGarbageCollection();
+          if (size >= POOLED_FRAME_BYTES) hintGarbageCollection(size);
           this.#held.release(size);
           running.delete(job);
         });

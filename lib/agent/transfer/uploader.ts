@@ -195,7 +195,7 @@ export class Uploader {
             if (pooled) this.#pool.release(buffer);
             this.#bytes.release(piece.held);
             // The request's copies of a large chunk just became garbage.
-            if (fromPool) hintGarbageCollection();
+            if (fromPool) hintGarbageCollection(piece.held);
           }
         };
         const rest = expected.size - start;
