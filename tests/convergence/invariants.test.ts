@@ -76,6 +76,11 @@ describe("each invariant fails when it is broken", () => {
     const withIgnored = new Map([...base, ["photos", { kind: "dir" as const, size: 0, mtimeMs: 0, ino: 3 }]]);
     expect(baseMatchesDisk(0, withIgnored, whole, disk)).toEqual([]);
     expect(baseMatchesDisk(0, base, whole, whole)[0]).toMatch(/disk has photos/);
+    // An ignored file changed or deleted here keeps its old base entry: not compared.
+    const ignoredBase = new Map([...base, ["photos/a.md", { kind: "file" as const, size: 1, mtimeMs: 1, ino: 5 }]]);
+    const notSyncing = (path: string) => !path.startsWith("photos");
+    expect(baseMatchesDisk(0, ignoredBase, whole, disk, notSyncing)).toEqual([]);
+    expect(baseMatchesDisk(0, ignoredBase, whole, disk)[0]).toMatch(/base has photos\/a.md/);
   });
 
   it("no data lost: an untouched content must be somewhere; an overwritten or deleted one need not", () => {

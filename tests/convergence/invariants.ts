@@ -91,18 +91,22 @@ export function conflictCopies(snap: Snapshot): string[] {
 }
 
 /**
- * An agent's synced base equals what is on its disk: everything in the base
- * is on disk as recorded (an ignored path keeps its entry: a new rule
- * deletes nothing), and everything that syncs is in the base.
+ * An agent's synced base equals what is on its disk: every path that syncs
+ * is on disk as the base recorded it, and in the base when it is on disk. A
+ * path that no longer syncs (a rule added, a name not in NFC) keeps its base
+ * entry as it was while it lives on locally: a new rule deletes nothing and
+ * syncs nothing, so it is not compared.
  * @param agent Its index, for the message.
  * @param base The base from its state database.
  * @param disk Its whole folder.
  * @param part Its folder's synced part.
+ * @param syncing Whether a path syncs (the folder's rules). @default every path
  * @returns Violations.
  */
-export function baseMatchesDisk(agent: number, base: Map<string, BaseEntry>, disk: Snapshot, part: Snapshot = disk): string[] {
+export function baseMatchesDisk(agent: number, base: Map<string, BaseEntry>, disk: Snapshot, part: Snapshot = disk, syncing: (path: string, isDir: boolean) => boolean = () => true): string[] {
   const out: string[] = [];
   for (const [path, b] of base) {
+    if (!syncing(path, b.kind === "dir")) continue;
     const d = disk.get(path);
     if (!d) out.push(`machine ${agent}'s synced base has ${path}, its disk does not`);
     else if (d.kind !== b.kind) out.push(`machine ${agent}: ${path} is a ${d.kind} on disk, a ${b.kind} in the base`);

@@ -10,7 +10,7 @@ import { applyOp, type Written } from "./apply.ts";
 import { startCluster, type Cluster } from "./cluster.ts";
 import { baseMatchesDisk, conflictCopies, convergence, mustSurvive, noDataLost, noTempFiles, type AppliedOp } from "./invariants.ts";
 import { describeStep, makeSchedule, type ScheduleOptions } from "./schedule.ts";
-import { contentLines, readSyncedBase, rulesOf, snapshotFolder, syncedPart, type Snapshot } from "./snapshot.ts";
+import { contentLines, readSyncedBase, rulesOf, snapshotFolder, syncedPart, syncs, type Snapshot } from "./snapshot.ts";
 
 /** How a run went. */
 export interface RunResult {
@@ -134,7 +134,10 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
     violations.push(...convergence(parts, fresh));
     violations.push(...noTempFiles(wholes));
     for (const p of parts) violations.push(...conflictCopies(p));
-    for (const a of cluster.agents) violations.push(...baseMatchesDisk(a.index, await readSyncedBase(a.home.paths.stateDb), wholes[a.index]!, parts[a.index]));
+    for (const a of cluster.agents) {
+      const rules = await rulesOf(a.home.folder);
+      violations.push(...baseMatchesDisk(a.index, await readSyncedBase(a.home.paths.stateDb), wholes[a.index]!, parts[a.index], (path, isDir) => syncs(path, isDir, rules)));
+    }
     const survivors = mustSurvive(written, applied);
     violations.push(...noDataLost(survivors, wholes));
     log.push(`end: ${parts[0]!.size} synced entries, ${survivors.length} saved contents checked present, ${applied.filter((a) => a.skipped === null).length} operations ran`);

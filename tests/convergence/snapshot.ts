@@ -69,17 +69,24 @@ export async function rulesOf(snapshotRoot: string): Promise<IgnoreRules> {
  */
 export function syncedPart(snap: Snapshot, rules: IgnoreRules): Snapshot {
   const out: Snapshot = new Map();
-  for (const [path, entry] of snap) {
-    const parts = path.split("/");
-    let keep = true;
-    for (let i = 1; i <= parts.length && keep; i++) {
-      const prefix = parts.slice(0, i).join("/");
-      const isDir = i < parts.length || entry.kind === "dir";
-      if (prefix.normalize("NFC") !== prefix || rules.ignores(prefix, isDir)) keep = false;
-    }
-    if (keep) out.set(path, entry);
-  }
+  for (const [path, entry] of snap) if (syncs(path, entry.kind === "dir", rules)) out.set(path, entry);
   return out;
+}
+
+/**
+ * Whether a path syncs: its name and every folder above it in NFC, none of them ignored.
+ * @param path A relative path.
+ * @param isDir Whether it is a folder.
+ * @param rules The folder's rules.
+ * @returns True when the agent syncs it.
+ */
+export function syncs(path: string, isDir: boolean, rules: IgnoreRules): boolean {
+  const parts = path.split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join("/");
+    if (prefix.normalize("NFC") !== prefix || rules.ignores(prefix, i < parts.length || isDir)) return false;
+  }
+  return true;
 }
 
 /**
