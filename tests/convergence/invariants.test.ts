@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { contentOf, sha } from "./apply.ts";
 import { baseMatchesDisk, conflictCopies, conflictOriginal, convergence, mustSurvive, noDataLost, noTempFiles, type AppliedOp } from "./invariants.ts";
-import { createRng } from "./prng.ts";
+import { Rng } from "../helpers/prng.ts";
 import { describeStep, makeSchedule } from "./schedule.ts";
 import type { Entry, Snapshot } from "./snapshot.ts";
 
@@ -30,9 +30,9 @@ describe("the schedule", () => {
   });
 
   it("the generator and the contents are reproducible", () => {
-    const r1 = createRng(7);
-    const r2 = createRng(7);
-    expect([r1.next(), r1.int(1, 6), r1.pick(["a", "b", "c"])]).toEqual([r2.next(), r2.int(1, 6), r2.pick(["a", "b", "c"])]);
+    const r1 = new Rng(7);
+    const r2 = new Rng(7);
+    expect([r1.next(), r1.between(1, 6), r1.pick(["a", "b", "c"])]).toEqual([r2.next(), r2.between(1, 6), r2.pick(["a", "b", "c"])]);
     expect(() => r1.pick([])).toThrow(/empty/);
     expect(sha(contentOf(3, 1000))).toBe(sha(contentOf(3, 1000)));
     expect(sha(contentOf(3, 1000))).not.toBe(sha(contentOf(4, 1000)));

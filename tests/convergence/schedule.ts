@@ -4,7 +4,7 @@
  * the same schedule, whatever happened on disk (an operation whose target is
  * gone when it runs is skipped and logged, not re-drawn).
  */
-import { createRng, type Rng } from "./prng.ts";
+import { Rng } from "../helpers/prng.ts";
 
 /** What one step does to one agent's folder. */
 export type FolderOp =
@@ -52,18 +52,18 @@ function pathIn(rng: Rng): string {
 
 function sizeFor(rng: Rng, path: string): number {
   if (path.endsWith("empty")) return 0;
-  if (path.endsWith("big.dat")) return rng.int(1, 3) * 1024 * 1024 + rng.int(0, 4095);
+  if (path.endsWith("big.dat")) return rng.between(1, 3) * 1024 * 1024 + rng.between(0, 4095);
   return rng.pick([1, 10, 100, 4096, 70_000, 300_000]);
 }
 
 function drawOp(rng: Rng): FolderOp {
   const roll = rng.next();
   const path = pathIn(rng);
-  const fill = rng.int(0, 0xffff);
+  const fill = rng.between(0, 0xffff);
   if (roll < 0.3) return { kind: "write", path, size: sizeFor(rng, path), fill };
-  if (roll < 0.38) return { kind: "append", path, size: rng.int(1, 5000), fill };
-  if (roll < 0.43) return { kind: "truncate", path, size: rng.int(0, 50) };
-  if (roll < 0.5) return { kind: "editor-save", path, size: sizeFor(rng, path), fill, times: rng.int(2, 10) };
+  if (roll < 0.38) return { kind: "append", path, size: rng.between(1, 5000), fill };
+  if (roll < 0.43) return { kind: "truncate", path, size: rng.between(0, 50) };
+  if (roll < 0.5) return { kind: "editor-save", path, size: sizeFor(rng, path), fill, times: rng.between(2, 10) };
   if (roll < 0.6) return { kind: "delete", path };
   if (roll < 0.72) {
     const from = rng.chance(0.3) ? rng.pick(DIRS.filter((d) => d !== "")) : path;
@@ -84,7 +84,7 @@ function drawOp(rng: Rng): FolderOp {
  * @returns The steps, in order.
  */
 export function makeSchedule(seed: number, options: ScheduleOptions): Step[] {
-  const rng = createRng(seed);
+  const rng = new Rng(seed);
   const steps: Step[] = [];
   const faultRate = options.faultRate ?? 0.08;
   const settleRate = options.settleRate ?? 0.1;
@@ -92,14 +92,14 @@ export function makeSchedule(seed: number, options: ScheduleOptions): Step[] {
     const roll = rng.next();
     if (roll < faultRate) {
       const f = rng.next();
-      const agent = rng.int(0, options.agents - 1);
+      const agent = rng.between(0, options.agents - 1);
       if (f < 0.45) steps.push({ at: "fault", fault: { kind: "kill-agent", agent } });
-      else if (f < 0.85 || options.serverRestarts === false) steps.push({ at: "fault", fault: { kind: "network-down", agent, steps: rng.int(1, 6) } });
+      else if (f < 0.85 || options.serverRestarts === false) steps.push({ at: "fault", fault: { kind: "network-down", agent, steps: rng.between(1, 6) } });
       else steps.push({ at: "fault", fault: { kind: "restart-server" } });
     } else if (roll < faultRate + settleRate) {
       steps.push({ at: "settle" });
     } else {
-      steps.push({ at: "agent", agent: rng.int(0, options.agents - 1), op: drawOp(rng) });
+      steps.push({ at: "agent", agent: rng.between(0, options.agents - 1), op: drawOp(rng) });
     }
   }
   return steps;

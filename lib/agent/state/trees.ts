@@ -33,6 +33,19 @@ async function loadRows(db: Client, sql: string): Promise<unknown[][]> {
   return JSON.parse(str(rs.rows[0]?.j ?? "[]")) as unknown[][];
 }
 
+/** A node's columns shared by both trees (node id, parent, name, kind, version, hash, content), as `loadRows` gives them. */
+function nodeOf(r: unknown[]): RemoteNode {
+  return {
+    nodeId: r[0] as string,
+    parentId: r[1] as string,
+    name: r[2] as string,
+    kind: r[3] as RemoteNode["kind"],
+    version: Number(r[4]),
+    hash: r[5] as string,
+    content: r[6] as Content,
+  };
+}
+
 /** The remote tree: every node's newest verified version. */
 export class RemoteTreeStore {
   private constructor(private readonly db: Client) {}
@@ -50,16 +63,8 @@ export class RemoteTreeStore {
     const rows = await loadRows(this.db, "SELECT json_group_array(json_array(node_id, parent_id, name, kind, version, hash, json(content))) AS j FROM remote_nodes");
     const out = new Map<string, RemoteNode>();
     for (const r of rows) {
-      const nodeId = r[0] as string;
-      out.set(nodeId, {
-        nodeId,
-        parentId: r[1] as string,
-        name: r[2] as string,
-        kind: r[3] as RemoteNode["kind"],
-        version: Number(r[4]),
-        hash: r[5] as string,
-        content: r[6] as Content,
-      });
+      const node = nodeOf(r);
+      out.set(node.nodeId, node);
     }
     return out;
   }
@@ -103,17 +108,8 @@ export class SyncedTreeStore {
     const rows = await loadRows(this.db, "SELECT json_group_array(json_array(node_id, parent_id, name, kind, version, hash, json(content), json(stamp))) AS j FROM synced_nodes");
     const out = new Map<string, SyncedNode>();
     for (const r of rows) {
-      const nodeId = r[0] as string;
-      out.set(nodeId, {
-        nodeId,
-        parentId: r[1] as string,
-        name: r[2] as string,
-        kind: r[3] as SyncedNode["kind"],
-        version: Number(r[4]),
-        hash: r[5] as string,
-        content: r[6] as Content,
-        stamp: r[7] as LocalStamp,
-      });
+      const node = { ...nodeOf(r), kind: r[3] as SyncedNode["kind"], stamp: r[7] as LocalStamp };
+      out.set(node.nodeId, node);
     }
     return out;
   }

@@ -8,7 +8,7 @@
  */
 import { depthOf, dirOf, joinPath, nameOf } from "../../../../lib/agent/coordinator/tree-paths.ts";
 import { ROOT_NODE_ID } from "../../../../lib/agent/tree/nodes.ts";
-import type { Rng } from "./prng.ts";
+import type { Rng } from "../../../helpers/prng.ts";
 import { DIR_CONTENT, fileContent, type ServerNode, type World } from "./world.ts";
 
 /** Names entries get: case variants of each other, with and without an extension. */

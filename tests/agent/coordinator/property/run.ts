@@ -10,7 +10,7 @@ import { planSync, type PlanInput } from "../../../../lib/agent/coordinator/plan
 import { depthOf, joinPath } from "../../../../lib/agent/coordinator/tree-paths.ts";
 import { localEvent, NAMES, remoteEvent, type EventDone } from "./events.ts";
 import { runPlan, type CopyRecord, type Outcome } from "./model-executor.ts";
-import { Rng } from "./prng.ts";
+import { Rng } from "../../../helpers/prng.ts";
 import { checkConverged, checkNoFalseConflict, checkNoLoss, checkValidTrees, Ledger, type Violation } from "./properties.ts";
 import { World } from "./world.ts";
 import { ROOT_NODE_ID } from "../../../../lib/agent/tree/nodes.ts";

@@ -1,7 +1,7 @@
 /**
  * A small seeded pseudo-random generator (mulberry32, 32-bit state) for the
- * coordinator's property runs: the same seed gives the same sequence on
- * every machine, so a failing run replays exactly.
+ * coordinator's property runs and the convergence runs: the same seed gives
+ * the same sequence on every machine, so a failing run replays exactly.
  */
 
 /** A seeded source of pseudo-random choices. */
@@ -34,6 +34,16 @@ export class Rng {
    */
   int(n: number): number {
     return Math.floor(this.next() * n);
+  }
+
+  /**
+   * An integer in a closed range.
+   * @param min The least value.
+   * @param max The greatest value.
+   * @returns An integer in [min, max].
+   */
+  between(min: number, max: number): number {
+    return min + this.int(max - min + 1);
   }
 
   /**
