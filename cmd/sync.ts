@@ -24,6 +24,8 @@ export interface SyncSummary {
   refused: Array<{ nodeId: string; message: string }>;
   unsyncable: Array<{ path: string; reason: string }>;
   serverBehind: boolean;
+  /** The server's tree differs from another machine's checkpoint (C6): the message, naming no file. */
+  checkpoint: string | null;
   seconds: number;
 }
 
@@ -52,7 +54,7 @@ export function syncCommand(terminal: () => Terminal = processTerminal): Command
         const board = new TransferBoard();
         const tty = !json && process.stderr.isTTY === true;
         let lastDraw = 0;
-        const summary: SyncSummary = { ok: false, passes: 0, uploaded: 0, downloaded: 0, localChanges: 0, conflicts: [], failed: [], refused: [], unsyncable: [], serverBehind: false, seconds: 0 };
+        const summary: SyncSummary = { ok: false, passes: 0, uploaded: 0, downloaded: 0, localChanges: 0, conflicts: [], failed: [], refused: [], unsyncable: [], serverBehind: false, checkpoint: null, seconds: 0 };
         const secrets = secretsOf(ctx, terminal);
         const agent = await openAgent({
           paths: homeOf(ctx),
@@ -60,7 +62,9 @@ export function syncCommand(terminal: () => Terminal = processTerminal): Command
           readPassword: () => secrets.read({ label: "Master password", env: PASSWORD_ENV }),
           warn: (text) => ctx.err(text + "\n"),
           engine: {
-            onBytes: (path, done, total, direction) => {
+            // A one-shot run publishes its checkpoint when it settles, whatever the interval.
+          checkpointEveryMs: 0,
+          onBytes: (path, done, total, direction) => {
               board.progress(path, done, total, direction);
               if (tty && Date.now() - lastDraw > 100) {
                 lastDraw = Date.now();
@@ -84,7 +88,8 @@ export function syncCommand(terminal: () => Terminal = processTerminal): Command
           summary.failed = agent.engine.failing.map((f) => ({ path: f.path, error: f.error }));
           summary.unsyncable = result.unsyncable.map((u) => ({ path: u.path, reason: u.reason }));
           summary.serverBehind = agent.engine.serverBehind;
-          summary.ok = summary.failed.length === 0 && summary.refused.length === 0 && !summary.serverBehind && result.actions === 0;
+          summary.checkpoint = agent.engine.checkpoints.problem;
+          summary.ok = summary.failed.length === 0 && summary.refused.length === 0 && !summary.serverBehind && summary.checkpoint === null && result.actions === 0;
         } finally {
           await agent.engine.close();
         }
@@ -98,6 +103,7 @@ export function syncCommand(terminal: () => Terminal = processTerminal): Command
           for (const f of summary.failed) ctx.out(`failed: ${f.path}: ${f.error}\n`);
           for (const r of summary.refused) ctx.out(`refused from the server (integrity): node ${r.nodeId}: ${r.message}\n`);
           for (const u of summary.unsyncable) ctx.out(`cannot sync here: ${u.path}: ${u.reason}\n`);
+          if (summary.checkpoint) ctx.out(`${summary.checkpoint}. Nothing was changed here; see README 'Troubleshooting'.\n`);
           if (summary.serverBehind) ctx.out("The server's files are older than what this machine saw: it was probably restored from an old backup. See README 'Troubleshooting'.\n");
         }
         return summary.ok ? 0 : 1;

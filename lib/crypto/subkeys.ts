@@ -22,6 +22,8 @@ export const SUBKEY_LABELS = Object.freeze({
   nameSiv: "syncagent/v2/name-siv",
   contentHash: "syncagent/v2/content-hash",
   chunkerGear: "syncagent/v2/chunker-gear",
+  checkpointEnc: "syncagent/v2/checkpoint-enc",
+  checkpointCommit: "syncagent/v2/checkpoint-commit",
 });
 
 /** The working keys of one key epoch of one vault, all derived from the epoch secret. */
@@ -42,6 +44,8 @@ export interface EpochKeys {
   contentHash: CryptoKey;
   /** 32-byte seed of the chunker's gear table (rule 6). */
   chunkerGearSeed: Uint8Array;
+  /** Committed AES-256-GCM key for tree checkpoints (`checkpoint.ts`). */
+  checkpoint: SealKey;
 }
 
 /**
@@ -56,7 +60,7 @@ export async function deriveEpochKeys(epochSecret: Uint8Array<ArrayBuffer>, vaul
   if (vaultId.length !== VAULT_ID_BYTES) throw new RangeError("A vault id is 16 bytes");
   const salt = concatBytes(vaultId, u32be(epoch));
   const L = SUBKEY_LABELS;
-  const [chunkId, chunkEnc, chunkCommit, manifestEnc, manifestCommit, nameSiv, contentHash, gear] = await Promise.all([
+  const [chunkId, chunkEnc, chunkCommit, manifestEnc, manifestCommit, nameSiv, contentHash, gear, checkpointEnc, checkpointCommit] = await Promise.all([
     hkdf(epochSecret, L.chunkId, 32, salt),
     hkdf(epochSecret, L.chunkEnc, 32, salt),
     hkdf(epochSecret, L.chunkCommit, 32, salt),
@@ -65,6 +69,8 @@ export async function deriveEpochKeys(epochSecret: Uint8Array<ArrayBuffer>, vaul
     hkdf(epochSecret, L.nameSiv, 64, salt),
     hkdf(epochSecret, L.contentHash, 32, salt),
     hkdf(epochSecret, L.chunkerGear, 32, salt),
+    hkdf(epochSecret, L.checkpointEnc, 32, salt),
+    hkdf(epochSecret, L.checkpointCommit, 32, salt),
   ]);
   return {
     vaultId: new Uint8Array(vaultId),
@@ -75,5 +81,6 @@ export async function deriveEpochKeys(epochSecret: Uint8Array<ArrayBuffer>, vaul
     nameSiv,
     contentHash: await importHmacKey(contentHash),
     chunkerGearSeed: gear,
+    checkpoint: await importSealKey(checkpointEnc, checkpointCommit),
   };
 }

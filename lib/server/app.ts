@@ -20,6 +20,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { trashRoutes } from "./routes/trash.ts";
+import { checkpointRoutes } from "./routes/checkpoints.ts";
 import { authDepsFrom } from "./auth/deps.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { Hub, type HubContextExtras } from "./ws/hub.ts";
@@ -65,6 +66,7 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.route("/", commandRoutes(ctx, auth)); // commands to agents (lib/server/commands/)
   app.route("/", reportRoutes(ctx, auth)); // conflicts and activity history (lib/server/ws/)
   app.route("/", trashRoutes(ctx, auth));
+  app.route("/", checkpointRoutes(ctx, auth)); // tree checkpoints, opaque to the server (lib/server/checkpoints/)
   app.route("/", statsRoutes(ctx, auth));
   app.route("/", adminRoutes(ctx, auth));
   app.route("/", wsRoutes(auth, hub, nodeWs.upgradeWebSocket));

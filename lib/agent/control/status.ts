@@ -47,6 +47,8 @@ export interface AgentStatus {
   refused?: Array<{ nodeId: string; message: string }>;
   /** The server's tree is older than what this machine saw (restored from an old backup). */
   serverBehind?: boolean;
+  /** The server's tree differs from another machine's checkpoint (C6); null or absent when it does not. */
+  checkpoint?: string | null;
   /** Local entries not synced (symlinks, special files) and remote names this platform refuses. */
   notSynced?: Array<{ path: string; reason: string }>;
   /** Latency, throughput, failures and lag (E6). */
@@ -119,6 +121,7 @@ export function formatStatus(status: AgentStatus, now = Date.now()): string {
     }
   }
   if (status.serverBehind) lines.push("Server:      its files are older than what this machine saw (restored from an old backup?): see 'syncagent reseed --help'");
+  if (status.checkpoint) lines.push(`Checkpoint:  ${status.checkpoint}`);
   if (status.refused && status.refused.length > 0) {
     lines.push(`Refused:     ${status.refused.length} record${status.refused.length === 1 ? "" : "s"} from the server failed the integrity checks`);
     for (const r of status.refused.slice(0, 10)) lines.push(`  node ${r.nodeId}: ${r.message}`);

@@ -224,7 +224,7 @@ export class AgentRuntime {
         this.#retryMs = 1000;
         this.#lastSyncAt = Date.now();
         this.#lastError = this.#engine.failing.find((f) => !f.dead)?.error ?? this.#engine.failing[0]?.error ?? null;
-        this.#state = this.#engine.failing.length > 0 || this.#engine.serverBehind || this.#engine.remote.refusals.size > 0 ? "error" : "idle";
+        this.#state = this.#engine.failing.length > 0 || this.#engine.serverBehind || this.#engine.remote.refusals.size > 0 || this.#engine.checkpoints.problem !== null ? "error" : "idle";
         await this.#reporter.report({ type: "state", state: this.#state === "error" ? "error" : "idle", cursor: this.#engine.remote.cursor ?? 0 });
         if (this.#engine.remote.cursor !== null) await this.#reporter.report({ type: "cursor", cursor: this.#engine.remote.cursor });
         if (summary.failed > 0) {
@@ -352,6 +352,7 @@ export class AgentRuntime {
       lastSyncAt: this.#lastSyncAt,
       refused: [...this.#engine.remote.refusals.values()].map((r) => ({ nodeId: r.nodeId, message: r.message })),
       serverBehind: this.#engine.serverBehind,
+      checkpoint: this.#engine.checkpoints.problem,
       notSynced: [
         ...this.#engine.skipped.map((s) => ({ path: s.path, reason: s.reason === "symlink" ? "a symbolic link (not followed, not synced)" : s.reason === "special" ? "not a regular file or folder" : s.reason === "not-nfc" ? "a name not in Unicode NFC" : "cannot be read" })),
         ...this.#engine.unsyncable.map((u) => ({ path: u.path, reason: u.reason })),

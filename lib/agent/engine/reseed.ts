@@ -8,7 +8,8 @@
  * are then committed over the old ones (identical content is adopted
  * silently), files the server lost are uploaded as new, files this machine
  * deleted since the backup are deleted again. Nothing on this disk is
- * overwritten by the older server.
+ * overwritten by the older server. This machine's checkpoint chain goes on
+ * from the older checkpoint the restored server holds.
  */
 import type { RemoteNode, SyncedNode } from "../tree/nodes.ts";
 import type { PassSummary, SyncEngine } from "./sync-engine.ts";
@@ -46,6 +47,7 @@ function rebase(remote: RemoteNode, before: SyncedNode | undefined): SyncedNode 
  */
 export async function reseedFromThisMachine(engine: SyncEngine): Promise<ReseedResult> {
   await engine.remote.reset();
+  await engine.checkpoints.reset();
   await engine.remote.pull(engine.target);
   const remote = engine.remote.nodes;
   const live = (n: RemoteNode) => n.kind !== "deleted";

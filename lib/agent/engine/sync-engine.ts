@@ -6,6 +6,8 @@
  * `pass()` when a source says something changed; `syncagent sync` calls
  * `syncUntilSettled()` once.
  */
+import { CheckpointKeeper } from "../checkpoints/keeper.ts";
+import { suspectPaths } from "../checkpoints/suspects.ts";
 import type { Client } from "@libsql/client";
 import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
@@ -53,6 +55,8 @@ export interface EngineOptions {
   fetch?: typeof fetch;
   /** Progress of each file in transfer (A9): plaintext bytes done of total. */
   onBytes?: (path: string, done: number, total: number, direction: "upload" | "download") => void;
+  /** Least time between two published tree checkpoints, ms (0: at every settled pass, as a one-shot `sync`). @default 10000 */
+  checkpointEveryMs?: number;
 }
 
 /** Events of the pass itself. */
@@ -62,7 +66,8 @@ export type PassEvent =
   | { type: "pass-finished"; actions: number; failed: number; replan: boolean }
   | { type: "refused"; refusal: Refusal }
   | { type: "server-behind" }
-  | { type: "key-file-changed" };
+  | { type: "key-file-changed" }
+  | { type: "checkpoint-failed"; message: string };
 
 /** The outcome of one pass. */
 export interface PassSummary {
@@ -106,6 +111,8 @@ export class SyncEngine {
   #fullScanDue = true;
   /** Files that changed while being read, and when to try them again (they are being written). */
   readonly #unstable = new Map<string, number>();
+  /** Checks the tree against other machines' checkpoints and publishes this one's (C6). */
+  readonly checkpoints: CheckpointKeeper;
 
   private constructor(
     readonly options: EngineOptions,
@@ -123,6 +130,11 @@ export class SyncEngine {
     this.target = { serverUrl: options.config.serverUrl, token: options.token, ...(options.fetch ? { fetch: options.fetch } : {}) };
     this.root = options.config.syncFolder;
     this.#vault = options.vault;
+    this.checkpoints = new CheckpointKeeper({
+      machineId: options.config.machineId,
+      meta,
+      ...(options.checkpointEveryMs === undefined ? {} : { publishEveryMs: options.checkpointEveryMs }),
+    });
   }
 
   /**
@@ -326,6 +338,11 @@ export class SyncEngine {
       this.emit({ type: "server-behind" });
     }
     if (pulled.keyFileChanged) this.emit({ type: "key-file-changed" });
+    if (this.remote.cursor !== null) {
+      const outcome = await this.checkpoints.check(this.target, this.#vault.keyring, this.remote.nodes, this.remote.cursor);
+      if (outcome.checked?.result.status === "failed") this.emit({ type: "checkpoint-failed", message: this.checkpoints.problem ?? "" });
+    }
+    const suspect = suspectPaths(this.checkpoints.suspects, this.remote.nodes, this.synced);
     const rules = await this.readRules();
     const rulesChanged = rules.source !== this.#rules.source;
     this.#rules = rules;
@@ -340,6 +357,7 @@ export class SyncEngine {
       local: scan.entries,
       skip: (path, isDir) =>
         rules.ignores(path, isDir) ||
+        (suspect !== null && suspect(path)) ||
         this.failures.blocked(path, now) ||
         (this.#unstable.get(path) ?? 0) > now ||
         unreadable.some((u) => path === u || path.startsWith(u + "/")),
@@ -385,6 +403,10 @@ export class SyncEngine {
       this.#dirty.add(path);
     }
     await this.queue.settle(started, result.failed);
+    if (plan.actions.length === 0 && result.failed.size === 0 && this.remote.cursor !== null) {
+      // Settled: the verified tree is exactly the one at the cursor (C6).
+      await this.checkpoints.publish(this.target, this.#vault.keyring, this.remote.nodes, this.remote.cursor);
+    }
     const summary: PassSummary = {
       actions: plan.actions.length,
       done: result.done,
