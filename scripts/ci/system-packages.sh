@@ -2,14 +2,15 @@
 # Installs the Debian packages the test suite uses, when they are missing:
 # OpenStack Swift for the strict S3 test (DESIGN.md §5); a session bus,
 # GNOME Keyring and secret-tool for the OS keyring test; notify-send for the
-# notification test (tests/platform/keyring.test.ts, notify.test.ts).
+# notification test (tests/platform/keyring.test.ts, notify.test.ts); libfaketime
+# for the clock-skew tests (an agent whose clock runs hours off).
 set -euo pipefail
 need=()
 # command:package — a package is needed when its command is missing.
 for cmd in \
   swift-proxy-server:swift-proxy swift-object-server:swift-object swift-container-server:swift-container swift-account-server:swift-account \
   dbus-daemon:dbus-daemon dbus-run-session:dbus-daemon dbus-monitor:dbus-bin dbus-send:dbus-bin \
-  gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools notify-send:libnotify-bin; do
+  gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools notify-send:libnotify-bin faketime:faketime; do
   bin=${cmd%%:*}; pkg=${cmd##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -1,17 +1,19 @@
 /**
  * The machines of a convergence run: one real server on loopback (restartable
  * on the same data and port), and agents as real processes, each behind its
- * own fault proxy (cut, down), each with its own home. A last home, never
+ * own fault proxy (cut, down), each with its own home; the last agent's clock
+ * runs three hours behind (libfaketime). A last home, never
  * running, syncs once at the end to read the server's current tree as a new
  * machine would.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callControl } from "../../lib/agent/control/client.ts";
 import type { AgentStatus } from "../../lib/agent/control/status.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { spawnAgent, type AgentProcess } from "../agent/e2e/agent-process.ts";
+import { FAKETIME_LIBRARY, spawnAgent, type AgentProcess } from "../agent/e2e/agent-process.ts";
 import { startProxy, type TestProxy } from "../agent/e2e/proxy.ts";
 import { prepareHome, type PreparedHome } from "../agent/helpers/homes.ts";
 import { runAgentCli, scratch, type Scratch } from "../agent/keys/cli-harness.ts";
@@ -43,6 +45,23 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/** How far the last agent's clock is off. */
+export const CLOCK_OFFSET = "-3h";
+
+let faketime: boolean | undefined;
+
+/**
+ * Whether libfaketime is installed (CI installs it: scripts/ci/system-packages.sh; in CI its absence is an error).
+ * @returns True when `faketime` runs.
+ */
+export function hasFaketime(): boolean {
+  if (faketime === undefined) {
+    faketime = existsSync(FAKETIME_LIBRARY);
+    if (!faketime && process.env.CI === "true") throw new Error("libfaketime is missing: scripts/ci/system-packages.sh installs it");
+  }
+  return faketime;
+}
+
 /**
  * Starts a server and `count` agents (the first creates the vault's keys).
  * @param count How many agents.
@@ -61,7 +80,9 @@ export async function startCluster(count: number): Promise<Cluster> {
   }
   const fresh = await prepareHome(server, dirs, "fresh", false);
   const start = async (agent: ClusterAgent): Promise<void> => {
-    agent.process = spawnAgent(agent.home);
+    // The last agent's clock runs three hours behind the others' and the server's (Q2: clocks skewed by hours).
+    const skewed = agent.index === count - 1 && count > 1 && hasFaketime();
+    agent.process = spawnAgent(agent.home, skewed ? { clockOffset: CLOCK_OFFSET } : {});
     await agent.process.ready();
   };
   for (const agent of agents) await start(agent);

@@ -23,15 +23,27 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
+/** libfaketime (Debian's `faketime` package, installed by scripts/ci/system-packages.sh). */
+export const FAKETIME_LIBRARY = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/** Options of {@link spawnAgent}. */
+export interface SpawnOptions {
+  /** Run under libfaketime with this offset (`-3h`, `+90m`): the agent's clock is that far off. */
+  clockOffset?: string;
+}
+
 /**
  * Starts `syncagent agent --home H --delay 0` with the home's password in its environment.
  * @param home A prepared home.
+ * @param options A clock offset.
  * @returns The process.
  */
-export function spawnAgent(home: PreparedHome): AgentProcess {
+export function spawnAgent(home: PreparedHome, options: SpawnOptions = {}): AgentProcess {
+  // libfaketime preloaded into the agent itself (not the `faketime` wrapper, which would outlive a SIGKILL of its child).
+  const clock = options.clockOffset ? { LD_PRELOAD: FAKETIME_LIBRARY, FAKETIME: options.clockOffset, FAKETIME_DONT_RESET: "1" } : {};
   const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "agent", "--home", home.home, "--delay", "0"], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...home.env, SYNCAGENT_HOME: "" },
+    env: { ...process.env, ...home.env, SYNCAGENT_HOME: "", ...clock },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let text = "";
@@ -46,10 +58,14 @@ export function spawnAgent(home: PreparedHome): AgentProcess {
     child,
     log: () => text,
     ready: async () => {
-      await waitFor(`agent ${home.name} started`, () => {
-        if (child.exitCode !== null) throw new Error(`agent ${home.name} exited: ${text}`);
-        return text.includes("syncagent agent: syncing");
-      }, 30_000);
+      try {
+        await waitFor(`agent ${home.name} started`, () => {
+          if (child.exitCode !== null) throw new Error(`agent ${home.name} exited: ${text}`);
+          return text.includes("syncagent agent: syncing");
+        }, 30_000);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; its output: ${text.slice(-2000)}`);
+      }
     },
     kill: () => end("SIGKILL"),
     stop: () => end("SIGTERM"),
