@@ -2,8 +2,12 @@
  * The remote tree (A5, A13, C6): what the server's change log says, every
  * record opened and verified before it counts. A record that does not open
  * (altered, swapped, replayed, rolled back, forked) is refused: the node
- * keeps its last verified version, the refusal is kept for `status`, and
- * every other node goes on syncing.
+ * keeps its last verified version, the refusal is kept (across restarts)
+ * for `sync` and `status`, and every other node goes on syncing. A refused
+ * node is read again from the server's history at every later pull, until
+ * its head verifies (or is the version already held): the change log has
+ * moved past the refused record, so without this the node would stay
+ * behind without a word once the server answered honestly again.
  */
 import { fromBase64Url, HistoryGuard, IntegrityError, manifestHash, openNodeRecord, type Keyring, type OpenedNode } from "../../crypto/mod.ts";
 import { HistoryGapError, UnknownEpochError } from "../../crypto/errors.ts";
@@ -44,6 +48,8 @@ interface RecordLike {
 }
 
 const CURSOR_KEY = "cursor";
+/** Where the refusals are kept between runs (a JSON list of {@link Refusal}). */
+const REFUSALS_KEY = "refusals";
 
 /** A record that is exactly the version this tree holds already (this machine's own commit coming back). */
 const ECHO = Symbol("echo");
@@ -70,6 +76,10 @@ export class RemoteTree {
   readonly refusals = new Map<string, Refusal>();
   #cursor: number | null;
   #guard: HistoryGuard;
+  /** Refusals this instance has put in a pull's result already: each is reported once per run, not once per pass. */
+  readonly #reported = new Set<string>();
+  /** Nodes whose record the current pull has read (from the log or the snapshot). */
+  #touched = new Set<string>();
 
   private constructor(
     private readonly store: RemoteTreeStore,
@@ -77,10 +87,12 @@ export class RemoteTree {
     private keyring: Keyring,
     nodes: Map<string, RemoteNode>,
     cursor: number | null,
+    refusals: Refusal[],
   ) {
     this.nodes = nodes;
     this.#cursor = cursor;
     this.#guard = RemoteTree.guardOf(nodes);
+    for (const r of refusals) this.refusals.set(r.nodeId, r);
   }
 
   private static guardOf(nodes: Map<string, RemoteNode>): HistoryGuard {
@@ -98,7 +110,8 @@ export class RemoteTree {
    */
   static async load(store: RemoteTreeStore, meta: MetaStore, keyring: Keyring): Promise<RemoteTree> {
     const cursor = await meta.get(CURSOR_KEY);
-    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined || cursor === "" ? null : Number(cursor));
+    const refusals = parseRefusals(await meta.get(REFUSALS_KEY));
+    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined || cursor === "" ? null : Number(cursor), refusals);
   }
 
   /** The change-log cursor applied (null before the first snapshot). */
@@ -119,6 +132,7 @@ export class RemoteTree {
     this.#cursor = null;
     await this.store.clear();
     await this.meta.set(CURSOR_KEY, "");
+    await this.meta.set(REFUSALS_KEY, "[]");
   }
 
   /**
@@ -152,9 +166,19 @@ export class RemoteTree {
    */
   async pull(target: HttpTarget): Promise<PullResult> {
     const result: PullResult = { changed: [], refused: [], keyFileChanged: false, resynced: false, serverBehind: false };
+    const before = JSON.stringify([...this.refusals.values()]);
+    this.#touched = new Set();
+    await this.pullRecords(target, result);
+    await this.retryRefused(target, result);
+    const after = JSON.stringify([...this.refusals.values()]);
+    if (after !== before) await this.meta.set(REFUSALS_KEY, after);
+    return result;
+  }
+
+  private async pullRecords(target: HttpTarget, result: PullResult): Promise<void> {
     if (this.#cursor === null) {
       await this.resync(target, result);
-      return result;
+      return;
     }
     for (;;) {
       let page;
@@ -163,15 +187,52 @@ export class RemoteTree {
       } catch (error) {
         if (error instanceof ServerError && error.status === 410) {
           await this.resync(target, result);
-          return result;
+          return;
         }
         throw error;
       }
       await this.applyChanges(target, page.changes, result);
       this.#cursor = page.next;
       await this.meta.set(CURSOR_KEY, String(page.next));
-      if (!page.hasMore) return result;
+      if (!page.hasMore) return;
     }
+  }
+
+  /**
+   * Reads again, from the server's history, the head of every node refused
+   * before this pull and not offered by it: applied when it verifies, the
+   * refusal dropped when it is the version already held or the node is
+   * gone, refused again otherwise.
+   */
+  private async retryRefused(target: HttpTarget, result: PullResult): Promise<void> {
+    const put: RemoteNode[] = [];
+    for (const refusal of [...this.refusals.values()]) {
+      if (this.#touched.has(refusal.nodeId)) continue;
+      let head;
+      try {
+        [head] = await fetchVersions(target, refusal.nodeId, undefined, 1);
+      } catch (error) {
+        if (error instanceof ServerError && error.status === 404) {
+          this.refusals.delete(refusal.nodeId);
+          continue;
+        }
+        throw error;
+      }
+      if (!head) {
+        this.refusals.delete(refusal.nodeId);
+        continue;
+      }
+      const record: RecordLike = { nodeId: refusal.nodeId, parentId: head.parentId, encName: head.encName, kind: head.kind, version: head.version, manifest: head.manifest };
+      const attempt = await this.tryOpen(record);
+      if (attempt === ECHO) {
+        this.refusals.delete(refusal.nodeId);
+        continue;
+      }
+      // Verified: applied (or the version held), and the refusal is dropped; refused again: kept.
+      const node = await this.applyOpened(target, record, attempt, result);
+      if (node) put.push(node);
+    }
+    if (put.length > 0) await this.store.write(put);
   }
 
   private async applyChanges(target: HttpTarget, changes: Change[], result: PullResult): Promise<void> {
@@ -186,7 +247,12 @@ export class RemoteTree {
       const record = records[i];
       if (record) {
         const attempt = opened[i]!;
-        if (attempt === ECHO) continue;
+        this.#touched.add(record.nodeId);
+        if (attempt === ECHO) {
+          // The server serves the version held: a refusal of this node is over.
+          this.refusals.delete(record.nodeId);
+          continue;
+        }
         const node = await this.applyOpened(target, record, attempt, result);
         if (node) put.push(node);
       } else if (change.type === "TrashPurged") {
@@ -256,7 +322,10 @@ export class RemoteTree {
         return null;
       } else throw error;
     }
-    if (seen && seen.version === opened.version) return null; // nothing new (own commit echoed)
+    if (seen && seen.version === opened.version) {
+      this.refusals.delete(record.nodeId);
+      return null; // nothing new (own commit echoed)
+    }
     const node = toRemote(opened);
     this.nodes.set(node.nodeId, node);
     this.refusals.delete(node.nodeId);
@@ -290,6 +359,9 @@ export class RemoteTree {
   private refuse(record: RecordLike, message: string, result: PullResult): void {
     const refusal = { nodeId: record.nodeId, version: record.version, message };
     this.refusals.set(record.nodeId, refusal);
+    const key = `${refusal.nodeId}:${refusal.version}:${message}`;
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
     result.refused.push(refusal);
   }
 
@@ -311,7 +383,11 @@ export class RemoteTree {
           if (item.version < before.version) behind++;
         }
         const attempt = opened[i]!;
-        if (attempt === ECHO) continue;
+        this.#touched.add(item.nodeId);
+        if (attempt === ECHO) {
+          this.refusals.delete(item.nodeId);
+          continue;
+        }
         const node = await this.applyOpened(target, item, attempt, result);
         if (node) put.push(node);
       }
@@ -326,5 +402,20 @@ export class RemoteTree {
     result.serverBehind = compared > 0 && (behind > 0 || gone.length > 0);
     this.#cursor = cursor;
     await this.meta.set(CURSOR_KEY, String(cursor));
+  }
+}
+
+/** The refusals kept by an earlier run (none when absent or unreadable). */
+function parseRefusals(text: string | undefined): Refusal[] {
+  if (!text) return [];
+  try {
+    const list = JSON.parse(text) as unknown;
+    if (!Array.isArray(list)) return [];
+    return list.filter(
+      (r): r is Refusal =>
+        typeof r === "object" && r !== null && typeof (r as Refusal).nodeId === "string" && typeof (r as Refusal).version === "number" && typeof (r as Refusal).message === "string",
+    );
+  } catch {
+    return [];
   }
 }
