@@ -214,14 +214,12 @@ it("8. refuses two names swapped inside a folder, and syncs the rest", async () 
   Object.assign(synced, { "left.txt": left, "right.txt": right });
 });
 
-it("9. a deletion hidden from the change log is not detectable; a node hidden from a snapshot is reported, and nothing is deleted until the tombstone shows", async () => {
+it("9. a deletion hidden from the change log is not detectable: the file stays until the tombstone shows, then goes", async () => {
   const doomed = await put(s, "doomed.txt", "to be deleted");
-  const hidden = await put(s, "hidden.txt", "to be hidden");
   await s.syncA();
   const first = await s.syncB();
   expect(first.code, first.text).toBe(0);
   const d = await remoteFile(s, "doomed.txt");
-  const h = await remoteFile(s, "hidden.txt");
 
   // The tombstone is left out of the change log: B cannot tell (no checkpoint says the tree changed).
   await unlink(join(s.a.folder, "doomed.txt"));
@@ -238,22 +236,8 @@ it("9. a deletion hidden from the change log is not detectable; a node hidden fr
   const b = await s.syncB();
   expect(s.proxy.rules[0]!.hits).toBe(1);
   expect(b.code, b.text).toBe(0);
-  await expectDisk(s, [], { ...synced, "doomed.txt": doomed, "hidden.txt": hidden, "deletion-bystander.txt": bystander });
+  await expectDisk(s, [], { ...synced, "doomed.txt": doomed, "deletion-bystander.txt": bystander });
   synced["deletion-bystander.txt"] = bystander;
-
-  // A node left out of a snapshot: B says the server is behind, and deletes nothing.
-  s.proxy.clear();
-  expireCursorOnce();
-  s.proxy.rewrite(isSnapshot, (ex) => {
-    const page = JSON.parse(ex.body.toString("utf8")) as { items: SnapshotNode[] };
-    page.items = page.items.filter((n) => n.nodeId !== h.record.nodeId);
-    return Buffer.from(JSON.stringify(page));
-  });
-  const c = await s.syncB();
-  expect(s.proxy.rules[1]!.hits).toBeGreaterThan(0);
-  expect(c.code).toBe(1);
-  expect(c.summary.serverBehind).toBe(true);
-  expect(await sha256Of(join(s.b.folder, "hidden.txt"))).toBe(hidden);
 
   // Shown later, the tombstone deletes B's copy (unchanged since it was synced).
   s.proxy.clear();
@@ -261,5 +245,77 @@ it("9. a deletion hidden from the change log is not detectable; a node hidden fr
   const e = await s.syncB();
   expect(s.proxy.rules[0]!.hits).toBe(1);
   expect(e.code, e.text).toBe(0);
-  await expectDisk(s, ["doomed.txt"], { ...synced, "hidden.txt": hidden });
+  await expectDisk(s, ["doomed.txt"], synced);
+});
+
+it("9b. a node left out of a snapshot is checked against its history: kept and reported, and a tombstone left out that way still deletes", async () => {
+  const kept = await put(s, "listed-not.txt", "left out of the listing");
+  const dropped = await put(s, "deleted-unlisted.txt", "deleted, its tombstone unlisted");
+  await s.syncA();
+  expect((await s.syncB()).code).toBe(0);
+  const k = await remoteFile(s, "listed-not.txt");
+  const d = await remoteFile(s, "deleted-unlisted.txt");
+  await unlink(join(s.a.folder, "deleted-unlisted.txt"));
+  await s.syncA();
+  expireCursorOnce();
+  s.proxy.rewrite(isSnapshot, (ex) => {
+    const page = JSON.parse(ex.body.toString("utf8")) as { items: SnapshotNode[] };
+    page.items = page.items.filter((n) => n.nodeId !== k.record.nodeId && n.nodeId !== d.record.nodeId);
+    return Buffer.from(JSON.stringify(page));
+  });
+  const b = await s.syncB();
+  expect(s.proxy.rules[1]!.hits).toBeGreaterThan(0);
+  expect(b.code).toBe(1);
+  expect(b.summary.passes).toBeLessThan(10);
+  expect(b.summary.refused.map((r) => [r.nodeId, r.message]).sort()).toEqual(
+    [k.record.nodeId, d.record.nodeId].sort().map((id) => [id, `Refusing the server's snapshot: it leaves out node ${id}, whose history it still serves (an incomplete listing)`]),
+  );
+  expect(b.summary.serverBehind).toBe(false);
+  await expectDisk(s, ["deleted-unlisted.txt"], { ...synced, "listed-not.txt": kept });
+  expect(await sha256Of(join(s.b.folder, "deleted-unlisted.txt"))).toBeNull();
+  expect(dropped).not.toBe(kept);
+  synced["listed-not.txt"] = kept;
+
+  // Honest again: nothing left to report.
+  s.proxy.clear();
+  const c = await s.syncB();
+  expect(c.code, c.text).toBe(0);
+});
+
+it("9c. a node the server claims lost (left out of the snapshot and of its history) is never deleted here, and cannot come back older", async () => {
+  await put(s, "lost.txt", "lost, version one");
+  await s.syncA();
+  const v2 = await put(s, "lost.txt", "lost, version two");
+  await s.syncA();
+  expect((await s.syncB()).code).toBe(0);
+  const lost = await remoteFile(s, "lost.txt");
+  const v1 = (await versionsOf(lost.record.nodeId)).get(1)!;
+  const template = (await realChanges()).find((c) => c.type === "FileVersionCommitted")!;
+  expireCursorOnce();
+  s.proxy.rewrite(isSnapshot, (ex) => {
+    const page = JSON.parse(ex.body.toString("utf8")) as { items: SnapshotNode[] };
+    page.items = page.items.filter((n) => n.nodeId !== lost.record.nodeId);
+    return Buffer.from(JSON.stringify(page));
+  });
+  s.proxy.rewrite(
+    (_m, path) => path.startsWith(`/api/files/${lost.record.nodeId}/versions`),
+    () => ({ status: 404, body: Buffer.from(JSON.stringify({ error: { code: "not_found", message: "Unknown node" } })) }),
+  );
+  const b = await s.syncB();
+  expect(s.proxy.rules[1]!.hits).toBeGreaterThan(0);
+  expect(b.summary.serverBehind).toBe(true);
+  expect(b.code).toBe(1);
+  await expectDisk(s, [], { ...synced, "lost.txt": v2 });
+
+  // A later run (a new process): the server brings the node back at version 1.
+  s.proxy.clear();
+  appendOnce(() => [changeOf(template, 0, { nodeId: lost.record.nodeId, ...v1 })]);
+  const c = await s.syncB();
+  expect(s.proxy.rules[0]!.hits).toBe(1);
+  expect(c.code).toBe(1);
+  expect(c.summary.refused).toEqual([
+    { nodeId: lost.record.nodeId, message: `Refusing node ${lost.record.nodeId}: the server offers version 1, older than version 2 already seen (a rollback)` },
+  ]);
+  expect(c.summary.conflicts).toEqual([]);
+  await expectDisk(s, [], { ...synced, "lost.txt": v2 });
 });

@@ -50,6 +50,13 @@ interface RecordLike {
 const CURSOR_KEY = "cursor";
 /** Where the refusals are kept between runs (a JSON list of {@link Refusal}). */
 const REFUSALS_KEY = "refusals";
+/**
+ * Where the highest version and hash of each node that vanished from the
+ * server are kept (JSON: node id → [version, hash]): the tree forgets the
+ * node, the history guard does not, so the server cannot bring it back
+ * older after a restart (a rollback through a purge it never made).
+ */
+const VANISHED_KEY = "vanished";
 
 /** A record that is exactly the version this tree holds already (this machine's own commit coming back). */
 const ECHO = Symbol("echo");
@@ -81,6 +88,9 @@ export class RemoteTree {
   /** Nodes whose record the current pull has read (from the log or the snapshot). */
   #touched = new Set<string>();
 
+  /** Nodes gone from the server's tree: their last verified version and hash (see {@link VANISHED_KEY}). */
+  readonly #vanished: Map<string, [number, string]>;
+
   private constructor(
     private readonly store: RemoteTreeStore,
     private readonly meta: MetaStore,
@@ -88,15 +98,18 @@ export class RemoteTree {
     nodes: Map<string, RemoteNode>,
     cursor: number | null,
     refusals: Refusal[],
+    vanished: Map<string, [number, string]>,
   ) {
     this.nodes = nodes;
     this.#cursor = cursor;
-    this.#guard = RemoteTree.guardOf(nodes);
+    this.#vanished = vanished;
+    this.#guard = RemoteTree.guardOf(nodes, vanished);
     for (const r of refusals) this.refusals.set(r.nodeId, r);
   }
 
-  private static guardOf(nodes: Map<string, RemoteNode>): HistoryGuard {
+  private static guardOf(nodes: Map<string, RemoteNode>, vanished: Map<string, [number, string]>): HistoryGuard {
     const json: Record<string, [number, string]> = {};
+    for (const [id, mark] of vanished) json[id] = mark;
     for (const n of nodes.values()) json[n.nodeId] = [n.version, n.hash];
     return HistoryGuard.fromJSON({ format: 1, nodes: json });
   }
@@ -111,7 +124,8 @@ export class RemoteTree {
   static async load(store: RemoteTreeStore, meta: MetaStore, keyring: Keyring): Promise<RemoteTree> {
     const cursor = await meta.get(CURSOR_KEY);
     const refusals = parseRefusals(await meta.get(REFUSALS_KEY));
-    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined || cursor === "" ? null : Number(cursor), refusals);
+    const vanished = parseVanished(await meta.get(VANISHED_KEY));
+    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined || cursor === "" ? null : Number(cursor), refusals, vanished);
   }
 
   /** The change-log cursor applied (null before the first snapshot). */
@@ -133,6 +147,8 @@ export class RemoteTree {
     await this.store.clear();
     await this.meta.set(CURSOR_KEY, "");
     await this.meta.set(REFUSALS_KEY, "[]");
+    this.#vanished.clear();
+    await this.meta.set(VANISHED_KEY, "{}");
   }
 
   /**
@@ -208,21 +224,11 @@ export class RemoteTree {
     const put: RemoteNode[] = [];
     for (const refusal of [...this.refusals.values()]) {
       if (this.#touched.has(refusal.nodeId)) continue;
-      let head;
-      try {
-        [head] = await fetchVersions(target, refusal.nodeId, undefined, 1);
-      } catch (error) {
-        if (error instanceof ServerError && error.status === 404) {
-          this.refusals.delete(refusal.nodeId);
-          continue;
-        }
-        throw error;
-      }
-      if (!head) {
+      const record = await this.headOf(target, refusal.nodeId);
+      if (!record) {
         this.refusals.delete(refusal.nodeId);
         continue;
       }
-      const record: RecordLike = { nodeId: refusal.nodeId, parentId: head.parentId, encName: head.encName, kind: head.kind, version: head.version, manifest: head.manifest };
       const attempt = await this.tryOpen(record);
       if (attempt === ECHO) {
         this.refusals.delete(refusal.nodeId);
@@ -356,6 +362,19 @@ export class RemoteTree {
     }
   }
 
+  /** A node's newest version as the server's history serves it; null when it has none (404). */
+  private async headOf(target: HttpTarget, nodeId: string): Promise<RecordLike | null> {
+    let head;
+    try {
+      [head] = await fetchVersions(target, nodeId, undefined, 1);
+    } catch (error) {
+      if (error instanceof ServerError && error.status === 404) return null;
+      throw error;
+    }
+    if (!head) return null;
+    return { nodeId, parentId: head.parentId, encName: head.encName, kind: head.kind, version: head.version, manifest: head.manifest };
+  }
+
   private refuse(record: RecordLike, message: string, result: PullResult): void {
     const refusal = { nodeId: record.nodeId, version: record.version, message };
     this.refusals.set(record.nodeId, refusal);
@@ -393,10 +412,32 @@ export class RemoteTree {
       }
       await this.store.write(put);
     });
-    // Nodes the snapshot no longer has were purged on the server.
-    const gone = [...this.nodes.keys()].filter((id) => !inSnapshot.has(id) && seenBefore.has(id));
-    for (const id of gone) this.nodes.delete(id);
-    await this.store.write([], gone);
+    // Nodes the snapshot no longer has were purged on the server — unless the server still
+    // serves their history: then its snapshot left them out (an incomplete listing), and the
+    // node stays as verified, its head checked like any record.
+    const gone: string[] = [];
+    const put: RemoteNode[] = [];
+    for (const id of [...this.nodes.keys()].filter((n) => !inSnapshot.has(n) && seenBefore.has(n))) {
+      const head = await this.headOf(target, id);
+      if (!head) {
+        gone.push(id);
+        continue;
+      }
+      this.#touched.add(id);
+      const attempt = await this.tryOpen(head);
+      const node = attempt === ECHO ? null : await this.applyOpened(target, head, attempt, result);
+      if (node) put.push(node);
+      if (!result.refused.some((r) => r.nodeId === id)) {
+        this.refuse(head, `Refusing the server's snapshot: it leaves out node ${id}, whose history it still serves (an incomplete listing)`, result);
+      }
+    }
+    for (const id of gone) {
+      const node = this.nodes.get(id)!;
+      this.#vanished.set(id, [node.version, node.hash]);
+      this.nodes.delete(id);
+    }
+    await this.store.write(put, gone);
+    if (gone.length > 0) await this.meta.set(VANISHED_KEY, JSON.stringify(Object.fromEntries(this.#vanished)));
     // A node older than seen, or one this machine had and the server lost without a purge:
     // the server's data went back in time (restored from an old backup). Nothing is deleted here for it.
     result.serverBehind = compared > 0 && (behind > 0 || gone.length > 0);
@@ -418,4 +459,20 @@ function parseRefusals(text: string | undefined): Refusal[] {
   } catch {
     return [];
   }
+}
+
+/** The vanished nodes' marks kept by an earlier run (none when absent or unreadable). */
+function parseVanished(text: string | undefined): Map<string, [number, string]> {
+  const out = new Map<string, [number, string]>();
+  if (!text) return out;
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (typeof json !== "object" || json === null) return out;
+    for (const [id, mark] of Object.entries(json as Record<string, unknown>)) {
+      if (Array.isArray(mark) && typeof mark[0] === "number" && typeof mark[1] === "string") out.set(id, [mark[0], mark[1]]);
+    }
+  } catch {
+    return out;
+  }
+  return out;
 }
