@@ -10,8 +10,10 @@ import { runAgentCli } from "../agent/keys/cli-harness.ts";
 import { fetchChunkBytes, frameOf, isChunkFetch, joinFrames, parseFrames, put, remoteFile, startScene, expectDisk, type Frame, type Scene } from "./setup.ts";
 
 let s: Scene;
-/** Files every later run must still find intact (name → SHA-256), growing as refused files heal. */
+/** Files every later run must still find intact (name → SHA-256). */
 const synced: Record<string, string> = {};
+/** Files refused so far, with their true content: the last test heals them (a failed file waits for its retry time). */
+const refused: Record<string, string> = {};
 
 beforeAll(async () => {
   s = await startScene();
@@ -42,24 +44,25 @@ it("1. refuses chunks swapped between two files, and syncs a third", async () =>
   await s.syncA();
   const [cx] = (await remoteFile(s, "swap-x.txt")).chunks;
   const [cy] = (await remoteFile(s, "swap-y.txt")).chunks;
-  onFrames((frames) => {
-    const fx = frames.find((f) => f.id === cx);
-    const fy = frames.find((f) => f.id === cy);
-    if (!fx?.bytes || !fy?.bytes) return null;
-    return frames.map((f) => (f === fx ? frameOf(cx!, fy.bytes!) : f === fy ? frameOf(cy!, fx.bytes!) : f));
-  });
+  // Each file's chunk id answered with the other file's stored bytes (in one answer or two).
+  const bytesOf = new Map([
+    [cx!, await fetchChunkBytes(s, cy!)],
+    [cy!, await fetchChunkBytes(s, cx!)],
+  ]);
+  onFrames((frames) => (frames.some((f) => bytesOf.has(f.id)) ? frames.map((f) => (bytesOf.has(f.id) ? frameOf(f.id, bytesOf.get(f.id)!) : f)) : null));
   const b = await s.syncB();
-  expect(s.proxy.rules[0]!.hits).toBe(1);
+  expect(s.proxy.rules[0]!.hits).toBeGreaterThan(0);
   s.proxy.clear();
   expect(b.code).toBe(1);
   expect(failure(b.summary, "swap-x.txt")).toMatch(INTEGRITY);
   expect(failure(b.summary, "swap-y.txt")).toMatch(INTEGRITY);
   await expectDisk(s, ["swap-x.txt", "swap-y.txt"], { "swap-z.txt": z });
-  Object.assign(synced, { "swap-z.txt": z, "swap-x.txt": x, "swap-y.txt": y });
+  synced["swap-z.txt"] = z;
+  Object.assign(refused, { "swap-x.txt": x, "swap-y.txt": y });
 });
 
 it("2. ignores a reordered plaintext chunk list and refuses chunk bytes moved to another place of the file", async () => {
-  const big = await put(s, "reorder-big.bin", 14 << 20);
+  const big = await put(s, "reorder-big.bin", 9 << 20);
   const other = await put(s, "reorder-other.txt", "sound");
   await s.syncA();
   const ids = (await remoteFile(s, "reorder-big.bin")).chunks;
@@ -90,10 +93,11 @@ it("2. ignores a reordered plaintext chunk list and refuses chunk bytes moved to
   expect(b.code).toBe(1);
   expect(failure(b.summary, "reorder-big.bin")).toMatch(INTEGRITY);
   await expectDisk(s, ["reorder-big.bin"], { ...synced, "reorder-other.txt": other });
-  Object.assign(synced, { "reorder-other.txt": other, "reorder-big.bin": big });
+  synced["reorder-other.txt"] = other;
+  refused["reorder-big.bin"] = big;
 
   // With only the plaintext lists reversed, the file arrives as written: the agent orders chunks by its sealed manifest.
-  const later = await put(s, "reorder-later.bin", 14 << 20);
+  const later = await put(s, "reorder-later.bin", 9 << 20);
   await s.syncA();
   s.proxy.rewrite(
     (_m, path) => path.startsWith("/api/changes"),
@@ -103,31 +107,29 @@ it("2. ignores a reordered plaintext chunk list and refuses chunk bytes moved to
       return reversed === text ? null : Buffer.from(reversed);
     },
   );
-  const c = await s.syncB();
+  // (--retry: the files refused above are tried now too, not at their retry time, so the run can end in sync.)
+  const c = await s.syncB(["--retry"]);
   expect(s.proxy.rules[0]!.hits).toBeGreaterThan(0);
   s.proxy.clear();
   expect(c.code, c.text).toBe(0);
-  await expectDisk(s, [], { ...synced, "reorder-later.bin": later });
+  await expectDisk(s, [], { ...synced, ...refused, "reorder-later.bin": later });
   synced["reorder-later.bin"] = later;
+  Object.assign(synced, refused);
 });
 
 it("2b. takes the frames of an answer by id: frames in another order than asked change nothing", async () => {
-  const p = await put(s, "order-p.txt", "one ".repeat(500));
-  const q = await put(s, "order-q.txt", "two ".repeat(600));
+  const big = await put(s, "order-big.bin", 9 << 20);
   await s.syncA();
-  const wanted = new Set([(await remoteFile(s, "order-p.txt")).chunks[0], (await remoteFile(s, "order-q.txt")).chunks[0]]);
-  onFrames((frames) => {
-    const at = frames.map((f, i) => (wanted.has(f.id) ? i : -1)).filter((i) => i >= 0);
-    if (at.length < 2) return null;
-    const out = [...frames];
-    [out[at[0]!], out[at[1]!]] = [out[at[1]!]!, out[at[0]!]!];
-    return out;
-  });
-  const b = await s.syncB();
-  expect(s.proxy.rules[0]!.hits).toBe(1);
+  const ids = new Set((await remoteFile(s, "order-big.bin")).chunks);
+  expect(ids.size).toBeGreaterThan(1);
+  // The file's chunks are asked for in one request: its frames come back last first.
+  onFrames((frames) => (frames.filter((f) => ids.has(f.id)).length > 1 ? [...frames].reverse() : null));
+  const b = await s.syncB(["--retry"]);
+  expect(s.proxy.rules[0]!.hits).toBeGreaterThan(0);
   expect(b.code, b.text).toBe(0);
-  await expectDisk(s, [], { ...synced, "order-p.txt": p, "order-q.txt": q });
-  Object.assign(synced, { "order-p.txt": p, "order-q.txt": q });
+  await expectDisk(s, [], { ...synced, ...refused, "order-big.bin": big });
+  synced["order-big.bin"] = big;
+  Object.assign(synced, refused);
 });
 
 it("5. refuses a file whose chunk is dropped from the answer or marked missing, and syncs the rest", async () => {
@@ -141,7 +143,7 @@ it("5. refuses a file whose chunk is dropped from the answer or marked missing, 
     if (!frames.some((f) => f.id === cg || f.id === ch)) return null;
     // A frame dropped from the middle of the answer, a stray frame in its place, and a chunk said missing.
     const out = frames.filter((f) => f.id !== cg).map((f) => (f.id === ch ? { id: ch, sha: "0".repeat(64), bytes: null } : f));
-    return [out[0]!, frameOf("ab".repeat(32), Buffer.from("not asked for")), ...out.slice(1)];
+    return [...out.slice(0, 1), frameOf("ab".repeat(32), Buffer.from("not asked for")), ...out.slice(1)];
   });
   const b = await s.syncB();
   expect(s.proxy.rules[0]!.hits).toBeGreaterThan(0);
@@ -150,7 +152,8 @@ it("5. refuses a file whose chunk is dropped from the answer or marked missing, 
   expect(failure(b.summary, "drop-gone.txt")).toMatch(/Integrity check failed: chunk [0-9a-f]{64} was asked for and the server's answer leaves it out/);
   expect(failure(b.summary, "drop-hole.txt")).toMatch(/The server does not hold chunk [0-9a-f]{64} of this file version/);
   await expectDisk(s, ["drop-gone.txt", "drop-hole.txt"], { ...synced, "drop-kept.txt": kept });
-  Object.assign(synced, { "drop-kept.txt": kept, "drop-gone.txt": gone, "drop-hole.txt": hole });
+  synced["drop-kept.txt"] = kept;
+  Object.assign(refused, { "drop-gone.txt": gone, "drop-hole.txt": hole });
 });
 
 it("6. refuses another file's stored blob served under the requested chunk id", async () => {
@@ -167,7 +170,8 @@ it("6. refuses another file's stored blob served under the requested chunk id", 
   expect(b.code).toBe(1);
   expect(failure(b.summary, "blob-wanted.txt")).toMatch(INTEGRITY);
   await expectDisk(s, ["blob-wanted.txt"], { ...synced, "blob-beside.txt": beside });
-  Object.assign(synced, { "blob-beside.txt": beside, "blob-wanted.txt": wanted });
+  synced["blob-beside.txt"] = beside;
+  refused["blob-wanted.txt"] = wanted;
 });
 
 it("7. refuses a shortened frame and a cut answer, leaving no temp file, then syncs everything once answered honestly", async () => {
@@ -183,10 +187,11 @@ it("7. refuses a shortened frame and a cut answer, leaving no temp file, then sy
   expect(b.code).toBe(1);
   expect(failure(b.summary, "cut-short.txt")).toMatch(INTEGRITY);
   await expectDisk(s, ["cut-short.txt"], { ...synced, "cut-fine.txt": fine });
-  Object.assign(synced, { "cut-fine.txt": fine, "cut-short.txt": short });
+  synced["cut-fine.txt"] = fine;
+  refused["cut-short.txt"] = short;
 
   // The body of an answer cut in the middle of a large file's second chunk: its first chunk was already written to a temp file.
-  const cut = await put(s, "cut-body.bin", 14 << 20);
+  const cut = await put(s, "cut-body.bin", 9 << 20);
   await s.syncA();
   const ids = (await remoteFile(s, "cut-body.bin")).chunks;
   expect(ids.length).toBeGreaterThan(1);
@@ -205,8 +210,10 @@ it("7. refuses a shortened frame and a cut answer, leaving no temp file, then sy
   expect(c.out + c.err).toMatch(/The answer of a chunk fetch was cut/);
   await expectDisk(s, ["cut-body.bin"], synced);
 
-  // An honest server again: every refused file arrives with its true bytes.
-  const healed = await s.syncB();
+  refused["cut-body.bin"] = cut;
+
+  // An honest server again: every refused file arrives with its true bytes (retried now, not at its retry time).
+  const healed = await s.syncB(["--retry"]);
   expect(healed.code, healed.text).toBe(0);
-  await expectDisk(s, [], { ...synced, "cut-body.bin": cut });
+  await expectDisk(s, [], { ...synced, ...refused });
 });
