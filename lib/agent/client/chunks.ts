@@ -106,14 +106,15 @@ export async function uploadChunkBatch(target: HttpTarget, chunks: readonly Outg
 
 /**
  * Fetches many chunks with `POST /api/chunks/fetch` and reads the answer as
- * it arrives, each frame checked (the id asked for, in order; its length;
- * its SHA-256).
+ * it arrives, each frame checked (an id asked for, once; its length; its
+ * SHA-256; an id left out of the answer comes last, as a failed frame).
  * @param target Server and token.
  * @param ids Distinct chunk ids, at most {@link MAX_BATCH_CHUNKS}, whose stored sizes add up to at most 32 MiB.
  * @param options `maxChunkBytes` (largest frame accepted), `signal`, and `reserve` (awaited with each frame's length
  *   before its bytes are read, which holds the rest of the answer back) and `allocate` (the buffer a frame is read into).
- * @returns The frames in the order of `ids`; `bytes: null` for a chunk the vault does not hold.
- * @throws ServerError (413: ask for fewer), NetworkError for an unreachable server or a malformed answer, IntegrityError for a chunk altered on the server.
+ * @returns One frame per id, in the answer's order; `bytes: null` for a chunk the vault does not hold, with `error`
+ *   (an IntegrityError) for one altered on the server or left out of its answer.
+ * @throws ServerError (413: ask for fewer), NetworkError for an unreachable server or a truncated or oversized answer.
  */
 export async function* fetchChunks(
   target: HttpTarget,

@@ -29,9 +29,9 @@ export interface OutgoingFrame {
 /** One frame read from a response. */
 export interface IncomingFrame {
   id: string;
-  /** The verified bytes, or null for a chunk the server does not hold (or one that failed its digest). */
+  /** The verified bytes, or null for a chunk the server does not hold (or one that failed its digest, or was left out). */
   bytes: Uint8Array | null;
-  /** Set when the chunk's bytes do not match their digest: that chunk fails, the frames after it still come. */
+  /** Set when the chunk's bytes do not match their digest, or the answer leaves it out: that chunk fails, the others still come. */
   error?: IntegrityError;
 }
 
@@ -58,7 +58,7 @@ export function encodeFrames(frames: readonly OutgoingFrame[]): Uint8Array {
 
 /** Limits of {@link readFrames}. */
 export interface ReadFramesOptions {
-  /** The ids asked for, distinct, in order: frames must come in exactly this order. */
+  /** The ids asked for, distinct: each is answered once (the server keeps this order; another order is read the same). */
   ids: readonly string[];
   /** Largest frame accepted, bytes. */
   maxChunkBytes: number;
@@ -111,14 +111,23 @@ class PieceQueue {
 }
 
 /**
- * Reads a framed response as it arrives, checking every frame: it is the
- * next id asked for, its length is within bounds, and the SHA-256 of its
- * bytes is the frame's digest.
+ * Reads a framed response as it arrives, checking every frame: it is an id
+ * asked for and not seen before in this answer, its length is within
+ * bounds, and the SHA-256 of its bytes is the frame's digest.
+ *
+ * A frame is taken by its id, not by its place: the server sends them in
+ * the order asked, and one that sends them in another order changes
+ * nothing (each chunk's bytes are checked against the id they come under by
+ * the chunk decryption, and placed in the file by the sealed manifest). A
+ * frame not asked for, or one repeated, is skipped unread; an id the answer
+ * leaves out comes last, as a frame with `error`. So a server that drops,
+ * repeats or reorders frames fails the chunks it withholds, and only their
+ * files, never the rest of the answer (C6).
  * @param body The response body.
  * @param options The ids asked for, the frame bound and a label.
- * @returns The frames, in order; each frame's bytes are a fresh buffer (or one from `allocate`).
- * @throws NetworkError for a truncated, reordered or oversized answer (a chunk whose bytes do not match
- *   its digest is a frame with `error`, so the other chunks of the answer still arrive).
+ * @returns The frames, in the answer's order, then those left out; each frame's bytes are a fresh buffer (or one from `allocate`).
+ * @throws NetworkError for a truncated or oversized answer (a chunk whose bytes do not match its digest,
+ *   or that the answer leaves out, is a frame with `error`, so the other chunks of the answer still arrive).
  */
 export async function* readFrames(body: ReadableStream<Uint8Array>, options: ReadFramesOptions): AsyncGenerator<IncomingFrame, void, undefined> {
   const reader = body.getReader();
@@ -139,23 +148,33 @@ export async function* readFrames(body: ReadableStream<Uint8Array>, options: Rea
     return queue.length >= n;
   };
   const bad = (why: string) => new NetworkError(`The answer of ${options.what} is malformed: ${why}`);
+  const skip = async (id: string, length: number): Promise<void> => {
+    for (let left = length; left > 0; ) {
+      if (!(await fill(1))) throw bad(`chunk ${id} is truncated`);
+      const n = Math.min(queue.length, left);
+      queue.take(n, null, 0);
+      left -= n;
+    }
+  };
   try {
-    let index = 0;
+    // Ids asked for and not yet answered.
+    const pending = new Set(options.ids);
     for (;;) {
       if (!(await fill(1))) break;
       if (!(await fill(FRAME_HEADER_BYTES))) throw bad("a frame header is truncated");
       queue.take(FRAME_HEADER_BYTES, header, 0);
       const id = header.toString("hex", 0, 32);
       const length = header.readUInt32BE(64);
-      const expected = options.ids[index];
-      if (expected === undefined) throw bad("more frames than chunks asked for");
-      if (id !== expected) throw bad(`frame ${index} is not the chunk asked for`);
-      index++;
+      if (length !== MISSING_LENGTH && length > options.maxChunkBytes) throw bad(`chunk ${id} is over ${options.maxChunkBytes} bytes`);
+      // Not asked for, or answered already: not this request's chunk, whatever its bytes.
+      if (!pending.delete(id)) {
+        if (length !== MISSING_LENGTH) await skip(id, length);
+        continue;
+      }
       if (length === MISSING_LENGTH) {
         yield { id, bytes: null };
         continue;
       }
-      if (length > options.maxChunkBytes) throw bad(`chunk ${id} is over ${options.maxChunkBytes} bytes`);
       if (options.reserve) await options.reserve(length);
       const bytes = options.allocate ? options.allocate(length) : new Uint8Array(length);
       if (bytes.length !== length) throw new RangeError(`A frame buffer of ${bytes.length} bytes was given for ${length}`);
@@ -175,8 +194,10 @@ export async function* readFrames(body: ReadableStream<Uint8Array>, options: Rea
       }
       yield { id, bytes };
     }
-    if (index !== options.ids.length) throw bad(`${options.ids.length - index} chunks asked for are not in the answer`);
     done = true;
+    for (const id of pending) {
+      yield { id, bytes: null, error: new IntegrityError(`Integrity check failed: chunk ${id} was asked for and the server's answer leaves it out`) };
+    }
   } finally {
     if (!done) await reader.cancel().catch(() => undefined);
     reader.releaseLock();

@@ -2,8 +2,12 @@
  * The remote tree (A5, A13, C6): what the server's change log says, every
  * record opened and verified before it counts. A record that does not open
  * (altered, swapped, replayed, rolled back, forked) is refused: the node
- * keeps its last verified version, the refusal is kept for `status`, and
- * every other node goes on syncing.
+ * keeps its last verified version, the refusal is kept (across restarts)
+ * for `sync` and `status`, and every other node goes on syncing. A refused
+ * node is read again from the server's history at every later pull, until
+ * its head verifies (or is the version already held): the change log has
+ * moved past the refused record, so without this the node would stay
+ * behind without a word once the server answered honestly again.
  */
 import { fromBase64Url, HistoryGuard, IntegrityError, manifestHash, openNodeRecord, type Keyring, type OpenedNode } from "../../crypto/mod.ts";
 import { HistoryGapError, UnknownEpochError } from "../../crypto/errors.ts";
@@ -44,6 +48,15 @@ interface RecordLike {
 }
 
 const CURSOR_KEY = "cursor";
+/** Where the refusals are kept between runs (a JSON list of {@link Refusal}). */
+const REFUSALS_KEY = "refusals";
+/**
+ * Where the highest version and hash of each node that vanished from the
+ * server are kept (JSON: node id → [version, hash]): the tree forgets the
+ * node, the history guard does not, so the server cannot bring it back
+ * older after a restart (a rollback through a purge it never made).
+ */
+const VANISHED_KEY = "vanished";
 
 /** A record that is exactly the version this tree holds already (this machine's own commit coming back). */
 const ECHO = Symbol("echo");
@@ -70,6 +83,13 @@ export class RemoteTree {
   readonly refusals = new Map<string, Refusal>();
   #cursor: number | null;
   #guard: HistoryGuard;
+  /** Refusals this instance has put in a pull's result already: each is reported once per run, not once per pass. */
+  readonly #reported = new Set<string>();
+  /** Nodes whose record the current pull has read (from the log or the snapshot). */
+  #touched = new Set<string>();
+
+  /** Nodes gone from the server's tree: their last verified version and hash (see {@link VANISHED_KEY}). */
+  readonly #vanished: Map<string, [number, string]>;
 
   private constructor(
     private readonly store: RemoteTreeStore,
@@ -77,14 +97,19 @@ export class RemoteTree {
     private keyring: Keyring,
     nodes: Map<string, RemoteNode>,
     cursor: number | null,
+    refusals: Refusal[],
+    vanished: Map<string, [number, string]>,
   ) {
     this.nodes = nodes;
     this.#cursor = cursor;
-    this.#guard = RemoteTree.guardOf(nodes);
+    this.#vanished = vanished;
+    this.#guard = RemoteTree.guardOf(nodes, vanished);
+    for (const r of refusals) this.refusals.set(r.nodeId, r);
   }
 
-  private static guardOf(nodes: Map<string, RemoteNode>): HistoryGuard {
+  private static guardOf(nodes: Map<string, RemoteNode>, vanished: Map<string, [number, string]>): HistoryGuard {
     const json: Record<string, [number, string]> = {};
+    for (const [id, mark] of vanished) json[id] = mark;
     for (const n of nodes.values()) json[n.nodeId] = [n.version, n.hash];
     return HistoryGuard.fromJSON({ format: 1, nodes: json });
   }
@@ -98,7 +123,9 @@ export class RemoteTree {
    */
   static async load(store: RemoteTreeStore, meta: MetaStore, keyring: Keyring): Promise<RemoteTree> {
     const cursor = await meta.get(CURSOR_KEY);
-    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined || cursor === "" ? null : Number(cursor));
+    const refusals = parseRefusals(await meta.get(REFUSALS_KEY));
+    const vanished = parseVanished(await meta.get(VANISHED_KEY));
+    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined || cursor === "" ? null : Number(cursor), refusals, vanished);
   }
 
   /** The change-log cursor applied (null before the first snapshot). */
@@ -119,6 +146,9 @@ export class RemoteTree {
     this.#cursor = null;
     await this.store.clear();
     await this.meta.set(CURSOR_KEY, "");
+    await this.meta.set(REFUSALS_KEY, "[]");
+    this.#vanished.clear();
+    await this.meta.set(VANISHED_KEY, "{}");
   }
 
   /**
@@ -152,9 +182,19 @@ export class RemoteTree {
    */
   async pull(target: HttpTarget): Promise<PullResult> {
     const result: PullResult = { changed: [], refused: [], keyFileChanged: false, resynced: false, serverBehind: false };
+    const before = JSON.stringify([...this.refusals.values()]);
+    this.#touched = new Set();
+    await this.pullRecords(target, result);
+    await this.retryRefused(target, result);
+    const after = JSON.stringify([...this.refusals.values()]);
+    if (after !== before) await this.meta.set(REFUSALS_KEY, after);
+    return result;
+  }
+
+  private async pullRecords(target: HttpTarget, result: PullResult): Promise<void> {
     if (this.#cursor === null) {
       await this.resync(target, result);
-      return result;
+      return;
     }
     for (;;) {
       let page;
@@ -163,15 +203,42 @@ export class RemoteTree {
       } catch (error) {
         if (error instanceof ServerError && error.status === 410) {
           await this.resync(target, result);
-          return result;
+          return;
         }
         throw error;
       }
       await this.applyChanges(target, page.changes, result);
       this.#cursor = page.next;
       await this.meta.set(CURSOR_KEY, String(page.next));
-      if (!page.hasMore) return result;
+      if (!page.hasMore) return;
     }
+  }
+
+  /**
+   * Reads again, from the server's history, the head of every node refused
+   * before this pull and not offered by it: applied when it verifies, the
+   * refusal dropped when it is the version already held or the node is
+   * gone, refused again otherwise.
+   */
+  private async retryRefused(target: HttpTarget, result: PullResult): Promise<void> {
+    const put: RemoteNode[] = [];
+    for (const refusal of [...this.refusals.values()]) {
+      if (this.#touched.has(refusal.nodeId)) continue;
+      const record = await this.headOf(target, refusal.nodeId);
+      if (!record) {
+        this.refusals.delete(refusal.nodeId);
+        continue;
+      }
+      const attempt = await this.tryOpen(record);
+      if (attempt === ECHO) {
+        this.refusals.delete(refusal.nodeId);
+        continue;
+      }
+      // Verified: applied (or the version held), and the refusal is dropped; refused again: kept.
+      const node = await this.applyOpened(target, record, attempt, result);
+      if (node) put.push(node);
+    }
+    if (put.length > 0) await this.store.write(put);
   }
 
   private async applyChanges(target: HttpTarget, changes: Change[], result: PullResult): Promise<void> {
@@ -186,7 +253,12 @@ export class RemoteTree {
       const record = records[i];
       if (record) {
         const attempt = opened[i]!;
-        if (attempt === ECHO) continue;
+        this.#touched.add(record.nodeId);
+        if (attempt === ECHO) {
+          // The server serves the version held: a refusal of this node is over.
+          this.refusals.delete(record.nodeId);
+          continue;
+        }
         const node = await this.applyOpened(target, record, attempt, result);
         if (node) put.push(node);
       } else if (change.type === "TrashPurged") {
@@ -256,7 +328,10 @@ export class RemoteTree {
         return null;
       } else throw error;
     }
-    if (seen && seen.version === opened.version) return null; // nothing new (own commit echoed)
+    if (seen && seen.version === opened.version) {
+      this.refusals.delete(record.nodeId);
+      return null; // nothing new (own commit echoed)
+    }
     const node = toRemote(opened);
     this.nodes.set(node.nodeId, node);
     this.refusals.delete(node.nodeId);
@@ -287,9 +362,25 @@ export class RemoteTree {
     }
   }
 
+  /** A node's newest version as the server's history serves it; null when it has none (404). */
+  private async headOf(target: HttpTarget, nodeId: string): Promise<RecordLike | null> {
+    let head;
+    try {
+      [head] = await fetchVersions(target, nodeId, undefined, 1);
+    } catch (error) {
+      if (error instanceof ServerError && error.status === 404) return null;
+      throw error;
+    }
+    if (!head) return null;
+    return { nodeId, parentId: head.parentId, encName: head.encName, kind: head.kind, version: head.version, manifest: head.manifest };
+  }
+
   private refuse(record: RecordLike, message: string, result: PullResult): void {
     const refusal = { nodeId: record.nodeId, version: record.version, message };
     this.refusals.set(record.nodeId, refusal);
+    const key = `${refusal.nodeId}:${refusal.version}:${message}`;
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
     result.refused.push(refusal);
   }
 
@@ -311,20 +402,77 @@ export class RemoteTree {
           if (item.version < before.version) behind++;
         }
         const attempt = opened[i]!;
-        if (attempt === ECHO) continue;
+        this.#touched.add(item.nodeId);
+        if (attempt === ECHO) {
+          this.refusals.delete(item.nodeId);
+          continue;
+        }
         const node = await this.applyOpened(target, item, attempt, result);
         if (node) put.push(node);
       }
       await this.store.write(put);
     });
-    // Nodes the snapshot no longer has were purged on the server.
-    const gone = [...this.nodes.keys()].filter((id) => !inSnapshot.has(id) && seenBefore.has(id));
-    for (const id of gone) this.nodes.delete(id);
-    await this.store.write([], gone);
+    // Nodes the snapshot no longer has were purged on the server — unless the server still
+    // serves their history: then its snapshot left them out (an incomplete listing), and the
+    // node stays as verified, its head checked like any record.
+    const gone: string[] = [];
+    const put: RemoteNode[] = [];
+    for (const id of [...this.nodes.keys()].filter((n) => !inSnapshot.has(n) && seenBefore.has(n))) {
+      const head = await this.headOf(target, id);
+      if (!head) {
+        gone.push(id);
+        continue;
+      }
+      this.#touched.add(id);
+      const attempt = await this.tryOpen(head);
+      const node = attempt === ECHO ? null : await this.applyOpened(target, head, attempt, result);
+      if (node) put.push(node);
+      if (!result.refused.some((r) => r.nodeId === id)) {
+        this.refuse(head, `Refusing the server's snapshot: it leaves out node ${id}, whose history it still serves (an incomplete listing)`, result);
+      }
+    }
+    for (const id of gone) {
+      const node = this.nodes.get(id)!;
+      this.#vanished.set(id, [node.version, node.hash]);
+      this.nodes.delete(id);
+    }
+    await this.store.write(put, gone);
+    if (gone.length > 0) await this.meta.set(VANISHED_KEY, JSON.stringify(Object.fromEntries(this.#vanished)));
     // A node older than seen, or one this machine had and the server lost without a purge:
     // the server's data went back in time (restored from an old backup). Nothing is deleted here for it.
     result.serverBehind = compared > 0 && (behind > 0 || gone.length > 0);
     this.#cursor = cursor;
     await this.meta.set(CURSOR_KEY, String(cursor));
   }
+}
+
+/** The refusals kept by an earlier run (none when absent or unreadable). */
+function parseRefusals(text: string | undefined): Refusal[] {
+  if (!text) return [];
+  try {
+    const list = JSON.parse(text) as unknown;
+    if (!Array.isArray(list)) return [];
+    return list.filter(
+      (r): r is Refusal =>
+        typeof r === "object" && r !== null && typeof (r as Refusal).nodeId === "string" && typeof (r as Refusal).version === "number" && typeof (r as Refusal).message === "string",
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** The vanished nodes' marks kept by an earlier run (none when absent or unreadable). */
+function parseVanished(text: string | undefined): Map<string, [number, string]> {
+  const out = new Map<string, [number, string]>();
+  if (!text) return out;
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (typeof json !== "object" || json === null) return out;
+    for (const [id, mark] of Object.entries(json as Record<string, unknown>)) {
+      if (Array.isArray(mark) && typeof mark[0] === "number" && typeof mark[1] === "string") out.set(id, [mark[0], mark[1]]);
+    }
+  } catch {
+    return out;
+  }
+  return out;
 }
