@@ -214,14 +214,14 @@ it("8. refuses two names swapped inside a folder, and syncs the rest", async () 
   Object.assign(synced, { "left.txt": left, "right.txt": right });
 });
 
-it("9. a deletion hidden from the change log is not detectable: the file stays until the tombstone shows, then goes", async () => {
+it("9. a deletion hidden from the change log is caught by the deleting machine's checkpoint: the file stays, the run fails, then the tombstone deletes it", async () => {
   const doomed = await put(s, "doomed.txt", "to be deleted");
   await s.syncA();
   const first = await s.syncB();
   expect(first.code, first.text).toBe(0);
   const d = await remoteFile(s, "doomed.txt");
 
-  // The tombstone is left out of the change log: B cannot tell (no checkpoint says the tree changed).
+  // The tombstone is left out of the change log; A's checkpoint, published after the deletion, lists it.
   await unlink(join(s.a.folder, "doomed.txt"));
   const bystander = await put(s, "deletion-bystander.txt", "still here");
   await s.syncA();
@@ -235,16 +235,19 @@ it("9. a deletion hidden from the change log is not detectable: the file stays u
   });
   const b = await s.syncB();
   expect(s.proxy.rules[0]!.hits).toBe(1);
-  expect(b.code, b.text).toBe(0);
+  expect(b.code, b.text).toBe(1);
+  expect(b.summary.checkpoint).toMatch(/^Integrity: the server's tree differs from what machine [0-9a-f]{12} verified: 1 node\(s\) \(1 at an older version\)/);
+  // Nothing of the contradicted node is written or deleted; the rest syncs.
   await expectDisk(s, [], { ...synced, "doomed.txt": doomed, "deletion-bystander.txt": bystander });
   synced["deletion-bystander.txt"] = bystander;
 
-  // Shown later, the tombstone deletes B's copy (unchanged since it was synced).
+  // Shown later, the tombstone deletes B's copy (unchanged since it was synced), and the check passes.
   s.proxy.clear();
   appendOnce(() => [tombstone]);
   const e = await s.syncB();
   expect(s.proxy.rules[0]!.hits).toBe(1);
   expect(e.code, e.text).toBe(0);
+  expect(e.summary.checkpoint).toBeNull();
   await expectDisk(s, ["doomed.txt"], synced);
 });
 
