@@ -1,6 +1,7 @@
 /**
- * The machines of a convergence run: one real server on loopback (restartable
- * on the same data and port), and agents as real processes, each behind its
+ * The machines of a convergence run: one real `syncagent server` process on
+ * loopback (killed with SIGKILL and started again on the same data and
+ * port), and agents as real processes, each behind its
  * own fault proxy (cut, down), each with its own home; the last agent's clock
  * runs three hours behind (libfaketime). A last home, never
  * running, syncs once at the end to read the server's current tree as a new
@@ -12,7 +13,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callControl } from "../../lib/agent/control/client.ts";
 import type { AgentStatus } from "../../lib/agent/control/status.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { resolveServerConfig } from "../../lib/server/config.ts";
+import { openDatabase } from "../../lib/server/db/open.ts";
+import { checkConsistency } from "../../lib/server/files/consistency.ts";
+import { openLocalChunkStore } from "../../lib/storage/local.ts";
+import { startTestServer } from "../helpers/server.ts";
+import { spawnServer, type ServerProcess } from "../server/helpers/spawn.ts";
 import { FAKETIME_LIBRARY, spawnAgent, type AgentProcess } from "../agent/e2e/agent-process.ts";
 import { startProxy, type TestProxy } from "../agent/e2e/proxy.ts";
 import { prepareHome, type PreparedHome } from "../agent/helpers/homes.ts";
@@ -28,7 +34,6 @@ export interface ClusterAgent {
 
 /** The running cluster. */
 export interface Cluster {
-  server: TestServer;
   agents: ClusterAgent[];
   /** A home that has never synced: `freshSync` fills its folder from the server. */
   fresh: PreparedHome;
@@ -36,8 +41,10 @@ export interface Cluster {
   crashAgent(index: number): Promise<void>;
   /** Stops every agent cleanly (so their state can be read). */
   stopAgents(): Promise<void>;
-  /** The server stopped and started again on the same data and port. */
-  restartServer(): Promise<void>;
+  /** The server process killed with SIGKILL (wherever it is: mid-chunk, mid-commit) and started again on the same data and port. */
+  crashServer(): Promise<void>;
+  /** Stops the server cleanly and checks its tables and chunk store (`checkConsistency`); the problems found. */
+  checkServer(): Promise<string[]>;
   /** Each agent's status over its control socket (null when it does not answer). */
   statuses(): Promise<Array<AgentStatus | null>>;
   /** One `syncagent sync` of the fresh home; its exit code. */
@@ -69,16 +76,28 @@ export function hasFaketime(): boolean {
  */
 export async function startCluster(count: number): Promise<Cluster> {
   const dataDir = await mkdtemp(join(tmpdir(), "syncagent-convergence-"));
-  let server = await startTestServer({ dataDir });
-  const port = server.port;
+  // Set up (admin, invitations, homes) in process, then hand the data to a `syncagent server` process that can be killed.
+  const setup = await startTestServer({ dataDir });
+  const port = setup.port;
   const dirs: Scratch = await scratch();
   const agents: ClusterAgent[] = [];
   for (let i = 0; i < count; i++) {
-    const proxy = await startProxy(server.url);
-    const home = await prepareHome({ ...server, url: proxy.url }, dirs, `m${i}`, i === 0);
+    const proxy = await startProxy(setup.url);
+    const home = await prepareHome({ ...setup, url: proxy.url }, dirs, `m${i}`, i === 0);
     agents.push({ index: i, home, proxy, process: null });
   }
-  const fresh = await prepareHome(server, dirs, "fresh", false);
+  const fresh = await prepareHome(setup, dirs, "fresh", false);
+  await setup.close();
+  const serverEnv = { SYNCAGENT_DATA_DIR: dataDir, SYNCAGENT_LOG_LEVEL: "warn" };
+  const serve = () => spawnServer(["--port", String(port), "--host", "127.0.0.1"], serverEnv);
+  let server: ServerProcess | null = await serve();
+  const stopServer = async (signal: NodeJS.Signals): Promise<void> => {
+    const s = server;
+    server = null;
+    if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
+    s.child.kill(signal);
+    await s.exited;
+  };
   const start = async (agent: ClusterAgent): Promise<void> => {
     // The last agent's clock runs three hours behind the others' and the server's (Q2: clocks skewed by hours).
     const skewed = agent.index === count - 1 && count > 1 && hasFaketime();
@@ -87,9 +106,6 @@ export async function startCluster(count: number): Promise<Cluster> {
   };
   for (const agent of agents) await start(agent);
   return {
-    get server() {
-      return server;
-    },
     agents,
     fresh,
     async crashAgent(index) {
@@ -103,9 +119,21 @@ export async function startCluster(count: number): Promise<Cluster> {
         agent.process = null;
       }
     },
-    async restartServer() {
-      await server.close();
-      server = await startTestServer({ dataDir, setup: false, config: { port: String(port) } });
+    async crashServer() {
+      await stopServer("SIGKILL");
+      server = await serve();
+    },
+    async checkServer() {
+      await stopServer("SIGTERM");
+      const config = resolveServerConfig({ values: { "data-dir": dataDir }, env: {} });
+      const db = await openDatabase({ url: config.databaseUrl });
+      const store = await openLocalChunkStore(join(dataDir, "chunks"));
+      try {
+        return (await checkConsistency(db, store)).problems;
+      } finally {
+        db.close();
+        await store.close();
+      }
     },
     async statuses() {
       return Promise.all(
@@ -127,7 +155,7 @@ export async function startCluster(count: number): Promise<Cluster> {
         await agent.process?.kill();
         await agent.proxy.close();
       }
-      await server.close();
+      await stopServer("SIGKILL");
       await dirs.cleanup();
       await rm(dataDir, { recursive: true, force: true });
     },

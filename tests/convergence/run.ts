@@ -4,7 +4,6 @@
  * Returns the violations and the schedule's log (printed on failure with the
  * seed, so the run can be replayed).
  */
-import { checkConsistency } from "../../lib/server/files/consistency.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { applyOp, type Written } from "./apply.ts";
 import { startCluster, type Cluster } from "./cluster.ts";
@@ -110,7 +109,7 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
         proxy.cut();
         downUntil.set(step.fault.agent, i + step.fault.steps);
       } else {
-        await cluster.restartServer();
+        await cluster.crashServer();
       }
       log.push(line);
       // Pacing between a user's actions (not a synchronisation): some land mid-transfer, some after.
@@ -141,8 +140,7 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
     const survivors = mustSurvive(written, applied);
     violations.push(...noDataLost(survivors, wholes));
     log.push(`end: ${parts[0]!.size} synced entries, ${survivors.length} saved contents checked present, ${applied.filter((a) => a.skipped === null).length} operations ran`);
-    const report = await checkConsistency(cluster.server.ctx.db, cluster.server.ctx.store);
-    violations.push(...report.problems.map((p) => `server: ${p}`));
+    violations.push(...(await cluster.checkServer()).map((p) => `server: ${p}`));
     return { seed, violations: [...new Set(violations)], log, settleMs, steps: schedule.length };
   } finally {
     await cluster.close();

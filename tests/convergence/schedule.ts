@@ -24,7 +24,7 @@ export type FolderOp =
 export type Fault =
   | { kind: "kill-agent"; agent: number }
   | { kind: "network-down"; agent: number; steps: number }
-  | { kind: "restart-server" };
+  | { kind: "crash-server" };
 
 /** One step of a schedule. */
 export type Step = { at: "agent"; agent: number; op: FolderOp } | { at: "fault"; fault: Fault } | { at: "settle" };
@@ -95,7 +95,7 @@ export function makeSchedule(seed: number, options: ScheduleOptions): Step[] {
       const agent = rng.between(0, options.agents - 1);
       if (f < 0.45) steps.push({ at: "fault", fault: { kind: "kill-agent", agent } });
       else if (f < 0.85 || options.serverRestarts === false) steps.push({ at: "fault", fault: { kind: "network-down", agent, steps: rng.between(1, 6) } });
-      else steps.push({ at: "fault", fault: { kind: "restart-server" } });
+      else steps.push({ at: "fault", fault: { kind: "crash-server" } });
     } else if (roll < faultRate + settleRate) {
       steps.push({ at: "settle" });
     } else {
