@@ -7,6 +7,7 @@
  * running, syncs once at the end to read the server's current tree as a new
  * machine would.
  */
+import type { Client } from "@libsql/client";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -43,6 +44,8 @@ export interface Cluster {
   stopAgents(): Promise<void>;
   /** The server process killed with SIGKILL (wherever it is: mid-chunk, mid-commit) and started again on the same data and port. */
   crashServer(): Promise<void>;
+  /** Runs `fn` on the server's database, opened beside the running server (WAL readers do not block it). */
+  withServerDb<T>(fn: (db: Client) => Promise<T>): Promise<T>;
   /** Stops the server cleanly and checks its tables and chunk store (`checkConsistency`); the problems found. */
   checkServer(): Promise<string[]>;
   /** Each agent's status over its control socket (null when it does not answer). */
@@ -122,6 +125,14 @@ export async function startCluster(count: number): Promise<Cluster> {
     async crashServer() {
       await stopServer("SIGKILL");
       server = await serve();
+    },
+    async withServerDb(fn) {
+      const db = await openDatabase({ url: resolveServerConfig({ values: { "data-dir": dataDir }, env: {} }).databaseUrl });
+      try {
+        return await fn(db);
+      } finally {
+        db.close();
+      }
     },
     async checkServer() {
       await stopServer("SIGTERM");

@@ -6,6 +6,8 @@
  */
 import { waitFor } from "../helpers/wait.ts";
 import { applyOp, type Written } from "./apply.ts";
+import type { Keyring } from "../../lib/crypto/keyring.ts";
+import { keyringOf, noSettledContentLost, recordSettled, serverContentHashes, type SettledContent } from "./history.ts";
 import { startCluster, type Cluster } from "./cluster.ts";
 import { baseMatchesDisk, conflictCopies, convergence, mustSurvive, noDataLost, noTempFiles, type AppliedOp } from "./invariants.ts";
 import { describeStep, makeSchedule, type ScheduleOptions } from "./schedule.ts";
@@ -79,6 +81,10 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
   const applied: AppliedOp[] = [];
   let settleMs: number | null = null;
   const cluster = await startCluster(agents);
+  /** Contents the machines agreed on at each settle point, by SHA-256 (checked against the end). */
+  const settled = new Map<string, SettledContent>();
+  let keyring: Keyring | undefined;
+  const keys = async (): Promise<Keyring> => (keyring ??= await keyringOf(cluster.agents[0]!.home));
   try {
     const downUntil = new Map<number, number>();
     const networkUp = (agent: number) => {
@@ -98,6 +104,8 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
         for (const agent of [...downUntil.keys()]) networkUp(agent);
         try {
           line += ` (${await quiesce(cluster, 60_000)} ms)`;
+          const first = cluster.agents[0]!.home;
+          await recordSettled(await keys(), first.folder, syncedPart(await snapshotFolder(first.folder), await rulesOf(first.folder)), i, settled);
         } catch {
           line += " (did not settle within 60 s)";
         }
@@ -139,7 +147,10 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
     }
     const survivors = mustSurvive(written, applied);
     violations.push(...noDataLost(survivors, wholes));
-    log.push(`end: ${parts[0]!.size} synced entries, ${survivors.length} saved contents checked present, ${applied.filter((a) => a.skipped === null).length} operations ran`);
+    // Also every content agreed on at a settle point and later overwritten or deleted: in a folder, the history or the trash.
+    const kept = await cluster.withServerDb(async (db) => serverContentHashes(db, await keys()));
+    violations.push(...noSettledContentLost(settled.values(), wholes, kept));
+    log.push(`end: ${parts[0]!.size} synced entries, ${survivors.length} saved contents checked present, ${settled.size} settled contents checked kept, ${applied.filter((a) => a.skipped === null).length} operations ran`);
     violations.push(...(await cluster.checkServer()).map((p) => `server: ${p}`));
     return { seed, violations: [...new Set(violations)], log, settleMs, steps: schedule.length };
   } finally {
