@@ -16,6 +16,13 @@ export interface OpenDatabaseOptions {
 /**
  * Opens the metadata database, switches a local file to WAL mode and applies
  * every pending migration (S2).
+ *
+ * Durability: every connection commits at `synchronous = FULL`, the level a
+ * fresh libSQL connection has, so an acknowledged commit survives a power
+ * failure. The client opens further connections on its own (a transaction
+ * takes one, concurrent calls take others), and a connection-level pragma run
+ * here would reach only the first one; the level is therefore left at its
+ * default, which tests/server/db-open.test.ts checks on every connection.
  * @param options Where the database is.
  * @returns A ready client; close it with `client.close()`.
  */
@@ -33,7 +40,6 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Client
   if (local) {
     await client.execute(`PRAGMA busy_timeout = ${timeout}`);
     await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA synchronous = NORMAL");
     await client.execute("PRAGMA foreign_keys = ON");
   }
   await migrate(client);
