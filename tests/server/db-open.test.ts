@@ -2,7 +2,8 @@
  * The connection settings of the metadata database (S2): every connection
  * the client opens, including those a transaction takes while another one
  * is busy, commits at `synchronous = FULL` (an acknowledged commit is
- * durable) with foreign keys enforced.
+ * durable) with foreign keys enforced, and every write transaction runs with
+ * the speed settings of tuning.ts.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import type { Client } from "@libsql/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../lib/server/db/open.ts";
 import { withWriteTransaction } from "../../lib/server/db/tx.ts";
+import { CACHE_KIB, isLocal, WAL_AUTOCHECKPOINT_PAGES } from "../../lib/server/db/tuning.ts";
 
 const FULL = 2;
 
@@ -59,6 +61,32 @@ describe("openDatabase", () => {
     } finally {
       held.close();
     }
+  });
+
+  it("gives the first connection and every write transaction's connection the page cache and checkpoint settings", async () => {
+    const tuned = async (exec: Pick<Client, "execute">): Promise<number[]> => [
+      await pragma(exec, "cache_size"),
+      await pragma(exec, "wal_autocheckpoint"),
+      await pragma(exec, "temp_store"),
+    ];
+    const expected = [-CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES, 2];
+    expect(await tuned(db)).toEqual(expected);
+    const held = await db.transaction("read");
+    try {
+      // The read transaction holds the first connection: this write runs on a new one.
+      expect(await withWriteTransaction(db, (tx) => tuned(tx))).toEqual(expected);
+      // A write transaction's statements still commit.
+      await withWriteTransaction(db, (tx) => tx.execute({ sql: "INSERT INTO accounts (id, created_at) VALUES ('a', 1)", args: [] }));
+      expect((await db.execute("SELECT COUNT(*) AS n FROM accounts")).rows[0]?.n).toBe(1);
+    } finally {
+      held.close();
+    }
+  });
+
+  it("leaves a remote database's settings alone", () => {
+    expect(isLocal({ protocol: "file" })).toBe(true);
+    expect(isLocal({ protocol: "http" })).toBe(false);
+    expect(isLocal({ protocol: "ws" })).toBe(false);
   });
 
   it("keeps the database in WAL mode", async () => {

@@ -2,6 +2,7 @@ import { createClient, type Client } from "@libsql/client";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { migrate } from "./migrate.ts";
+import { TUNING_SQL } from "./tuning.ts";
 
 /** Options for opening the metadata database. */
 export interface OpenDatabaseOptions {
@@ -41,6 +42,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Client
     await client.execute(`PRAGMA busy_timeout = ${timeout}`);
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute("PRAGMA foreign_keys = ON");
+    await client.executeMultiple(TUNING_SQL);
   }
   await migrate(client);
   return client;
