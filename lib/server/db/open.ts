@@ -2,6 +2,7 @@ import { createClient, type Client } from "@libsql/client";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { migrate } from "./migrate.ts";
+import { TUNING_SQL } from "./tuning.ts";
 
 /** Options for opening the metadata database. */
 export interface OpenDatabaseOptions {
@@ -16,6 +17,13 @@ export interface OpenDatabaseOptions {
 /**
  * Opens the metadata database, switches a local file to WAL mode and applies
  * every pending migration (S2).
+ *
+ * Durability: every connection commits at `synchronous = FULL`, the level a
+ * fresh libSQL connection has, so an acknowledged commit survives a power
+ * failure. The client opens further connections on its own (a transaction
+ * takes one, concurrent calls take others), and a connection-level pragma run
+ * here would reach only the first one; the level is therefore left at its
+ * default, which tests/server/db-open.test.ts checks on every connection.
  * @param options Where the database is.
  * @returns A ready client; close it with `client.close()`.
  */
@@ -33,8 +41,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Client
   if (local) {
     await client.execute(`PRAGMA busy_timeout = ${timeout}`);
     await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA synchronous = NORMAL");
     await client.execute("PRAGMA foreign_keys = ON");
+    await client.executeMultiple(TUNING_SQL);
   }
   await migrate(client);
   return client;

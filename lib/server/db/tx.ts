@@ -9,6 +9,7 @@
  * through {@link withWriteTransaction}; plain `db.execute` is for reads.
  */
 import type { Client, Transaction } from "@libsql/client";
+import { isLocal, TUNING_SQL } from "./tuning.ts";
 
 const queues = new WeakMap<Client, Promise<unknown>>();
 
@@ -36,6 +37,8 @@ export function withWriteTransaction<T>(db: Client, fn: (tx: Transaction) => Pro
 async function runInTransaction<T>(db: Client, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   const tx = await db.transaction("write");
   try {
+    // The connection may be one the client opened since (tuning.ts).
+    if (isLocal(db)) await tx.executeMultiple(TUNING_SQL);
     const result = await fn(tx);
     await tx.commit();
     return result;

@@ -14,7 +14,7 @@ import { checkItem } from "./check-item.ts";
 import { storedChunkSizesInVault } from "../chunks/presence.ts";
 import { NodeView } from "./node-view.ts";
 import type { CommitItem, ItemResult } from "./version-input.ts";
-import { committedPayload, randomEventId, writeAccepted, type Accepted } from "./write-accepted.ts";
+import { committedPayload, newEventId, writeAccepted, type Accepted } from "./write-accepted.ts";
 
 /** One request of a group: who commits what. */
 export interface BulkRequest {
@@ -87,7 +87,7 @@ export async function recordBulk(tx: Transaction, requests: readonly BulkRequest
         actor,
         meta: actor.meta,
         previous,
-        id: randomEventId(),
+        id: newEventId(ts),
         ts,
         payload: committedPayload(next, chunks, { machineId: actor.machineId, opId: item.opId }, { type: "commit" }),
       });

@@ -21,7 +21,7 @@ import type { Head } from "./heads.ts";
 import { readVersion } from "./history.ts";
 import { NodeView } from "./node-view.ts";
 import type { ItemResult } from "./version-input.ts";
-import { committedPayload, nodeStream, randomEventId, writeAccepted } from "./write-accepted.ts";
+import { committedPayload, nodeStream, newEventId, writeAccepted } from "./write-accepted.ts";
 
 /** A trash restore request. */
 export interface TrashRestoreInput {
@@ -68,13 +68,14 @@ async function record(
   input: { opId: string; next: Head; previous: Head; chunks: string[]; origin: FileVersionCommittedV1["origin"] },
 ): Promise<{ result: ItemResult; event: EventEnvelope }> {
   const { next } = input;
+  const ts = Date.now();
   const [event] = await writeAccepted(tx, [
     {
       actor,
       meta: causationId ? { ...actor.meta, causationId } : actor.meta,
       previous: input.previous,
-      id: randomEventId(),
-      ts: Date.now(),
+      id: newEventId(ts),
+      ts,
       payload: committedPayload(next, input.chunks, { machineId: actor.machineId, opId: input.opId }, input.origin),
     },
   ]);
