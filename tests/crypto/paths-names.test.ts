@@ -79,7 +79,7 @@ describe("newNodeId", () => {
   it("draws again rather than return the root's id", () => {
     const spy = vi.spyOn(crypto, "getRandomValues").mockImplementationOnce(<T extends ArrayBufferView | null>(array: T): T => array);
     try {
-      const id = newNodeId(); // the first draw is all zeros (the root's id), the second is random
+      const id = newNodeId(0); // a clock at 0 and a first draw of zeros make the root's id; the second draw is random
       expect(id).not.toBe(ROOT_NODE_ID);
       expect(spy).toHaveBeenCalledTimes(2);
     } finally {

@@ -3,7 +3,8 @@
  * node and its next version, the name encrypted under its folder, a fresh
  * operation id (rule 5, S4).
  */
-import { randomBytes, sealNodeRecord, toBase64Url, toHex, type NodeManifest } from "../../crypto/mod.ts";
+import { sealNodeRecord, toBase64Url, type NodeManifest } from "../../crypto/mod.ts";
+import { timeOrderedId } from "../../crypto/node-id.ts";
 import type { EpochKeys } from "../../crypto/subkeys.ts";
 import type { CommitItem } from "../client/files.ts";
 import type { Placement } from "../coordinator/actions.ts";
@@ -17,11 +18,12 @@ export interface PreparedCommit {
 }
 
 /**
- * A fresh operation id (S4 idempotency).
+ * A fresh operation id (S4 idempotency): time first, like node ids, so the
+ * server's index of operation ids takes a commit's ids on a few pages.
  * @returns 32 hex characters.
  */
 export function newOpId(): string {
-  return toHex(randomBytes(16));
+  return timeOrderedId();
 }
 
 /**

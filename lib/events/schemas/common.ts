@@ -24,7 +24,7 @@ export function base64url(max: number): z.ZodString {
     .regex(/^[A-Za-z0-9_-]*$/, "must be base64url without padding");
 }
 
-/** A node id: 32 lowercase hex characters (128 random bits chosen by the client). */
+/** A node id: 32 lowercase hex characters chosen by the client (its clock in ms, then 80 random bits: lib/crypto/node-id.ts). */
 export const nodeId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters");
 
 /** The vault root: a reserved node, always a live folder, never committed. */
