@@ -35,6 +35,7 @@ import { UPLOAD_PROGRESS_SCHEMA, UploadProgressStore } from "../transfer/upload-
 import { Uploader } from "../transfer/uploader.ts";
 import type { SyncedNode } from "../tree/nodes.ts";
 import { Executor, type ExecutorEvent } from "./executor.ts";
+import { pause, paceMs } from "./pace.ts";
 import { markQuiet, quietPlan, type PlanInputs, type QuietMark } from "./quiet-plan.ts";
 
 /** What opening an engine needs. */
@@ -81,6 +82,8 @@ export interface PassSummary {
   skipped: SkippedEntry[];
   /** False when nothing changed since a pass that had nothing to do: its answer was taken without planning. */
   planned: boolean;
+  /** How long planning took, ms (0 when it was not needed). */
+  planMs: number;
 }
 
 /** How long a file that changed while it was read is left alone: it is being written. */
@@ -354,6 +357,7 @@ export class SyncEngine {
       retryDue: (from, to) => this.failures.dueBetween(from, to),
     };
     const quiet = quietPlan(this.#quiet, inputs);
+    const planStarted = performance.now();
     const plan = quiet ?? planSync({
       synced: this.synced,
       remote: this.remote.nodes,
@@ -369,6 +373,7 @@ export class SyncEngine {
       },
       newNodeId,
     });
+    const planMs = quiet === null ? performance.now() - planStarted : 0;
     this.#quiet = markQuiet(plan, inputs);
     this.#lastUnsyncable = plan.unsyncable;
     if (plan.actions.length > 0) this.emit({ type: "plan-ready", actions: plan.actions.length });
@@ -414,6 +419,7 @@ export class SyncEngine {
       unsyncable: plan.unsyncable,
       skipped: scan.skipped,
       planned: quiet === null,
+      planMs,
     };
     this.emit({ type: "pass-finished", actions: summary.actions, failed: summary.failed, replan: summary.replan });
     return summary;
@@ -425,9 +431,11 @@ export class SyncEngine {
    * @param options `fullScan`: read the whole folder at each pass (a one-shot `sync`); the
    *   long-running agent passes false and relies on the watcher's paths. @default true.
    *   `waitUnstable`: wait for files that changed while read to settle. @default true
+   *   `pace`: after a pass that did something, wait a few times its plan's duration before
+   *   the next (`pace.ts`; the running agent, while changes keep arriving). @default false
    * @returns The last pass's summary and how many passes ran.
    */
-  async syncUntilSettled(maxPasses = 50, options: { fullScan?: boolean; waitUnstable?: boolean } = {}): Promise<PassSummary & { passes: number }> {
+  async syncUntilSettled(maxPasses = 50, options: { fullScan?: boolean; waitUnstable?: boolean; pace?: boolean } = {}): Promise<PassSummary & { passes: number }> {
     let last: PassSummary | undefined;
     for (let i = 1; i <= maxPasses; i++) {
       // Without a watcher, every pass reads the whole folder: a change made during a pass is seen by the next.
@@ -439,6 +447,8 @@ export class SyncEngine {
         const next = options.waitUnstable === false ? null : this.nextUnstableAt();
         if (next === null) return { ...last, passes: i };
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now()) + 10));
+      } else if (options.pace === true && i < maxPasses) {
+        await pause(paceMs(last.planMs), this.#abort.signal);
       }
     }
     return { ...last!, passes: maxPasses };

@@ -24,7 +24,7 @@ describe("a pass with nothing new does not plan again (A5)", () => {
     await a.sync();
     await b.sync();
     // The last pass of a sync had nothing to do; nothing changed since.
-    expect(await b.engine.pass()).toMatchObject({ planned: false, actions: 0 });
+    expect(await b.engine.pass()).toMatchObject({ planned: false, actions: 0, planMs: 0 });
 
     // A change on the server: planned, and carried out.
     await writeFile(join(a.root, "two.txt"), "two");
@@ -55,5 +55,14 @@ describe("a pass with nothing new does not plan again (A5)", () => {
     expect(await b.engine.pass()).toMatchObject({ planned: true, actions: 0 });
     await a.sync();
     expect(await readFile(join(a.root, "one.txt"), "utf8")).toBe("one, edited on beta");
+  });
+
+  it("a paced sync still settles, every change applied (A5)", async () => {
+    for (let i = 0; i < 5; i++) await writeFile(join(a.root, `f${i}.txt`), `content ${i}`);
+    await a.sync();
+    const summary = await b.engine.syncUntilSettled(20, { fullScan: false, waitUnstable: false, pace: true });
+    expect(summary).toMatchObject({ actions: 0, failed: 0 });
+    expect(summary.passes).toBeGreaterThan(1);
+    for (let i = 0; i < 5; i++) expect(await readFile(join(b.root, `f${i}.txt`), "utf8")).toBe(`content ${i}`);
   });
 });
