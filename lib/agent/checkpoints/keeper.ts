@@ -97,7 +97,7 @@ export class CheckpointKeeper {
     return this.#problem;
   }
 
-  /** Node ids whose version here contradicts the checkpoint (behind or forked): leave their paths alone. */
+  /** Node ids whose version here contradicts the checkpoint (behind or forked): leave their paths alone. The same object while its contents stay the same. */
   get suspects(): ReadonlySet<string> {
     return this.#suspects;
   }
@@ -140,8 +140,15 @@ export class CheckpointKeeper {
       }
       const reference = newestApplicable([...this.#seen.values()], cursor);
       this.#problem = null;
-      this.#suspects = new Set();
-      if (!reference) return outcome;
+      const suspects = new Set<string>();
+      // The set is replaced only when it changes: the engine compares it by identity to know a plan's inputs changed.
+      const settle = () => {
+        if (suspects.size !== this.#suspects.size || [...suspects].some((id) => !this.#suspects.has(id))) this.#suspects = suspects;
+      };
+      if (!reference) {
+        settle();
+        return outcome;
+      }
       const result = checkAgainstCheckpoint(reference, cursor, (id) => {
         const n = nodes.get(id);
         return n ? { version: n.version, hash: n.hash, kind: kindOf(n) } : undefined;
@@ -152,9 +159,10 @@ export class CheckpointKeeper {
         // Every finding, not only the ones kept for the message.
         for (const e of reference.entries) {
           const n = nodes.get(e.nodeId);
-          if (n && (n.version < e.version || (n.version === e.version && n.hash !== e.hash))) this.#suspects.add(e.nodeId);
+          if (n && (n.version < e.version || (n.version === e.version && n.hash !== e.hash))) suspects.add(e.nodeId);
         }
       }
+      settle();
       return outcome;
     } catch (error) {
       if (error instanceof IntegrityError) {

@@ -130,30 +130,52 @@ export function planSync(input: PlanInput): Plan {
   }
 
   // ---- 2. What survives a deletion on the server: local changes below it (never lost, A16).
-  const remoteAt = new Map<string, string>(); // "parentId/name" → the live remote node there
-  for (const r of remote.values()) if (r.kind !== "deleted" && isLive(r.nodeId)) remoteAt.set(`${r.parentId}/${r.name}`, r.nodeId);
-  const unclaimedLocal = [...local.values()].filter((e) => !claim.has(e.path) && !input.skip(e.path, e.kind === "dir"));
-  const hasNewBelow = new Set<string>();
-  const markAncestors = (path: string) => {
-    for (let d = dirOf(path); d !== "" && !hasNewBelow.has(d); d = dirOf(d)) hasNewBelow.add(d);
+  // Built on the first local move that needs it (most passes have none).
+  let remoteAtMap: Map<string, string> | undefined; // "parentId/name" → the live remote node there
+  const remoteAt = (parentId: string, name: string): string | undefined => {
+    if (!remoteAtMap) {
+      remoteAtMap = new Map();
+      for (const r of remote.values()) if (r.kind !== "deleted" && isLive(r.nodeId)) remoteAtMap.set(`${r.parentId}/${r.name}`, r.nodeId);
+    }
+    return remoteAtMap.get(`${parentId}/${name}`);
   };
-  for (const e of unclaimedLocal) markAncestors(e.path);
-  const survivors = new Set<string>();
+  // Synced nodes found on this disk that the server no longer has live (top-down): the only ones that may survive.
+  const gone: SyncedNode[] = [];
   for (const s of order) {
     const at = locOf.get(s.nodeId);
     if (at === undefined || at === null || frozen.has(s.nodeId) || isLive(s.nodeId)) continue;
+    gone.push(s);
+  }
+  const survivorFiles: string[] = [];
+  const survivors = new Set<string>();
+  for (const s of gone) {
+    const at = locOf.get(s.nodeId)!;
     const e = local.get(at)!;
     // A node the server no longer has at all (no tombstone: it lost it, e.g. restored from an
     // old backup) is never deleted here: it is sent again as a new node.
     if (s.kind === "file" && (stampChanged(s.stamp, e.stamp) || !remote.has(s.nodeId))) {
       survivors.add(s.nodeId);
-      markAncestors(at);
+      survivorFiles.push(at);
     }
   }
-  for (const s of [...order].reverse()) {
-    const at = locOf.get(s.nodeId);
-    if (at === undefined || at === null || frozen.has(s.nodeId) || isLive(s.nodeId) || s.kind !== "dir") continue;
-    if (hasNewBelow.has(at) || !remote.has(s.nodeId)) survivors.add(s.nodeId);
+  // Folders holding something new on this disk or a surviving file: built for the first gone folder.
+  let hasNewBelow: Set<string> | undefined;
+  const newBelow = (path: string): boolean => {
+    if (!hasNewBelow) {
+      const marked = new Set<string>();
+      const markAncestors = (p: string) => {
+        for (let d = dirOf(p); d !== "" && !marked.has(d); d = dirOf(d)) marked.add(d);
+      };
+      for (const e of local.values()) if (!claim.has(e.path) && !input.skip(e.path, e.kind === "dir")) markAncestors(e.path);
+      for (const at of survivorFiles) markAncestors(at);
+      hasNewBelow = marked;
+    }
+    return hasNewBelow.has(path);
+  };
+  for (let i = gone.length - 1; i >= 0; i--) {
+    const s = gone[i]!;
+    if (s.kind !== "dir") continue;
+    if (newBelow(locOf.get(s.nodeId)!) || !remote.has(s.nodeId)) survivors.add(s.nodeId);
   }
   for (const id of survivors) {
     const at = locOf.get(id)!;
@@ -268,7 +290,7 @@ export function planSync(input: PlanInput): Plan {
     }
     const target = rMoved ? rPlace : lMoved ? lPlace : sPlace;
     if (lMoved && !rMoved) {
-      const taken = remoteAt.get(`${lPlace.parentId}/${lPlace.name}`);
+      const taken = remoteAt(lPlace.parentId, lPlace.name);
       const t = taken === undefined ? undefined : synced.get(taken);
       const tr = taken === undefined ? undefined : remote.get(taken);
       // A synced node this disk moved away (and the server did not move) frees the name with its own commit.

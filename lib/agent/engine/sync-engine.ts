@@ -28,6 +28,7 @@ import { openStateDb } from "../state/db.ts";
 import { FailureStore, FAILURES_SCHEMA, type Failure } from "../state/failures.ts";
 import { META_SCHEMA, MetaStore } from "../state/meta.ts";
 import { EventQueue, QUEUE_SCHEMA } from "../state/queue.ts";
+import { RevisionMap } from "../state/revision-map.ts";
 import { RemoteTreeStore, SyncedTreeStore, TREES_SCHEMA } from "../state/trees.ts";
 import { CHUNK_INDEX_SCHEMA, ChunkIndex } from "../transfer/chunk-index.ts";
 import { Downloader } from "../transfer/downloader.ts";
@@ -36,6 +37,8 @@ import { UPLOAD_PROGRESS_SCHEMA, UploadProgressStore } from "../transfer/upload-
 import { Uploader } from "../transfer/uploader.ts";
 import type { SyncedNode } from "../tree/nodes.ts";
 import { Executor, type ExecutorEvent } from "./executor.ts";
+import { pause, paceMs } from "./pace.ts";
+import { markQuiet, quietPlan, type PlanInputs, type QuietMark } from "./quiet-plan.ts";
 
 /** What opening an engine needs. */
 export interface EngineOptions {
@@ -82,6 +85,10 @@ export interface PassSummary {
   /** Names this machine cannot write. */
   unsyncable: Plan["unsyncable"];
   skipped: SkippedEntry[];
+  /** False when nothing changed since a pass that had nothing to do: its answer was taken without planning. */
+  planned: boolean;
+  /** How long planning took, ms (0 when it was not needed). */
+  planMs: number;
 }
 
 /** How long a file that changed while it was read is left alone: it is being written. */
@@ -113,12 +120,14 @@ export class SyncEngine {
   readonly #unstable = new Map<string, number>();
   /** Checks the tree against other machines' checkpoints and publishes this one's (C6). */
   readonly checkpoints: CheckpointKeeper;
+  /** The inputs of the last plan, when it had nothing to do and nothing ran since. */
+  #quiet: QuietMark | null = null;
 
   private constructor(
     readonly options: EngineOptions,
     readonly db: Client,
     readonly remote: RemoteTree,
-    readonly synced: Map<string, SyncedNode>,
+    readonly synced: RevisionMap<string, SyncedNode>,
     readonly syncedStore: SyncedTreeStore,
     readonly failures: FailureStore,
     readonly queue: EventQueue,
@@ -148,7 +157,7 @@ export class SyncEngine {
     const remoteStore = await RemoteTreeStore.open(db);
     const remote = await RemoteTree.load(remoteStore, meta, options.vault.keyring);
     const syncedStore = await SyncedTreeStore.open(db);
-    const synced = await syncedStore.load();
+    const synced = new RevisionMap(await syncedStore.load());
     const failures = await FailureStore.open(db, { maxRetries: options.maxRetries ?? 5, initialMs: 1000, maxMs: 60_000 });
     const queue = await EventQueue.open(db);
     const index = await ChunkIndex.open(db);
@@ -236,27 +245,29 @@ export class SyncEngine {
     this.#rulesStale = true;
   }
 
-  private async scanLocal(rules: IgnoreRules, rulesChanged: boolean): Promise<ScanResult> {
+  /** @returns The scan, and whether paths looked at again changed it (a full scan is a new scan). */
+  private async scanLocal(rules: IgnoreRules, rulesChanged: boolean): Promise<{ scan: ScanResult; changed: boolean }> {
     const options = { rules, isInternalName: isTempName };
     if (!this.#scan || this.#fullScanDue || rulesChanged) {
       this.#fullScanDue = false;
       this.#dirty = new Set();
       this.#scan = await scanFolder(this.root, options);
-      return this.#scan;
+      return { scan: this.#scan, changed: true };
     }
     // A file left alone while it was changing is looked at again once its wait is over.
     for (const [path, until] of this.#unstable) if (until <= Date.now()) this.#dirty.add(path);
     const paths = this.#dirty;
     this.#dirty = new Set();
+    let changed = false;
     if (paths.size > 0) {
       try {
-        await rescanPaths(this.root, this.#scan, paths, options);
+        changed = await rescanPaths(this.root, this.#scan, paths, options);
       } catch (error) {
         this.#scan = null;
         throw error;
       }
     }
-    return this.#scan;
+    return { scan: this.#scan, changed };
   }
 
   private noteOwnChanges(plan: Plan): void {
@@ -346,12 +357,26 @@ export class SyncEngine {
     const rules = await this.readRules();
     const rulesChanged = rules.source !== this.#rules.source;
     this.#rules = rules;
-    const scan = await this.scanLocal(rules, rulesChanged);
+    const { scan, changed: localChanged } = await this.scanLocal(rules, rulesChanged);
     this.#lastSkipped = scan.skipped;
     const unreadable = scan.skipped.filter((s) => s.reason === "unreadable").map((s) => s.path);
     const now = Date.now();
     const platform = platformOf();
-    const plan = planSync({
+    const inputs: PlanInputs = {
+      remote: this.remote.revision,
+      synced: this.synced.revision,
+      failures: this.failures.revision,
+      scan,
+      rules: rules.source,
+      suspects: this.checkpoints.suspects,
+      at: now,
+      localChanged,
+      unstable: this.#unstable.size,
+      retryDue: (from, to) => this.failures.dueBetween(from, to),
+    };
+    const quiet = quietPlan(this.#quiet, inputs);
+    const planStarted = performance.now();
+    const plan = quiet ?? planSync({
       synced: this.synced,
       remote: this.remote.nodes,
       local: scan.entries,
@@ -367,6 +392,8 @@ export class SyncEngine {
       },
       newNodeId,
     });
+    const planMs = quiet === null ? performance.now() - planStarted : 0;
+    this.#quiet = markQuiet(plan, inputs);
     this.#lastUnsyncable = plan.unsyncable;
     if (plan.actions.length > 0) this.emit({ type: "plan-ready", actions: plan.actions.length });
     const executor = new Executor({
@@ -414,6 +441,8 @@ export class SyncEngine {
       replan: result.replan,
       unsyncable: plan.unsyncable,
       skipped: scan.skipped,
+      planned: quiet === null,
+      planMs,
     };
     this.emit({ type: "pass-finished", actions: summary.actions, failed: summary.failed, replan: summary.replan });
     return summary;
@@ -425,9 +454,11 @@ export class SyncEngine {
    * @param options `fullScan`: read the whole folder at each pass (a one-shot `sync`); the
    *   long-running agent passes false and relies on the watcher's paths. @default true.
    *   `waitUnstable`: wait for files that changed while read to settle. @default true
+   *   `pace`: after a pass that did something, wait a few times its plan's duration before
+   *   the next (`pace.ts`; the running agent, while changes keep arriving). @default false
    * @returns The last pass's summary and how many passes ran.
    */
-  async syncUntilSettled(maxPasses = 50, options: { fullScan?: boolean; waitUnstable?: boolean } = {}): Promise<PassSummary & { passes: number }> {
+  async syncUntilSettled(maxPasses = 50, options: { fullScan?: boolean; waitUnstable?: boolean; pace?: boolean } = {}): Promise<PassSummary & { passes: number }> {
     let last: PassSummary | undefined;
     for (let i = 1; i <= maxPasses; i++) {
       // Without a watcher, every pass reads the whole folder: a change made during a pass is seen by the next.
@@ -439,6 +470,8 @@ export class SyncEngine {
         const next = options.waitUnstable === false ? null : this.nextUnstableAt();
         if (next === null) return { ...last, passes: i };
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now()) + 10));
+      } else if (options.pace === true && i < maxPasses) {
+        await pause(paceMs(last.planMs), this.#abort.signal);
       }
     }
     return { ...last!, passes: maxPasses };

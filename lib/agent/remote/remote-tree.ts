@@ -14,6 +14,7 @@ import { HistoryGapError, UnknownEpochError } from "../../crypto/errors.ts";
 import { ServerError, type HttpTarget } from "../client/http.ts";
 import { fetchChanges, fetchSnapshot, fetchVersions, type Change, type SnapshotNode } from "../client/files.ts";
 import type { RemoteTreeStore } from "../state/trees.ts";
+import { RevisionMap } from "../state/revision-map.ts";
 import type { MetaStore } from "../state/meta.ts";
 import type { RemoteNode } from "../tree/nodes.ts";
 
@@ -77,8 +78,8 @@ function toRemote(opened: OpenedNode): RemoteNode {
 
 /** The verified remote tree and the cursor it stands at. */
 export class RemoteTree {
-  /** Node id → newest verified version. */
-  readonly nodes: Map<string, RemoteNode>;
+  /** Node id → newest verified version (counts its changes: see `revision`). */
+  readonly nodes: RevisionMap<string, RemoteNode>;
   /** Refused records by node id (cleared when a later version verifies). */
   readonly refusals = new Map<string, Refusal>();
   #cursor: number | null;
@@ -95,7 +96,7 @@ export class RemoteTree {
     private readonly store: RemoteTreeStore,
     private readonly meta: MetaStore,
     private keyring: Keyring,
-    nodes: Map<string, RemoteNode>,
+    nodes: RevisionMap<string, RemoteNode>,
     cursor: number | null,
     refusals: Refusal[],
     vanished: Map<string, [number, string]>,
@@ -125,7 +126,12 @@ export class RemoteTree {
     const cursor = await meta.get(CURSOR_KEY);
     const refusals = parseRefusals(await meta.get(REFUSALS_KEY));
     const vanished = parseVanished(await meta.get(VANISHED_KEY));
-    return new RemoteTree(store, meta, keyring, await store.load(), cursor === undefined || cursor === "" ? null : Number(cursor), refusals, vanished);
+    return new RemoteTree(store, meta, keyring, new RevisionMap(await store.load()), cursor === undefined || cursor === "" ? null : Number(cursor), refusals, vanished);
+  }
+
+  /** Changes to the tree so far: the same number means the same tree. */
+  get revision(): number {
+    return this.nodes.revision;
   }
 
   /** The change-log cursor applied (null before the first snapshot). */

@@ -39,13 +39,16 @@ const YIELD_EVERY = 1000;
  * Updates an earlier scan for the paths that changed since (the watcher's
  * paths and what the agent itself wrote): each path is looked at again, a
  * folder with its subtree; everything else is kept. A pass after a small
- * edit then reads a handful of entries, not the whole folder.
+ * edit then reads a handful of entries, not the whole folder. When the disk
+ * shows exactly what the scan held at those paths, the scan is left as it
+ * was (same entries, same order) and the answer says so.
  * @param root Absolute path of the sync folder.
  * @param previous The earlier scan (updated in place).
  * @param paths Relative paths that may have changed.
  * @param options Rules and internal names.
+ * @returns True when the scan changed.
  */
-export async function rescanPaths(root: string, previous: ScanResult, paths: Iterable<string>, options: ScanOptions): Promise<void> {
+export async function rescanPaths(root: string, previous: ScanResult, paths: Iterable<string>, options: ScanOptions): Promise<boolean> {
   // Deepest changes are covered by a shallower one: keep the shallowest of each branch.
   const sorted = [...new Set(paths)].filter((p) => p !== "").sort((a, b) => a.length - b.length);
   const chosen: string[] = [];
@@ -62,14 +65,10 @@ export async function rescanPaths(root: string, previous: ScanResult, paths: Ite
     chosenSet.add(p);
   }
   await readdir(root);
-  // Forget what was seen at those paths and below them. Only a folder has entries below it
-  // (an entry's folder is always an entry too), so the whole scan is walked only for one.
-  if (chosen.some((p) => previous.entries.get(p)?.kind === "dir")) {
-    for (const key of previous.entries.keys()) if (covered(key)) previous.entries.delete(key);
-  } else {
-    for (const p of chosen) previous.entries.delete(p);
-  }
-  if (previous.skipped.length > 0) previous.skipped = previous.skipped.filter((s) => !covered(s.path));
+  // What the disk shows at those paths now, beside the scan. A chosen path's folder is never
+  // below another chosen path (it would be covered), so it is looked up in the scan as it was.
+  const fresh = new Map<string, LocalEntry>();
+  const freshSkipped: SkippedEntry[] = [];
   let done = 0;
   for (const path of chosen) {
     if (++done % YIELD_EVERY === 0) await new Promise((resolve) => setTimeout(resolve, 0)); // let the event loop turn
@@ -81,28 +80,64 @@ export async function rescanPaths(root: string, previous: ScanResult, paths: Ite
     const st = statNow(join(root, path));
     if (!st) continue;
     if (name.normalize("NFC") !== name) {
-      previous.skipped.push({ path, reason: "not-nfc" });
+      freshSkipped.push({ path, reason: "not-nfc" });
       continue;
     }
     if (st.isSymbolicLink()) {
-      previous.skipped.push({ path, reason: "symlink" });
+      freshSkipped.push({ path, reason: "symlink" });
       continue;
     }
     const isDir = st.isDirectory();
     if (!isDir && !st.isFile()) {
-      previous.skipped.push({ path, reason: "special" });
+      freshSkipped.push({ path, reason: "special" });
       continue;
     }
     if (options.rules.ignores(path, isDir)) continue;
-    previous.entries.set(path, { path, kind: isDir ? "dir" : "file", stamp: { ino: st.ino, size: isDir ? 0 : st.size, mtimeMs: isDir ? 0 : st.mtimeMs, mode: st.mode & 0o7777 } });
+    fresh.set(path, { path, kind: isDir ? "dir" : "file", stamp: { ino: st.ino, size: isDir ? 0 : st.size, mtimeMs: isDir ? 0 : st.mtimeMs, mode: st.mode & 0o7777 } });
     if (isDir) {
       const sub = await scanFolder(root, { ...options, under: path }).catch(() => null);
       if (sub) {
-        for (const [k, v] of sub.entries) previous.entries.set(k, v);
-        previous.skipped.push(...sub.skipped);
+        for (const [k, v] of sub.entries) fresh.set(k, v);
+        freshSkipped.push(...sub.skipped);
       }
     }
   }
+  // What the scan held at those paths and below them. Only a folder has entries below it
+  // (an entry's folder is always an entry too), so the whole scan is walked only for one.
+  const stale: string[] = [];
+  if (chosen.some((p) => previous.entries.get(p)?.kind === "dir")) {
+    for (const key of previous.entries.keys()) if (covered(key)) stale.push(key);
+  } else {
+    for (const p of chosen) if (previous.entries.has(p)) stale.push(p);
+  }
+  const staleSkipped = previous.skipped.length > 0 ? previous.skipped.filter((s) => covered(s.path)) : [];
+  if (sameEntries(previous.entries, stale, fresh) && sameSkipped(staleSkipped, freshSkipped)) return false;
+  for (const key of stale) previous.entries.delete(key);
+  if (staleSkipped.length > 0) previous.skipped = previous.skipped.filter((s) => !covered(s.path));
+  for (const [k, v] of fresh) previous.entries.set(k, v);
+  previous.skipped.push(...freshSkipped);
+  return true;
+}
+
+function sameEntries(entries: ReadonlyMap<string, LocalEntry>, stale: readonly string[], fresh: ReadonlyMap<string, LocalEntry>): boolean {
+  if (stale.length !== fresh.size) return false;
+  for (const key of stale) {
+    const was = entries.get(key)!;
+    const now = fresh.get(key);
+    if (!now || now.kind !== was.kind) return false;
+    const a = was.stamp;
+    const b = now.stamp;
+    if (a.ino !== b.ino || a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.mode !== b.mode) return false;
+  }
+  return true;
+}
+
+function sameSkipped(stale: readonly SkippedEntry[], fresh: readonly SkippedEntry[]): boolean {
+  if (stale.length !== fresh.length) return false;
+  const key = (s: SkippedEntry) => `${s.reason}:${s.path}`;
+  const was = stale.map(key).sort();
+  const now = fresh.map(key).sort();
+  return was.every((k, i) => k === now[i]);
 }
 
 /**

@@ -79,11 +79,24 @@ export async function startWatcher(root: string, options: WatcherOptions): Promi
     },
   });
 
+  // Folder → how many watched folders are at it or below it: a path with none (a file, most
+  // of the time) has nothing to unwatch, and every file event need not walk every watcher.
+  const covering = new Map<string, number>();
+  const cover = (dir: string, delta: number): void => {
+    for (let d = dir; ; d = d.includes("/") ? d.slice(0, d.lastIndexOf("/")) : "") {
+      const n = (covering.get(d) ?? 0) + delta;
+      if (n === 0) covering.delete(d);
+      else covering.set(d, n);
+      if (d === "") return;
+    }
+  };
   const unwatch = (dir: string): void => {
+    if (!covering.has(dir)) return;
     for (const [rel, watcher] of watchers) {
       if (!isWithin(rel, dir)) continue;
       watcher.close();
       watchers.delete(rel);
+      cover(rel, -1);
     }
   };
 
@@ -103,6 +116,7 @@ export async function startWatcher(root: string, options: WatcherOptions): Promi
     }
     watcher.on("error", () => void checkFolder(dir));
     watchers.set(dir, watcher);
+    cover(dir, 1);
     return true;
   };
 

@@ -53,6 +53,7 @@ export function backoffMs(attempts: number, policy: RetryPolicy = DEFAULT_RETRY)
 /** Failing paths, in memory and in the state database. */
 export class FailureStore {
   readonly #byPath = new Map<string, Failure>();
+  #revision = 0;
 
   private constructor(
     private readonly db: Client,
@@ -90,6 +91,7 @@ export class FailureStore {
    * @returns The failure as recorded.
    */
   async fail(path: string, nodeId: string | null, error: string, now = Date.now()): Promise<Failure> {
+    this.#revision++;
     const before = this.#byPath.get(path);
     const attempts = (before?.attempts ?? 0) + 1;
     const dead = attempts > this.policy.maxRetries;
@@ -108,12 +110,14 @@ export class FailureStore {
    */
   async clear(path: string): Promise<void> {
     if (!this.#byPath.delete(path)) return;
+    this.#revision++;
     await this.db.execute({ sql: "DELETE FROM failures WHERE path = ?", args: [path] });
   }
 
   /** Re-queues every dead letter (`syncagent sync --retry`, the dashboard later). */
   async retryAll(): Promise<number> {
     const n = this.#byPath.size;
+    if (n > 0) this.#revision++;
     this.#byPath.clear();
     await this.db.execute("DELETE FROM failures");
     return n;
@@ -135,6 +139,23 @@ export class FailureStore {
    */
   has(path: string): boolean {
     return this.#byPath.has(path);
+  }
+
+  /** Changes to the failures so far (recorded, cleared): the same number means the same failures. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /**
+   * Whether a retry came due in a span of time: what `blocked` answers for
+   * some path differs between the two ends.
+   * @param from Start, ms (excluded).
+   * @param to End, ms (included).
+   * @returns True when a pending retry's time lies in (from, to].
+   */
+  dueBetween(from: number, to: number): boolean {
+    for (const f of this.#byPath.values()) if (!f.dead && f.nextAt > from && f.nextAt <= to) return true;
+    return false;
   }
 
   /** @returns Every failing path. */

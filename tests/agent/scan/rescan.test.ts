@@ -80,4 +80,37 @@ describe("patching a scan with many paths (A3)", () => {
     expect(scan.entries.has("d3/new/inner.txt")).toBe(true);
     expect([...scan.entries.keys()].some((k) => k.startsWith("d9"))).toBe(false);
   });
+
+});
+
+describe("a patch that changes nothing (A5)", () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "syncagent-rescan-same-"));
+    await mkdir(join(root, "a/b"), { recursive: true });
+    await writeFile(join(root, "a/b/one.txt"), "1");
+    await writeFile(join(root, "a/two.txt"), "2");
+    await writeFile(join(root, "top.txt"), "t");
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it("says whether the paths looked at again changed the scan, and leaves an unchanged scan as it was (A5)", async () => {
+    const scan = await scanFolder(root, options);
+    const before = [...scan.entries];
+    expect(await rescanPaths(root, scan, ["a", "top.txt", "a/b/one.txt", "missing.txt"], options)).toBe(false);
+    expect([...scan.entries]).toEqual(before);
+    await symlink("/etc", join(root, "a/link"));
+    expect(await rescanPaths(root, scan, ["a/link"], options)).toBe(true);
+    expect(await rescanPaths(root, scan, ["a/link"], options)).toBe(false);
+    await rm(join(root, "a/link"));
+    expect(await rescanPaths(root, scan, ["a/link"], options)).toBe(true);
+    await writeFile(join(root, "top.txt"), "longer content");
+    expect(await rescanPaths(root, scan, ["top.txt"], options)).toBe(true);
+    await writeFile(join(root, "a/b/new.txt"), "n");
+    expect(await rescanPaths(root, scan, ["a"], options)).toBe(true);
+    expect([...scan.entries.keys()].sort()).toEqual([...(await scanFolder(root, options)).entries.keys()].sort());
+    await rm(join(root, "a/b/new.txt"));
+    expect(await rescanPaths(root, scan, ["a/b/new.txt"], options)).toBe(true);
+    expect(await rescanPaths(root, scan, ["a/b/new.txt"], options)).toBe(false);
+  });
 });

@@ -128,6 +128,21 @@ describe("startWatcher", () => {
     await waitFor("a file in it", () => rec.has("gone/inner/y"));
   });
 
+  it("a folder replaced by a file of its name stops being watched, and a folder made there again is watched (A3)", async () => {
+    await mkdir(join(root, "spot/deep"), { recursive: true });
+    const rec = recorder();
+    await start(rec);
+    await rm(join(root, "spot"), { recursive: true });
+    await writeFile(join(root, "spot"), "now a file");
+    await waitFor("the file where the folder was", () => rec.has("spot"));
+    await rm(join(root, "spot"));
+    rec.clear();
+    await mkdir(join(root, "spot/deep"), { recursive: true });
+    await waitFor("the folder made again", () => rec.has("spot", "spot/deep"));
+    await writeFile(join(root, "spot/deep/z"), "z");
+    await waitFor("a file deep in it", () => rec.has("spot/deep/z"));
+  });
+
   it("never reports the agent's temp files nor ignored entries, and does not watch ignored folders", async () => {
     await mkdir(join(root, "node_modules"));
     const rec = recorder();

@@ -110,4 +110,24 @@ describe("FailureStore (A7, E4)", () => {
     expect(store.blocked("dead-1", 0)).toBe(false);
     expect((await FailureStore.open(await t.reopen())).list()).toEqual([]);
   });
+
+  it("counts its changes and tells when a retry came due in a span of time (A5)", async () => {
+    const store = await FailureStore.open(t.db, { maxRetries: 1, initialMs: 1000, maxMs: 1000 });
+    expect(store.revision).toBe(0);
+    await store.fail("p", null, "x", 0);
+    expect(store.revision).toBe(1);
+    expect([store.dueBetween(0, 999), store.dueBetween(0, 1000), store.dueBetween(1000, 5000)]).toEqual([false, true, false]);
+    await store.clear("other");
+    expect(store.revision).toBe(1);
+    await store.fail("p", null, "x", 0);
+    expect(store.revision).toBe(2);
+    expect(store.dueBetween(0, 5000)).toBe(false); // a dead letter never comes due
+    await store.clear("p");
+    expect(store.revision).toBe(3);
+    await store.retryAll();
+    expect(store.revision).toBe(3);
+    await store.fail("q", null, "x", 0);
+    await store.retryAll();
+    expect(store.revision).toBe(5);
+  });
 });

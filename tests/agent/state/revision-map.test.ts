@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { RevisionMap } from "../../../lib/agent/state/revision-map.ts";
+
+describe("RevisionMap (A5)", () => {
+  it("counts every change and nothing else", () => {
+    const m = new RevisionMap<string, number>([["a", 1]]);
+    expect(m.revision).toBe(0);
+    expect(m.get("a")).toBe(1);
+    m.set("b", 2);
+    m.set("b", 2);
+    expect(m.revision).toBe(2);
+    expect(m.delete("zz")).toBe(false);
+    expect(m.revision).toBe(2);
+    expect(m.delete("a")).toBe(true);
+    expect(m.revision).toBe(3);
+    m.clear();
+    expect(m.revision).toBe(4);
+    m.clear();
+    expect(m.revision).toBe(4);
+    expect(m.size).toBe(0);
+    expect(m).toBeInstanceOf(Map);
+  });
+});
