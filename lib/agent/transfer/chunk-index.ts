@@ -107,10 +107,35 @@ export function indexStatements(ops: readonly IndexOp[]): InStatement[] {
   return out;
 }
 
+/** What queued writes (records and forgets, no move) say, over the stored rows. */
+interface Overlay {
+  /** Paths whose stored rows the writes replace or remove. */
+  touched: Set<string>;
+  /** Chunk id → a place the newest record of a path gives it. */
+  chunks: Map<string, ChunkLocation>;
+}
+
+function overlayOf(ops: readonly IndexOp[]): Overlay {
+  const latest = new Map<string, IndexOp & { kind: "record" | "forget" }>();
+  for (const op of ops) if (op.kind !== "move") latest.set(op.relPath, op);
+  const chunks = new Map<string, ChunkLocation>();
+  for (const op of latest.values()) {
+    if (op.kind !== "record") continue;
+    let offset = 0;
+    for (const c of op.chunks) {
+      if (!chunks.has(c.id)) chunks.set(c.id, { relPath: op.relPath, offset, size: c.size, stamp: { size: op.stamp.size, mtimeMs: op.stamp.mtimeMs, ino: op.stamp.ino } });
+      offset += c.size;
+    }
+  }
+  return { touched: new Set(latest.keys()), chunks };
+}
+
 /** Chunk id → a local copy of its plaintext. */
 export class ChunkIndex {
   readonly #db: Client;
   #pending: IndexOp[] = [];
+  /** Batches taken from `#pending` whose transaction has not finished. */
+  readonly #writing: IndexOp[][] = [];
   #flushing: Promise<void> = Promise.resolve();
   #scheduled = false;
   #error: Error | undefined = undefined;
@@ -166,7 +191,12 @@ export class ChunkIndex {
    * @returns For each id found, one place holding it.
    */
   async lookup(ids: readonly string[]): Promise<Map<string, ChunkLocation>> {
-    await this.flush();
+    // Writes not stored yet answer for themselves, so a lookup does not force a write transaction (one per
+    // downloaded file, before): rows of a path such a write touches are left out, its records answer instead.
+    // A queued move (a folder renamed) is rarer and harder to replay: then the writes are applied first.
+    const unstored = [...this.#writing.flat(), ...this.#pending];
+    if (unstored.some((op) => op.kind === "move")) await this.flush();
+    const overlay = this.#writing.length + this.#pending.length > 0 ? overlayOf([...this.#writing.flat(), ...this.#pending]) : null;
     const found = new Map<string, ChunkLocation>();
     const distinct = [...new Set(ids)];
     for (let at = 0; at < distinct.length; at += LOOKUP_IDS) {
@@ -179,7 +209,7 @@ export class ChunkIndex {
       });
       for (const r of rows.rows) {
         const id = r.chunk_id as string;
-        if (found.has(id)) continue;
+        if (found.has(id) || overlay?.touched.has(r.rel_path as string)) continue;
         found.set(id, {
           relPath: r.rel_path as string,
           offset: Number(r.offset),
@@ -187,6 +217,10 @@ export class ChunkIndex {
           stamp: { size: Number(r.file_size), mtimeMs: Number(r.mtime_ms), ino: Number(r.ino) },
         });
       }
+    }
+    if (overlay) for (const id of distinct) if (!found.has(id)) {
+      const place = overlay.chunks.get(id);
+      if (place) found.set(id, place);
     }
     return found;
   }
@@ -222,12 +256,15 @@ export class ChunkIndex {
   #run(): Promise<void> {
     const batch = this.#pending;
     this.#pending = [];
+    if (batch.length > 0) this.#writing.push(batch);
     this.#flushing = this.#flushing.then(async () => {
       if (batch.length === 0) return;
       try {
         await this.#db.batch(indexStatements(batch), "write");
       } catch (error) {
         this.#error = error instanceof Error ? error : new Error(String(error));
+      } finally {
+        this.#writing.splice(this.#writing.indexOf(batch), 1);
       }
     });
     return this.#flushing;

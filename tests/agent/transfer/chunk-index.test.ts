@@ -71,6 +71,31 @@ describe("ChunkIndex queued writes", () => {
     db.close();
   });
 
+  it("answers from writes not stored yet, without storing them first", async () => {
+    const db = await openStateDb(join(dir, "overlay.db"), [CHUNK_INDEX_SCHEMA]);
+    const index = await ChunkIndex.open(db);
+    await index.recordFile("kept", [{ id: c(1), size: 10 }], stamp);
+    await index.recordFile("gone", [{ id: c(2), size: 10 }], stamp);
+    await index.recordFile("changed", [{ id: c(3), size: 10 }], stamp);
+    await index.flush();
+    const rows = async () => Number((await db.execute("SELECT COUNT(*) AS n FROM chunk_index")).rows[0]?.n);
+    expect(await rows()).toBe(3);
+    // Queued, not stored: a new file, a forgotten one, one whose content changed.
+    void index.recordFile("new", [{ id: c(4), size: 7 }, { id: c(5), size: 9 }], { ...stamp, ino: 11 });
+    void index.forgetFile("gone");
+    void index.recordFile("changed", [{ id: c(6), size: 10 }], stamp);
+    const found = await index.lookup([c(1), c(2), c(3), c(4), c(5), c(6)]);
+    expect([...found.keys()].sort()).toEqual([c(1), c(4), c(5), c(6)].sort());
+    expect(found.get(c(5))).toMatchObject({ relPath: "new", offset: 7, size: 9, stamp: { ino: 11 } });
+    expect(await rows()).toBe(3); // nothing was written for the lookup
+    await index.flush();
+    expect(await rows()).toBe(4);
+    // A queued rename is applied before answering.
+    void index.movePrefix("new", "renamed");
+    expect((await index.lookup([c(4)])).get(c(4))?.relPath).toBe("renamed");
+    db.close();
+  });
+
   it("records thousands of files in few statements and finds every chunk", async () => {
     const db = await openStateDb(join(dir, "many.db"), [CHUNK_INDEX_SCHEMA]);
     const index = await ChunkIndex.open(db);
