@@ -77,6 +77,21 @@ export interface Checkpoint {
   entries: CheckpointEntry[];
 }
 
+/** Node's and Bun's Buffer when present: native hex for the 3 × 50,000 ids of a big checkpoint (4–7 times faster). */
+const NativeBuffer = (globalThis as { Buffer?: { from(data: ArrayBufferLike, offset?: number, length?: number): NativeBytes } }).Buffer;
+interface NativeBytes {
+  toString(encoding: "hex", start: number, end: number): string;
+  write(text: string, offset: number, encoding: "hex"): number;
+}
+
+/** Reads and writes hex fields of one plaintext buffer. */
+function hexFields(plain: Uint8Array): { read(start: number, end: number): string; write(hex: string, at: number): void } {
+  const native = NativeBuffer?.from(plain.buffer, plain.byteOffset, plain.byteLength);
+  return native
+    ? { read: (start, end) => native.toString("hex", start, end), write: (hex, at) => void native.write(hex, at, "hex") }
+    : { read: (start, end) => toHex(plain.subarray(start, end)), write: (hex, at) => plain.set(fromHex(hex), at) };
+}
+
 function checkpointAd(keys: EpochKeys, machineId: string, number: number): Uint8Array<ArrayBuffer> {
   return concatBytes(AD_PREFIX, Uint8Array.of(OBJECT_FORMAT_VERSION), keys.vaultId, u32be(keys.epoch), fromHex(machineId), u64be(number));
 }
@@ -116,13 +131,12 @@ export function sortEntries(entries: Iterable<CheckpointEntry>): CheckpointEntry
 }
 
 /**
- * Seals a checkpoint under the current epoch's checkpoint key.
- * @param keys The epoch's keys (`keyring.current`).
+ * A checkpoint's plaintext, checked (what {@link sealEncoded} seals).
  * @param checkpoint The content; entries sorted by node id (see {@link sortEntries}).
- * @returns The sealed bytes (send them base64url-encoded) and their SHA-256 (the next checkpoint's `previous`).
+ * @returns The plaintext bytes.
  * @throws RangeError for an invalid checkpoint.
  */
-export async function sealCheckpoint(keys: EpochKeys, checkpoint: Checkpoint): Promise<{ sealed: Uint8Array<ArrayBuffer>; hash: string }> {
+export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array<ArrayBuffer> {
   const { machineId, number, previous, cursor, createdAt, entries } = checkpoint;
   if (!MACHINE_ID.test(machineId)) throw new RangeError("Invalid checkpoint: the machine id is not 32 lowercase hex characters");
   if (!isCount(number, 1)) throw new RangeError("Invalid checkpoint: the number is not a whole number ≥ 1");
@@ -134,24 +148,63 @@ export async function sealCheckpoint(keys: EpochKeys, checkpoint: Checkpoint): P
   if (problem) throw new RangeError(`Invalid checkpoint: ${problem}`);
   const plain = new Uint8Array(HEAD_BYTES + entries.length * CHECKPOINT_ENTRY_BYTES);
   const view = new DataView(plain.buffer);
+  const hex = hexFields(plain);
   view.setBigUint64(0, BigInt(number));
   view.setBigUint64(8, BigInt(cursor));
   view.setBigUint64(16, BigInt(createdAt));
-  plain.set(fromHex(previous ?? NO_PREVIOUS), 24);
+  hex.write(previous ?? NO_PREVIOUS, 24);
   view.setUint32(56, entries.length);
   let at = HEAD_BYTES;
   for (const e of entries) {
-    plain.set(fromHex(e.nodeId), at);
-    plain.set(fromHex(e.parentId), at + 16);
-    view.setBigUint64(at + 32, BigInt(e.version));
-    plain.set(fromHex(e.hash), at + 40);
+    hex.write(e.nodeId, at);
+    hex.write(e.parentId, at + 16);
+    view.setUint32(at + 32, Math.floor(e.version / 2 ** 32));
+    view.setUint32(at + 36, e.version >>> 0);
+    hex.write(e.hash, at + 40);
     plain[at + 72] = KIND_CODES[e.kind];
     at += CHECKPOINT_ENTRY_BYTES;
   }
+  return plain;
+}
+
+/**
+ * What a checkpoint says of the tree, apart from its place in the chain and its time: SHA-256 of its cursor and
+ * entries. Two checkpoints with the same one list the same tree at the same cursor (nothing new to publish).
+ * @param plain A plaintext from {@link encodeCheckpoint}.
+ * @returns 64 hex characters.
+ */
+export async function treeDigest(plain: Uint8Array): Promise<string> {
+  const part = new Uint8Array(8 + plain.length - 56);
+  part.set(plain.subarray(8, 16));
+  part.set(plain.subarray(56), 8);
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", part)));
+}
+
+/**
+ * Seals a checkpoint's plaintext under the epoch's checkpoint key.
+ * @param keys The epoch's keys (`keyring.current`).
+ * @param machineId The writer (as in the plaintext).
+ * @param number Its number (as in the plaintext).
+ * @param plain From {@link encodeCheckpoint}.
+ * @returns The sealed bytes (send them as they are) and their SHA-256 (the next checkpoint's `previous`).
+ */
+export async function sealEncoded(keys: EpochKeys, machineId: string, number: number, plain: Uint8Array<ArrayBuffer>): Promise<{ sealed: Uint8Array<ArrayBuffer>; hash: string }> {
   const header = new Uint8Array(OBJECT_HEADER_BYTES);
   writeHeader(header, keys.epoch);
   const sealed = await seal(keys.checkpoint, plain, checkpointAd(keys, machineId, number), undefined, header);
   return { sealed, hash: await checkpointHash(sealed) };
+}
+
+/**
+ * Seals a checkpoint under the current epoch's checkpoint key.
+ * @param keys The epoch's keys (`keyring.current`).
+ * @param checkpoint The content; entries sorted by node id (see {@link sortEntries}).
+ * @returns The sealed bytes (send them as they are) and their SHA-256 (the next checkpoint's `previous`).
+ * @throws RangeError for an invalid checkpoint.
+ */
+export async function sealCheckpoint(keys: EpochKeys, checkpoint: Checkpoint): Promise<{ sealed: Uint8Array<ArrayBuffer>; hash: string }> {
+  const plain = encodeCheckpoint(checkpoint);
+  return sealEncoded(keys, checkpoint.machineId, checkpoint.number, plain);
 }
 
 /**
@@ -182,7 +235,8 @@ export async function openCheckpoint(keyring: Keyring, sealed: Uint8Array, claim
   const number = Number(view.getBigUint64(0));
   const cursor = Number(view.getBigUint64(8));
   const createdAt = Number(view.getBigUint64(16));
-  const previousHex = toHex(plain.subarray(24, 56));
+  const hex = hexFields(plain);
+  const previousHex = hex.read(24, 56);
   const count = view.getUint32(56);
   if (number !== claimed.number || count > MAX_CHECKPOINT_ENTRIES || plain.length !== HEAD_BYTES + count * CHECKPOINT_ENTRY_BYTES) throw failure();
   if (!Number.isSafeInteger(cursor) || !Number.isSafeInteger(createdAt)) throw failure();
@@ -193,13 +247,7 @@ export async function openCheckpoint(keyring: Keyring, sealed: Uint8Array, claim
   for (let i = 0; i < count; i++) {
     const kind = KINDS[plain[at + 72] ?? 0];
     if (kind === undefined) throw failure();
-    entries[i] = {
-      nodeId: toHex(plain.subarray(at, at + 16)),
-      parentId: toHex(plain.subarray(at + 16, at + 32)),
-      version: Number(view.getBigUint64(at + 32)),
-      hash: toHex(plain.subarray(at + 40, at + 72)),
-      kind,
-    };
+    entries[i] = { nodeId: hex.read(at, at + 16), parentId: hex.read(at + 16, at + 32), version: view.getUint32(at + 32) * 2 ** 32 + view.getUint32(at + 36), hash: hex.read(at + 40, at + 72), kind };
     at += CHECKPOINT_ENTRY_BYTES;
   }
   if (entriesProblem(entries) !== undefined) throw failure();

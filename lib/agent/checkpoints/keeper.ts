@@ -13,23 +13,27 @@
  * one this machine publishes nothing, so it never vouches for a tree
  * another machine's checkpoint contradicts.
  */
-import { checkpointHash, openCheckpoint, sealCheckpoint, sortEntries, type Checkpoint, type CheckpointEntry } from "../../crypto/checkpoint.ts";
+import { checkpointHash, encodeCheckpoint, openCheckpoint, sealEncoded, sortEntries, treeDigest, type Checkpoint, type CheckpointEntry } from "../../crypto/checkpoint.ts";
 import { IntegrityError } from "../../crypto/errors.ts";
 import type { Keyring } from "../../crypto/keyring.ts";
-import { fetchCheckpoint, listCheckpoints, publishCheckpoint } from "../client/checkpoints.ts";
+import { fetchCheckpoint, listCheckpoints, publishCheckpoint, type CheckpointListing } from "../client/checkpoints.ts";
 import type { HttpTarget } from "../client/http.ts";
 import type { MetaStore } from "../state/meta.ts";
 import type { RemoteNode } from "../tree/nodes.ts";
 import { checkAgainstCheckpoint, describeFailure, newestApplicable, type CheckpointCheck } from "./verify.ts";
 
 const OWN_KEY = "checkpoint.own";
+/** `<cursor> <machine:number,…>` of the last check that passed. */
+const PASSED_KEY = "checkpoint.passed";
 
 /** This machine's last published checkpoint, kept in the state database. */
 interface OwnState {
   number: number;
   hash: string;
-  /** SHA-256 of the entries and cursor it listed: unchanged means nothing to publish. */
+  /** SHA-256 of the entries and cursor it listed (`treeDigest`): unchanged means nothing to publish. */
   digest: string;
+  /** The cursor it was last found current at. */
+  cursor: number;
 }
 
 /** What one check found. */
@@ -68,10 +72,6 @@ function kindOf(n: RemoteNode): CheckpointEntry["kind"] {
   return n.kind === "deleted" ? "delete" : n.kind;
 }
 
-async function digestOf(cursor: number, entries: readonly CheckpointEntry[]): Promise<string> {
-  const text = `${cursor}\n` + entries.map((e) => `${e.nodeId} ${e.parentId} ${e.version} ${e.hash} ${e.kind}`).join("\n");
-  return checkpointHash(new TextEncoder().encode(text));
-}
 
 /** Checks and publishes tree checkpoints for one machine. */
 export class CheckpointKeeper {
@@ -82,6 +82,8 @@ export class CheckpointKeeper {
   #suspects = new Set<string>();
   #lastPublishAt = -Infinity;
   #lastListAt = -Infinity;
+  /** The other machines' newest checkpoints, as last listed. */
+  #listing: CheckpointListing[] | null = null;
   /** This machine's entry in the last listing. */
   #stored = 0;
 
@@ -110,6 +112,8 @@ export class CheckpointKeeper {
    */
   async reset(): Promise<void> {
     await this.#options.meta.set(OWN_KEY, "");
+    await this.#options.meta.set(PASSED_KEY, "");
+    this.#listing = null;
     this.#problem = null;
     this.#suspects = new Set();
     this.#lastListAt = -Infinity;
@@ -128,40 +132,50 @@ export class CheckpointKeeper {
   async check(target: HttpTarget, keyring: Keyring, nodes: ReadonlyMap<string, RemoteNode>, cursor: number): Promise<CheckpointOutcome> {
     const now = (this.#options.now ?? Date.now)();
     const outcome: CheckpointOutcome = {};
+    const suspects = new Set<string>();
+    // The set is replaced only when it changes: the engine compares it by identity to know a plan's inputs changed.
+    const settle = () => {
+      if (suspects.size !== this.#suspects.size || [...suspects].some((id) => !this.#suspects.has(id))) this.#suspects = suspects;
+    };
     try {
-      if (now - this.#lastListAt >= (this.#options.listEveryMs ?? 2000)) {
-        await this.#refresh(target, keyring);
+      if (this.#listing === null || now - this.#lastListAt >= (this.#options.listEveryMs ?? 2000)) {
+        const listing = await listCheckpoints(target);
         this.#lastListAt = now;
+        this.#stored = listing.find((l) => l.machineId === this.#options.machineId)?.number ?? 0;
+        this.#listing = listing.filter((l) => l.machineId !== this.#options.machineId);
       }
       const own = await this.#own();
       if (own && this.#stored < own.number) {
         this.#problem = `Integrity: the server holds this machine's checkpoint ${this.#stored || "none"}, older than the ${own.number} it published: it lost or rolled back data`;
         return outcome;
       }
-      const reference = newestApplicable([...this.#seen.values()], cursor);
-      this.#problem = null;
-      const suspects = new Set<string>();
-      // The set is replaced only when it changes: the engine compares it by identity to know a plan's inputs changed.
-      const settle = () => {
-        if (suspects.size !== this.#suspects.size || [...suspects].some((id) => !this.#suspects.has(id))) this.#suspects = suspects;
-      };
-      if (!reference) {
+      // The same cursor and the same checkpoints as a check that passed: the same answer (versions here only go up).
+      const signature = this.#listing.map((l) => `${l.machineId}:${l.number}`).sort().join(",");
+      const passed = await this.#options.meta.get(PASSED_KEY);
+      if (passed === `${cursor} ${signature}`) {
+        this.#problem = null;
         settle();
         return outcome;
       }
-      const result = checkAgainstCheckpoint(reference, cursor, (id) => {
-        const n = nodes.get(id);
-        return n ? { version: n.version, hash: n.hash, kind: kindOf(n) } : undefined;
-      });
-      outcome.checked = { machineId: reference.machineId, number: reference.number, result };
-      if (result.status === "failed") {
-        this.#problem = describeFailure(result, `machine ${reference.machineId.slice(0, 12)}`);
-        // Every finding, not only the ones kept for the message.
-        for (const e of reference.entries) {
-          const n = nodes.get(e.nodeId);
-          if (n && (n.version < e.version || (n.version === e.version && n.hash !== e.hash))) suspects.add(e.nodeId);
+      await this.#fetchNew(target, keyring);
+      const reference = newestApplicable([...this.#seen.values()], cursor);
+      this.#problem = null;
+      if (reference) {
+        const result = checkAgainstCheckpoint(reference, cursor, (id) => {
+          const n = nodes.get(id);
+          return n ? { version: n.version, hash: n.hash, kind: kindOf(n) } : undefined;
+        });
+        outcome.checked = { machineId: reference.machineId, number: reference.number, result };
+        if (result.status === "failed") {
+          this.#problem = describeFailure(result, `machine ${reference.machineId.slice(0, 12)}`);
+          // Every finding, not only the ones kept for the message.
+          for (const e of reference.entries) {
+            const n = nodes.get(e.nodeId);
+            if (n && (n.version < e.version || (n.version === e.version && n.hash !== e.hash))) suspects.add(e.nodeId);
+          }
         }
       }
+      if (this.#problem === null) await this.#options.meta.set(PASSED_KEY, `${cursor} ${signature}`);
       settle();
       return outcome;
     } catch (error) {
@@ -195,12 +209,9 @@ export class CheckpointKeeper {
     }
   }
 
-  /** Reads the list and opens each machine's checkpoint that is new since the last reading. */
-  async #refresh(target: HttpTarget, keyring: Keyring): Promise<void> {
-    const listing = await listCheckpoints(target);
-    this.#stored = listing.find((l) => l.machineId === this.#options.machineId)?.number ?? 0;
-    for (const l of listing) {
-      if (l.machineId === this.#options.machineId) continue;
+  /** Opens each listed checkpoint of another machine that is new since it was last read. */
+  async #fetchNew(target: HttpTarget, keyring: Keyring): Promise<void> {
+    for (const l of this.#listing ?? []) {
       const cached = this.#seen.get(l.machineId);
       if (cached && cached.number === l.number) continue;
       const got = await fetchCheckpoint(target, l.machineId);
@@ -221,28 +232,32 @@ export class CheckpointKeeper {
   /** Publishes when the tree changed since the last one; returns the number published. */
   async #publish(target: HttpTarget, keyring: Keyring, nodes: ReadonlyMap<string, RemoteNode>, cursor: number, own: OwnState | undefined): Promise<number | undefined> {
     const stored = this.#stored;
-    const entries = entriesOf(nodes);
-    const digest = await digestOf(cursor, entries);
-    if (own && own.digest === digest && stored === own.number) return undefined;
+    // Settled at the cursor of the last publication: the same tree (it is what the log says up to there).
+    if (own && own.cursor === cursor && stored === own.number) return undefined;
     let base = own;
     if (stored > (own?.number ?? 0)) {
       // This machine's state was lost or restored: continue the chain the server holds, once it opens as ours.
       const got = await fetchCheckpoint(target, this.#options.machineId);
       if (got) {
         await openCheckpoint(keyring, got.sealed, { machineId: this.#options.machineId, number: got.number });
-        base = { number: got.number, hash: await checkpointHash(got.sealed), digest: "" };
+        base = { number: got.number, hash: await checkpointHash(got.sealed), digest: "", cursor: -1 };
       }
     }
     const number = (base?.number ?? 0) + 1;
-    const checkpoint: Checkpoint = {
+    const plain = encodeCheckpoint({
       machineId: this.#options.machineId,
       number,
       previous: base ? base.hash : null,
       cursor,
       createdAt: (this.#options.now ?? Date.now)(),
-      entries,
-    };
-    const { sealed, hash } = await sealCheckpoint(keyring.current, checkpoint);
+      entries: entriesOf(nodes),
+    });
+    const digest = await treeDigest(plain);
+    if (own && own.digest === digest && stored === own.number) {
+      await this.#options.meta.set(OWN_KEY, JSON.stringify({ ...own, cursor } satisfies OwnState));
+      return undefined;
+    }
+    const { sealed, hash } = await sealEncoded(keyring.current, this.#options.machineId, number, plain);
     const result = await publishCheckpoint(target, number, sealed);
     if (!result.stored) {
       // Another copy of this machine's state published meanwhile: continue from the server's at the next try.
@@ -250,7 +265,7 @@ export class CheckpointKeeper {
       return undefined;
     }
     this.#stored = number;
-    await this.#options.meta.set(OWN_KEY, JSON.stringify({ number, hash, digest } satisfies OwnState));
+    await this.#options.meta.set(OWN_KEY, JSON.stringify({ number, hash, digest, cursor } satisfies OwnState));
     return number;
   }
 }
