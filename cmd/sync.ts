@@ -82,7 +82,9 @@ export function syncCommand(terminal: () => Terminal = processTerminal): Command
           },
         });
         try {
+          // Run by hand (or by a script): what waits for its retry is tried now; dead letters only with --retry.
           if (ctx.values.retry === true) await agent.engine.failures.retryAll();
+          else await agent.engine.failures.retryWaiting();
           const result = await agent.engine.syncUntilSettled();
           summary.passes = result.passes;
           summary.failed = agent.engine.failing.map((f) => ({ path: f.path, error: f.error }));

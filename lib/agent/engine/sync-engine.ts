@@ -25,7 +25,7 @@ import { compileIgnoreRules, IGNORE_FILE, type IgnoreRules } from "../scan/ignor
 import { rescanPaths, scanFolder, type ScanResult, type SkippedEntry } from "../scan/scan.ts";
 import { dirOf } from "../coordinator/tree-paths.ts";
 import { openStateDb } from "../state/db.ts";
-import { FailureStore, FAILURES_SCHEMA, type Failure } from "../state/failures.ts";
+import { FailureStore, FAILURES_SCHEMA, isOutOfSpace, type Failure } from "../state/failures.ts";
 import { META_SCHEMA, MetaStore } from "../state/meta.ts";
 import { EventQueue, QUEUE_SCHEMA } from "../state/queue.ts";
 import { RevisionMap } from "../state/revision-map.ts";
@@ -409,7 +409,9 @@ export class SyncEngine {
       syncedStore: this.syncedStore,
       remote: this.remote,
       onEvent: (event) => {
-        if (event.type === "failed") bookkeeping.push(this.failures.fail(event.path, event.nodeId, event.error.message).then(() => undefined));
+        if (event.type === "failed") {
+          bookkeeping.push(this.failures.fail(event.path, event.nodeId, event.error.message, Date.now(), { keepTrying: isOutOfSpace(event.error) }).then(() => undefined));
+        }
         else if (event.type === "synced" && this.failures.has(event.path)) bookkeeping.push(this.failures.clear(event.path));
         this.emit(event);
       },

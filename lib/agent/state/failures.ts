@@ -2,7 +2,9 @@
  * Retries and dead letters (A7, E4): a path whose action failed waits
  * 1, 2, 4 … 60 s before it is tried again; past `maxRetries` it becomes a
  * dead letter, shown by `status`, and is left alone until it changes on disk
- * or the user retries it. One failing path never stops the others.
+ * or the user retries it. A failure whose cause is outside the file (a full
+ * disk, a quota) never becomes one: it is tried again every minute at most
+ * until space returns. One failing path never stops the others.
  */
 import type { Client } from "@libsql/client";
 import { str } from "../../db/row.ts";
@@ -25,6 +27,18 @@ export interface Failure {
   error: string;
   /** Past the retry limit: a dead letter. */
   dead: boolean;
+}
+
+/**
+ * Whether a failure comes from where the file goes rather than from the file:
+ * a full disk or an exceeded quota (ENOSPC, EDQUOT). Such a path is never
+ * given up on.
+ * @param error The failure.
+ * @returns True for a full disk or quota.
+ */
+export function isOutOfSpace(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOSPC" || code === "EDQUOT" || /\b(ENOSPC|EDQUOT)\b/.test(error.message);
 }
 
 /** Backoff policy. */
@@ -88,13 +102,15 @@ export class FailureStore {
    * @param nodeId Its node, when known.
    * @param error What went wrong (local text: it may name the path; never sent to the server).
    * @param now Current time, ms.
+   * @param options `keepTrying`: the cause is outside the file (a full disk): never a dead letter, retried at the
+   *   longest backoff until it goes through.
    * @returns The failure as recorded.
    */
-  async fail(path: string, nodeId: string | null, error: string, now = Date.now()): Promise<Failure> {
+  async fail(path: string, nodeId: string | null, error: string, now = Date.now(), options: { keepTrying?: boolean } = {}): Promise<Failure> {
     this.#revision++;
     const before = this.#byPath.get(path);
     const attempts = (before?.attempts ?? 0) + 1;
-    const dead = attempts > this.policy.maxRetries;
+    const dead = options.keepTrying !== true && attempts > this.policy.maxRetries;
     const failure: Failure = { path, nodeId, attempts, nextAt: now + backoffMs(attempts, this.policy), error, dead };
     this.#byPath.set(path, failure);
     await this.db.execute({
@@ -112,6 +128,21 @@ export class FailureStore {
     if (!this.#byPath.delete(path)) return;
     this.#revision++;
     await this.db.execute({ sql: "DELETE FROM failures WHERE path = ?", args: [path] });
+  }
+
+  /**
+   * Makes every failure that waits for its retry due now (a one-shot `sync`: the user asks to try now); dead
+   * letters stay as they are.
+   * @param now Current time, ms.
+   * @returns How many became due.
+   */
+  async retryWaiting(now = Date.now()): Promise<number> {
+    const waiting = [...this.#byPath.values()].filter((f) => !f.dead && f.nextAt > now);
+    if (waiting.length === 0) return 0;
+    this.#revision++;
+    for (const f of waiting) f.nextAt = now;
+    await this.db.execute({ sql: "UPDATE failures SET next_at = ? WHERE dead = 0 AND next_at > ?", args: [now, now] });
+    return waiting.length;
   }
 
   /** Re-queues every dead letter (`syncagent sync --retry`, the dashboard later). */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backoffMs, DEFAULT_RETRY, FAILURES_SCHEMA, FailureStore } from "../../../lib/agent/state/failures.ts";
+import { backoffMs, DEFAULT_RETRY, FAILURES_SCHEMA, FailureStore, isOutOfSpace } from "../../../lib/agent/state/failures.ts";
 import { tempDb, type TempDb } from "./temp-db.ts";
 
 describe("backoffMs (A7)", () => {
@@ -52,6 +52,41 @@ describe("FailureStore (A7, E4)", () => {
     expect(last).toMatchObject({ attempts: DEFAULT_RETRY.maxRetries + 1, dead: true });
     expect(store.blocked("bad", Number.MAX_SAFE_INTEGER)).toBe(true);
     expect(store.nextRetryAt()).toBeNull();
+  });
+
+  it("never gives up on a full disk: past maxRetries it waits the longest delay, and comes back after a reopen", async () => {
+    const store = await FailureStore.open(t.db);
+    let last;
+    for (let i = 1; i <= DEFAULT_RETRY.maxRetries + 3; i++) last = await store.fail("big.bin", "n", "ENOSPC: no space left on device, write", 0, { keepTrying: true });
+    expect(last).toMatchObject({ attempts: DEFAULT_RETRY.maxRetries + 3, dead: false, nextAt: 60_000 });
+    expect(store.blocked("big.bin", 60_000)).toBe(false);
+    const again = await FailureStore.open(await t.reopen());
+    expect(again.list()).toEqual([expect.objectContaining({ path: "big.bin", dead: false })]);
+  });
+
+  it("makes waiting retries due at once for a sync run by hand, and leaves dead letters dead", async () => {
+    const store = await FailureStore.open(t.db, { maxRetries: 1, initialMs: 10_000, maxMs: 10_000 });
+    await store.fail("waits", null, "x", 0);
+    await store.fail("dead", null, "x", 0);
+    await store.fail("dead", null, "x", 0);
+    const before = store.revision;
+    expect(await store.retryWaiting(5)).toBe(1);
+    expect(store.revision).toBeGreaterThan(before);
+    expect([store.blocked("waits", 5), store.blocked("dead", 5)]).toEqual([false, true]);
+    expect(await store.retryWaiting(5)).toBe(0);
+    const again = await FailureStore.open(await t.reopen());
+    expect(again.blocked("waits", 5)).toBe(false);
+  });
+
+  it("tells a full disk or quota from other failures", () => {
+    const coded = Object.assign(new Error("write failed"), { code: "ENOSPC" });
+    expect([coded, new Error("EDQUOT: quota exceeded"), new Error("ENOSPC: no space left on device, write"), new Error("EACCES: permission denied"), new Error("corrupt chunk")].map(isOutOfSpace)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it("honours a shorter policy", async () => {
