@@ -305,12 +305,14 @@ it("9c. a node the server claims lost (left out of the snapshot and of its histo
     (_m, path) => path.startsWith(`/api/files/${lost.record.nodeId}/versions`),
     () => ({ status: 404, body: Buffer.from(JSON.stringify({ error: { code: "not_found", message: "Unknown node" } })) }),
   );
-  // (B sends its copy again as a new node, which the real server, still holding the name, does not take:
-  // that run goes on to its last pass. Not a wrong write; the passes are the engine's to bound.)
+  // B sends its copy again as a new node, which the real server, still holding the name, refuses: after three
+  // refusals in a row it is a failure with its backoff, not a loop of passes.
   const b = await s.syncB();
   expect(s.proxy.rules[1]!.hits).toBeGreaterThan(0);
   expect(b.summary.serverBehind).toBe(true);
   expect(b.code).toBe(1);
+  expect(b.summary.passes).toBeLessThan(10);
+  expect(b.summary.failed).toEqual([{ path: "lost.txt", error: expect.stringMatching(/refused this change 3 times in a row \(name_taken\)/) as string }]);
   await expectDisk(s, [], { ...synced, "lost.txt": v2 });
 
   // A later run (a new process): the server brings the node back at version 1.

@@ -59,6 +59,8 @@ export interface ExecutionResult {
   failed: Set<string>;
   /** Files that changed while they were read: uploaded once they stop changing. */
   unstable: Set<string>;
+  /** Commits the server refused because it moved on (conflict, name taken…), by path: the engine bounds how often. */
+  bounced: Map<string, { nodeId: string; status: string }>;
 }
 
 /**
@@ -86,7 +88,7 @@ function asSynced(r: RemoteNode, stamp: LocalStamp): SyncedNode {
 
 /** Runs plans against the disk and the server. */
 export class Executor {
-  #result: ExecutionResult = { done: 0, replan: false, failed: new Set(), unstable: new Set() };
+  #result: ExecutionResult = { done: 0, replan: false, failed: new Set(), unstable: new Set(), bounced: new Map() };
   /** Downloads in flight by path: a local change to the path cancels its download (A11). */
   readonly #downloading = new Map<string, AbortController>();
   readonly #syncedPut = new Map<string, SyncedNode>();
@@ -106,7 +108,7 @@ export class Executor {
    * @returns How it went.
    */
   async run(plan: Plan, signal?: AbortSignal): Promise<ExecutionResult> {
-    this.#result = { done: 0, replan: false, failed: new Set(), unstable: new Set() };
+    this.#result = { done: 0, replan: false, failed: new Set(), unstable: new Set(), bounced: new Map() };
     this.#moved = [];
     const onAbort = () => {
       for (const ctl of this.#downloading.values()) ctl.abort(signal?.reason);
@@ -302,6 +304,7 @@ export class Executor {
         this.deps.onEvent({ type: "synced", nodeId: node.nodeId, path: entry.path, direction });
       } else if (result.status === "conflict" || result.status === "name_taken" || result.status === "parent_not_live" || result.status === "missing_chunks") {
         this.#result.replan = true; // the server moved on: pull and plan again
+        this.#result.bounced.set(entry.path, { nodeId: entry.commit.item.nodeId, status: result.status });
       } else {
         this.fail(entry.path, entry.commit.item.nodeId, new Error(`The server refused the change (${result.status}): ${result.message}`));
       }

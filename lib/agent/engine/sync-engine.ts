@@ -36,7 +36,7 @@ import { isTempName, removeTempFiles } from "../transfer/temp-files.ts";
 import { UPLOAD_PROGRESS_SCHEMA, UploadProgressStore } from "../transfer/upload-progress.ts";
 import { Uploader } from "../transfer/uploader.ts";
 import type { SyncedNode } from "../tree/nodes.ts";
-import { Executor, type ExecutorEvent } from "./executor.ts";
+import { Executor, type ExecutionResult, type ExecutorEvent } from "./executor.ts";
 import { pause, paceMs } from "./pace.ts";
 import { markQuiet, quietPlan, type PlanInputs, type QuietMark } from "./quiet-plan.ts";
 
@@ -91,6 +91,9 @@ export interface PassSummary {
   planMs: number;
 }
 
+/** Consecutive passes a path's commit may be refused as "moved on" before it counts as a failure. */
+const MAX_BOUNCES = 3;
+
 /** How long a file that changed while it was read is left alone: it is being written. */
 const UNSTABLE_WAIT_MS = 1500;
 
@@ -118,6 +121,8 @@ export class SyncEngine {
   #fullScanDue = true;
   /** Files that changed while being read, and when to try them again (they are being written). */
   readonly #unstable = new Map<string, number>();
+  /** Paths whose commit the server refused as "moved on" in consecutive passes, and how many times. */
+  readonly #bounces = new Map<string, number>();
   /** Checks the tree against other machines' checkpoints and publishes this one's (C6). */
   readonly checkpoints: CheckpointKeeper;
   /** The inputs of the last plan, when it had nothing to do and nothing ran since. */
@@ -431,6 +436,7 @@ export class SyncEngine {
       this.#unstable.set(path, Date.now() + UNSTABLE_WAIT_MS);
       this.#dirty.add(path);
     }
+    await this.noteBounced(result);
     await this.queue.settle(started, result.failed);
     if (plan.actions.length === 0 && result.failed.size === 0 && this.remote.cursor !== null) {
       // Settled: the verified tree is exactly the one at the cursor (C6).
@@ -448,6 +454,26 @@ export class SyncEngine {
     };
     this.emit({ type: "pass-finished", actions: summary.actions, failed: summary.failed, replan: summary.replan });
     return summary;
+  }
+
+  /**
+   * A commit the server refuses as "moved on" makes the next pass pull and
+   * plan again; when the same path bounces pass after pass (the server holds
+   * something there that this machine cannot see, e.g. a node it leaves out
+   * of its listings), it becomes a failure like any other, with its backoff,
+   * instead of a pass loop.
+   * @param result The executor's result.
+   */
+  private async noteBounced(result: ExecutionResult): Promise<void> {
+    for (const path of this.#bounces.keys()) if (!result.bounced.has(path)) this.#bounces.delete(path);
+    for (const [path, { nodeId, status }] of result.bounced) {
+      const times = (this.#bounces.get(path) ?? 0) + 1;
+      this.#bounces.set(path, times);
+      if (times < MAX_BOUNCES) continue;
+      this.#bounces.delete(path);
+      result.failed.add(path);
+      await this.failures.fail(path, nodeId, `The server refused this change ${MAX_BOUNCES} times in a row (${status}) although this machine's view of it was fresh`);
+    }
   }
 
   /**
