@@ -93,6 +93,8 @@ export interface DeleteLocalAction {
   kind: "file" | "dir";
   /** A file is removed only if it still has this stamp. */
   expect: LocalStamp;
+  /** The old place of a node that moved on the server: its synced entry stays (the same step settles it at the new place). */
+  keepBase?: boolean;
 }
 
 /** Move a local entry aside under its conflict-copy name (it is uploaded as a new file later). */

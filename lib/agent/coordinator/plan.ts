@@ -275,6 +275,14 @@ export function planSync(input: PlanInput): Plan {
       }
       // The server's placement wins; content is settled on the next pass.
       const occupant = local.get(rp);
+      if (occupant && !claim.has(rp) && occupant.kind === "file" && s.kind === "file" && r.kind === "file" && !lChanged && !input.skip(rp, false)) {
+        // A new file here holds the name the file moved to there: compare it with the server's version (the same:
+        // adopted, no copy; else it becomes a conflict copy). The old place's unchanged copy goes; the base stays.
+        claim.set(rp, s.nodeId);
+        actions.push({ type: "upload", nodeId: s.nodeId, path: rp, stamp: occupant.stamp, placement: rPlace, baseVersion: r.version, baseHash: r.hash, compareWith: r });
+        localDeletes.push({ type: "delete-local", nodeId: s.nodeId, path: at, kind: "file", expect: e.stamp, keepBase: true });
+        continue;
+      }
       if (occupant && !claim.has(rp)) {
         actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: s.nodeId });
         setAside.add(rp);

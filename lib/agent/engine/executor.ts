@@ -472,7 +472,7 @@ export class Executor {
       try {
         st = await lstat(abs);
       } catch {
-        this.dropSynced(a.nodeId);
+        if (!a.keepBase) this.dropSynced(a.nodeId);
         return;
       }
       const now = stampOf(st, false);
@@ -488,7 +488,7 @@ export class Executor {
         if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "ENOENT") throw error;
       }
     }
-    this.dropSynced(a.nodeId);
+    if (!a.keepBase) this.dropSynced(a.nodeId);
     this.deps.onEvent({ type: "synced", nodeId: a.nodeId, path: a.path, direction: "local" });
   }
 }

@@ -455,13 +455,22 @@ describe("planSync: first meeting of a remote node and a local entry (A8)", () =
     expect(types(plan)).toEqual(["set-aside", "download"]);
   });
 
-  it("a remote move onto a path held by an unsynced local file: set that file aside, then move", () => {
-    const plan = run({ synced: [A], remote: [remoteV2(A, { name: "b.txt" })], local: [at("a.txt", A), localFile("b.txt", 80, 3)] });
+  it("a remote move onto a path held by an unsynced local file: compare that file with the server's version, the old place's copy goes", () => {
+    const moved = remoteV2(A, { name: "b.txt" });
+    const plan = run({ synced: [A], remote: [moved], local: [at("a.txt", A), localFile("b.txt", 80, 3)] });
+    expect(plan.actions).toMatchObject([
+      { type: "upload", nodeId: "fa", path: "b.txt", placement: { name: "b.txt" }, baseVersion: moved.version, compareWith: { nodeId: "fa" } },
+      { type: "delete-local", nodeId: "fa", path: "a.txt", kind: "file", keepBase: true },
+    ]);
+    expect(plan.actions).toHaveLength(2);
+  });
+
+  it("a remote move onto a local file while the file was also edited here: set that file aside, then move", () => {
+    const plan = run({ synced: [A], remote: [remoteV2(A, { name: "b.txt" })], local: [{ ...at("a.txt", A), stamp: { ...at("a.txt", A).stamp, size: 999 } }, localFile("b.txt", 80, 3)] });
     expect(plan.actions).toMatchObject([
       { type: "set-aside", path: "b.txt", kind: "file", nodeId: "fa" },
       { type: "move-local", nodeId: "fa", from: "a.txt", to: "b.txt" },
     ]);
-    expect(plan.actions).toHaveLength(2);
   });
 });
 

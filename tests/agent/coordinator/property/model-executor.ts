@@ -252,7 +252,7 @@ export function runPlan(world: World, plan: Plan, view: ReadonlyMap<string, Remo
       const e = disk.entries.get(path);
       if (a.kind === "file") {
         if (!e) {
-          synced.delete(a.nodeId);
+          if (!a.keepBase) synced.delete(a.nodeId);
           return;
         }
         const now = stampOf(e);
@@ -265,7 +265,7 @@ export function runPlan(world: World, plan: Plan, view: ReadonlyMap<string, Remo
           if (!(error instanceof FsError) || (error.code !== "ENOTEMPTY" && error.code !== "ENOENT")) throw error;
         }
       }
-      synced.delete(a.nodeId);
+      if (!a.keepBase) synced.delete(a.nodeId);
     });
   }
   return result;
