@@ -2,9 +2,10 @@
  * Tree checkpoints on this machine (C6, Q1): after each pull the agent
  * checks its verified remote tree against the newest checkpoint another
  * machine published that it has read the log as far as, and once a pass
- * settles (nothing left to do) it publishes its own when its tree changed. A fresh machine is the one
- * this protects most: it has no history of its own, so a server that hides
- * whole files or deletions from it is caught only here.
+ * settles (nothing left to do) it publishes its own when its tree changed.
+ * A fresh machine is the one this protects most: it has no history of its
+ * own, so a server that hides whole files or deletions from it is caught
+ * only here.
  *
  * Never fatal to syncing: a server that cannot be reached, or an older one
  * without the routes, only delays the check to the next pass. A difference
@@ -71,7 +72,6 @@ export function entriesOf(nodes: ReadonlyMap<string, RemoteNode>): CheckpointEnt
 function kindOf(n: RemoteNode): CheckpointEntry["kind"] {
   return n.kind === "deleted" ? "delete" : n.kind;
 }
-
 
 /** Checks and publishes tree checkpoints for one machine. */
 export class CheckpointKeeper {
