@@ -131,6 +131,8 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
       log.push(`settled in ${settleMs} ms`);
     } catch {
       violations.push(`liveness: the agents were not idle and in agreement within ${(options.settleTimeoutMs ?? 180_000) / 1000} s: ${JSON.stringify((await cluster.statuses()).map((s) => s && { state: s.state, queue: s.queue, transfers: s.transfers.length, lastError: s.lastError, dead: s.deadLetters.length }))}`);
+      // What each agent said last (its own log: local paths are fine here), for the replay.
+      for (const a of cluster.agents) log.push(`--- agent ${a.index}, last lines ---`, ...(a.process?.log() ?? "").split("\n").slice(-15));
     }
 
     const wholes = await Promise.all(cluster.agents.map((a) => snapshotFolder(a.home.folder)));
