@@ -6,8 +6,9 @@
  * see, and every text message the server sent agents over WebSockets, which
  * it can send again (a replay) between the server's own messages.
  */
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
-import { connect, type AddressInfo, type Socket } from "node:net";
+import { request, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import { listenHop, rewrittenHeaders } from "../helpers/hop.ts";
 
 /** One request and the server's real answer, as a rule sees them. */
 export interface Exchange {
@@ -129,7 +130,6 @@ function textFrame(text: string): Buffer {
  */
 export async function startHostileProxy(target: string): Promise<HostileProxy> {
   const upstream = new URL(target);
-  const sockets = new Set<Socket>();
   const wsOut = new Map<Socket, FrameSplitter>();
   const proxy: HostileProxy = {
     url: "",
@@ -155,89 +155,64 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
     close: () => Promise.resolve(),
   };
 
-  const server: Server = createServer((req, res) => {
-    const method = req.method ?? "GET";
-    const path = req.url ?? "/";
-    proxy.log.push({ method, path });
-    const parts: Buffer[] = [];
-    req.on("data", (p: Buffer) => parts.push(p));
-    req.on("end", () => {
-      const sent = Buffer.concat(parts);
-      const out = request({ host: upstream.hostname, port: upstream.port, method, path, headers: req.headers }, (answer: IncomingMessage) => {
-        const rule = proxy.rules.find((r) => r.match(method, path));
-        if (!rule) {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-          return;
-        }
-        const got: Buffer[] = [];
-        answer.on("data", (p: Buffer) => got.push(p));
-        answer.on("end", () => {
-          const exchange: Exchange = { method, path, request: sent, status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(got) };
-          void Promise.resolve(rule.apply(exchange)).then(
-            (verdict) => {
-              if (verdict !== null) rule.hits++;
-              const v = verdict === null ? { body: exchange.body } : Buffer.isBuffer(verdict) ? { body: verdict } : verdict;
-              const headers = { ...answer.headers, "content-length": String(v.body.length) };
-              delete headers["transfer-encoding"];
-              delete headers["content-encoding"];
-              delete headers.etag;
-              if (v.status !== undefined && v.status !== exchange.status) headers["content-type"] = "application/json";
-              res.writeHead(v.status ?? exchange.status, headers);
-              if ("cutAt" in v && v.cutAt !== undefined) {
-                res.write(v.body.subarray(0, v.cutAt), () => res.socket?.destroy());
-                return;
-              }
-              res.end(v.body);
-            },
-            () => res.socket?.destroy(),
-          );
+  const hop = await listenHop(
+    target,
+    (req, res) => {
+      const method = req.method ?? "GET";
+      const path = req.url ?? "/";
+      proxy.log.push({ method, path });
+      const parts: Buffer[] = [];
+      req.on("data", (p: Buffer) => parts.push(p));
+      req.on("end", () => {
+        const sent = Buffer.concat(parts);
+        const out = request({ host: upstream.hostname, port: upstream.port, method, path, headers: req.headers }, (answer: IncomingMessage) => {
+          const rule = proxy.rules.find((r) => r.match(method, path));
+          if (!rule) {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+            return;
+          }
+          const got: Buffer[] = [];
+          answer.on("data", (p: Buffer) => got.push(p));
+          answer.on("end", () => {
+            const exchange: Exchange = { method, path, request: sent, status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(got) };
+            void Promise.resolve(rule.apply(exchange)).then(
+              (verdict) => {
+                if (verdict !== null) rule.hits++;
+                const v = verdict === null ? { body: exchange.body } : Buffer.isBuffer(verdict) ? { body: verdict } : verdict;
+                const headers = rewrittenHeaders(answer.headers, v.body.length);
+                delete headers.etag;
+                if (v.status !== undefined && v.status !== exchange.status) headers["content-type"] = "application/json";
+                res.writeHead(v.status ?? exchange.status, headers);
+                if ("cutAt" in v && v.cutAt !== undefined) {
+                  res.write(v.body.subarray(0, v.cutAt), () => res.socket?.destroy());
+                  return;
+                }
+                res.end(v.body);
+              },
+              () => res.socket?.destroy(),
+            );
+          });
         });
+        out.on("error", () => res.destroy());
+        out.end(sent);
       });
-      out.on("error", () => res.destroy());
-      out.end(sent);
-    });
-  });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    proxy.log.push({ method: "UPGRADE", path: req.url ?? "/" });
-    const up = connect(Number(upstream.port), upstream.hostname, () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    },
+    (req) => {
+      proxy.log.push({ method: "UPGRADE", path: req.url ?? "/" });
+      return {
         // No compression: the proxy reads the server's frames as they are.
-        if (req.rawHeaders[i]!.toLowerCase() === "sec-websocket-extensions") continue;
-        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      }
-      up.write(lines.join("\r\n") + "\r\n\r\n");
-      if (head.length > 0) up.write(head);
-      const splitter = new FrameSplitter(socket, (text) => proxy.wsMessages.push(text));
-      wsOut.set(socket, splitter);
-      up.on("data", (p: Buffer) => splitter.push(p));
-      socket.pipe(up);
-    });
-    sockets.add(up);
-    sockets.add(socket);
-    up.on("close", () => {
-      sockets.delete(up);
-      socket.destroy();
-    });
-    up.on("error", () => socket.destroy());
-    socket.on("error", () => up.destroy());
-    socket.on("close", () => {
-      wsOut.delete(socket);
-      sockets.delete(socket);
-      up.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+        dropHeader: (name) => name === "sec-websocket-extensions",
+        forward: (up, socket) => {
+          const splitter = new FrameSplitter(socket, (text) => proxy.wsMessages.push(text));
+          wsOut.set(socket, splitter);
+          up.on("data", (p: Buffer) => splitter.push(p));
+        },
+        onClose: (socket) => void wsOut.delete(socket),
+      };
+    },
+  );
+  proxy.url = hop.url;
+  proxy.close = hop.close;
   return proxy;
 }

@@ -12,8 +12,8 @@
 import type { Plan } from "../coordinator/actions.ts";
 import type { ScanResult } from "../scan/scan.ts";
 
-/** The inputs of a plan that had nothing to do. */
-export interface QuietMark {
+/** What a plan is made from, each input by its change counter or identity. */
+interface CountedInputs {
   /** The remote tree's change counter. */
   remote: number;
   /** The synced tree's change counter. */
@@ -28,20 +28,16 @@ export interface QuietMark {
   suspects: ReadonlySet<string>;
   /** When it was planned, ms. */
   at: number;
+}
+
+/** The inputs of a plan that had nothing to do. */
+export interface QuietMark extends CountedInputs {
   /** Names that could not sync then (the same again). */
   unsyncable: Plan["unsyncable"];
 }
 
 /** The inputs of the pass about to plan. */
-export interface PlanInputs {
-  remote: number;
-  synced: number;
-  failures: number;
-  scan: ScanResult;
-  rules: string;
-  suspects: ReadonlySet<string>;
-  /** Now, ms. */
-  at: number;
+export interface PlanInputs extends CountedInputs {
   /** The scan was patched with paths that changed on disk this pass. */
   localChanged: boolean;
   /** Files still being written (left alone until a time: plan again). */
