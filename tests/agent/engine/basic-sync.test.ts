@@ -1,25 +1,13 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../helpers/server.ts";
-import { readTree, startTestAgent, type TestAgent } from "../helpers/engines.ts";
+import { describe, expect, it } from "vitest";
+import { readTree, twoAgentsPerTest } from "../helpers/engines.ts";
 
 describe("two agents through a real server (A5, A6, Q2)", () => {
-  let server: TestServer;
-  let a: TestAgent;
-  let b: TestAgent;
-  beforeEach(async () => {
-    server = await startTestServer();
-    a = await startTestAgent(server, "alpha");
-    b = await startTestAgent(server, "beta");
-  });
-  afterEach(async () => {
-    await a.close();
-    await b.close();
-    await server.close();
-  });
+  const pair = twoAgentsPerTest();
 
   it("uploads a tree on one machine and downloads it on the other", async () => {
+    const { a, b } = pair;
     await mkdir(join(a.root, "docs/deep"), { recursive: true });
     await writeFile(join(a.root, "hello.txt"), "hello");
     await writeFile(join(a.root, "docs/deep/notes.md"), "# notes");
@@ -32,6 +20,7 @@ describe("two agents through a real server (A5, A6, Q2)", () => {
   });
 
   it("propagates a modification, a rename and a deletion", async () => {
+    const { a, b } = pair;
     await mkdir(join(a.root, "dir"));
     await writeFile(join(a.root, "dir/f.txt"), "one");
     await writeFile(join(a.root, "g.txt"), "gee");
@@ -46,6 +35,7 @@ describe("two agents through a real server (A5, A6, Q2)", () => {
   });
 
   it("keeps both sides of a real conflict and none for identical edits (A8)", async () => {
+    const { a, b } = pair;
     await writeFile(join(a.root, "c.txt"), "base");
     await writeFile(join(a.root, "same.txt"), "base");
     await a.sync();

@@ -1,25 +1,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../helpers/server.ts";
-import { startTestAgent, type TestAgent } from "../helpers/engines.ts";
+import { describe, expect, it } from "vitest";
+import { twoAgentsPerTest } from "../helpers/engines.ts";
 
 describe("versions skipped by a snapshot are fetched and checked as a chain (C6, S7)", () => {
-  let server: TestServer;
-  let a: TestAgent;
-  let b: TestAgent;
-  beforeEach(async () => {
-    server = await startTestServer();
-    a = await startTestAgent(server, "alpha");
-    b = await startTestAgent(server, "beta");
-  });
-  afterEach(async () => {
-    await a.close();
-    await b.close();
-    await server.close();
-  });
+  const pair = twoAgentsPerTest();
 
   it("a machine whose cursor the log no longer continues reads the snapshot and accepts v1 → v3 through the history", async () => {
+    const { a, b } = pair;
     await writeFile(join(a.root, "notes.txt"), "v1");
     await a.sync();
     await b.sync();

@@ -1,25 +1,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../helpers/server.ts";
-import { startTestAgent, type TestAgent } from "../helpers/engines.ts";
+import { describe, expect, it } from "vitest";
+import { twoAgentsPerTest } from "../helpers/engines.ts";
 
 describe("a pass with nothing new does not plan again (A5)", () => {
-  let server: TestServer;
-  let a: TestAgent;
-  let b: TestAgent;
-  beforeEach(async () => {
-    server = await startTestServer();
-    a = await startTestAgent(server, "alpha");
-    b = await startTestAgent(server, "beta");
-  });
-  afterEach(async () => {
-    await a.close();
-    await b.close();
-    await server.close();
-  });
+  const pair = twoAgentsPerTest();
 
   it("takes the last answer while nothing changed, and plans as soon as the server, the disk or a failure does", async () => {
+    const { a, b } = pair;
     await writeFile(join(a.root, "one.txt"), "one");
     await a.sync();
     await b.sync();
@@ -58,6 +46,7 @@ describe("a pass with nothing new does not plan again (A5)", () => {
   });
 
   it("a paced sync still settles, every change applied (A5)", async () => {
+    const { a, b } = pair;
     for (let i = 0; i < 5; i++) await writeFile(join(a.root, `f${i}.txt`), `content ${i}`);
     await a.sync();
     const summary = await b.engine.syncUntilSettled(20, { fullScan: false, waitUnstable: false, pace: true });

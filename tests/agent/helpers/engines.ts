@@ -10,7 +10,8 @@ import type { AgentConfig } from "../../../lib/agent/home/config.ts";
 import { homePaths } from "../../../lib/agent/home/paths.ts";
 import { SyncEngine, type EngineOptions } from "../../../lib/agent/engine/sync-engine.ts";
 import type { ExecutorEvent } from "../../../lib/agent/engine/executor.ts";
-import type { TestServer } from "../../helpers/server.ts";
+import { afterEach, beforeEach } from "vitest";
+import { startTestServer, type TestServer } from "../../helpers/server.ts";
 
 /** One test agent. */
 export interface TestAgent {
@@ -119,4 +120,33 @@ export async function readTree(root: string): Promise<Record<string, string>> {
  */
 export async function sizeOf(path: string): Promise<number> {
   return (await stat(path)).size;
+}
+
+/** A fresh server with two agents on it. */
+export interface AgentPair {
+  server: TestServer;
+  /** The machine "alpha". */
+  a: TestAgent;
+  /** The machine "beta". */
+  b: TestAgent;
+}
+
+/**
+ * Gives every test of the calling `describe` a fresh server and two agents
+ * ("alpha" and "beta"), closed after it.
+ * @returns The pair, filled in before each test (read it inside the test).
+ */
+export function twoAgentsPerTest(): AgentPair {
+  const pair = {} as AgentPair;
+  beforeEach(async () => {
+    pair.server = await startTestServer();
+    pair.a = await startTestAgent(pair.server, "alpha");
+    pair.b = await startTestAgent(pair.server, "beta");
+  });
+  afterEach(async () => {
+    await pair.a.close();
+    await pair.b.close();
+    await pair.server.close();
+  });
+  return pair;
 }
