@@ -126,6 +126,12 @@ function upgradeHelper(limits: WebSocketLimits): UpgradeWebSocket {
   });
 }
 
+/** A close event (CloseEvent where the runtime has it). */
+function closeEvent(code: number, reason: string): CloseEvent {
+  if (typeof CloseEvent === "function") return new CloseEvent("close", { code, reason });
+  return Object.assign(new Event("close"), { code, reason, wasClean: true });
+}
+
 const socketHandlers = {
   open(ws: BunSocket): void {
     const { onOpen } = ws.data.events;
@@ -139,7 +145,7 @@ const socketHandlers = {
   },
   close(ws: BunSocket, code: number, reason: string): void {
     const { onClose } = ws.data.events;
-    if (onClose) run(ws, () => onClose(new CloseEvent("close", { code, reason }), contextOf(ws)));
+    if (onClose) run(ws, () => onClose(closeEvent(code, reason), contextOf(ws)));
   },
   pong(ws: BunSocket): void {
     ws.data.onPong?.();
