@@ -111,9 +111,10 @@ describe("the Bun transport", () => {
     const fetch = served.options.fetch as Fetch;
     const bunServer = (globalThis as unknown as { Bun: { serve(o: object): unknown } }).Bun.serve(served.options);
     expect(await (await fetch(new Request("http://h/x"), bunServer)).text()).toBe("GET 10.0.0.7 ");
-    expect(served.timeouts).toEqual([-1]);
+    // No bound while the app answers a request without a body, the idle one after.
+    expect(served.timeouts).toEqual([0, -1, 5]);
     expect(await (await fetch(new Request("http://h/x", { method: "PUT", body: "abc" }), bunServer)).text()).toBe("PUT 10.0.0.7 abc");
-    expect(served.timeouts).toEqual([-1, 255, -1, 5]);
+    expect(served.timeouts).toEqual([0, -1, 5, 255, -1, 5]);
   });
 
   it("upgrades with only our subprotocol selected, and lets a non-upgrade through", async () => {
@@ -127,6 +128,7 @@ describe("the Bun transport", () => {
     const answer = await fetch(new Request("http://h/ws", { headers: { "sec-websocket-protocol": "syncagent.v1, bearer.secret" } }), bunServer);
     expect(answer.status).toBe(200);
     expect(served.upgrades[0]).toMatchObject({ data: { protocol: "syncagent.v1" }, headers: { "Sec-WebSocket-Protocol": "syncagent.v1" } });
+    expect(served.timeouts).toEqual([0]); // an upgraded request keeps no HTTP deadline
     await fetch(new Request("http://h/ws"), bunServer);
     expect(served.upgrades[1]?.headers).toBeUndefined();
     served.upgradeResult = false;

@@ -4,10 +4,12 @@
  * compatibility layer between the socket and the app. What the Node
  * transport gets from `node:http` and `ws` is kept:
  * - deadlines: Bun's idle timeout (seconds) closes silent and idle
- *   keep-alive connections; a request with a body gets its body deadline
- *   as the idle bound while it runs (a stalled body closes the
- *   connection), then the idle deadline again. Bun bounds unfinished
- *   headers by its own fixed timeout (about 10 s).
+ *   keep-alive connections; while the app works on a request, a request
+ *   with a body gets its body deadline as the idle bound (a stalled body
+ *   closes the connection) and one without a body none (Bun would
+ *   otherwise cut an answer slower than the idle deadline), then the idle
+ *   deadline again. Bun bounds unfinished headers by its own fixed
+ *   timeout (about 10 s).
  * - the client address, as `remoteAddress` in the app's env.
  * - WebSockets: frames over the message limit are refused (close 1009)
  *   before they are buffered; only our subprotocol is ever selected;
@@ -59,6 +61,8 @@ export interface BunEnv {
   server: BunServer;
   /** The peer's address (read lazily). */
   readonly remoteAddress: string | undefined;
+  /** Set once the request became a WebSocket. */
+  upgraded?: boolean;
 }
 
 /** Bun's timeouts are whole seconds, at most 255. */
@@ -122,7 +126,9 @@ function upgradeHelper(limits: WebSocketLimits): UpgradeWebSocket {
     const protocol = offered.includes(limits.protocol) ? limits.protocol : "";
     const data: SocketData = { events, url: new URL(c.req.url), protocol };
     const upgraded = server.upgrade(c.req.raw, protocol ? { data, headers: { "Sec-WebSocket-Protocol": protocol } } : { data });
-    return upgraded ? new Response(null) : undefined;
+    if (!upgraded) return undefined;
+    (c.env as BunEnv).upgraded = true;
+    return new Response(null);
   });
 }
 
@@ -185,11 +191,12 @@ export function bunTransport(app: AnyHono, limits: WebSocketLimits): HttpTranspo
             return remote?.address;
           },
         };
-        if (request.body === null) return app.fetch(request, env);
-        // A body has its own deadline, as an idle bound, while the request runs; the connection is idle-bound again after.
-        server.timeout(request, seconds(options.bodyDeadlineFor(request.method, new URL(request.url).pathname)));
+        // While the app works on a request, Bun's idle bound would cut a slow answer: none for a request
+        // without a body, the body's deadline for one with a body; the connection is idle-bound again after.
+        const bound = request.body === null ? 0 : seconds(options.bodyDeadlineFor(request.method, new URL(request.url).pathname));
+        server.timeout(request, bound);
         const response = await app.fetch(request, env);
-        server.timeout(request, idle);
+        if (!env.upgraded) server.timeout(request, idle);
         return response;
       };
       try {
