@@ -5,8 +5,9 @@
  * body is bounded by its route ({@link bodyDeadlineFor}): chunk uploads get
  * `uploadTimeoutMs`, every other body `bodyTimeoutMs`. Past the deadline the
  * connection is closed (under Node by this middleware, under Bun.serve by
- * the transport, which makes the deadline the request's idle bound). A request with no credential at all may not declare a
- * body larger than {@link PRE_AUTH_BODY_LIMIT} (413 before any route runs).
+ * the transport, which makes the deadline the request's idle bound). A
+ * request with no credential at all may not declare a body larger than
+ * {@link PRE_AUTH_BODY_LIMIT} (413 before any route runs).
  */
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
