@@ -2,8 +2,9 @@
  * The server's HTTP + WebSocket application: shared middleware, then one
  * mount line per route module. Route modules own their paths and auth.
  */
-import { createNodeWebSocket, type NodeWebSocket } from "@hono/node-ws";
 import { ensureErrorEvent } from "../runtime/error-event.ts";
+import { createTransport } from "../runtime/http/transport.ts";
+import type { HttpTransport } from "../runtime/http/port.ts";
 import { Hono } from "hono";
 import type { ServerContext } from "./context.ts";
 import { createErrorHandler, errorResponse, HttpError } from "./http/errors.ts";
@@ -24,27 +25,27 @@ import { checkpointRoutes } from "./routes/checkpoints.ts";
 import { authDepsFrom } from "./auth/deps.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { Hub, type HubContextExtras } from "./ws/hub.ts";
-import { wsRoutes } from "./ws/routes.ts";
-import { stopHubWithServer } from "./ws/shutdown.ts";
-import { limitNodeWebSockets } from "./ws/node-limits.ts";
+import { MAX_CLIENT_MESSAGE, wsRoutes } from "./ws/routes.ts";
+import { WS_PROTOCOL } from "./ws/socket-auth.ts";
 
-/** The app plus what its WebSocket routes need. */
+/** The app, the runtime's transport that serves it, and the hub of its sockets. */
 export interface ServerApp {
   app: Hono<ServerEnv>;
-  /** Makes WebSocket routes of `app` (via `upgradeWebSocket`) answer on a Node server. */
-  injectWebSocket: NodeWebSocket["injectWebSocket"];
-  upgradeWebSocket: NodeWebSocket["upgradeWebSocket"];
+  /** Serves `app` and upgrades its WebSocket routes (lib/runtime/http/). */
+  transport: HttpTransport;
+  hub: Hub;
 }
 
 /**
  * Creates the server application.
  * @param ctx The server context.
- * @returns The Hono app and its WebSocket glue.
+ * @returns The Hono app, its transport and its hub.
  */
 export function createServerApp(ctx: ServerContext): ServerApp {
   const app = new Hono<ServerEnv>();
   ensureErrorEvent();
-  const nodeWs = createNodeWebSocket({ app });
+  // Bun.serve under Bun, @hono/node-server elsewhere; frames over 64 KiB are refused, only syncagent.v1 is selected.
+  const transport = createTransport(app, { maxMessageBytes: MAX_CLIENT_MESSAGE, protocol: WS_PROTOCOL });
   app.onError(createErrorHandler(ctx.logger));
   app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", `Not found: ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.use("*", requestContext(ctx.logger, ctx.metrics));
@@ -56,7 +57,6 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);
   // WebSocket hub: /ws/changes, /ws/events, /ws/dashboard (lib/server/ws/)
   const hub = new Hub(ctx.db, ctx.logger, { maxSocketsPerMachine: ctx.config.maxSocketsPerMachine, ...(ctx as HubContextExtras).hub });
-  limitNodeWebSockets(nodeWs.wss);
   ctx.bus.subscribe(() => hub.wake());
   const auth = authDepsFrom(ctx, () => hub.wake());
   app.route("/", authRoutes(auth));
@@ -69,11 +69,6 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.route("/", checkpointRoutes(ctx, auth)); // tree checkpoints, opaque to the server (lib/server/checkpoints/)
   app.route("/", statsRoutes(ctx, auth));
   app.route("/", adminRoutes(ctx, auth));
-  app.route("/", wsRoutes(auth, hub, nodeWs.upgradeWebSocket));
-
-  const injectWebSocket: NodeWebSocket["injectWebSocket"] = (server) => {
-    nodeWs.injectWebSocket(server);
-    stopHubWithServer(server, hub); // closing the server closes the hub's sockets (lib/server/ws/shutdown.ts)
-  };
-  return { app, injectWebSocket, upgradeWebSocket: nodeWs.upgradeWebSocket };
+  app.route("/", wsRoutes(auth, hub, transport.upgradeWebSocket));
+  return { app, transport, hub };
 }

@@ -113,8 +113,7 @@ describe("hardening (S6)", () => {
 
   it("lets other uploads of the id and the purge through while one upload stalls, then times it out", async () => {
     const id = hexId();
-    const connections = (): Promise<number> =>
-      new Promise((resolve, reject) => server.running.server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+    const connections = (): Promise<number> => server.running.connections();
     const before = await connections();
     // A client on its own connection that sends 100 bytes of a chunked body, then nothing.
     const stalledRequest = request(`${server.url}/api/chunks/${id}`, {

@@ -1,11 +1,13 @@
 /**
  * Connection deadlines (issue 15): a request whose body never completes
- * must not hold its connection. Node's HTTP server bounds the headers, the
- * whole request and idle keep-alive connections ({@link nodeServerTimeouts});
- * this middleware bounds each request's body by its route: chunk uploads get
+ * must not hold its connection. The transport (lib/runtime/http/) bounds the
+ * headers, the whole request and idle keep-alive connections; each request's
+ * body is bounded by its route ({@link bodyDeadlineFor}): chunk uploads get
  * `uploadTimeoutMs`, every other body `bodyTimeoutMs`. Past the deadline the
- * connection is closed. A request with no credential at all may not declare a
- * body larger than {@link PRE_AUTH_BODY_LIMIT} (413 before any route runs).
+ * connection is closed (under Node by this middleware, under Bun.serve by
+ * the transport, which makes the deadline the request's idle bound). A
+ * request with no credential at all may not declare a body larger than
+ * {@link PRE_AUTH_BODY_LIMIT} (413 before any route runs).
  */
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
@@ -34,28 +36,6 @@ export function bodyDeadlineFor(method: string, path: string, config: DeadlineCo
   return upload ? config.uploadTimeoutMs : config.bodyTimeoutMs;
 }
 
-/**
- * The Node server options that carry the deadlines: headers, the whole
- * request (the longest body deadline plus the headers', an outer bound), and
- * idle keep-alive. Node checks the first two on a timer, so its period is
- * tied to the headers deadline.
- * @param config The deadlines.
- * @returns Options for `http.createServer` / `https.createServer`.
- */
-export function nodeServerTimeouts(config: DeadlineConfig): {
-  headersTimeout: number;
-  requestTimeout: number;
-  keepAliveTimeout: number;
-  connectionsCheckingInterval: number;
-} {
-  return {
-    headersTimeout: config.headersTimeoutMs,
-    requestTimeout: Math.max(config.bodyTimeoutMs, config.uploadTimeoutMs) + config.headersTimeoutMs,
-    keepAliveTimeout: config.idleTimeoutMs,
-    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
-  };
-}
-
 function hasCredential(cookie: string | undefined, authorization: string | undefined): boolean {
   return Boolean(authorization) || Boolean(cookie && /syncagent_session=/.test(cookie));
 }
@@ -64,8 +44,8 @@ function hasCredential(cookie: string | undefined, authorization: string | undef
  * Bounds the body of every request: a credential-less request declaring
  * more than {@link PRE_AUTH_BODY_LIMIT} is 413, and a body that has not
  * arrived by its deadline ({@link bodyDeadlineFor}) closes the connection.
- * Under runtimes other than Node (no `c.env.incoming`) only the size rule
- * applies; their servers' own timeouts bound the rest.
+ * Without the Node server (no `c.env.incoming`) only the size rule applies
+ * here; the transport bounds the rest.
  * @param config The deadlines.
  * @param logger Where a closed connection is noted (info).
  * @returns The middleware.

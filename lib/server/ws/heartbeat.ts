@@ -1,9 +1,9 @@
 /**
- * Heartbeat probes for one socket. Where the runtime's socket speaks the
- * protocol-level ping (the `ws` package under Node: browsers and `ws`
- * clients answer pongs by themselves) that is used; elsewhere the probe is
- * an application message `{"type":"ping"}` that clients answer with
- * `{"type":"pong"}`. Any message from the peer also counts as alive.
+ * Heartbeat probes for one socket. Where the transport's socket speaks the
+ * protocol-level ping (the `ws` package under Node, Bun.serve's sockets
+ * under Bun: browsers and `ws` clients answer pongs by themselves) that is
+ * used; elsewhere the probe is an application message `{"type":"ping"}`
+ * that clients answer with `{"type":"pong"}`. Any message from the peer also counts as alive.
  */
 import type { WSContext } from "hono/ws";
 

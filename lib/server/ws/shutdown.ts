@@ -1,26 +1,20 @@
 /**
- * Shutdown of WebSockets with their HTTP server. Node's `server.close()`
- * waits for every accepted connection, and an upgraded WebSocket stays one
- * until it closes, so a server with connected agents would never finish
- * closing. This ties the hub to the server: closing the server first closes
- * every socket (code 1001) and stops the hub's tails and heartbeat.
+ * Shutdown of WebSockets with their server. A server waits for every
+ * accepted connection, and an upgraded WebSocket stays one until it closes,
+ * so a server with connected agents would never finish closing. Closing
+ * goes through here: first every socket of the hub is closed (code 1001)
+ * and its tails and heartbeat stop, then the transport closes.
  */
+import type { Listening } from "../../runtime/http/port.ts";
 import type { Hub } from "./hub.ts";
 
-/** The part of a Node server this needs. */
-interface Closable {
-  close(callback?: (error?: Error) => void): unknown;
-}
-
 /**
- * Makes `server.close()` stop the hub first.
- * @param server The HTTP(S) server the hub's sockets came through.
+ * Closes the hub's sockets, then the listening transport.
+ * @param listening The transport the hub's sockets came through.
  * @param hub The hub.
+ * @returns Resolves once the transport has closed.
  */
-export function stopHubWithServer(server: Closable, hub: Hub): void {
-  const close = server.close.bind(server);
-  server.close = (callback?: (error?: Error) => void) => {
-    hub.stop();
-    return close(callback);
-  };
+export function closeWithHub(listening: Pick<Listening, "close">, hub: Pick<Hub, "stop">): Promise<void> {
+  hub.stop();
+  return listening.close();
 }
