@@ -17,7 +17,6 @@ import { commandRoutes } from "./commands/command-routes.ts";
 import { reportRoutes } from "./ws/report-routes.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { homeRoutes } from "./routes/home.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { trashRoutes } from "./routes/trash.ts";
 import { checkpointRoutes } from "./routes/checkpoints.ts";
@@ -27,6 +26,7 @@ import { Hub, type HubContextExtras } from "./ws/hub.ts";
 import { wsRoutes } from "./ws/routes.ts";
 import { stopHubWithServer } from "./ws/shutdown.ts";
 import { limitNodeWebSockets } from "./ws/node-limits.ts";
+import { dashboardAssets, dashboardRoutes } from "./dashboard/mod.ts";
 
 /** The app plus what its WebSocket routes need. */
 export interface ServerApp {
@@ -51,7 +51,6 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.use("*", securityHeaders(ctx.config.host, acceptedHosts(ctx.config.allowedHosts, ctx.config.publicUrl)));
   app.use("*", bodyDeadlines(ctx.config, ctx.logger));
 
-  app.route("/", homeRoutes(ctx));
   app.route("/api", healthRoutes(ctx));
   // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);
   // WebSocket hub: /ws/changes, /ws/events, /ws/dashboard (lib/server/ws/)
@@ -70,6 +69,7 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.route("/", statsRoutes(ctx, auth));
   app.route("/", adminRoutes(ctx, auth));
   app.route("/", wsRoutes(auth, hub, nodeWs.upgradeWebSocket));
+  app.route("/", dashboardRoutes(dashboardAssets())); // the browser dashboard, last: every other GET (lib/server/dashboard/)
 
   const injectWebSocket: NodeWebSocket["injectWebSocket"] = (server) => {
     nodeWs.injectWebSocket(server);
