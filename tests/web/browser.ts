@@ -45,6 +45,7 @@ export async function openTab(options: { viewport?: { width: number; height: num
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu"] });
   const context = await browser.newContext({ viewport: options.viewport ?? VIEWPORTS.desktop, colorScheme: "light" });
   const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
   const sent: string[] = [];
   page.on("request", (request) => {
     const body = request.postDataBuffer();

@@ -3,9 +3,17 @@
  * Chromium against a real server.
  */
 import { readFile } from "node:fs/promises";
+import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { HAVE_BROWSER, openTab, screenshots, type TestTab } from "./browser.ts";
+
+/** This machine's first address beyond loopback (an insecure origin for a browser), if it has one. */
+function lanAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+}
 
 describe.skipIf(!HAVE_BROWSER)("setup, sign-in and sign-out in the browser", () => {
   let server: TestServer;
@@ -71,14 +79,16 @@ describe.skipIf(!HAVE_BROWSER)("setup, sign-in and sign-out in the browser", () 
     expect(tab.sent.join("\n")).not.toContain("__Host-"); // the cookie never goes into a body
   });
 
-  it("asks for the setup token when the server listens beyond loopback", async () => {
+  it("asks for the setup token beyond loopback, and says why a plain-http page cannot unlock", async () => {
     const open = await startTestServer({ setup: false, config: { host: "0.0.0.0" } });
     try {
       const state = (await (await open.fetch("/api/setup")).json()) as { setupTokenRequired: boolean; setupTokenFile: string };
       expect(state.setupTokenRequired).toBe(true);
       const other = await openTab();
       try {
-        await other.page.goto(open.url + "/setup");
+        const lan = lanAddress();
+        const base = lan ? `http://${lan}:${open.port}` : open.url;
+        await other.page.goto(base + "/setup");
         await other.page.getByLabel("Setup token").waitFor();
         await other.page.getByText(state.setupTokenFile).waitFor();
         await screenshots(other.page, "setup-token");
@@ -91,6 +101,15 @@ describe.skipIf(!HAVE_BROWSER)("setup, sign-in and sign-out in the browser", () 
         await other.page.getByLabel("Setup token").fill((await readFile(state.setupTokenFile, "utf8")).trim());
         await other.page.getByRole("button", { name: "Create account" }).click();
         await other.page.getByRole("heading", { name: "Your server is ready" }).waitFor();
+        if (lan) {
+          await other.page.getByRole("button", { name: "Open the dashboard" }).click();
+          await other.page.getByText("This page cannot unlock the vault.").waitFor();
+          await other.page.getByText(`over plain HTTP at ${lan}:${open.port}`).waitFor();
+          expect(await other.page.evaluate(() => window.isSecureContext)).toBe(false);
+          await screenshots(other.page, "files-insecure-origin");
+          await other.page.getByRole("button", { name: "Locked" }).click();
+          await other.page.getByRole("dialog").getByText("Serve the dashboard over HTTPS").waitFor();
+        }
       } finally {
         await other.close();
       }
