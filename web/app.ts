@@ -10,7 +10,7 @@ import { navigate, usePath } from "./router.ts";
 import { loadSession, session, setupState, wizardFinished } from "./session.ts";
 import { Shell } from "./shell.ts";
 import { useStore } from "./store.ts";
-import { lock } from "./vault.ts";
+import { loadCrypto, lock } from "./vault.ts";
 import { ActivityPage } from "./pages/activity.ts";
 import { FilesPage } from "./pages/files.ts";
 import { InvitationsPage } from "./pages/invitations.ts";
@@ -21,7 +21,10 @@ import { SetupPage } from "./pages/setup.ts";
 import "./machines-data.ts";
 
 session.subscribe((s) => {
-  if (s) startLive();
+  if (s) {
+    startLive();
+    setTimeout(() => void loadCrypto().catch(() => undefined), 0);
+  }
   else {
     lock();
     stopLive();

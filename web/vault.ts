@@ -4,9 +4,25 @@
  * manifests are decrypted here. Neither the password nor a key leaves the
  * tab; both are forgotten on lock, on logout and when the tab closes.
  */
-import { HistoryGapError, HistoryGuard, openNodeRecord, openWithPassword, ROOT_NODE_ID, WrongPasswordError, type NodeManifest, type NodeRecord, type OpenedNode, type UnlockedVault } from "../lib/crypto/mod.ts";
+import type * as CryptoModule from "../lib/crypto/mod.ts";
+import type { HistoryGuard, NodeManifest, NodeRecord, OpenedNode, UnlockedVault } from "../lib/crypto/mod.ts";
+import { ROOT_NODE_ID } from "../lib/crypto/node-id.ts";
 import { api, ApiError } from "./api.ts";
 import { store } from "./store.ts";
+
+/** The vault's cryptography, loaded apart from the first page (it is only needed to unlock). */
+type Crypto = typeof CryptoModule;
+let cryptoModule: Promise<Crypto> | undefined;
+
+/**
+ * Loads the cryptography (once); called after sign-in so unlocking does not wait for it.
+ * @returns The module.
+ */
+export function loadCrypto(): Promise<Crypto> {
+  cryptoModule ??= import("../lib/crypto/mod.ts");
+  cryptoModule.catch(() => (cryptoModule = undefined));
+  return cryptoModule;
+}
 
 /** The vault's state in this tab. */
 export type VaultState = { state: "locked" } | { state: "unlocking" } | { state: "unlocked"; vault: UnlockedVault; history: HistoryGuard };
@@ -47,11 +63,12 @@ export async function unlock(password: string, vaultId: string): Promise<void> {
       if (error instanceof ApiError && error.status === 404) throw new Error("This vault has no key yet: run `syncagent init` on your first machine, then unlock here");
       throw error;
     }
-    const vault = await openWithPassword(fromBase64(blob), password, { vaultId, firstOpen: true });
-    vaultState.set({ state: "unlocked", vault, history: new HistoryGuard() });
+    const crypto = await loadCrypto();
+    const vault = await crypto.openWithPassword(fromBase64(blob), password, { vaultId, firstOpen: true });
+    vaultState.set({ state: "unlocked", vault, history: new crypto.HistoryGuard() });
   } catch (error) {
     vaultState.set({ state: "locked" });
-    if (error instanceof WrongPasswordError) throw new Error("Wrong master password");
+    if (cryptoModule && error instanceof (await cryptoModule).WrongPasswordError) throw new Error("Wrong master password");
     throw error;
   }
 }
@@ -103,6 +120,7 @@ interface VersionItem {
  * versions in between are fetched and checked as a chain.
  */
 async function openChecked(vault: UnlockedVault, history: HistoryGuard, record: NodeRecord): Promise<OpenedNode> {
+  const { HistoryGapError, openNodeRecord } = await loadCrypto();
   try {
     const opened = await openNodeRecord(vault.keyring, record, history);
     history.accept(opened);

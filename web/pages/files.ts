@@ -5,7 +5,7 @@
  * follows the vault live: what an agent uploads appears without a reload.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ROOT_NODE_ID } from "../../lib/crypto/mod.ts";
+import { ROOT_NODE_ID } from "../../lib/crypto/node-id.ts";
 import { formatAgo, formatBytes, formatDate } from "../format.ts";
 import { html } from "../html.ts";
 import { Icon } from "../icons.ts";

@@ -20,6 +20,8 @@ export interface Bundler {
     write: false;
     outdir: string;
     entryNames: string;
+    chunkNames: string;
+    splitting: true;
     assetNames: string;
     legalComments: "none";
     logLevel: "silent";
@@ -55,6 +57,8 @@ export async function buildDashboard(bundler: Bundler, webDir: string): Promise<
     write: false,
     outdir,
     entryNames: "[name]-[hash]",
+    chunkNames: "[name]-[hash]",
+    splitting: true,
     assetNames: "[name]-[hash]",
     legalComments: "none",
     logLevel: "silent",
@@ -64,8 +68,11 @@ export async function buildDashboard(bundler: Bundler, webDir: string): Promise<
     const name = out.path.slice(outdir.length + 1).replaceAll("\\", "/");
     return { path: `/assets/${name}`, type: mediaType(name), body: out.contents };
   });
-  const script = files.find((f) => f.path.endsWith(".js"));
-  const style = files.find((f) => f.path.endsWith(".css"));
+  // The entry's script and stylesheet (other scripts are chunks it loads when needed).
+  const entry = Object.entries(result.metafile.outputs).find(([, out]) => out.entryPoint !== undefined);
+  const named = (output: string | undefined) => (output ? files.find((f) => output.endsWith(f.path.slice("/assets/".length))) : undefined);
+  const script = named(entry?.[0]);
+  const style = named(entry?.[1].cssBundle);
   if (!script || !style) throw new Error("Cannot bundle the dashboard: the script or the stylesheet is missing from the bundle");
   const icon = await hashedFile(join(webDir, "icon.svg"), "icon", ".svg");
   files.push(icon);
