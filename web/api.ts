@@ -24,6 +24,16 @@ export class ApiError extends Error {
 }
 
 let csrfToken = "";
+let unauthorized: (() => void) | undefined;
+
+/**
+ * Sets what happens when the server answers 401 to a signed-in call (the
+ * session ended elsewhere or expired): the app goes back to sign-in.
+ * @param handler The callback.
+ */
+export function onUnauthorized(handler: () => void): void {
+  unauthorized = handler;
+}
 
 /**
  * Sets the CSRF token sent with every mutating request (from the session answer).
@@ -66,6 +76,7 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
   } catch {
     data = undefined;
   }
+  if (res.status === 401 && csrfToken && !path.startsWith("/api/auth/")) unauthorized?.();
   if (!res.ok) {
     const error = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
     const retry = Number(res.headers.get("retry-after"));

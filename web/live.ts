@@ -3,6 +3,7 @@
  * a growing delay (1 s, 2 s, 4 s … 30 s) when it drops. Machines' status
  * and the vault's changes arrive here; pages subscribe.
  */
+import { loadSession } from "./session.ts";
 import { store } from "./store.ts";
 
 /** A machine's live status (docs/api.md, `status`). */
@@ -96,10 +97,12 @@ function open(): void {
     apply(message);
     for (const listener of [...listeners]) listener(message);
   };
-  ws.onclose = () => {
+  ws.onclose = (event) => {
     if (socket !== ws) return;
     socket = undefined;
     if (!wanted) return liveState.set("closed");
+    // 4401: the session ended, or now acts on another vault: ask the server which.
+    if (event.code === 4401) void loadSession().catch(() => undefined);
     liveState.set("reconnecting");
     retry = setTimeout(() => {
       retry = undefined;

@@ -2,7 +2,7 @@
  * The signed-in user: setup on first use, login, logout. The session is the
  * server's cookie; the tab keeps only who is signed in and the CSRF token.
  */
-import { api, setCsrfToken } from "./api.ts";
+import { api, onUnauthorized, setCsrfToken } from "./api.ts";
 import { store } from "./store.ts";
 
 /** Who is signed in. */
@@ -25,6 +25,11 @@ export const wizardFinished = store(false);
 export const session = store<Session | null | undefined>(undefined);
 /** Whether the server still needs its admin account (then the wizard shows). */
 export const setupState = store<SetupState | undefined>(undefined);
+
+onUnauthorized(() => {
+  setCsrfToken("");
+  session.set(null);
+});
 
 function signedIn(value: Session): Session {
   setCsrfToken(value.csrfToken);

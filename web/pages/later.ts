@@ -15,5 +15,5 @@ const LATER: Record<string, { detail: string }> = {
  */
 export function LaterPage(props: { place: string }) {
   const later = LATER[props.place] ?? { detail: "This page comes in a later version." };
-  return html`<section class="page"><${EmptyState} title=${`${props.place} is not here yet`} detail=${later.detail} /></section>`;
+  return html`<section class="page"><${EmptyState} title="Coming in a later version" detail=${later.detail} /></section>`;
 }
