@@ -6,7 +6,8 @@
  * appears without a reload. Nothing the browser sends holds a name, a
  * content or the master password.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentRuntime } from "../../lib/agent/engine/agent-runtime.ts";
@@ -22,6 +23,7 @@ const SECRETS = {
   photo: { name: "holiday-by-the-sea.jpg", body: "pretend jpeg bytes of the sea" },
   folder: "Photos from the summer",
   live: { name: "Written while watching.md", body: "appears without a reload" },
+  afterReconnect: { name: "After the network came back.txt", body: "still live" },
   long: { name: "A very long file name that goes on and on to see how the list truncates it gracefully.pdf", body: "long" },
 };
 
@@ -37,8 +39,11 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
   let agent: AgentRuntime;
   let tab: TestTab;
 
+  let dataDir: string;
+
   beforeAll(async () => {
-    server = await startTestServer();
+    dataDir = await mkdtemp(join(tmpdir(), "syncagent-web-files-"));
+    server = await startTestServer({ dataDir });
     dirs = await scratch();
     home = await prepareHome(server, dirs, "studio-desktop", true);
     await writeFile(join(home.folder, SECRETS.report.name), SECRETS.report.body);
@@ -59,6 +64,7 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     await agent?.close();
     await server?.close();
     await dirs?.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it("shows sizes and dates while locked, and says the names are locked", async () => {
@@ -128,19 +134,40 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     await writeFile(join(home.folder, SECRETS.live.name), SECRETS.live.body);
     await page.getByText(SECRETS.live.name).waitFor({ timeout: 45_000 });
     expect(page.url()).toBe(before);
+  });
+
+  it("reconnects the live feed when the server comes back, and keeps updating", async () => {
+    const { page } = tab;
+    const sockets: string[] = [];
+    page.on("websocket", (ws) => sockets.push(ws.url()));
+    const port = server.port;
+    await server.close(); // the data stays (a shared data dir): sessions, machines, files
+    await page.getByText("Reconnecting…").waitFor();
+    await screenshots(page, "files-reconnecting");
+    server = await startTestServer({ dataDir, setup: false, config: { port: String(port) } });
+    await page.getByRole("status").getByText("All in sync").waitFor({ timeout: 40_000 });
+    expect(sockets.filter((url) => url.endsWith("/ws/dashboard")).length).toBeGreaterThanOrEqual(1);
+    await writeFile(join(home.folder, SECRETS.afterReconnect.name), SECRETS.afterReconnect.body);
+    await page.getByText(SECRETS.afterReconnect.name).waitFor({ timeout: 45_000 });
+  });
+
+  it("shows the machines' live status and the activity log", async () => {
+    const { page } = tab;
     await page.goto(server.url + "/activity");
     await page.getByRole("heading", { name: "Recent activity" }).waitFor();
     await page.locator(".activity-log li").first().waitFor();
     await screenshots(page, "activity");
     await page.goto(server.url + "/machines");
-    await page.getByText("studio-desktop").waitFor();
+    const row = page.locator(".machine-row", { hasText: "studio-desktop" });
+    await row.getByText("Up to date").waitFor();
+    await row.getByText(/just now|s ago/).waitFor();
     await screenshots(page, "machines-live");
   });
 
   it("never sent a name, a content or the master password to the server", () => {
     const sent = tab.sent.join("\n");
     expect(tab.sent.length).toBeGreaterThan(0);
-    for (const secret of [SECRETS.report, SECRETS.photo, SECRETS.live, SECRETS.long]) {
+    for (const secret of [SECRETS.report, SECRETS.photo, SECRETS.live, SECRETS.afterReconnect, SECRETS.long]) {
       expect(sent).not.toContain(secret.name);
       expect(sent).not.toContain(secret.body);
     }

@@ -92,7 +92,8 @@ export function FilesPage(props: { chain: string[] }) {
     void load();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const off = onLive((m) => {
-      if (m.type !== "changes" && m.type !== "changed") return;
+      // A snapshot opens every (re)connection: what changed while the socket was down is listed again.
+      if (m.type !== "changes" && m.type !== "changed" && m.type !== "snapshot") return;
       clearTimeout(timer);
       timer = setTimeout(() => void load(), 100);
     });
