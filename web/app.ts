@@ -3,7 +3,7 @@
  * out, else the page the address names inside the shell. Signing out
  * locks the vault and closes the live feed.
  */
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.ts";
 import { startLive, stopLive } from "./live.ts";
 import { navigate, usePath } from "./router.ts";
@@ -63,6 +63,12 @@ export function App() {
   const setup = useStore(setupState);
   const finished = useStore(wizardFinished);
   useEffect(() => void loadSession().catch(() => session.set(null)), []);
+  // Times read "12 s ago": the page is drawn again every 15 s so they stay true.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), 15_000);
+    return () => clearInterval(timer);
+  }, []);
   const target = page(path);
   useEffect(() => {
     if (current === undefined) return;

@@ -51,7 +51,8 @@ function LockButton() {
   const state = useStore(vaultState);
   const [open, setOpen] = useState(false);
   if (state.state === "unlocked") {
-    return html`<button class="lock unlocked" onClick=${lock} title="Forget the keys in this tab"><${Icon} name="unlock" /><span>Unlocked</span><span class="sr-only">: lock</span></button>`;
+    const fingerprint = state.fingerprint;
+    return html`<button class="lock unlocked" onClick=${lock} title=${`Vault fingerprint ${fingerprint}: the one your machines show. Click to lock (the keys are forgotten in this tab)`}><${Icon} name="unlock" /><span>Unlocked</span><span class="sr-only">: lock</span></button>`;
   }
   return html`<button class="lock" onClick=${() => setOpen(true)} disabled=${state.state === "unlocking"}><${Icon} name="lock" /><span>Locked</span><span class="lock-action">Unlock</span></button>
     ${open ? html`<${UnlockDialog} onClose=${() => setOpen(false)} />` : null}`;

@@ -25,7 +25,10 @@ export function loadCrypto(): Promise<Crypto> {
 }
 
 /** The vault's state in this tab. */
-export type VaultState = { state: "locked" } | { state: "unlocking" } | { state: "unlocked"; vault: UnlockedVault; history: HistoryGuard };
+export type VaultState =
+  | { state: "locked" }
+  | { state: "unlocking" }
+  | { state: "unlocked"; vault: UnlockedVault; history: HistoryGuard; /** The vault fingerprint as machines print it. */ fingerprint: string };
 
 /** The vault's state. */
 export const vaultState = store<VaultState>({ state: "locked" });
@@ -65,7 +68,7 @@ export async function unlock(password: string, vaultId: string): Promise<void> {
     }
     const crypto = await loadCrypto();
     const vault = await crypto.openWithPassword(fromBase64(blob), password, { vaultId, firstOpen: true });
-    vaultState.set({ state: "unlocked", vault, history: new crypto.HistoryGuard() });
+    vaultState.set({ state: "unlocked", vault, history: new crypto.HistoryGuard(), fingerprint: crypto.formatFingerprint(vault.fingerprint) });
   } catch (error) {
     vaultState.set({ state: "locked" });
     if (cryptoModule && error instanceof (await cryptoModule).WrongPasswordError) throw new Error("Wrong master password");

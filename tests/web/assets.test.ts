@@ -47,6 +47,14 @@ describe("the dashboard page", () => {
     expect(paths.filter((p) => /^\/assets\/main-[A-Z0-9]{8}\.css$/.test(p))).toHaveLength(1);
   });
 
+  it("keeps the cryptography out of the first page's script, in a chunk loaded later", async () => {
+    const built = await dashboardAssets(null)();
+    const text = (f: { body: Uint8Array }) => new TextDecoder().decode(f.body);
+    const entry = built.files.find((f) => /\/main-[A-Z0-9]{8}\.js$/.test(f.path))!;
+    expect(text(entry)).not.toMatch(/argon2/i);
+    expect(built.files.some((f) => f.path.endsWith(".js") && f !== entry && /argon2/i.test(text(f)))).toBe(true);
+  });
+
   it("serves the assets immutable, compressed as the browser accepts", async () => {
     const paths = assetPaths(await (await server.fetch("/")).text());
     for (const path of paths) {

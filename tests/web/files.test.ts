@@ -6,7 +6,7 @@
  * appears without a reload. Nothing the browser sends holds a name, a
  * content or the master password.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,6 +87,10 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     await page.getByRole("dialog").getByRole("button", { name: "Unlock" }).click();
     await page.getByText(SECRETS.report.name).waitFor();
     await page.getByRole("button", { name: /Unlocked/ }).waitFor();
+    // The fingerprint to compare with the machines' (their config keeps it).
+    const config = JSON.parse(await readFile(home.paths.config, "utf8")) as { fingerprint: string };
+    const title = await page.getByRole("button", { name: /Unlocked/ }).getAttribute("title");
+    expect(title).toContain(`Vault fingerprint ${config.fingerprint.match(/.{4}/g)!.join("-")}`);
     const names = await page.locator(".file-row .file-name").allTextContents();
     expect(names).toEqual([SECRETS.folder, SECRETS.long.name, SECRETS.report.name]);
     expect(await page.locator(".col-machine").nth(1).textContent()).toContain("studio-desktop");
