@@ -130,6 +130,12 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     await page.getByText("Nothing matches").waitFor();
     await page.getByPlaceholder("Filter by name").fill("");
     await page.getByRole("button", { name: "Name" }).click();
+    // The list is walked with the arrow keys.
+    await page.locator(".file-row .file-name").first().focus();
+    await page.keyboard.press("ArrowDown");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(SECRETS.long.name);
+    await page.keyboard.press("ArrowUp");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(SECRETS.folder);
   });
 
   it("shows a file the agent uploads without a reload", async () => {
