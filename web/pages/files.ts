@@ -18,6 +18,9 @@ import { EmptyState, ErrorState, Skeleton } from "./states.ts";
 
 type SortKey = "name" | "size" | "modified" | "machine";
 
+/** Rows drawn at once; a larger folder draws more on request (sorting and filtering cover all). */
+const PAGE_ROWS = 500;
+
 /** Names seen in this tab, for breadcrumbs (forgotten on lock). */
 const names = new Map<string, string>();
 vaultState.subscribe((s) => s.state !== "unlocked" && names.clear());
@@ -64,6 +67,7 @@ export function FilesPage(props: { chain: string[] }) {
   const [sort, setSort] = useState<{ key: SortKey; up: boolean }>({ key: "name", up: true });
   const [query, setQuery] = useState("");
   const [unlocking, setUnlocking] = useState(false);
+  const [limit, setLimit] = useState(PAGE_ROWS);
   const [, setChainNames] = useState(0);
   const unlocked = vault.state === "unlocked";
 
@@ -89,6 +93,7 @@ export function FilesPage(props: { chain: string[] }) {
       }
     };
     setEntries(null);
+    setLimit(PAGE_ROWS);
     void load();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const off = onLive((m) => {
@@ -146,7 +151,7 @@ export function FilesPage(props: { chain: string[] }) {
               : html`<${EmptyState} title="This folder is empty" detail="Files put into it on any machine appear here." />`
           : html`<div class="table-wrap"><table class="file-table" onKeyDown=${moveFocus}>
               <thead><tr>${header("name", "Name", "col-name")}${header("size", "Size", "col-size")}${header("modified", "Modified", "col-date")}${header("machine", "Last machine", "col-machine")}</tr></thead>
-              <tbody>${shown.map((e) => {
+              <tbody>${shown.slice(0, limit).map((e) => {
                 const label = e.damaged ? "Does not verify" : (e.name ?? "Locked name");
                 const cls = `file-name${e.name === null ? " locked" : ""}${e.damaged ? " damaged" : ""}`;
                 const inner = html`<${Icon} name=${e.kind === "dir" ? "folder" : "file"} /><span class="truncate" title=${e.name ?? ""}>${label}</span>`;
@@ -160,6 +165,7 @@ export function FilesPage(props: { chain: string[] }) {
                 </tr>`;
               })}</tbody>
             </table>
-            <p class="table-foot muted">${shown.length} item${shown.length === 1 ? "" : "s"}${query ? ` matching “${query}”` : ""}</p></div>`}
+            <div class="table-foot"><p class="muted">${shown.length} item${shown.length === 1 ? "" : "s"}${query ? ` matching “${query}”` : ""}${shown.length > limit ? `, ${limit} shown` : ""}</p>
+              ${shown.length > limit ? html`<button onClick=${() => setLimit(limit + PAGE_ROWS * 4)}>Show ${Math.min(PAGE_ROWS * 4, shown.length - limit)} more</button>` : null}</div></div>`}
   </section>`;
 }
