@@ -39,6 +39,7 @@ describe.skipIf(!HAVE_BROWSER)("machines and invitations in the browser", () => 
     await page.getByText("kitchen-mini").waitFor();
     await screenshots(page, "machines");
     await page.getByRole("button", { name: "Rename kitchen-mini" }).click();
+    await page.getByLabel("Name", { exact: true }).waitFor(); // visible: the dialog is open (modal)
     await page.keyboard.press("Escape"); // a dialog closes with Escape
     await page.getByRole("dialog").waitFor({ state: "detached" });
     await page.getByRole("button", { name: "Rename kitchen-mini" }).click();
