@@ -134,7 +134,7 @@ export function FilesPage(props: { chain: string[] }) {
     </div>
     ${!unlocked
       ? canUnlock()
-        ? html`<div class="notice" role="note"><${Icon} name="lock" /><p><strong>Names are locked.</strong> Sizes and dates are shown; unlock with your master password to see names. It is used in this tab only.</p>
+        ? html`<div class="notice" role="note"><${Icon} name="lock" /><p><strong>Names are locked.</strong> What the server stores is shown (encrypted sizes, padded, and dates); unlock with your master password to see names and real sizes. It is used in this tab only.</p>
             <button class="primary" onClick=${() => setUnlocking(true)} disabled=${vault.state === "unlocking"}>Unlock</button></div>`
         : html`<${InsecureOrigin} />`
       : null}
@@ -150,7 +150,7 @@ export function FilesPage(props: { chain: string[] }) {
               ? html`<${EmptyState} title="No files yet" detail="Files appear here as soon as a machine syncs them. Connect a computer with an invitation:" command="syncagent register --server ${location.origin} --invite <code>" action=${{ label: "Create an invitation", href: "/invitations" }} />`
               : html`<${EmptyState} title="This folder is empty" detail="Files put into it on any machine appear here." />`
           : html`<div class="table-wrap"><table class="file-table" onKeyDown=${moveFocus}>
-              <thead><tr>${header("name", "Name", "col-name")}${header("size", "Size", "col-size")}${header("modified", "Modified", "col-date")}${header("machine", "Last machine", "col-machine")}</tr></thead>
+              <thead><tr>${header("name", "Name", "col-name")}${header("size", unlocked ? "Size" : "Stored", "col-size")}${header("modified", "Modified", "col-date")}${header("machine", "Last machine", "col-machine")}</tr></thead>
               <tbody>${shown.slice(0, limit).map((e) => {
                 const label = e.damaged ? "Does not verify" : (e.name ?? "Locked name");
                 const cls = `file-name${e.name === null ? " locked" : ""}${e.damaged ? " damaged" : ""}`;
