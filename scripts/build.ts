@@ -6,11 +6,19 @@
  * The libsql native addon is loaded by a computed `require` that Bun cannot
  * embed; a plugin rewrites it to the literal path of the target's addon so
  * the binary runs from any folder with nothing beside it.
+ *
+ * The dashboard (`web/`) is bundled first, with the same function the
+ * server uses from source, and embedded: a second plugin replaces
+ * `lib/server/dashboard/embedded-data.ts` with the bundled assets, so the
+ * binary serves them without esbuild (left out of the binary).
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import * as esbuild from "esbuild";
+import { buildDashboard } from "../lib/server/dashboard/build-web.ts";
+import { encodeDashboard } from "../lib/server/dashboard/embedded.ts";
 
 /** A build target: Bun's compile target, the libsql addon package, the Bun executable package for cross builds. */
 interface Target {
@@ -79,19 +87,31 @@ async function main(): Promise<number> {
   };
 
   const started = performance.now();
+  const dashboard = encodeDashboard(await buildDashboard(esbuild, join(root, "web")));
+  const dashboardPlugin: Bun.BunPlugin = {
+    name: "embedded-dashboard",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]lib[\\/]server[\\/]dashboard[\\/]embedded-data\.ts$/ }, () => ({
+        contents: `export const EMBEDDED_DASHBOARD = ${JSON.stringify(dashboard)};\n`,
+        loader: "ts",
+      }));
+    },
+  };
   const result = await Bun.build({
     entrypoints: [join(root, "main.ts")],
     compile: { target: target.bun as Bun.Build.CompileTarget, outfile, ...(executablePath ? { executablePath } : {}) },
     minify: true,
     sourcemap: "none",
-    plugins: [libsqlAddonPlugin],
+    plugins: [libsqlAddonPlugin, dashboardPlugin],
+    external: ["esbuild"],
   });
   if (!result.success) {
     for (const log of result.logs) console.error(log);
     return 1;
   }
   const size = (await stat(outfile)).size;
-  console.log(JSON.stringify({ target: name, outfile, bytes: size, seconds: +((performance.now() - started) / 1000).toFixed(1) }));
+  const dashboardBytes = [dashboard.index, ...dashboard.files].reduce((sum, f) => sum + Math.floor((f.base64.length * 3) / 4), 0);
+  console.log(JSON.stringify({ target: name, outfile, bytes: size, dashboardBytes, seconds: +((performance.now() - started) / 1000).toFixed(1) }));
   return 0;
 }
 

@@ -18,7 +18,6 @@ import { commandRoutes } from "./commands/command-routes.ts";
 import { reportRoutes } from "./ws/report-routes.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { homeRoutes } from "./routes/home.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { trashRoutes } from "./routes/trash.ts";
 import { checkpointRoutes } from "./routes/checkpoints.ts";
@@ -27,6 +26,7 @@ import { authRoutes } from "./auth/routes.ts";
 import { Hub, type HubContextExtras } from "./ws/hub.ts";
 import { MAX_CLIENT_MESSAGE, wsRoutes } from "./ws/routes.ts";
 import { WS_PROTOCOL } from "./ws/socket-auth.ts";
+import { dashboardAssets, dashboardRoutes } from "./dashboard/mod.ts";
 
 /** The app, the runtime's transport that serves it, and the hub of its sockets. */
 export interface ServerApp {
@@ -52,7 +52,6 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.use("*", securityHeaders(ctx.config.host, acceptedHosts(ctx.config.allowedHosts, ctx.config.publicUrl)));
   app.use("*", bodyDeadlines(ctx.config, ctx.logger));
 
-  app.route("/", homeRoutes(ctx));
   app.route("/api", healthRoutes(ctx));
   // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);
   // WebSocket hub: /ws/changes, /ws/events, /ws/dashboard (lib/server/ws/)
@@ -70,5 +69,6 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.route("/", statsRoutes(ctx, auth));
   app.route("/", adminRoutes(ctx, auth));
   app.route("/", wsRoutes(auth, hub, transport.upgradeWebSocket));
+  app.route("/", dashboardRoutes(dashboardAssets())); // the browser dashboard, last: every other GET (lib/server/dashboard/)
   return { app, transport, hub };
 }

@@ -47,15 +47,12 @@ function item(id: string, baseVersion: number, chunks: string[], kind = "file"):
 }
 
 describe("health and boundaries", () => {
-  it("serves a plain home page at the printed dashboard URL, with no script allowed", async () => {
+  it("serves the dashboard at the printed URL, its script from this server only", async () => {
     const home = await server.fetch("/");
     expect(home.status).toBe(200);
     expect(home.headers.get("content-type")).toMatch(/text\/html/);
-    expect(home.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
-    const text = await home.text();
-    expect(text).toMatch(/SyncAgent server \d+\.\d+\.\d+/);
-    expect(text).toContain("syncagent server invite"); // the test server has an admin: next step is a machine
-    expect(text).not.toMatch(/<script/i);
+    expect(home.headers.get("content-security-policy")).toMatch(/default-src 'self'/);
+    expect(await home.text()).toMatch(/<script type="module" src="\/assets\/main-[A-Z0-9]+\.js"><\/script>/);
   });
 
   it("answers health without auth and requires auth elsewhere", async () => {

@@ -1,0 +1,80 @@
+/**
+ * Headless Chromium for the dashboard's tests (playwright-core driving the
+ * system's Chromium): skipped with a message when it is missing, except
+ * under CI=true, where a missing browser fails. Records every request body
+ * and socket frame the page sends, and saves screenshots of each page at
+ * desktop and phone widths, light and dark, under test-results/screenshots/.
+ */
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+/** Where Debian puts Chromium (scripts/ci/system-packages.sh installs it). */
+export const CHROMIUM = process.env.SYNCAGENT_CHROMIUM ?? "/usr/bin/chromium";
+/** Whether the browser tests run here. */
+export const HAVE_BROWSER = existsSync(CHROMIUM);
+if (!HAVE_BROWSER) {
+  if (process.env.CI === "true") throw new Error(`Chromium is missing at ${CHROMIUM}: the dashboard's browser tests cannot run (CI requires them)`);
+  console.warn(`Skipping the dashboard's browser tests: no Chromium at ${CHROMIUM} (install Debian's chromium, or set SYNCAGENT_CHROMIUM)`);
+}
+
+/** The screenshots' folder (gitignored). */
+export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/screenshots/", import.meta.url));
+
+/** The two widths every page is checked at. */
+export const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+
+/** A browser tab and what it sent. */
+export interface TestTab {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Every request body and every socket frame the page sent so far. */
+  sent: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a tab (desktop size, light).
+ * @param options The viewport to start with.
+ * @returns The tab.
+ */
+export async function openTab(options: { viewport?: { width: number; height: number } } = {}): Promise<TestTab> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu"] });
+  const context = await browser.newContext({ viewport: options.viewport ?? VIEWPORTS.desktop, colorScheme: "light" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const sent: string[] = [];
+  page.on("request", (request) => {
+    const body = request.postDataBuffer();
+    if (body) sent.push(body.toString("utf8"), body.toString("latin1"));
+  });
+  page.on("websocket", (ws) => ws.on("framesent", (frame) => sent.push(typeof frame.payload === "string" ? frame.payload : frame.payload.toString("utf8"))));
+  page.on("pageerror", (error) => console.error("page error:", error.message));
+  return { browser, context, page, sent, close: () => browser.close() };
+}
+
+/**
+ * Saves the page at both widths, light and dark, then restores desktop light.
+ * @param page The page, showing what to capture.
+ * @param name The file name's stem (`files-unlocked`).
+ * @returns The paths written.
+ */
+export async function screenshots(page: Page, name: string): Promise<string[]> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const written: string[] = [];
+  for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+    await page.setViewportSize(viewport);
+    for (const colorScheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme, reducedMotion: "reduce" });
+      const path = join(SCREENSHOTS, `${name}-${size}-${colorScheme}.png`);
+      await page.screenshot({ path, fullPage: false, animations: "disabled" });
+      written.push(path);
+    }
+  }
+  await page.setViewportSize(VIEWPORTS.desktop);
+  await page.emulateMedia({ colorScheme: "light" });
+  return written;
+}

@@ -1,0 +1,19 @@
+/** Places whose pages come in a later version: said plainly, with where to act meanwhile. */
+import { html } from "../html.ts";
+import { EmptyState } from "./states.ts";
+
+const LATER: Record<string, { detail: string }> = {
+  Conflicts: { detail: "Conflicts are listed and resolved here in a coming version. Meanwhile a conflict copy sits beside the file on each machine." },
+  Trash: { detail: "Deleted files are listed and restored here in a coming version." },
+  Settings: { detail: "Account and vault settings come here in a coming version." },
+};
+
+/**
+ * A place not built yet.
+ * @param props The place's name.
+ * @returns The page.
+ */
+export function LaterPage(props: { place: string }) {
+  const later = LATER[props.place] ?? { detail: "This page comes in a later version." };
+  return html`<section class="page"><${EmptyState} title="Coming in a later version" detail=${later.detail} /></section>`;
+}
