@@ -275,12 +275,13 @@ export function planSync(input: PlanInput): Plan {
       }
       // The server's placement wins; content is settled on the next pass.
       const occupant = local.get(rp);
-      if (occupant && !claim.has(rp) && occupant.kind === "file" && s.kind === "file" && r.kind === "file" && !lChanged && !input.skip(rp, false)) {
+      if (occupant && !claim.has(rp) && occupant.kind === "file" && s.kind === "file" && r.kind === "file" && !input.skip(rp, false)) {
         // A new file here holds the name the file moved to there: compare it with the server's version (the same:
         // adopted, no copy; else it becomes a conflict copy). The old place's unchanged copy goes; the base stays.
+        // An old place edited here stays: it is a new file next pass (A16).
         claim.set(rp, s.nodeId);
         actions.push({ type: "upload", nodeId: s.nodeId, path: rp, stamp: occupant.stamp, placement: rPlace, baseVersion: r.version, baseHash: r.hash, compareWith: r });
-        localDeletes.push({ type: "delete-local", nodeId: s.nodeId, path: at, kind: "file", expect: e.stamp, keepBase: true });
+        if (!lChanged) localDeletes.push({ type: "delete-local", nodeId: s.nodeId, path: at, kind: "file", expect: e.stamp, keepBase: true });
         continue;
       }
       if (occupant && !claim.has(rp)) {
@@ -304,6 +305,13 @@ export function planSync(input: PlanInput): Plan {
       // A synced node this disk moved away (and the server did not move) frees the name with its own commit.
       const leaving = t !== undefined && tr !== undefined && tr.version === t.version && locOf.get(t.nodeId) !== undefined && locOf.get(t.nodeId) !== joinPath(dirOf(at), lPlace.name);
       if (taken !== undefined && taken !== s.nodeId && !leaving) {
+        if (t === undefined && tr !== undefined && tr.kind === "file" && s.kind === "file") {
+          // A file new on the server holds the name this file was renamed to here: compare them (the same: the
+          // name is adopted, no copy; else this one becomes a conflict copy). The node left behind is settled next
+          // pass like any node gone from this disk.
+          actions.push({ type: "upload", nodeId: taken, path: at, stamp: e.stamp, placement: { parentId: tr.parentId, name: tr.name }, baseVersion: tr.version, baseHash: tr.hash, compareWith: tr });
+          continue;
+        }
         // The server has another node under that name: this one steps aside (A8).
         actions.push({ type: "set-aside", path: at, kind: s.kind, nodeId: taken });
         setAside.add(at);

@@ -99,6 +99,43 @@ describe("found by the property runs", () => {
     expect(checkNoFalseConflict(settled.copies)).toEqual([]);
   });
 
+  // Renamed here onto a name the server gave to a new file meanwhile, with the same content: the
+  // renamed file is set aside as a conflict copy without comparing contents, leaving two identical
+  // files.
+  it("a file renamed here onto an identical file new on the server makes no conflict copy (A8)", () => {
+    const w = new World();
+    w.addSynced("x", "file");
+    const same = w.disk.entries.get("x")!.content;
+    const ledger = new Ledger();
+    w.disk.rename("x", "y");
+    remoteCreate(w, "y", same);
+    ledger.observe(w, "after the rename");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkNoFalseConflict(settled.copies)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(checkConverged(w)).toEqual([]);
+  });
+
+  // Moved there onto a name where this machine has a new file with the server's content, while the
+  // file was edited here at its old place: the new local file is set aside as a conflict copy
+  // without comparing (the comparison was kept for unedited files), leaving two identical files.
+  it("a file edited here and moved there onto an identical new local file makes no conflict copy and keeps the edit (A8, A16)", () => {
+    const w = new World();
+    const d = w.addSynced("d", "file");
+    const same = w.disk.entries.get("d")!.content;
+    const ledger = new Ledger();
+    remoteCommit(w, d, { name: "a" });
+    localWrite(w, "a", same);
+    localWrite(w, "d", "edited", true);
+    ledger.observe(w, "after the edit");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkNoFalseConflict(settled.copies)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(checkConverged(w)).toEqual([]);
+  });
+
   // A folder and its subfolder swapped on the server (the subfolder moved out to the top, then the
   // folder moved into it): the planner moves the folder first, into the subfolder's new path; the
   // executor's mkdir -p makes a new empty folder there, so the subfolder's own move finds its place
