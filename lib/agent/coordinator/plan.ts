@@ -68,7 +68,7 @@ export function planSync(input: PlanInput): Plan {
   // ---- 1. Match the disk to the synced tree, top-down (a moved folder's children follow it).
   // Built on the first node not found at its place (most passes find every node where it was).
   let byIno: Map<number, LocalEntry[]> | undefined;
-  let expected: Set<string> | undefined;
+  let expected: Map<string, SyncedNode[]> | undefined;
   const movedCandidates = (ino: number): LocalEntry[] => {
     if (!byIno) {
       byIno = new Map();
@@ -80,15 +80,20 @@ export function planSync(input: PlanInput): Plan {
     }
     return byIno.get(ino) ?? [];
   };
-  const isExpected = (path: string): boolean => {
+  // A synced node could be the entry at its synced path: same kind, and for a folder the same inode (a folder
+  // renamed onto the path a file or another folder had is found as the folder that moved).
+  const isExpected = (e: LocalEntry): boolean => {
     if (!expected) {
-      expected = new Set();
+      expected = new Map();
       for (const s of synced.values()) {
         const p = syncedPath(s.nodeId);
-        if (p !== null) expected.add(p);
+        if (p === null) continue;
+        const list = expected.get(p);
+        if (list) list.push(s);
+        else expected.set(p, [s]);
       }
     }
-    return expected.has(path);
+    return expected.get(e.path)?.some((t) => t.kind === e.kind && (t.kind === "file" || t.stamp.ino === e.stamp.ino)) ?? false;
   };
   const order = byDepth(synced.values(), (s) => depthOf(syncedPath(s.nodeId) ?? "~"));
   const claim = new Map<string, string>(); // local path → synced node id
@@ -118,7 +123,7 @@ export function planSync(input: PlanInput): Plan {
       // Moved? The same inode elsewhere, at a path no synced node expects, with the
       // same size and mtime for a file (a rename changes neither; a reused inode would).
       for (const e of movedCandidates(s.stamp.ino)) {
-        if (e.kind !== s.kind || claim.has(e.path) || isExpected(e.path)) continue;
+        if (e.kind !== s.kind || claim.has(e.path) || isExpected(e)) continue;
         if (s.kind === "file" && (e.stamp.size !== s.stamp.size || e.stamp.mtimeMs !== s.stamp.mtimeMs)) continue;
         if (input.skip(e.path, e.kind === "dir")) continue;
         found = e.path;
@@ -273,6 +278,16 @@ export function planSync(input: PlanInput): Plan {
         unsyncable.push({ path: rp, nodeId: s.nodeId, reason: problem });
         continue;
       }
+      if (rp.startsWith(at + "/")) {
+        // The server put this folder below the path it holds here (a folder new there took its name): it
+        // cannot move into itself. It steps to a free name beside it now, so the new folder can be made, and
+        // goes to its place next pass (found by its inode; its base is unchanged).
+        let aside = `${at}.moving`;
+        for (let i = 2; local.has(aside) || claim.has(aside); i++) aside = `${at}.moving-${i}`;
+        claim.set(aside, s.nodeId);
+        actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: aside, kind: s.kind, next: { ...s, stamp: e.stamp } });
+        continue;
+      }
       // The server's placement wins; content is settled on the next pass.
       const occupant = local.get(rp);
       if (occupant && !claim.has(rp) && occupant.kind === "file" && s.kind === "file" && r.kind === "file" && !input.skip(rp, false)) {
@@ -411,7 +426,21 @@ export function planSync(input: PlanInput): Plan {
         deletes.delete(id);
         const r = remote.get(id);
         const rp = remotePath(id);
-        if (r && rp !== null) restored.push({ type: "mkdir", nodeId: id, path: rp, remote: r });
+        if (r && rp !== null) {
+          const occupant = local.get(rp);
+          if (occupant && !claim.has(rp) && !input.skip(rp, occupant.kind === "dir")) {
+            // Something new on this disk holds the folder's path: a folder is the same one; a file steps aside.
+            claim.set(rp, id);
+            if (occupant.kind === "dir") {
+              actions.push({ type: "adopt", node: asSynced(r, occupant.stamp), path: rp });
+              id = s.parentId;
+              continue;
+            }
+            actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: id });
+            setAside.add(rp);
+          }
+          restored.push({ type: "mkdir", nodeId: id, path: rp, remote: r });
+        }
       }
       id = s.parentId;
     }
@@ -451,6 +480,16 @@ export function planSync(input: PlanInput): Plan {
     const placement = { parentId: idOfLocalDir(dirOf(e.path)), name: nameOf(e.path) };
     if (e.kind === "dir") {
       const nodeId = idOfLocalDir(e.path);
+      const holder = remoteAt(placement.parentId, placement.name);
+      const held = holder === undefined ? undefined : locOf.get(holder);
+      if (held !== undefined && held !== null && held.startsWith(e.path + "/")) {
+        // A synced node moved here into this new folder still holds the folder's name there: each waits for the
+        // other. The folder is committed under a free name now, the node moves into it, and the folder takes
+        // its name next pass (a rename found by its inode).
+        const name = placement.name;
+        placement.name = `${name}.moving`;
+        for (let i = 2; remoteAt(placement.parentId, placement.name) !== undefined; i++) placement.name = `${name}.moving-${i}`;
+      }
       actions.push({ type: "place", nodeId, kind: "dir", path: e.path, placement, baseVersion: 0, baseHash: "", content: { size: 0, mtimeMs: 0, mode: e.stamp.mode & 0o777, chunks: [], contentHash: "" }, stamp: e.stamp });
     } else {
       actions.push({ type: "upload", nodeId: input.newNodeId(), path: e.path, stamp: e.stamp, placement, baseVersion: 0, baseHash: "" });
