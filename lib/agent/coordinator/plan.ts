@@ -279,13 +279,15 @@ export function planSync(input: PlanInput): Plan {
         continue;
       }
       if (rp.startsWith(at + "/")) {
-        // The server put this folder below the path it holds here (a folder new there took its name): it
-        // cannot move into itself. It steps to a free name beside it now, so the new folder can be made, and
-        // goes to its place next pass (found by its inode; its base is unchanged).
+        // The server put it below the path it holds here (a folder there took that name): a folder cannot move
+        // into itself, a file stands where a folder must be. It steps to a free name beside it now, so the
+        // folder can come, and goes to its place next pass. Its base takes the name it steps to (and keeps its
+        // version, so the server's move is still to do, and an edit made here still shows: A16).
         let aside = `${at}.moving`;
         for (let i = 2; local.has(aside) || claim.has(aside); i++) aside = `${at}.moving-${i}`;
         claim.set(aside, s.nodeId);
-        actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: aside, kind: s.kind, next: { ...s, stamp: e.stamp } });
+        const next: SyncedNode = { ...s, name: nameOf(aside), stamp: lChanged ? s.stamp : e.stamp };
+        actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: aside, kind: s.kind, next });
         continue;
       }
       // The server's placement wins; content is settled on the next pass.

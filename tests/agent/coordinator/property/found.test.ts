@@ -169,6 +169,24 @@ describe("found by the property runs", () => {
     expect(w.server.pathOf(x)).toBe("a/a");
   });
 
+  // The same with a file edited here: the server moved it into a folder it then named as the file
+  // is named here. The file stands where the folder must come, and the folder waits for the path.
+  // Stepping aside, it keeps its edit (its base keeps the old stamp), which is uploaded after.
+  it("a file moved there into a folder that took its name steps aside and keeps its edit (A11, A16)", () => {
+    const w = new World();
+    const d = w.addSynced("a", "dir");
+    const f = w.addSynced("A", "file");
+    const ledger = new Ledger();
+    localWrite(w, "A", "edited");
+    remoteCommit(w, f, { parentId: d });
+    remoteCommit(w, d, { name: "A" });
+    ledger.observe(w, "after both");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(w.server.pathOf(f)).toBe("A/A");
+  });
+
   // A folder deleted here and given a new file there, while a new file here took its name: the
   // folder is restored with a mkdir that finds the file, so the new file there cannot be written,
   // and once it waits for its retry the folder is deleted there with it (or, when both keep
