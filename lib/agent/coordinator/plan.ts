@@ -430,14 +430,10 @@ export function planSync(input: PlanInput): Plan {
         const rp = remotePath(id);
         if (r && rp !== null) {
           const occupant = local.get(rp);
-          if (occupant && !claim.has(rp) && !input.skip(rp, occupant.kind === "dir")) {
-            // Something new on this disk holds the folder's path: a folder is the same one; a file steps aside.
+          if (occupant && occupant.kind !== "dir" && !claim.has(rp) && !input.skip(rp, false)) {
+            // A new file on this disk holds the folder's path: it steps aside (a new folder there is taken as
+            // the folder by the mkdir).
             claim.set(rp, id);
-            if (occupant.kind === "dir") {
-              actions.push({ type: "adopt", node: asSynced(r, occupant.stamp), path: rp });
-              id = s.parentId;
-              continue;
-            }
             actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: id });
             setAside.add(rp);
           }

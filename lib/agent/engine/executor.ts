@@ -467,8 +467,7 @@ export class Executor {
     try {
       stamp = await this.deps.downloader.download(a.path, this.abs(a.path), r.content, a.expectLocal, signal);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" && (await gone())) throw new LocalChangedError(`${folder} went away during the download`);
-      throw error;
+      throw (error as NodeJS.ErrnoException).code === "ENOENT" && (await gone()) ? new LocalChangedError(`${folder} went away during the download`) : error;
     }
     this.putSynced(asSynced(r, stamp));
     this.#result.done++;

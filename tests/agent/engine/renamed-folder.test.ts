@@ -14,15 +14,16 @@ describe("a folder renamed here while the server changes what is inside (A7, A8,
   let server: TestServer;
   let a: TestAgent;
   let b: TestAgent;
-  /** Run once, right before B's next chunk fetch. */
+  /** Run once, right before B's next chunk fetch (or the request `hookOn` names). */
   let beforeFetch: (() => Promise<void>) | null = null;
+  let hookOn = "/api/chunks/fetch";
   beforeEach(async () => {
     server = await startTestServer();
     a = await startTestAgent(server, "alpha");
     b = await startTestAgent(server, "beta", {
       fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
         const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-        if (url.includes("/api/chunks/fetch") && beforeFetch) {
+        if (url.includes(hookOn) && beforeFetch) {
           const hook = beforeFetch;
           beforeFetch = null;
           await hook();
@@ -33,6 +34,7 @@ describe("a folder renamed here while the server changes what is inside (A7, A8,
   });
   afterEach(async () => {
     beforeFetch = null;
+    hookOn = "/api/chunks/fetch";
     await a.close();
     await b.close();
     await server.close();
@@ -78,6 +80,25 @@ describe("a folder renamed here while the server changes what is inside (A7, A8,
     await a.sync();
     expect(await readTree(a.root)).toEqual(expected);
   });
+  it("a folder renamed after the plan, before its download starts, leaves no failure", async () => {
+    await mkdir(join(a.root, "docs/deep"), { recursive: true });
+    await writeFile(join(a.root, "docs/deep/b.bin"), "v1");
+    await writeFile(join(b.root, "other.txt"), "mine");
+    await a.sync();
+    await b.sync();
+    await writeFile(join(a.root, "docs/deep/b.bin"), "v2 from alpha");
+    await writeFile(join(a.root, "docs/deep/new.txt"), "new from alpha");
+    await a.sync();
+    // B's pass commits a rename of its own first; the user renames the folder while that commit goes.
+    await rename(join(b.root, "other.txt"), join(b.root, "other2.txt"));
+    hookOn = "/api/commits";
+    beforeFetch = () => rename(join(b.root, "docs/deep"), join(b.root, "docs-renamed"));
+    await b.sync();
+    expect(beforeFetch).toBeNull();
+    expect(b.engine.failing).toEqual([]);
+    expect(await readTree(b.root)).toEqual({ ...expected, "other2.txt": "mine" });
+  });
+
   it("a failure left at the old place is settled once its node syncs elsewhere, or once nothing is left to do there", async () => {
     await mkdir(join(a.root, "docs/deep"), { recursive: true });
     await writeFile(join(a.root, "docs/deep/b.bin"), "v1");
