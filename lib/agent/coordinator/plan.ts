@@ -68,7 +68,7 @@ export function planSync(input: PlanInput): Plan {
   // ---- 1. Match the disk to the synced tree, top-down (a moved folder's children follow it).
   // Built on the first node not found at its place (most passes find every node where it was).
   let byIno: Map<number, LocalEntry[]> | undefined;
-  let expected: Set<string> | undefined;
+  let expected: Map<string, SyncedNode[]> | undefined;
   const movedCandidates = (ino: number): LocalEntry[] => {
     if (!byIno) {
       byIno = new Map();
@@ -80,15 +80,20 @@ export function planSync(input: PlanInput): Plan {
     }
     return byIno.get(ino) ?? [];
   };
-  const isExpected = (path: string): boolean => {
+  // A synced node could be the entry at its synced path: same kind, and for a folder the same inode (a folder
+  // renamed onto the path a file or another folder had is found as the folder that moved).
+  const isExpected = (e: LocalEntry): boolean => {
     if (!expected) {
-      expected = new Set();
+      expected = new Map();
       for (const s of synced.values()) {
         const p = syncedPath(s.nodeId);
-        if (p !== null) expected.add(p);
+        if (p === null) continue;
+        const list = expected.get(p);
+        if (list) list.push(s);
+        else expected.set(p, [s]);
       }
     }
-    return expected.has(path);
+    return expected.get(e.path)?.some((t) => t.kind === e.kind && (t.kind === "file" || t.stamp.ino === e.stamp.ino)) ?? false;
   };
   const order = byDepth(synced.values(), (s) => depthOf(syncedPath(s.nodeId) ?? "~"));
   const claim = new Map<string, string>(); // local path → synced node id
@@ -118,7 +123,7 @@ export function planSync(input: PlanInput): Plan {
       // Moved? The same inode elsewhere, at a path no synced node expects, with the
       // same size and mtime for a file (a rename changes neither; a reused inode would).
       for (const e of movedCandidates(s.stamp.ino)) {
-        if (e.kind !== s.kind || claim.has(e.path) || isExpected(e.path)) continue;
+        if (e.kind !== s.kind || claim.has(e.path) || isExpected(e)) continue;
         if (s.kind === "file" && (e.stamp.size !== s.stamp.size || e.stamp.mtimeMs !== s.stamp.mtimeMs)) continue;
         if (input.skip(e.path, e.kind === "dir")) continue;
         found = e.path;
@@ -273,14 +278,27 @@ export function planSync(input: PlanInput): Plan {
         unsyncable.push({ path: rp, nodeId: s.nodeId, reason: problem });
         continue;
       }
+      if (rp.startsWith(at + "/")) {
+        // The server put it below the path it holds here (a folder there took that name): a folder cannot move
+        // into itself, a file stands where a folder must be. It steps to a free name beside it now, so the
+        // folder can come, and goes to its place next pass. Its base takes the name it steps to (and keeps its
+        // version, so the server's move is still to do, and an edit made here still shows: A16).
+        let aside = `${at}.moving`;
+        for (let i = 2; local.has(aside) || claim.has(aside); i++) aside = `${at}.moving-${i}`;
+        claim.set(aside, s.nodeId);
+        const next: SyncedNode = { ...s, name: nameOf(aside), stamp: lChanged ? s.stamp : e.stamp };
+        actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: aside, kind: s.kind, next });
+        continue;
+      }
       // The server's placement wins; content is settled on the next pass.
       const occupant = local.get(rp);
-      if (occupant && !claim.has(rp) && occupant.kind === "file" && s.kind === "file" && r.kind === "file" && !lChanged && !input.skip(rp, false)) {
+      if (occupant && !claim.has(rp) && occupant.kind === "file" && s.kind === "file" && r.kind === "file" && !input.skip(rp, false)) {
         // A new file here holds the name the file moved to there: compare it with the server's version (the same:
         // adopted, no copy; else it becomes a conflict copy). The old place's unchanged copy goes; the base stays.
+        // An old place edited here stays: it is a new file next pass (A16).
         claim.set(rp, s.nodeId);
         actions.push({ type: "upload", nodeId: s.nodeId, path: rp, stamp: occupant.stamp, placement: rPlace, baseVersion: r.version, baseHash: r.hash, compareWith: r });
-        localDeletes.push({ type: "delete-local", nodeId: s.nodeId, path: at, kind: "file", expect: e.stamp, keepBase: true });
+        if (!lChanged) localDeletes.push({ type: "delete-local", nodeId: s.nodeId, path: at, kind: "file", expect: e.stamp, keepBase: true });
         continue;
       }
       if (occupant && !claim.has(rp)) {
@@ -304,6 +322,13 @@ export function planSync(input: PlanInput): Plan {
       // A synced node this disk moved away (and the server did not move) frees the name with its own commit.
       const leaving = t !== undefined && tr !== undefined && tr.version === t.version && locOf.get(t.nodeId) !== undefined && locOf.get(t.nodeId) !== joinPath(dirOf(at), lPlace.name);
       if (taken !== undefined && taken !== s.nodeId && !leaving) {
+        if (t === undefined && tr !== undefined && tr.kind === "file" && s.kind === "file") {
+          // A file new on the server holds the name this file was renamed to here: compare them (the same: the
+          // name is adopted, no copy; else this one becomes a conflict copy). The node left behind is settled next
+          // pass like any node gone from this disk.
+          actions.push({ type: "upload", nodeId: taken, path: at, stamp: e.stamp, placement: { parentId: tr.parentId, name: tr.name }, baseVersion: tr.version, baseHash: tr.hash, compareWith: tr });
+          continue;
+        }
         // The server has another node under that name: this one steps aside (A8).
         actions.push({ type: "set-aside", path: at, kind: s.kind, nodeId: taken });
         setAside.add(at);
@@ -403,7 +428,17 @@ export function planSync(input: PlanInput): Plan {
         deletes.delete(id);
         const r = remote.get(id);
         const rp = remotePath(id);
-        if (r && rp !== null) restored.push({ type: "mkdir", nodeId: id, path: rp, remote: r });
+        if (r && rp !== null) {
+          const occupant = local.get(rp);
+          if (occupant && occupant.kind !== "dir" && !claim.has(rp) && !input.skip(rp, false)) {
+            // A new file on this disk holds the folder's path: it steps aside (a new folder there is taken as
+            // the folder by the mkdir).
+            claim.set(rp, id);
+            actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: id });
+            setAside.add(rp);
+          }
+          restored.push({ type: "mkdir", nodeId: id, path: rp, remote: r });
+        }
       }
       id = s.parentId;
     }
@@ -443,6 +478,16 @@ export function planSync(input: PlanInput): Plan {
     const placement = { parentId: idOfLocalDir(dirOf(e.path)), name: nameOf(e.path) };
     if (e.kind === "dir") {
       const nodeId = idOfLocalDir(e.path);
+      const holder = remoteAt(placement.parentId, placement.name);
+      const held = holder === undefined ? undefined : locOf.get(holder);
+      if (held !== undefined && held !== null && held.startsWith(e.path + "/")) {
+        // A synced node moved here into this new folder still holds the folder's name there: each waits for the
+        // other. The folder is committed under a free name now, the node moves into it, and the folder takes
+        // its name next pass (a rename found by its inode).
+        const name = placement.name;
+        placement.name = `${name}.moving`;
+        for (let i = 2; remoteAt(placement.parentId, placement.name) !== undefined; i++) placement.name = `${name}.moving-${i}`;
+      }
       actions.push({ type: "place", nodeId, kind: "dir", path: e.path, placement, baseVersion: 0, baseHash: "", content: { size: 0, mtimeMs: 0, mode: e.stamp.mode & 0o777, chunks: [], contentHash: "" }, stamp: e.stamp });
     } else {
       actions.push({ type: "upload", nodeId: input.newNodeId(), path: e.path, stamp: e.stamp, placement, baseVersion: 0, baseHash: "" });

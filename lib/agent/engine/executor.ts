@@ -458,8 +458,17 @@ export class Executor {
 
   private async downloadOne(a: DownloadAction, signal?: AbortSignal): Promise<void> {
     const r = a.remote;
-    await mkdir(this.abs(dirOf(a.path)), { recursive: true });
-    const stamp = await this.deps.downloader.download(a.path, this.abs(a.path), r.content, a.expectLocal, signal);
+    // Its folder was made or moved earlier in the run. One that is gone went away meanwhile (the user moved or
+    // deleted it): making it again would bring back the old path, so the next pass plans from where it is now.
+    const folder = dirOf(a.path);
+    const gone = async () => folder !== "" && !(await lstat(this.abs(folder)).then((st) => st.isDirectory(), () => false));
+    if (await gone()) throw new LocalChangedError(`${folder} is not there any more`);
+    let stamp: LocalStamp;
+    try {
+      stamp = await this.deps.downloader.download(a.path, this.abs(a.path), r.content, a.expectLocal, signal);
+    } catch (error) {
+      throw (error as NodeJS.ErrnoException).code === "ENOENT" && (await gone()) ? new LocalChangedError(`${folder} went away during the download`) : error;
+    }
     this.putSynced(asSynced(r, stamp));
     this.#result.done++;
     this.deps.onEvent({ type: "synced", nodeId: r.nodeId, path: a.path, direction: "download" });

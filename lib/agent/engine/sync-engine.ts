@@ -38,6 +38,7 @@ import { Uploader } from "../transfer/uploader.ts";
 import type { SyncedNode } from "../tree/nodes.ts";
 import { Executor, type ExecutionResult, type ExecutorEvent } from "./executor.ts";
 import { pause, paceMs } from "./pace.ts";
+import { failingByNode, mootFailures } from "./moot-failures.ts";
 import { markQuiet, quietPlan, type PlanInputs, type QuietMark } from "./quiet-plan.ts";
 
 /** What opening an engine needs. */
@@ -401,6 +402,8 @@ export class SyncEngine {
     this.#quiet = markQuiet(plan, inputs);
     this.#lastUnsyncable = plan.unsyncable;
     if (plan.actions.length > 0) this.emit({ type: "plan-ready", actions: plan.actions.length });
+    const failingBefore = this.failures.list();
+    const byNode = failingBefore.length > 0 ? failingByNode(failingBefore) : undefined;
     const executor = new Executor({
       root: this.root,
       target: this.target,
@@ -417,7 +420,11 @@ export class SyncEngine {
         if (event.type === "failed") {
           bookkeeping.push(this.failures.fail(event.path, event.nodeId, event.error.message, Date.now(), { keepTrying: isOutOfSpace(event.error) }).then(() => undefined));
         }
-        else if (event.type === "synced" && this.failures.has(event.path)) bookkeeping.push(this.failures.clear(event.path));
+        else if (event.type === "synced") {
+          if (this.failures.has(event.path)) bookkeeping.push(this.failures.clear(event.path));
+          // The node synced: what failed for it at another path (its old place) is settled too.
+          for (const path of byNode?.get(event.nodeId) ?? []) if (path !== event.path && this.failures.has(path)) bookkeeping.push(this.failures.clear(path));
+        }
         this.emit(event);
       },
     });
@@ -431,6 +438,9 @@ export class SyncEngine {
       await Promise.all(bookkeeping);
     }
     this.noteOwnChanges(plan);
+    if (quiet === null) {
+      for (const path of mootFailures(failingBefore, plan, now)) if (!result.failed.has(path) && this.failures.has(path)) await this.failures.clear(path);
+    }
     for (const [path, until] of this.#unstable) if (until <= now) this.#unstable.delete(path);
     for (const path of result.unstable) {
       this.#unstable.set(path, Date.now() + UNSTABLE_WAIT_MS);

@@ -465,12 +465,11 @@ describe("planSync: first meeting of a remote node and a local entry (A8)", () =
     expect(plan.actions).toHaveLength(2);
   });
 
-  it("a remote move onto a local file while the file was also edited here: set that file aside, then move", () => {
+  it("a remote move onto a local file while the file was also edited here: compare that file with the server's, keep the edit where it is", () => {
     const plan = run({ synced: [A], remote: [remoteV2(A, { name: "b.txt" })], local: [{ ...at("a.txt", A), stamp: { ...at("a.txt", A).stamp, size: 999 } }, localFile("b.txt", 80, 3)] });
-    expect(plan.actions).toMatchObject([
-      { type: "set-aside", path: "b.txt", kind: "file", nodeId: "fa" },
-      { type: "move-local", nodeId: "fa", from: "a.txt", to: "b.txt" },
-    ]);
+    // The edited old place is neither deleted nor moved: it is a new file next pass (A16).
+    expect(plan.actions).toMatchObject([{ type: "upload", nodeId: "fa", path: "b.txt", placement: { parentId: ROOT, name: "b.txt" }, compareWith: { nodeId: "fa" } }]);
+    expect(plan.actions).toHaveLength(1);
   });
 });
 

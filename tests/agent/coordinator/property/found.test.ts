@@ -99,6 +99,43 @@ describe("found by the property runs", () => {
     expect(checkNoFalseConflict(settled.copies)).toEqual([]);
   });
 
+  // Renamed here onto a name the server gave to a new file meanwhile, with the same content: the
+  // renamed file is set aside as a conflict copy without comparing contents, leaving two identical
+  // files.
+  it("a file renamed here onto an identical file new on the server makes no conflict copy (A8)", () => {
+    const w = new World();
+    w.addSynced("x", "file");
+    const same = w.disk.entries.get("x")!.content;
+    const ledger = new Ledger();
+    w.disk.rename("x", "y");
+    remoteCreate(w, "y", same);
+    ledger.observe(w, "after the rename");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkNoFalseConflict(settled.copies)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(checkConverged(w)).toEqual([]);
+  });
+
+  // Moved there onto a name where this machine has a new file with the server's content, while the
+  // file was edited here at its old place: the new local file is set aside as a conflict copy
+  // without comparing (the comparison was kept for unedited files), leaving two identical files.
+  it("a file edited here and moved there onto an identical new local file makes no conflict copy and keeps the edit (A8, A16)", () => {
+    const w = new World();
+    const d = w.addSynced("d", "file");
+    const same = w.disk.entries.get("d")!.content;
+    const ledger = new Ledger();
+    remoteCommit(w, d, { name: "a" });
+    localWrite(w, "a", same);
+    localWrite(w, "d", "edited", true);
+    ledger.observe(w, "after the edit");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkNoFalseConflict(settled.copies)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(checkConverged(w)).toEqual([]);
+  });
+
   // A folder and its subfolder swapped on the server (the subfolder moved out to the top, then the
   // folder moved into it): the planner moves the folder first, into the subfolder's new path; the
   // executor's mkdir -p makes a new empty folder there, so the subfolder's own move finds its place
@@ -116,6 +153,87 @@ describe("found by the property runs", () => {
     const plan = planSync({ synced: w.synced, remote: view, local: w.disk.scan(), skip: () => false, nameProblem: () => null, newNodeId: () => `n${++n}` });
     runPlan(w, plan, view);
     expect(syncedCycle(w)).toBeNull();
+  });
+
+  // The server moved a folder into a folder new there that took its name (a → b/a, then b renamed
+  // a): the planner moves the folder into itself, which fails every pass, and the new folder waits
+  // for the path the first one never leaves.
+  it("a folder moved there into a new folder that took its name steps aside and settles (A11)", () => {
+    const w = new World();
+    const x = w.addSynced("a", "dir");
+    const y = remoteCreate(w, "b", null);
+    remoteCommit(w, x, { parentId: y });
+    remoteCommit(w, y, { name: "a" });
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(w.server.pathOf(x)).toBe("a/a");
+  });
+
+  // The same with a file edited here: the server moved it into a folder it then named as the file
+  // is named here. The file stands where the folder must come, and the folder waits for the path.
+  // Stepping aside, it keeps its edit (its base keeps the old stamp), which is uploaded after.
+  it("a file moved there into a folder that took its name steps aside and keeps its edit (A11, A16)", () => {
+    const w = new World();
+    const d = w.addSynced("a", "dir");
+    const f = w.addSynced("A", "file");
+    const ledger = new Ledger();
+    localWrite(w, "A", "edited");
+    remoteCommit(w, f, { parentId: d });
+    remoteCommit(w, d, { name: "A" });
+    ledger.observe(w, "after both");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(w.server.pathOf(f)).toBe("A/A");
+  });
+
+  // A folder deleted here and given a new file there, while a new file here took its name: the
+  // folder is restored with a mkdir that finds the file, so the new file there cannot be written,
+  // and once it waits for its retry the folder is deleted there with it (or, when both keep
+  // failing, every pass plans the same again).
+  it("a folder restored where a new local file stands settles, the file set aside (A16)", () => {
+    const w = new World();
+    const d = w.addSynced("d", "dir");
+    w.disk.removeTree("d");
+    localWrite(w, "d", "mine");
+    const ledger = new Ledger();
+    const x = w.nodeId("r");
+    const answer = w.server.commit({ nodeId: x, kind: "file", parentId: d, name: "x", content: fileContent("theirs", w.tick()), baseVersion: 0 });
+    expect(answer.status).toBe("ok");
+    ledger.observe(w, "after both");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    // The folder came back with the new file, not deleted with it into the trash.
+    expect(w.server.pathOf(x)).toBe("d/x");
+  });
+
+  // A file moved into a folder here, then the folder renamed to the file's old name: the folder is
+  // not found by its inode (a synced node is expected at that path, though of another kind), so
+  // it is deleted there and sent again as a new folder.
+  it("a folder renamed onto the name a file it now holds had keeps its node (A11)", () => {
+    const w = new World();
+    const f = w.addSynced("f", "file");
+    const a = w.addSynced("a", "dir");
+    w.disk.rename("f", "a/f");
+    w.disk.rename("a", "f");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(w.server.pathOf(a)).toBe("f");
+    expect(w.server.pathOf(f)).toBe("f/f");
+  });
+
+  // A new folder here under a file's name, the file moved into it: the file's commit needs the
+  // folder, the folder's commit needs the file's name freed; both are refused every pass.
+  it("a new folder that takes the name of the file moved into it settles (A11)", () => {
+    const w = new World();
+    const f = w.addSynced("A", "file");
+    w.disk.rename("A", "x");
+    w.disk.mkdir("A", w.ino());
+    w.disk.rename("x", "A/A");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(w.server.pathOf(f)).toBe("A/A");
   });
 
   // A folder tree deleted here while the other machine added a file deep inside: the planner
