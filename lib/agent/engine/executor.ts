@@ -95,6 +95,8 @@ export class Executor {
   readonly #syncedDrop = new Set<string>();
   /** Local moves done in this run (from → to): later steps under a moved folder follow it. */
   #moved: Array<[string, string]> = [];
+  /** Folders of downloads made (or found) in this run, by absolute path: one `mkdir` per folder, not per file. */
+  #folders = new Map<string, Promise<void>>();
 
   /**
    * @param deps Disk, server, stores and the event sink.
@@ -110,6 +112,7 @@ export class Executor {
   async run(plan: Plan, signal?: AbortSignal): Promise<ExecutionResult> {
     this.#result = { done: 0, replan: false, failed: new Set(), unstable: new Set(), bounced: new Map() };
     this.#moved = [];
+    this.#folders = new Map();
     const onAbort = () => {
       for (const ctl of this.#downloading.values()) ctl.abort(signal?.reason);
     };
@@ -456,10 +459,29 @@ export class Executor {
     if (networkError) throw networkError instanceof Error ? networkError : new Error("The server went away");
   }
 
+  /** Makes a download's folder once per run. */
+  private folder(abs: string): Promise<void> {
+    let made = this.#folders.get(abs);
+    if (!made) {
+      made = mkdir(abs, { recursive: true }).then(() => undefined);
+      this.#folders.set(abs, made);
+      made.catch(() => this.#folders.delete(abs));
+    }
+    return made;
+  }
+
   private async downloadOne(a: DownloadAction, signal?: AbortSignal): Promise<void> {
     const r = a.remote;
-    await mkdir(this.abs(dirOf(a.path)), { recursive: true });
-    const stamp = await this.deps.downloader.download(a.path, this.abs(a.path), r.content, a.expectLocal, signal);
+    const folder = this.abs(dirOf(a.path));
+    await this.folder(folder);
+    let stamp;
+    try {
+      stamp = await this.deps.downloader.download(a.path, this.abs(a.path), r.content, a.expectLocal, signal);
+    } catch (error) {
+      // The folder was made earlier in the run and removed on this disk since: that change wins, the next pass plans again.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && !(await exists(folder))) throw new LocalChangedError(`${dirOf(a.path)} is gone`);
+      throw error;
+    }
     this.putSynced(asSynced(r, stamp));
     this.#result.done++;
     this.deps.onEvent({ type: "synced", nodeId: r.nodeId, path: a.path, direction: "download" });
