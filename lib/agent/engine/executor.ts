@@ -7,7 +7,6 @@
  * pass plans again. A failing step fails alone.
  */
 import { lstat, mkdir, rename, rmdir, unlink } from "node:fs/promises";
-import pLimit from "p-limit";
 import { join } from "node:path";
 import type { Keyring } from "../../crypto/keyring.ts";
 import { IntegrityError } from "../../crypto/errors.ts";
@@ -25,6 +24,7 @@ import { FileChangedError, LocalChangedError } from "../transfer/file-stamp.ts";
 import type { Uploader } from "../transfer/uploader.ts";
 import type { LocalStamp, RemoteNode, SyncedNode } from "../tree/nodes.ts";
 import { prepareCommit, type PreparedCommit } from "./commit-item.ts";
+import { eachLimited } from "./each-limited.ts";
 
 /** What the executor reports as it goes (the engine turns these into reports, logs and status). */
 export type ExecutorEvent =
@@ -348,17 +348,14 @@ export class Executor {
       else timer ??= setTimeout(() => void flush(), 250); // commits land while a big upload goes on (the other machine starts early)
     };
     let networkError: unknown;
-    const limit = pLimit(IN_FLIGHT_FILES);
-    await Promise.all(
-      actions.map((a) => limit(async () => {
-        try {
-          await this.uploadOne(a, queueCommit, signal);
-        } catch (error) {
-          if (error instanceof NetworkError) networkError ??= error;
-          else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
-        }
-      })),
-    );
+    await eachLimited(actions, IN_FLIGHT_FILES, async (a) => {
+      try {
+        await this.uploadOne(a, queueCommit, signal);
+      } catch (error) {
+        if (error instanceof NetworkError) networkError ??= error;
+        else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
+      }
+    });
     await flush();
     await flushing;
     if (networkError) throw networkError instanceof Error ? networkError : new Error("The server went away");
@@ -439,23 +436,20 @@ export class Executor {
 
   private async downloads(actions: DownloadAction[], signal?: AbortSignal): Promise<void> {
     let networkError: unknown;
-    const limit = pLimit(IN_FLIGHT_FILES);
-    await Promise.all(
-      actions.map((a) => limit(async () => {
-        const ctl = new AbortController();
-        this.#downloading.set(a.path, ctl);
-        try {
-          if (signal?.aborted) throw signal.reason;
-          await this.downloadOne(a, ctl.signal);
-        } catch (error) {
-          if (error instanceof NetworkError) networkError ??= error;
-          else if (ctl.signal.reason instanceof LocalChangedError) this.fail(a.path, a.nodeId, ctl.signal.reason);
-          else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
-        } finally {
-          this.#downloading.delete(a.path);
-        }
-      })),
-    );
+    await eachLimited(actions, IN_FLIGHT_FILES, async (a) => {
+      const ctl = new AbortController();
+      this.#downloading.set(a.path, ctl);
+      try {
+        if (signal?.aborted) throw signal.reason;
+        await this.downloadOne(a, ctl.signal);
+      } catch (error) {
+        if (error instanceof NetworkError) networkError ??= error;
+        else if (ctl.signal.reason instanceof LocalChangedError) this.fail(a.path, a.nodeId, ctl.signal.reason);
+        else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
+      } finally {
+        this.#downloading.delete(a.path);
+      }
+    });
     if (networkError) throw networkError instanceof Error ? networkError : new Error("The server went away");
   }
 
