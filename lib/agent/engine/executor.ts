@@ -7,7 +7,6 @@
  * pass plans again. A failing step fails alone.
  */
 import { lstat, mkdir, rename, rmdir, unlink } from "node:fs/promises";
-import pLimit from "p-limit";
 import { join } from "node:path";
 import type { Keyring } from "../../crypto/keyring.ts";
 import { IntegrityError } from "../../crypto/errors.ts";
@@ -25,6 +24,7 @@ import { FileChangedError, LocalChangedError } from "../transfer/file-stamp.ts";
 import type { Uploader } from "../transfer/uploader.ts";
 import type { LocalStamp, RemoteNode, SyncedNode } from "../tree/nodes.ts";
 import { prepareCommit, type PreparedCommit } from "./commit-item.ts";
+import { eachLimited } from "./each-limited.ts";
 
 /** What the executor reports as it goes (the engine turns these into reports, logs and status). */
 export type ExecutorEvent =
@@ -95,6 +95,8 @@ export class Executor {
   readonly #syncedDrop = new Set<string>();
   /** Local moves done in this run (from → to): later steps under a moved folder follow it. */
   #moved: Array<[string, string]> = [];
+  /** Whether each download folder (relative path) is there, looked at once per run: one `lstat` per folder, not per file. */
+  #folders = new Map<string, Promise<boolean>>();
 
   /**
    * @param deps Disk, server, stores and the event sink.
@@ -110,6 +112,7 @@ export class Executor {
   async run(plan: Plan, signal?: AbortSignal): Promise<ExecutionResult> {
     this.#result = { done: 0, replan: false, failed: new Set(), unstable: new Set(), bounced: new Map() };
     this.#moved = [];
+    this.#folders = new Map();
     const onAbort = () => {
       for (const ctl of this.#downloading.values()) ctl.abort(signal?.reason);
     };
@@ -345,17 +348,14 @@ export class Executor {
       else timer ??= setTimeout(() => void flush(), 250); // commits land while a big upload goes on (the other machine starts early)
     };
     let networkError: unknown;
-    const limit = pLimit(IN_FLIGHT_FILES);
-    await Promise.all(
-      actions.map((a) => limit(async () => {
-        try {
-          await this.uploadOne(a, queueCommit, signal);
-        } catch (error) {
-          if (error instanceof NetworkError) networkError ??= error;
-          else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
-        }
-      })),
-    );
+    await eachLimited(actions, IN_FLIGHT_FILES, async (a) => {
+      try {
+        await this.uploadOne(a, queueCommit, signal);
+      } catch (error) {
+        if (error instanceof NetworkError) networkError ??= error;
+        else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
+      }
+    });
     await flush();
     await flushing;
     if (networkError) throw networkError instanceof Error ? networkError : new Error("The server went away");
@@ -436,24 +436,32 @@ export class Executor {
 
   private async downloads(actions: DownloadAction[], signal?: AbortSignal): Promise<void> {
     let networkError: unknown;
-    const limit = pLimit(IN_FLIGHT_FILES);
-    await Promise.all(
-      actions.map((a) => limit(async () => {
-        const ctl = new AbortController();
-        this.#downloading.set(a.path, ctl);
-        try {
-          if (signal?.aborted) throw signal.reason;
-          await this.downloadOne(a, ctl.signal);
-        } catch (error) {
-          if (error instanceof NetworkError) networkError ??= error;
-          else if (ctl.signal.reason instanceof LocalChangedError) this.fail(a.path, a.nodeId, ctl.signal.reason);
-          else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
-        } finally {
-          this.#downloading.delete(a.path);
-        }
-      })),
-    );
+    await eachLimited(actions, IN_FLIGHT_FILES, async (a) => {
+      const ctl = new AbortController();
+      this.#downloading.set(a.path, ctl);
+      try {
+        if (signal?.aborted) throw signal.reason;
+        await this.downloadOne(a, ctl.signal);
+      } catch (error) {
+        if (error instanceof NetworkError) networkError ??= error;
+        else if (ctl.signal.reason instanceof LocalChangedError) this.fail(a.path, a.nodeId, ctl.signal.reason);
+        else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
+      } finally {
+        this.#downloading.delete(a.path);
+      }
+    });
     if (networkError) throw networkError instanceof Error ? networkError : new Error("The server went away");
+  }
+
+  /** Whether a download's folder is there, looked at once per run (and again after an ENOENT). */
+  private folderThere(folder: string): Promise<boolean> {
+    if (folder === "") return Promise.resolve(true);
+    let there = this.#folders.get(folder);
+    if (!there) {
+      there = lstat(this.abs(folder)).then((st) => st.isDirectory(), () => false);
+      this.#folders.set(folder, there);
+    }
+    return there;
   }
 
   private async downloadOne(a: DownloadAction, signal?: AbortSignal): Promise<void> {
@@ -461,13 +469,14 @@ export class Executor {
     // Its folder was made or moved earlier in the run. One that is gone went away meanwhile (the user moved or
     // deleted it): making it again would bring back the old path, so the next pass plans from where it is now.
     const folder = dirOf(a.path);
-    const gone = async () => folder !== "" && !(await lstat(this.abs(folder)).then((st) => st.isDirectory(), () => false));
-    if (await gone()) throw new LocalChangedError(`${folder} is not there any more`);
+    if (!(await this.folderThere(folder))) throw new LocalChangedError(`${folder} is not there any more`);
     let stamp: LocalStamp;
     try {
       stamp = await this.deps.downloader.download(a.path, this.abs(a.path), r.content, a.expectLocal, signal);
     } catch (error) {
-      throw (error as NodeJS.ErrnoException).code === "ENOENT" && (await gone()) ? new LocalChangedError(`${folder} went away during the download`) : error;
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      this.#folders.delete(folder);
+      throw (await this.folderThere(folder)) ? error : new LocalChangedError(`${folder} went away during the download`);
     }
     this.putSynced(asSynced(r, stamp));
     this.#result.done++;

@@ -3,15 +3,15 @@
  * tree, so while changes keep arriving (another machine uploading a large
  * tree) back-to-back passes would spend most of their time planning the
  * same nodes again. After a pass that did something, the next one waits a
- * few times as long as the plan took (at most a second): what arrives
+ * few times as long as the plan took (at most two seconds): what arrives
  * meanwhile is taken by one pass, and planning stays a small part of the
  * time. A pass that planned nothing, or planned quickly, does not wait.
  */
 
 /** How many times the plan's duration the next pass waits. */
-export const PACE_FACTOR = 2;
+export const PACE_FACTOR = 4;
 /** The longest wait between two passes, ms. */
-export const PACE_MAX_MS = 1000;
+export const PACE_MAX_MS = 2000;
 
 /**
  * The wait before the next pass.

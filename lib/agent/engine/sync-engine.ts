@@ -32,7 +32,7 @@ import { RevisionMap } from "../state/revision-map.ts";
 import { RemoteTreeStore, SyncedTreeStore, TREES_SCHEMA } from "../state/trees.ts";
 import { CHUNK_INDEX_SCHEMA, ChunkIndex } from "../transfer/chunk-index.ts";
 import { Downloader } from "../transfer/downloader.ts";
-import { isTempName, removeTempFiles } from "../transfer/temp-files.ts";
+import { isTempName, removeTemp } from "../transfer/temp-files.ts";
 import { UPLOAD_PROGRESS_SCHEMA, UploadProgressStore } from "../transfer/upload-progress.ts";
 import { Uploader } from "../transfer/uploader.ts";
 import type { SyncedNode } from "../tree/nodes.ts";
@@ -120,6 +120,11 @@ export class SyncEngine {
   #scan: ScanResult | null = null;
   #dirty = new Set<string>();
   #fullScanDue = true;
+  /**
+   * Temp files a crash may have left are still to be removed: the first full scan, which comes before
+   * this engine starts any download, lists them (one walk of the folder, not two).
+   */
+  #leftoverTemps = true;
   /** Files that changed while being read, and when to try them again (they are being written). */
   readonly #unstable = new Map<string, number>();
   /** Paths whose commit the server refused as "moved on" in consecutive passes, and how many times. */
@@ -153,7 +158,7 @@ export class SyncEngine {
   }
 
   /**
-   * Opens the state database and every store; removes temp files a crash left.
+   * Opens the state database and every store (temp files a crash left are removed by the first pass's scan).
    * @param options Config, token, keys.
    * @returns The engine.
    */
@@ -185,7 +190,6 @@ export class SyncEngine {
       root: options.config.syncFolder,
       ...(onBytes ? { onBytes: (path: string, done: number, total: number) => onBytes(path, done, total, "download") } : {}),
     });
-    await removeTempFiles(options.config.syncFolder).catch(() => 0);
     return new SyncEngine(options, db, remote, synced, syncedStore, failures, queue, meta, index, uploader, downloader);
   }
 
@@ -257,7 +261,10 @@ export class SyncEngine {
     if (!this.#scan || this.#fullScanDue || rulesChanged) {
       this.#fullScanDue = false;
       this.#dirty = new Set();
-      this.#scan = await scanFolder(this.root, options);
+      const leftovers: string[] = [];
+      this.#scan = await scanFolder(this.root, this.#leftoverTemps ? { ...options, onInternal: (path) => leftovers.push(path) } : options);
+      this.#leftoverTemps = false;
+      for (const path of leftovers) await removeTemp(join(this.root, ...path.split("/"))).catch(() => undefined);
       return { scan: this.#scan, changed: true };
     }
     // A file left alone while it was changing is looked at again once its wait is over.

@@ -10,6 +10,7 @@ import { KeyringUnavailableError } from "../../platform/keyring/os-keyring.ts";
 import { FILE_STORE_WARNING } from "./file-key-store.ts";
 import { readLocalKeyFile } from "./local-key-file.ts";
 import { openKeyStore } from "./open-key-store.ts";
+import { hintGarbageCollection } from "../../runtime/gc.ts";
 
 /** Environment variable holding the master password for a non-interactive start. */
 export const PASSWORD_ENV = "SYNCAGENT_PASSWORD";
@@ -62,5 +63,9 @@ export async function openAgentVault(options: OpenAgentVaultOptions): Promise<Un
 
   const password = options.env[PASSWORD_ENV] || (options.readPassword ? await options.readPassword() : undefined);
   if (!password) throw new VaultLockedError(`The vault is locked: run 'syncagent unlock', or give the password in ${PASSWORD_ENV}`);
-  return openWithPassword(keyFile, password, expect);
+  const vault = await openWithPassword(keyFile, password, expect);
+  // The key derivation's working memory (64 MiB or more) is garbage now: collected before the trees are loaded,
+  // not on top of them.
+  hintGarbageCollection(Number.POSITIVE_INFINITY);
+  return vault;
 }

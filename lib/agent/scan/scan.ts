@@ -28,6 +28,8 @@ export interface ScanOptions {
   isInternalName: (name: string) => boolean;
   /** Folders being read at once. @default 8 */
   concurrency?: number;
+  /** Receives the relative path of each internal file a full scan passes over (temp files a crash left). */
+  onInternal?: (path: string) => void;
   /** Scan only this folder's subtree (a relative path; "" is the whole folder). @default "" */
   under?: string;
 }
@@ -194,7 +196,10 @@ async function scanDir(root: string, dir: string, options: ScanOptions, entries:
   // One folder at a time, so the event loop still turns between folders.
   for (const d of names) {
     const name = d.name;
-    if (options.isInternalName(name)) continue;
+    if (options.isInternalName(name)) {
+      if (options.onInternal && d.isFile()) options.onInternal(dir === "" ? name : `${dir}/${name}`);
+      continue;
+    }
     const path = dir === "" ? name : `${dir}/${name}`;
     if (name.normalize("NFC") !== name) {
       skipped.push({ path, reason: "not-nfc" });

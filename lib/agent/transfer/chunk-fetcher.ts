@@ -144,8 +144,9 @@ export class ChunkFetcher {
         this.bytes += frame.bytes?.length ?? 0;
         const job = deliverAll(byId.get(frame.id) ?? [], frame.bytes, frame.error).finally(() => {
           if (frame.bytes) this.#frames.release(frame.bytes);
-          // A large chunk's plaintext and decryption buffers just became garbage.
-          if (size >= POOLED_FRAME_BYTES) hintGarbageCollection(size);
+          // A large chunk's plaintext and the response's pieces of its frame (each as large as the chunk) just
+          // became garbage: both count, or a collection comes only once twice the policy's bytes pile up.
+          if (size >= POOLED_FRAME_BYTES) hintGarbageCollection(2 * size);
           this.#held.release(size);
           running.delete(job);
         });

@@ -10,7 +10,10 @@ import type { Client, InStatement, InValue } from "@libsql/client";
 import type { ManifestChunk } from "../../crypto/manifest.ts";
 import { deleteKeys, insertRows } from "../state/bulk.ts";
 import type { StateSchema } from "../state/db.ts";
+import { ChunkOverlay, type ChunkLocation, type FileOp } from "./chunk-overlay.ts";
 import type { FileStamp } from "./file-stamp.ts";
+
+export type { ChunkLocation } from "./chunk-overlay.ts";
 
 /** Tables of the chunk index. */
 export const CHUNK_INDEX_SCHEMA: StateSchema = [
@@ -30,15 +33,6 @@ export const CHUNK_INDEX_SCHEMA: StateSchema = [
    ) WITHOUT ROWID`,
 ];
 
-/** Where a chunk's plaintext is on disk. */
-export interface ChunkLocation {
-  relPath: string;
-  offset: number;
-  size: number;
-  /** The file's stamp when it was recorded. */
-  stamp: { size: number; mtimeMs: number; ino: number };
-}
-
 /** Queued files that start a write at once (one transaction, a few statements). */
 const FLUSH_FILES = 2000;
 /**
@@ -50,10 +44,7 @@ const FLUSH_DELAY_MS = 100;
 const LOOKUP_IDS = 500;
 
 /** A queued change to the index, applied in order. */
-type IndexOp =
-  | { kind: "record"; relPath: string; chunks: readonly ManifestChunk[]; stamp: FileStamp }
-  | { kind: "forget"; relPath: string }
-  | { kind: "move"; from: string; to: string };
+type IndexOp = FileOp | { kind: "move"; from: string; to: string };
 
 /**
  * The statements of a run of queued changes. Records and forgets of files
@@ -107,29 +98,6 @@ export function indexStatements(ops: readonly IndexOp[]): InStatement[] {
   return out;
 }
 
-/** What queued writes (records and forgets, no move) say, over the stored rows. */
-interface Overlay {
-  /** Paths whose stored rows the writes replace or remove. */
-  touched: Set<string>;
-  /** Chunk id → a place the newest record of a path gives it. */
-  chunks: Map<string, ChunkLocation>;
-}
-
-function overlayOf(ops: readonly IndexOp[]): Overlay {
-  const latest = new Map<string, IndexOp & { kind: "record" | "forget" }>();
-  for (const op of ops) if (op.kind !== "move") latest.set(op.relPath, op);
-  const chunks = new Map<string, ChunkLocation>();
-  for (const op of latest.values()) {
-    if (op.kind !== "record") continue;
-    let offset = 0;
-    for (const c of op.chunks) {
-      if (!chunks.has(c.id)) chunks.set(c.id, { relPath: op.relPath, offset, size: c.size, stamp: { size: op.stamp.size, mtimeMs: op.stamp.mtimeMs, ino: op.stamp.ino } });
-      offset += c.size;
-    }
-  }
-  return { touched: new Set(latest.keys()), chunks };
-}
-
 /** Chunk id → a local copy of its plaintext. */
 export class ChunkIndex {
   readonly #db: Client;
@@ -139,6 +107,13 @@ export class ChunkIndex {
   #flushing: Promise<void> = Promise.resolve();
   #scheduled = false;
   #error: Error | undefined = undefined;
+  /** Moves among the queued writes: a lookup stores them first. */
+  #moves = 0;
+  /**
+   * What the queued writes say (see {@link ChunkOverlay}), kept up to date as they are queued; null when it
+   * must be built again (a write stored, or a move queued).
+   */
+  #overlay: ChunkOverlay | null = null;
 
   private constructor(db: Client) {
     this.#db = db;
@@ -161,8 +136,7 @@ export class ChunkIndex {
    * @param stamp Its stamp now.
    */
   recordFile(relPath: string, chunks: readonly ManifestChunk[], stamp: FileStamp): Promise<void> {
-    this.#pending.push({ kind: "record", relPath, chunks, stamp: { size: stamp.size, mtimeMs: stamp.mtimeMs, ino: stamp.ino, mode: stamp.mode } });
-    return this.#settle();
+    return this.#queue({ kind: "record", relPath, chunks, stamp: { size: stamp.size, mtimeMs: stamp.mtimeMs, ino: stamp.ino, mode: stamp.mode } });
   }
 
   /**
@@ -170,8 +144,7 @@ export class ChunkIndex {
    * @param relPath The file.
    */
   forgetFile(relPath: string): Promise<void> {
-    this.#pending.push({ kind: "forget", relPath });
-    return this.#settle();
+    return this.#queue({ kind: "forget", relPath });
   }
 
   /**
@@ -181,7 +154,7 @@ export class ChunkIndex {
    * @param toRel The new one.
    */
   movePrefix(fromRel: string, toRel: string): Promise<void> {
-    if (fromRel !== toRel) this.#pending.push({ kind: "move", from: fromRel, to: toRel });
+    if (fromRel !== toRel) return this.#queue({ kind: "move", from: fromRel, to: toRel });
     return this.#settle();
   }
 
@@ -194,9 +167,8 @@ export class ChunkIndex {
     // Writes not stored yet answer for themselves, so a lookup does not force a write transaction (one per
     // downloaded file, before): rows of a path such a write touches are left out, its records answer instead.
     // A queued move (a folder renamed) is rarer and harder to replay: then the writes are applied first.
-    const unstored = [...this.#writing.flat(), ...this.#pending];
-    if (unstored.some((op) => op.kind === "move")) await this.flush();
-    const overlay = this.#writing.length + this.#pending.length > 0 ? overlayOf([...this.#writing.flat(), ...this.#pending]) : null;
+    if (this.#moves > 0) await this.flush();
+    const overlay = this.#currentOverlay();
     const found = new Map<string, ChunkLocation>();
     const distinct = [...new Set(ids)];
     for (let at = 0; at < distinct.length; at += LOOKUP_IDS) {
@@ -209,7 +181,7 @@ export class ChunkIndex {
       });
       for (const r of rows.rows) {
         const id = r.chunk_id as string;
-        if (found.has(id) || overlay?.touched.has(r.rel_path as string)) continue;
+        if (found.has(id) || overlay?.touches(r.rel_path as string)) continue;
         found.set(id, {
           relPath: r.rel_path as string,
           offset: Number(r.offset),
@@ -219,7 +191,7 @@ export class ChunkIndex {
       }
     }
     if (overlay) for (const id of distinct) if (!found.has(id)) {
-      const place = overlay.chunks.get(id);
+      const place = overlay.place(id);
       if (place) found.set(id, place);
     }
     return found;
@@ -237,6 +209,23 @@ export class ChunkIndex {
       this.#error = undefined;
       throw error;
     }
+  }
+
+  /** Queues a change and schedules its write. */
+  #queue(op: IndexOp): Promise<void> {
+    this.#pending.push(op);
+    if (op.kind === "move") {
+      this.#moves++;
+      this.#overlay = null;
+    } else this.#overlay?.apply(op);
+    return this.#settle();
+  }
+
+  /** The overlay of every write not stored yet (no move among them), or null when there is none. */
+  #currentOverlay(): ChunkOverlay | null {
+    if (this.#writing.length === 0 && this.#pending.length === 0) return null;
+    this.#overlay ??= ChunkOverlay.of([...this.#writing.flat(), ...this.#pending].filter((op): op is FileOp => op.kind !== "move"));
+    return this.#overlay;
   }
 
   /** Schedules a write-behind flush; the returned promise does not wait for it. */
@@ -265,6 +254,9 @@ export class ChunkIndex {
         this.#error = error instanceof Error ? error : new Error(String(error));
       } finally {
         this.#writing.splice(this.#writing.indexOf(batch), 1);
+        // Stored (or failed): its changes no longer stand in for the rows.
+        this.#overlay = null;
+        for (const op of batch) if (op.kind === "move") this.#moves--;
       }
     });
     return this.#flushing;

@@ -25,6 +25,9 @@ import { LocalChangedError, readStamp, sameContentStamp, type FileStamp } from "
 import { Budget, childController, throwIfAborted } from "./limits.ts";
 import { createTempBeside, removeTemp } from "./temp-files.ts";
 
+/** Longest a chunk-index lookup waits for company, ms: short beside the fetch that follows it (20 ms). */
+const LOOKUP_LINGER_MS = 8;
+
 /** The part of a file manifest a download needs. */
 export interface DownloadManifest {
   size: number;
@@ -76,7 +79,10 @@ export class Downloader {
   readonly #options: DownloaderOptions;
   readonly #fetcher: ChunkFetcher;
   readonly #slots: Budget;
-  /** Chunk-index lookups of concurrent downloads, asked together. */
+  /**
+   * Chunk-index lookups of concurrent downloads, asked together: as downloads finish and others start, a
+   * few at a time, a lookup waits a little for company (one query for many files, not one for each).
+   */
   readonly #lookups: Batcher<string, ChunkLocation | undefined>;
   #preparing = 0;
   #closed = false;
@@ -91,7 +97,7 @@ export class Downloader {
     this.#lookups = new Batcher<string, ChunkLocation | undefined>({
       maxItems: 2000,
       maxWeight: Number.POSITIVE_INFINITY,
-      lingerMs: 1,
+      lingerMs: LOOKUP_LINGER_MS,
       maxInFlight: 1,
       send: async (entries) => {
         const found = await options.index.lookup(entries.map((e) => e.item));

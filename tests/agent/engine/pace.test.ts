@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { PACE_MAX_MS, pause, paceMs } from "../../../lib/agent/engine/pace.ts";
 
 describe("pacing the running agent's passes (A5, Q2)", () => {
-  it("waits a few times the plan's duration, at most a second, and not at all without a plan", () => {
+  it("waits a few times the plan's duration, at most two seconds, and not at all without a plan", () => {
     expect(paceMs(0)).toBe(0);
     expect(paceMs(Number.NaN)).toBe(0);
-    expect(paceMs(40)).toBe(80);
+    expect(paceMs(40)).toBe(160);
     expect(paceMs(120.4, 3, 5000)).toBe(361);
     expect(paceMs(10_000)).toBe(PACE_MAX_MS);
   });
