@@ -6,6 +6,7 @@
 import { useState } from "preact/hooks";
 import { Dialog } from "./dialog.ts";
 import { html } from "./html.ts";
+import { Field } from "./field.ts";
 import { session } from "./session.ts";
 import { canUnlock, unlock } from "./vault.ts";
 
@@ -54,11 +55,7 @@ export function UnlockDialog(props: { onClose: () => void }) {
     ${secure
       ? html`<form onSubmit=${submit}>
           <p class="muted">Your master password opens the vault here, in this tab. Neither the password nor the keys are sent to the server; they are forgotten when you lock, sign out or close the tab.</p>
-          <label class="field">
-            <span>Master password</span>
-            <input name="masterPassword" type="password" value=${password} autofocus autocomplete="current-password"
-              onInput=${(e: Event) => setPassword((e.target as HTMLInputElement).value)} required />
-          </label>
+          <${Field} label="Master password" name="masterPassword" type="password" value=${password} autofocus autocomplete="current-password" required onValue=${setPassword} />
           ${busy ? html`<p class="muted" role="status">Deriving the key… this takes a second.</p>` : null}
           ${error ? html`<p class="error" role="alert">${error}</p>` : null}
           <div class="actions">

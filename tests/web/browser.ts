@@ -78,3 +78,30 @@ export async function screenshots(page: Page, name: string): Promise<string[]> {
   await page.emulateMedia({ colorScheme: "light" });
   return written;
 }
+
+/**
+ * Signs the admin in through the login page and waits for the files page.
+ * @param page The tab's page.
+ * @param server The server's address and the admin's credentials.
+ * @param server.url The server's base URL.
+ * @param server.username The admin's username.
+ * @param server.password The admin's password.
+ */
+export async function signIn(page: Page, server: { url: string; username: string; password: string }): Promise<void> {
+  await page.goto(server.url + "/login");
+  await page.getByLabel("Username").fill(server.username);
+  await page.getByLabel("Password").fill(server.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/files$/);
+}
+
+/**
+ * Opens the unlock dialog and submits a master password (the caller waits for what should follow).
+ * @param page The tab's page, with a locked vault.
+ * @param password The master password to type.
+ */
+export async function submitUnlock(page: Page, password: string): Promise<void> {
+  await page.getByRole("button", { name: "Unlock", exact: true }).first().click();
+  await page.getByLabel("Master password").fill(password);
+  await page.getByRole("dialog").getByRole("button", { name: "Unlock" }).click();
+}

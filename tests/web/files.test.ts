@@ -15,7 +15,7 @@ import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { prepareHome, type PreparedHome } from "../agent/helpers/homes.ts";
 import { PASSWORD, scratch, type Scratch } from "../agent/keys/cli-harness.ts";
-import { HAVE_BROWSER, openTab, screenshots, type TestTab } from "./browser.ts";
+import { HAVE_BROWSER, openTab, signIn, submitUnlock, screenshots, type TestTab } from "./browser.ts";
 
 const ROOT = "0".repeat(32);
 const SECRETS = {
@@ -53,11 +53,7 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     agent = await AgentRuntime.start({ paths: home.paths, env: home.env }, { delayMs: 0, notifications: false });
     await waitFor("the agent's first upload", async () => (await rootCount(server)) === 3, 30_000);
     tab = await openTab();
-    await tab.page.goto(server.url + "/login");
-    await tab.page.getByLabel("Username").fill(server.username);
-    await tab.page.getByLabel("Password").fill(server.password);
-    await tab.page.getByRole("button", { name: "Sign in" }).click();
-    await tab.page.waitForURL(/\/files$/);
+    await signIn(tab.page, server);
   });
   afterAll(async () => {
     await tab?.close();
@@ -101,9 +97,7 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     await screenshots(page, "files-folder");
     await page.reload(); // a folder's address: the names come back after unlocking again
     await page.getByText("Names are locked.").waitFor();
-    await page.getByRole("button", { name: "Unlock", exact: true }).first().click();
-    await page.getByLabel("Master password").fill(PASSWORD);
-    await page.getByRole("dialog").getByRole("button", { name: "Unlock" }).click();
+    await submitUnlock(page, PASSWORD);
     await page.getByRole("navigation", { name: "Folder path" }).getByText(SECRETS.folder).waitFor();
     await page.getByRole("link", { name: "All files" }).click();
     await page.getByText(SECRETS.report.name).waitFor();

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentHash, createVault, newNodeId, ROOT_NODE_ID, sealNodeRecord, toBase64Url, type NodeManifest } from "../../lib/crypto/mod.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { HAVE_BROWSER, openTab, screenshots, type TestTab } from "./browser.ts";
+import { HAVE_BROWSER, openTab, signIn, submitUnlock, screenshots, type TestTab } from "./browser.ts";
 
 const FILES = 10_000;
 const MASTER = "the large folder's master password";
@@ -49,11 +49,7 @@ describe.skipIf(!HAVE_BROWSER)("a folder of 10,000 files", () => {
       await commit(server, items);
     }
     tab = await openTab();
-    await tab.page.goto(server.url + "/login");
-    await tab.page.getByLabel("Username").fill(server.username);
-    await tab.page.getByLabel("Password").fill(server.password);
-    await tab.page.getByRole("button", { name: "Sign in" }).click();
-    await tab.page.waitForURL(/\/files$/);
+    await signIn(tab.page, server);
   });
   afterAll(async () => {
     await tab?.close();
@@ -62,9 +58,7 @@ describe.skipIf(!HAVE_BROWSER)("a folder of 10,000 files", () => {
 
   it("lists, decrypts, sorts and filters it in the tab", async () => {
     const { page } = tab;
-    await page.getByRole("button", { name: "Unlock", exact: true }).first().click();
-    await page.getByLabel("Master password").fill(MASTER);
-    await page.getByRole("dialog").getByRole("button", { name: "Unlock" }).click();
+    await submitUnlock(page, MASTER);
     await page.getByRole("link", { name: "Scans 2019–2026" }).click();
     const started = Date.now();
     await page.getByText(`${FILES} items, 500 shown`).waitFor({ timeout: 60_000 });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { HAVE_BROWSER, openTab, screenshots, VIEWPORTS, type TestTab } from "./browser.ts";
+import { HAVE_BROWSER, openTab, signIn, screenshots, VIEWPORTS, type TestTab } from "./browser.ts";
 
 interface ListedInvitation {
   id: string;
@@ -21,11 +21,7 @@ describe.skipIf(!HAVE_BROWSER)("machines and invitations in the browser", () => 
     server = await startTestServer();
     await server.registerMachine("kitchen-mini");
     tab = await openTab();
-    await tab.page.goto(server.url + "/login");
-    await tab.page.getByLabel("Username").fill(server.username);
-    await tab.page.getByLabel("Password").fill(server.password);
-    await tab.page.getByRole("button", { name: "Sign in" }).click();
-    await tab.page.waitForURL(/\/files$/);
+    await signIn(tab.page, server);
   });
   afterAll(async () => {
     await tab?.close();

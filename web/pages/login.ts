@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api.ts";
 import { html } from "../html.ts";
+import { Field } from "../field.ts";
 import { logIn } from "../session.ts";
 
 /**
@@ -48,14 +49,8 @@ export function LoginPage() {
   return html`<main class="auth">
     <form class="card auth-card" onSubmit=${submit} aria-labelledby="login-title">
       <h1 id="login-title">Sign in to SyncAgent</h1>
-      <label class="field">
-        <span>Username</span>
-        <input name="username" value=${username} onInput=${(e: Event) => setUsername((e.target as HTMLInputElement).value)} required autocomplete="username" />
-      </label>
-      <label class="field">
-        <span>Password</span>
-        <input name="password" type="password" value=${password} onInput=${(e: Event) => setPassword((e.target as HTMLInputElement).value)} required autocomplete="current-password" />
-      </label>
+      <${Field} label="Username" name="username" value=${username} required autocomplete="username" onValue=${setUsername} />
+      <${Field} label="Password" name="password" type="password" value=${password} required autocomplete="current-password" onValue=${setPassword} />
       ${error
         ? html`<p class="error" role="alert">${error}${wait > 0 ? html`<span class="countdown">: try again in <strong data-testid="retry-after">${wait}</strong> s</span>` : error.startsWith("Too many") ? ": try again now" : null}</p>`
         : null}

@@ -8,6 +8,7 @@ import { api, ApiError } from "../api.ts";
 import { Dialog } from "../dialog.ts";
 import { formatAgo, formatSpeed } from "../format.ts";
 import { html } from "../html.ts";
+import { Field } from "../field.ts";
 import { Icon } from "../icons.ts";
 import { liveMachines, type Machine } from "../live.ts";
 import { reloadMachines } from "../machines-data.ts";
@@ -36,8 +37,7 @@ function RenameDialog(props: { machine: Machine; onClose: () => void }) {
   };
   return html`<${Dialog} title=${`Rename ${props.machine.name}`} onClose=${props.onClose}>
     <form onSubmit=${submit}>
-      <label class="field"><span>Name</span>
-        <input name="machineName" value=${name} maxLength=${64} required autofocus onInput=${(e: Event) => setName((e.target as HTMLInputElement).value)} /></label>
+      <${Field} label="Name" name="machineName" value=${name} maxLength=${64} required autofocus onValue=${setName} />
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       <div class="actions"><button type="button" onClick=${props.onClose}>Cancel</button><button class="primary" type="submit">Rename</button></div>
     </form>
@@ -72,8 +72,7 @@ function RemoveDialog(props: { machine: Machine; onClose: () => void }) {
     <form onSubmit=${submit}>
       <p><strong>${props.machine.name}</strong> stops syncing at once: its token stops working and its connections close. Its files stay on the server and on the machine itself. To sync it again, register it with a new invitation.</p>
       ${needPassword
-        ? html`<label class="field"><span>Your account password</span>
-            <input name="reauthPassword" type="password" value=${password} required autofocus autocomplete="current-password" onInput=${(e: Event) => setPassword((e.target as HTMLInputElement).value)} /></label>
+        ? html`<${Field} label="Your account password" name="reauthPassword" type="password" value=${password} required autofocus autocomplete="current-password" onValue=${setPassword} />
             <small class="hint">Removing a machine asks for your password again.</small>`
         : null}
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}

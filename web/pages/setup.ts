@@ -5,6 +5,7 @@
 import { useState } from "preact/hooks";
 import { ApiError } from "../api.ts";
 import { html } from "../html.ts";
+import { Field } from "../field.ts";
 import { navigate } from "../router.ts";
 import { setUp, type SetupState } from "../session.ts";
 import { useStore } from "../store.ts";
@@ -74,25 +75,13 @@ export function SetupPage() {
       <h1 id="setup-title">Set up SyncAgent</h1>
       <p class="lead">Create the administrator account of this server. You sign in with it here; it is not your vault's master password.</p>
       ${setup?.setupTokenRequired
-        ? html`<label class="field">
-            <span>Setup token</span>
-            <input name="setupToken" value=${token} onInput=${(e: Event) => setToken((e.target as HTMLInputElement).value)} required autocomplete="off" spellcheck=${false} />
-          </label>
+        ? html`<${Field} label="Setup token" name="setupToken" value=${token} required autocomplete="off" spellcheck=${false} onValue=${setToken} />
           <small class="hint">This server is reachable from the network, so it asks for the token it wrote on its disk${setup.setupTokenFile ? html`: <code>${setup.setupTokenFile}</code>` : ""}.</small>`
         : null}
-      <label class="field">
-        <span>Username</span>
-        <input name="username" value=${username} onInput=${(e: Event) => setUsername((e.target as HTMLInputElement).value)} required autocomplete="username" />
-      </label>
-      <label class="field">
-        <span>Password</span>
-        <input name="password" type="password" value=${password} onInput=${(e: Event) => setPassword((e.target as HTMLInputElement).value)} required minLength=${MIN_PASSWORD} autocomplete="new-password" />
-      </label>
+      <${Field} label="Username" name="username" value=${username} required autocomplete="username" onValue=${setUsername} />
+      <${Field} label="Password" name="password" type="password" value=${password} required minLength=${MIN_PASSWORD} autocomplete="new-password" onValue=${setPassword} />
       <small class="hint">At least ${MIN_PASSWORD} characters.</small>
-      <label class="field">
-        <span>Confirm password</span>
-        <input name="confirm" type="password" value=${confirm} onInput=${(e: Event) => setConfirm((e.target as HTMLInputElement).value)} required autocomplete="new-password" aria-invalid=${mismatch} />
-      </label>
+      <${Field} label="Confirm password" name="confirm" type="password" value=${confirm} required autocomplete="new-password" aria-invalid=${mismatch} onValue=${setConfirm} />
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       <div class="actions"><button class="primary" type="submit" disabled=${busy}>${busy ? "Creating…" : "Create account"}</button></div>
     </form>
