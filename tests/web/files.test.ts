@@ -3,8 +3,8 @@
  * the metadata shows and names say they are locked; unlocked with the
  * master password in the tab, the real names appear, folders open with
  * breadcrumbs, the list filters by name, and a file the agent uploads
- * appears without a reload. Nothing the browser sends holds a name, a
- * content or the master password.
+ * appears without a reload. Nothing the browser sends, and nothing the
+ * server stores, holds a name, a content or the master password.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentRuntime } from "../../lib/agent/engine/agent-runtime.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { findStoredPlaintext } from "../helpers/stored-plaintext.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { prepareHome, type PreparedHome } from "../agent/helpers/homes.ts";
 import { PASSWORD, scratch, type Scratch } from "../agent/keys/cli-harness.ts";
@@ -177,5 +178,14 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     }
     expect(sent).not.toContain(SECRETS.folder);
     expect(sent).not.toContain(PASSWORD);
+  });
+
+  it("left no name, content or password in any table or stored object of the server", async () => {
+    const secrets = [SECRETS.folder, PASSWORD, ...Object.values(SECRETS).flatMap((s) => (typeof s === "string" ? [] : [s.name, s.body]))].filter((s) => s.length >= 8);
+    const stored = await findStoredPlaintext(dataDir, secrets);
+    expect(stored.files).toBeGreaterThan(3); // the database, its WAL and chunks
+    expect(stored.leaks).toEqual([]);
+    // The search finds what is there: the agent's own state database holds the names in the clear, by design.
+    expect((await findStoredPlaintext(home.home, [SECRETS.report.name])).leaks.length).toBeGreaterThan(0);
   });
 });
