@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { ServerEnv } from "../principal.ts";
 import { readStatus } from "../ws/status-store.ts";
-import { emptyStatus, presentStatus } from "../ws/reports.ts";
+import { presentStatus, unreportedStatus } from "../ws/reports.ts";
 import type { AuthDeps } from "../auth/deps.ts";
 import { HttpError } from "../http/errors.ts";
 import { readJson } from "../http/validate.ts";
@@ -58,7 +58,7 @@ export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const now = deps.now();
     const machines = await listVaultMachines(deps.db, c.get("principal").vaultId);
     const withStatus = await Promise.all(
-      machines.map(async (m) => ({ ...m, status: presentStatus((await readStatus(deps.db, m.id)) ?? emptyStatus(m.createdAt), m.lastSeenAt, now) })),
+      machines.map(async (m) => ({ ...m, status: presentStatus((await readStatus(deps.db, m.id)) ?? unreportedStatus(m.createdAt), m.lastSeenAt, now) })),
     );
     return c.json({ machines: withStatus });
   });
@@ -67,7 +67,7 @@ export function machineRoutes(deps: AuthDeps): Hono<ServerEnv> {
     const principal = c.get("principal");
     const machine = await getMachine(deps.db, principal.vaultId, c.req.param("id"));
     if (!machine) throw new HttpError(404, "not_found", "No such machine");
-    const status = presentStatus((await readStatus(deps.db, machine.id)) ?? emptyStatus(machine.createdAt), machine.lastSeenAt, deps.now());
+    const status = presentStatus((await readStatus(deps.db, machine.id)) ?? unreportedStatus(machine.createdAt), machine.lastSeenAt, deps.now());
     return c.json({ machineId: machine.id, name: machine.name, lastSeenAt: machine.lastSeenAt, ...status });
   });
 

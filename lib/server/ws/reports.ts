@@ -96,6 +96,16 @@ export function emptyStatus(now: number): MachineStatus {
 }
 
 /**
+ * The status shown for a machine that has never reported: offline, never
+ * synced. "Up to date" would claim what nobody knows (A24, W4).
+ * @param createdAt When the machine was registered.
+ * @returns The status.
+ */
+export function unreportedStatus(createdAt: number): MachineStatus {
+  return { ...emptyStatus(createdAt), state: "offline" };
+}
+
+/**
  * Folds one report into a status (pure).
  * @param status The status before.
  * @param report The report.

@@ -26,7 +26,7 @@ import type { ServerEnv } from "../principal.ts";
 import { heartbeatFor } from "./heartbeat.ts";
 import { eventHead, helloCursor } from "./feeds.ts";
 import type { Hub, HubConnection } from "./hub.ts";
-import { agentReportSchema, commandAckSchema, commandIdSchema, emptyStatus, presentStatus, reportIdSchema } from "./reports.ts";
+import { agentReportSchema, commandAckSchema, commandIdSchema, presentStatus, unreportedStatus, reportIdSchema } from "./reports.ts";
 import { DEFAULT_REPORT_LIMIT, TokenBuckets } from "./rate-limit.ts";
 import { acknowledgeCommand, commandFrame, expireCommands, markDelivered, pendingCommands } from "../commands/commands.ts";
 import { HttpError } from "../http/errors.ts";
@@ -248,7 +248,7 @@ export function wsRoutes(deps: AuthDeps, hub: Hub, upgradeWebSocket: UpgradeWebS
           const now = deps.now();
           const machines = await listVaultMachines(deps.db, session.vaultId);
           const withStatus = await Promise.all(
-            machines.map(async (m) => ({ ...m, status: presentStatus((await readStatus(deps.db, m.id)) ?? emptyStatus(m.createdAt), m.lastSeenAt, now) })),
+            machines.map(async (m) => ({ ...m, status: presentStatus((await readStatus(deps.db, m.id)) ?? unreportedStatus(m.createdAt), m.lastSeenAt, now) })),
           );
           ws.send(JSON.stringify({ type: "snapshot", cursor: await eventHead(deps.db), machines: withStatus }));
         },

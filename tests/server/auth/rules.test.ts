@@ -7,7 +7,7 @@ import { clearedSessionCookie, readSessionCookie, sessionCookie } from "../../..
 import { originAllowed } from "../../../lib/server/auth/origin.ts";
 import { constantTimeEqual, hashSecret, looksLikeSecret, newSecret } from "../../../lib/server/auth/secrets.ts";
 import { csrfTokenFor } from "../../../lib/server/sessions/sessions.ts";
-import { agentReportSchema, applyReport, emptyStatus, OFFLINE_AFTER_MS, presentStatus } from "../../../lib/server/ws/reports.ts";
+import { agentReportSchema, applyReport, emptyStatus, OFFLINE_AFTER_MS, presentStatus, unreportedStatus } from "../../../lib/server/ws/reports.ts";
 
 describe("originAllowed", () => {
   it("accepts only this server's own origin or a configured one", () => {
@@ -70,6 +70,11 @@ describe("agent reports", () => {
     expect(agentReportSchema.safeParse({ type: "rm_rf" }).success).toBe(false);
     expect(agentReportSchema.safeParse({ type: "sync_error", message: "x".repeat(1001) }).success).toBe(false);
     expect(agentReportSchema.safeParse({ type: "conflict_detected" }).success).toBe(false);
+  });
+
+  it("shows a machine that never reported as offline, whatever its last request", () => {
+    expect(unreportedStatus(0)).toMatchObject({ state: "offline", lastSyncedAt: null, filesSynced: 0 });
+    expect(presentStatus(unreportedStatus(0), 0, 1).state).toBe("offline");
   });
 
   it("shows offline after two silent minutes", () => {

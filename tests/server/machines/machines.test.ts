@@ -50,7 +50,7 @@ describe("machine routes (S10, S11, W4)", () => {
     const res = await server.adminFetch("/api/machines");
     expect(res.status).toBe(200);
     const body = (await res.json()) as { machines: { id: string; name: string; status: { state: string } }[] };
-    expect(body.machines[0]).toMatchObject({ id: server.machine.machineId, name: "laptop", status: { state: "idle" } });
+    expect(body.machines[0]).toMatchObject({ id: server.machine.machineId, name: "laptop", status: { state: "offline", lastSyncedAt: null } }); // it never reported: not "up to date"
     expect((await server.machineFetch("/api/machines")).status).toBe(403);
   });
 
@@ -61,7 +61,7 @@ describe("machine routes (S10, S11, W4)", () => {
     ]) {
       expect(res.status).toBe(200);
       const status = (await res.json()) as Record<string, unknown>;
-      expect(status).toMatchObject({ machineId: server.machine.machineId, state: "idle", speedBps: 0, filesSynced: 0 });
+      expect(status).toMatchObject({ machineId: server.machine.machineId, state: "offline", speedBps: 0, filesSynced: 0, lastSyncedAt: null });
       expect(typeof status.lastSeenAt).toBe("number");
     }
     expect((await server.adminFetch("/api/machines/unknown/status")).status).toBe(404);
