@@ -4,6 +4,7 @@ import { agentCommand } from "./agent.ts";
 import { syncCommand } from "./sync.ts";
 import { reseedCommand } from "./reseed.ts";
 import { keyCommands } from "./keys.ts";
+import { openUrlCommand, registerProtocolCommand, unregisterProtocolCommand } from "./links.ts";
 import { registerCommand } from "./register.ts";
 import { selfCheckCommand } from "./self-check.ts";
 import { serverCommand } from "./server.ts";
@@ -21,10 +22,10 @@ export const rootCommand: CommandSpec = {
   options: {
     version: { type: "boolean", short: "V", description: "Print the version and exit" },
   },
-  subcommands: [serverCommand, agentCommand, registerCommand(), ...keyCommands(), syncCommand(), statusCommand, upCommand, reseedCommand(), trayCommand, selfCheckCommand],
+  subcommands: [serverCommand, agentCommand, registerCommand(), ...keyCommands(), syncCommand(), statusCommand, upCommand, reseedCommand(), trayCommand, openUrlCommand, registerProtocolCommand, unregisterProtocolCommand, selfCheckCommand],
   run: ({ values, positionals, out }) => {
     if (positionals.length > 0) {
-      throw new UsageError(`Unknown command: '${positionals[0]}'. Commands: server, agent, register, init, unlock, lock, recover, change-password, export-key, import-key, sync, status, reseed, up, tray, self-check`);
+      throw new UsageError(`Unknown command: '${positionals[0]}'. Commands: server, agent, register, init, unlock, lock, recover, change-password, export-key, import-key, sync, status, reseed, up, tray, open-url, register-protocol, unregister-protocol, self-check`);
     }
     if (values.version === true) {
       out(`syncagent ${VERSION}\n`);
