@@ -18,6 +18,7 @@ import { LaterPage } from "./pages/later.ts";
 import { LoginPage } from "./pages/login.ts";
 import { MachinesPage } from "./pages/machines.ts";
 import { SetupPage } from "./pages/setup.ts";
+import { TrashPage } from "./pages/trash.ts";
 import "./machines-data.ts";
 
 session.subscribe((s) => {
@@ -45,7 +46,7 @@ function page(path: string) {
     case "conflicts":
       return { title: "Conflicts", body: html`<${LaterPage} place="Conflicts" />` };
     case "trash":
-      return { title: "Trash", body: html`<${LaterPage} place="Trash" />` };
+      return { title: "Trash", body: html`<${TrashPage} />` };
     case "settings":
       return { title: "Settings", body: html`<${LaterPage} place="Settings" />` };
     default:
