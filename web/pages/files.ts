@@ -128,11 +128,14 @@ export function FilesPage(props: { chain: string[] }) {
   return html`<section class="page files" aria-label="Files">
     <div class="page-head">
       <${Breadcrumbs} chain=${props.chain} />
-      <label class="search">
-        <${Icon} name="search" size=${16} /><span class="sr-only">Filter by name</span>
-        <input type="search" placeholder=${unlocked ? "Filter by name" : "Unlock to filter by name"} value=${query} disabled=${!unlocked}
-          onInput=${(e: Event) => setQuery((e.target as HTMLInputElement).value)} />
-      </label>
+      <div class="files-find">
+        <label class="search">
+          <${Icon} name="search" size=${16} /><span class="sr-only">Filter by name</span>
+          <input type="search" placeholder=${unlocked ? "Filter by name" : "Unlock to filter by name"} value=${query} disabled=${!unlocked}
+            onInput=${(e: Event) => setQuery((e.target as HTMLInputElement).value)} />
+        </label>
+        <a class="button" href="/search" aria-label="Search all files"><${Icon} name="search" size=${16} /><span>Search all files</span></a>
+      </div>
     </div>
     ${!unlocked
       ? canUnlock()
