@@ -75,7 +75,7 @@ describe.skipIf(!HAVE_BROWSER)("searching the vault in the browser", () => {
 
   it("locked, asks to unlock, since names are read in the tab", async () => {
     const { page } = tab;
-    await page.getByRole("link", { name: "Search all files" }).click();
+    await page.getByRole("link", { name: "Search the vault" }).click();
     await page.waitForURL(/\/search$/);
     await page.getByText("The search reads names in this tab").waitFor();
     expect(await page.getByPlaceholder("Unlock to search").isDisabled()).toBe(true);

@@ -134,7 +134,7 @@ export function FilesPage(props: { chain: string[] }) {
           <input type="search" placeholder=${unlocked ? "Filter by name" : "Unlock to filter by name"} value=${query} disabled=${!unlocked}
             onInput=${(e: Event) => setQuery((e.target as HTMLInputElement).value)} />
         </label>
-        <a class="button" href="/search" aria-label="Search all files"><${Icon} name="search" size=${16} /><span>Search all files</span></a>
+        <a class="button" href="/search" aria-label="Search the vault"><${Icon} name="search" size=${16} /><span>Search the vault</span></a>
       </div>
     </div>
     ${!unlocked
