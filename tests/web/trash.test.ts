@@ -8,7 +8,7 @@
  * sends holds a name, a content or the master password.
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,9 @@ const SECRETS = {
   other: { name: "Board minutes March.txt", body: "a newer file under the same name" },
   copy: "Board minutes March (restored).txt",
   plan: { name: "Garden plan.md", body: "where the roses go" },
+  folder: "Letters to the bank",
+  letter: { name: "Loan request.txt", body: "please lend us the money" },
+  letterCopy: "Loan request (restored).txt",
 };
 
 async function trashCount(server: TestServer): Promise<number> {
@@ -50,10 +53,12 @@ describe.skipIf(!HAVE_BROWSER)("the trash in the browser", () => {
     home = await prepareHome(server, dirs, "studio-desktop", true);
     await writeFile(join(home.folder, SECRETS.report.name), SECRETS.report.body);
     await writeFile(join(home.folder, SECRETS.plan.name), SECRETS.plan.body);
+    await mkdir(join(home.folder, SECRETS.folder));
+    await writeFile(join(home.folder, SECRETS.folder, SECRETS.letter.name), SECRETS.letter.body);
     agent = await AgentRuntime.start({ paths: home.paths, env: home.env }, { delayMs: 0, notifications: false });
     await waitFor("the agent's first upload", async () => {
       const res = await server.adminFetch(`/api/tree?parentId=${"0".repeat(32)}`);
-      return ((await res.json()) as { items: unknown[] }).items.length === 2;
+      return ((await res.json()) as { items: unknown[] }).items.length === 3;
     }, 30_000);
     tab = await openTab();
     await signIn(tab.page, server);
@@ -116,6 +121,21 @@ describe.skipIf(!HAVE_BROWSER)("the trash in the browser", () => {
     expect(await readFile(path, "utf8")).toBe(SECRETS.other.body);
   });
 
+  it("restores a file whose folder is gone at the top of the vault, on the agent's disk", async () => {
+    const { page } = tab;
+    await unlink(join(home.folder, SECRETS.folder, SECRETS.letter.name));
+    await waitFor("the file's deletion", async () => (await trashCount(server)) === 1, 30_000);
+    await rm(join(home.folder, SECRETS.folder), { recursive: true });
+    await waitFor("the folder's deletion", async () => (await trashCount(server)) === 2, 30_000);
+    const row = page.locator(".trash-row", { hasText: SECRETS.letter.name });
+    await row.getByText("Its place is taken: restores as a copy").waitFor({ timeout: 30_000 });
+    await row.getByRole("button", { name: `Restore ${SECRETS.letter.name}` }).click();
+    await page.getByText(`Its folder is gone: restored as “${SECRETS.letterCopy}” at the top of the vault.`).waitFor();
+    await waitFor("the restored file at the top of the agent's folder", () => fileIs(join(home.folder, SECRETS.letterCopy), SECRETS.letter.body), 30_000);
+    expect(existsSync(join(home.folder, SECRETS.folder))).toBe(false);
+    await page.locator(".trash-row", { hasText: SECRETS.folder }).waitFor(); // the folder stays in the trash
+  });
+
   it("empties the trash after asking for the password again, and says it cannot be undone", async () => {
     const { page } = tab;
     await unlink(join(home.folder, SECRETS.plan.name));
@@ -127,9 +147,9 @@ describe.skipIf(!HAVE_BROWSER)("the trash in the browser", () => {
     await dialog.getByLabel("Your account password").fill("not the password");
     await dialog.getByRole("button", { name: "Empty the trash" }).click();
     await dialog.getByText("Wrong password").waitFor();
-    expect(await trashCount(server)).toBe(1);
+    expect(await trashCount(server)).toBe(2);
     // Right after a wrong password the server makes the next attempt wait a second (429): the dialog says so, and the next try passes.
-    const emptied = page.getByText(/The trash was emptied: 1 item purged/);
+    const emptied = page.getByText(/The trash was emptied: 2 items purged/);
     await waitFor("the trash emptied", async () => {
       await dialog.getByLabel("Your account password").fill(server.password);
       await dialog.getByRole("button", { name: "Empty the trash" }).click();
@@ -144,11 +164,13 @@ describe.skipIf(!HAVE_BROWSER)("the trash in the browser", () => {
   it("never sent a name, a content or the master password to the server", () => {
     const sent = tab.sent.join("\n");
     expect(tab.sent.some((body) => body.includes("alternative"))).toBe(true); // the restores were seen
-    for (const secret of [SECRETS.report, SECRETS.other, SECRETS.plan]) {
+    for (const secret of [SECRETS.report, SECRETS.other, SECRETS.plan, SECRETS.letter]) {
       expect(sent).not.toContain(secret.name);
       expect(sent).not.toContain(secret.body);
     }
     expect(sent).not.toContain(SECRETS.copy);
+    expect(sent).not.toContain(SECRETS.folder);
+    expect(sent).not.toContain(SECRETS.letterCopy);
     expect(sent).not.toContain("restored");
     expect(sent).not.toContain(PASSWORD);
   });
