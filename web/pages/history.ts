@@ -98,9 +98,9 @@ export function HistoryDialog(props: { file: Entry; onClose: () => void }) {
                 <span title=${formatDate(item.createdAt)}>${formatDate(item.createdAt)}</span>
                 <small class="muted">${deleted ? "" : `${formatBytes(size)} · `}<span class="version-machine">${machineName(writer)}</span> · ${formatAgo(item.createdAt)}</small>
               </div>
-              <div class="version-actions">${i === 0 || deleted || v.damaged
+              <div class="version-actions">${i === 0 || deleted || v.damaged || !unlocked
                 ? null
-                : html`<button class="ghost" onClick=${() => void restore(v)} disabled=${busy || !unlocked || !head?.opened} aria-label=${`Restore version ${item.version}`}><${Icon} name="restore" /><span>Restore</span></button>`}</div>
+                : html`<button class="ghost" onClick=${() => void restore(v)} disabled=${busy || !head?.opened} aria-label=${`Restore version ${item.version}`}><${Icon} name="restore" /><span>Restore</span></button>`}</div>
             </li>`;
           })}</ol>
           ${next !== null ? html`<button onClick=${() => void more()}>Show older versions</button>` : null}`}
