@@ -12,12 +12,14 @@ export class ApiError extends Error {
    * @param code The server's error code (`invalid_credentials`…).
    * @param message What went wrong, for a person.
    * @param retryAfter Seconds to wait, from `Retry-After`, if the server sent it.
+   * @param body The answer's parsed body (a restore's 409 says why in it).
    */
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly retryAfter?: number,
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -80,7 +82,7 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
   if (!res.ok) {
     const error = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
     const retry = Number(res.headers.get("retry-after"));
-    throw new ApiError(res.status, error?.code ?? "http_" + res.status, error?.message ?? `The server answered ${res.status}`, Number.isFinite(retry) && retry > 0 ? retry : undefined);
+    throw new ApiError(res.status, error?.code ?? "http_" + res.status, error?.message ?? `The server answered ${res.status}`, Number.isFinite(retry) && retry > 0 ? retry : undefined, data);
   }
   return data as T;
 }

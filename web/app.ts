@@ -17,7 +17,9 @@ import { InvitationsPage } from "./pages/invitations.ts";
 import { LaterPage } from "./pages/later.ts";
 import { LoginPage } from "./pages/login.ts";
 import { MachinesPage } from "./pages/machines.ts";
+import { SearchPage } from "./pages/search.ts";
 import { SetupPage } from "./pages/setup.ts";
+import { TrashPage } from "./pages/trash.ts";
 import "./machines-data.ts";
 
 session.subscribe((s) => {
@@ -36,6 +38,8 @@ function page(path: string) {
   switch (place) {
     case "files":
       return { title: "Files", body: html`<${FilesPage} chain=${rest.filter((id) => /^[0-9a-f]{32}$/.test(id))} />` };
+    case "search":
+      return { title: "Search", body: html`<${SearchPage} />` };
     case "activity":
       return { title: "Activity", body: html`<${ActivityPage} />` };
     case "machines":
@@ -45,7 +49,7 @@ function page(path: string) {
     case "conflicts":
       return { title: "Conflicts", body: html`<${LaterPage} place="Conflicts" />` };
     case "trash":
-      return { title: "Trash", body: html`<${LaterPage} place="Trash" />` };
+      return { title: "Trash", body: html`<${TrashPage} />` };
     case "settings":
       return { title: "Settings", body: html`<${LaterPage} place="Settings" />` };
     default:

@@ -24,6 +24,8 @@ const PATHS: Record<string, string> = {
   edit: "M4 20h4L19 9l-4-4L4 16zM13 7l4 4",
   up: "M12 19V5M6 11l6-6 6 6",
   down: "M12 5v14M6 13l6 6 6-6",
+  restore: "M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4",
+  history: "M12 7v5l3 2M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4",
 };
 
 /** An icon's name. */

@@ -124,7 +124,7 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     await page.getByPlaceholder("Filter by name").fill("nothing like this");
     await page.getByText("Nothing matches").waitFor();
     await page.getByPlaceholder("Filter by name").fill("");
-    await page.getByRole("button", { name: "Name" }).click();
+    await page.getByRole("button", { name: "Name", exact: true }).click();
     // The list is walked with the arrow keys.
     await page.locator(".file-row .file-name").first().focus();
     await page.keyboard.press("ArrowDown");

@@ -14,6 +14,7 @@ import { navigate } from "../router.ts";
 import { useStore } from "../store.ts";
 import { InsecureOrigin, UnlockDialog } from "../unlock.ts";
 import { canUnlock, listFolder, vaultState, type Entry } from "../vault.ts";
+import { HistoryDialog } from "./history.ts";
 import { EmptyState, ErrorState, Skeleton } from "./states.ts";
 
 type SortKey = "name" | "size" | "modified" | "machine";
@@ -68,6 +69,7 @@ export function FilesPage(props: { chain: string[] }) {
   const [query, setQuery] = useState("");
   const [unlocking, setUnlocking] = useState(false);
   const [limit, setLimit] = useState(PAGE_ROWS);
+  const [history, setHistory] = useState<Entry | null>(null);
   const [, setChainNames] = useState(0);
   const unlocked = vault.state === "unlocked";
 
@@ -126,11 +128,14 @@ export function FilesPage(props: { chain: string[] }) {
   return html`<section class="page files" aria-label="Files">
     <div class="page-head">
       <${Breadcrumbs} chain=${props.chain} />
-      <label class="search">
-        <${Icon} name="search" size=${16} /><span class="sr-only">Filter by name</span>
-        <input type="search" placeholder=${unlocked ? "Filter by name" : "Unlock to filter by name"} value=${query} disabled=${!unlocked}
-          onInput=${(e: Event) => setQuery((e.target as HTMLInputElement).value)} />
-      </label>
+      <div class="files-find">
+        <label class="search">
+          <${Icon} name="search" size=${16} /><span class="sr-only">Filter by name</span>
+          <input type="search" placeholder=${unlocked ? "Filter by name" : "Unlock to filter by name"} value=${query} disabled=${!unlocked}
+            onInput=${(e: Event) => setQuery((e.target as HTMLInputElement).value)} />
+        </label>
+        <a class="button" href="/search" aria-label="Search the vault"><${Icon} name="search" size=${16} /><span>Search the vault</span></a>
+      </div>
     </div>
     ${!unlocked
       ? canUnlock()
@@ -139,6 +144,7 @@ export function FilesPage(props: { chain: string[] }) {
         : html`<${InsecureOrigin} />`
       : null}
     ${unlocking ? html`<${UnlockDialog} onClose=${() => setUnlocking(false)} />` : null}
+    ${history ? html`<${HistoryDialog} file=${history} onClose=${() => setHistory(null)} />` : null}
     ${error
       ? html`<${ErrorState} title="The folder could not be listed" detail=${error} />`
       : !shown
@@ -150,7 +156,7 @@ export function FilesPage(props: { chain: string[] }) {
               ? html`<${EmptyState} title="No files yet" detail="Files appear here as soon as a machine syncs them. Connect a computer with an invitation:" command="syncagent register --server ${location.origin} --invite <code>" action=${{ label: "Create an invitation", href: "/invitations" }} />`
               : html`<${EmptyState} title="This folder is empty" detail="Files put into it on any machine appear here." />`
           : html`<div class="table-wrap"><table class="file-table" onKeyDown=${moveFocus}>
-              <thead><tr>${header("name", "Name", "col-name")}${header("size", unlocked ? "Size" : "Stored", "col-size")}${header("modified", "Modified", "col-date")}${header("machine", "Last machine", "col-machine")}</tr></thead>
+              <thead><tr>${header("name", "Name", "col-name")}${header("size", unlocked ? "Size" : "Stored", "col-size")}${header("modified", "Modified", "col-date")}${header("machine", "Last machine", "col-machine")}<th class="col-actions"><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>${shown.slice(0, limit).map((e) => {
                 const label = e.damaged ? "Does not verify" : (e.name ?? "Locked name");
                 const cls = `file-name${e.name === null ? " locked" : ""}${e.damaged ? " damaged" : ""}`;
@@ -162,6 +168,9 @@ export function FilesPage(props: { chain: string[] }) {
                   <td class="col-size num">${e.kind === "dir" ? "—" : formatBytes(e.size)}</td>
                   <td class="col-date" title=${formatDate(e.modifiedAt)}>${formatAgo(e.modifiedAt)}</td>
                   <td class="col-machine truncate">${e.manifest ? machineName(e.manifest.machineId) : "—"}</td>
+                  <td class="col-actions">${e.kind === "file"
+                    ? html`<div class="row-actions"><button class="ghost" onClick=${() => setHistory(e)} aria-label=${`History of ${e.name ?? "this file"}`}><${Icon} name="history" /><span>History</span></button></div>`
+                    : null}</td>
                 </tr>`;
               })}</tbody>
             </table>
