@@ -150,7 +150,7 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     await page.getByText("Reconnecting…").waitFor();
     await screenshots(page, "files-reconnecting");
     server = await startTestServer({ dataDir, setup: false, config: { port: String(port) } });
-    await page.getByRole("status").getByText("All in sync").waitFor({ timeout: 40_000 });
+    await page.getByRole("status").getByText(/in sync/i).waitFor({ timeout: 40_000 });
     expect(sockets.filter((url) => url.endsWith("/ws/dashboard")).length).toBeGreaterThanOrEqual(1);
     await writeFile(join(home.folder, SECRETS.afterReconnect.name), SECRETS.afterReconnect.body);
     await page.getByText(SECRETS.afterReconnect.name).waitFor({ timeout: 45_000 });
