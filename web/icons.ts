@@ -26,6 +26,7 @@ const PATHS: Record<string, string> = {
   down: "M12 5v14M6 13l6 6 6-6",
   restore: "M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4",
   history: "M12 7v5l3 2M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4",
+  open: "M14 4h6v6M20 4l-9 9M18 14v6H4V6h6",
 };
 
 /** An icon's name. */

@@ -6,11 +6,13 @@
  * appears without a reload. Nothing the browser sends, and nothing the
  * server stores, holds a name, a content or the master password.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentRuntime } from "../../lib/agent/engine/agent-runtime.ts";
+import { resolveLink } from "../../lib/agent/links/resolve-link.ts";
+import { parseSyncfileUrl } from "../../lib/agent/links/syncfile-url.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { findStoredPlaintext } from "../helpers/stored-plaintext.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -92,7 +94,14 @@ describe.skipIf(!HAVE_BROWSER)("files in the browser", () => {
     expect(names).toEqual([SECRETS.folder, SECRETS.long.name, SECRETS.report.name]);
     expect(await page.locator(".col-machine").nth(1).textContent()).toContain("studio-desktop");
     await screenshots(page, "files-unlocked");
-    await page.getByRole("link", { name: SECRETS.folder }).click();
+    // Each row links to the item on this computer: the link names the vault and the node, no name, and the agent follows it to the file (W6).
+    const href = await page.getByRole("link", { name: `Open ${SECRETS.report.name} on this computer` }).getAttribute("href");
+    expect(href).toMatch(/^syncfile:\/\/[0-9a-f]{32}\/[0-9a-f]{32}$/);
+    expect(href).not.toContain("Quarterly");
+    const { vaultId } = JSON.parse(await readFile(home.paths.config, "utf8")) as { vaultId: string };
+    const target = await resolveLink(parseSyncfileUrl(href!), { vaultId, syncFolder: home.folder, stateDb: home.paths.stateDb });
+    expect(target.path).toBe(join(await realpath(home.folder), SECRETS.report.name));
+    await page.getByRole("link", { name: SECRETS.folder, exact: true }).click();
     await page.getByText(SECRETS.photo.name).waitFor();
     await page.getByRole("navigation", { name: "Folder path" }).getByText(SECRETS.folder).waitFor();
     await screenshots(page, "files-folder");

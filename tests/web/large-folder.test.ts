@@ -60,7 +60,7 @@ describe.skipIf(!HAVE_BROWSER)("a folder of 10,000 files", () => {
   it("lists, decrypts, sorts and filters it in the tab", async () => {
     const { page } = tab;
     await submitUnlock(page, MASTER);
-    await page.getByRole("link", { name: "Scans 2019–2026" }).click();
+    await page.getByRole("link", { name: "Scans 2019–2026", exact: true }).click();
     const started = Date.now();
     await page.getByText(`${FILES} items, 500 shown`).waitFor({ timeout: 60_000 });
     const ms = Date.now() - started;

@@ -11,6 +11,7 @@ import { html } from "../html.ts";
 import { Icon } from "../icons.ts";
 import { liveMachines, onLive } from "../live.ts";
 import { navigate } from "../router.ts";
+import { session } from "../session.ts";
 import { useStore } from "../store.ts";
 import { InsecureOrigin, UnlockDialog } from "../unlock.ts";
 import { canUnlock, listFolder, vaultState, type Entry } from "../vault.ts";
@@ -72,6 +73,7 @@ export function FilesPage(props: { chain: string[] }) {
   const [history, setHistory] = useState<Entry | null>(null);
   const [, setChainNames] = useState(0);
   const unlocked = vault.state === "unlocked";
+  const vaultId = useStore(session)?.vaultId;
 
   useEffect(() => {
     let current = true;
@@ -168,9 +170,10 @@ export function FilesPage(props: { chain: string[] }) {
                   <td class="col-size num">${e.kind === "dir" ? "—" : formatBytes(e.size)}</td>
                   <td class="col-date" title=${formatDate(e.modifiedAt)}>${formatAgo(e.modifiedAt)}</td>
                   <td class="col-machine truncate">${e.manifest ? machineName(e.manifest.machineId) : "—"}</td>
-                  <td class="col-actions">${e.kind === "file"
-                    ? html`<div class="row-actions"><button class="ghost" onClick=${() => setHistory(e)} aria-label=${`History of ${e.name ?? "this file"}`}><${Icon} name="history" /><span>History</span></button></div>`
-                    : null}</td>
+                  <td class="col-actions"><div class="row-actions">
+                    ${vaultId ? html`<a class="button ghost" href=${`syncfile://${vaultId}/${e.nodeId}`} aria-label=${`Open ${e.name ?? "this item"} on this computer`} title="Open on this computer (its agent must handle syncfile:// links: syncagent register-protocol)"><${Icon} name="open" /><span>Open</span></a>` : null}
+                    ${e.kind === "file" ? html`<button class="ghost" onClick=${() => setHistory(e)} aria-label=${`History of ${e.name ?? "this file"}`}><${Icon} name="history" /><span>History</span></button>` : null}
+                  </div></td>
                 </tr>`;
               })}</tbody>
             </table>
