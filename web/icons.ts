@@ -24,6 +24,9 @@ const PATHS: Record<string, string> = {
   edit: "M4 20h4L19 9l-4-4L4 16zM13 7l4 4",
   up: "M12 19V5M6 11l6-6 6 6",
   down: "M12 5v14M6 13l6 6 6-6",
+  pause: "M8 5v14M16 5v14",
+  play: "M7 5l12 7-12 7z",
+  sync: "M20 11a8 8 0 0 0-14-4.5L4 9M4 4v5h5M4 13a8 8 0 0 0 14 4.5l2-2.5M20 20v-5h-5",
 };
 
 /** An icon's name. */
