@@ -1,0 +1,127 @@
+/**
+ * Conflicts in the browser, with two real agents syncing one vault: the
+ * same file edited on both (one paused meanwhile) makes a conflict; the
+ * dashboard lists it with the file's name, opens both versions side by
+ * side with their line diff, and resolves it by keeping the conflict
+ * copy's version, sealed in the tab: both agents' disks end with that
+ * content and no conflict copy. Nothing the browser sends holds a name,
+ * a content or the master password.
+ */
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentRuntime } from "../../lib/agent/engine/agent-runtime.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { prepareHome, type PreparedHome } from "../agent/helpers/homes.ts";
+import { PASSWORD, scratch, type Scratch } from "../agent/keys/cli-harness.ts";
+import { HAVE_BROWSER, openTab, signIn, submitUnlock, screenshots, type TestTab } from "./browser.ts";
+
+const NAME = "Shopping list for the weekend.txt";
+const FIRST = "apples\nbread\ncheese\n";
+const STUDIO = "apples\nbread from the studio\ncheese\n";
+const KITCHEN = "apples\nbread from the kitchen\ncheese\ndates\n";
+
+async function read(folder: string): Promise<{ names: string[]; body: string | null }> {
+  const names = (await readdir(folder)).filter((n) => !n.startsWith(".syncagent"));
+  const body = await readFile(join(folder, NAME), "utf8").catch(() => null);
+  return { names, body };
+}
+
+describe.skipIf(!HAVE_BROWSER)("conflicts in the browser", () => {
+  let server: TestServer;
+  let dirs: Scratch;
+  let studio: PreparedHome;
+  let kitchen: PreparedHome;
+  let studioAgent: AgentRuntime;
+  let kitchenAgent: AgentRuntime;
+  let tab: TestTab;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    dirs = await scratch();
+    studio = await prepareHome(server, dirs, "studio-desktop", true);
+    kitchen = await prepareHome(server, dirs, "kitchen-mini", false);
+    await writeFile(join(studio.folder, NAME), FIRST);
+    studioAgent = await AgentRuntime.start({ paths: studio.paths, env: studio.env }, { delayMs: 0, notifications: false });
+    kitchenAgent = await AgentRuntime.start({ paths: kitchen.paths, env: kitchen.env }, { delayMs: 0, notifications: false });
+    await waitFor("the file on the kitchen's disk", async () => (await read(kitchen.folder)).body === FIRST, 30_000);
+    // The kitchen pauses; both edit the file; the kitchen resumes and finds the studio's edit first.
+    await kitchenAgent.command("pause");
+    await writeFile(join(kitchen.folder, NAME), KITCHEN);
+    await writeFile(join(studio.folder, NAME), STUDIO);
+    await waitFor("the studio's edit committed", async () => {
+      const tree = (await (await server.adminFetch(`/api/tree?parentId=${"0".repeat(32)}`)).json()) as { items: { version: number }[] };
+      return tree.items.some((i) => i.version >= 2);
+    }, 30_000);
+    expect(kitchenAgent.status().paused).toBe(true);
+    await kitchenAgent.command("resume");
+    await waitFor("the conflict reported", async () => ((await (await server.adminFetch("/api/conflicts")).json()) as { conflicts: unknown[] }).conflicts.length === 1, 30_000);
+    await waitFor("the conflict copy on both disks", async () => (await read(studio.folder)).names.length === 2 && (await read(kitchen.folder)).names.length === 2, 30_000);
+    tab = await openTab();
+    await signIn(tab.page, server);
+  });
+  afterAll(async () => {
+    await tab?.close();
+    await studioAgent?.close();
+    await kitchenAgent?.close();
+    await server?.close();
+    await dirs?.cleanup();
+  });
+
+  it("lists the conflict, locked then with its name and both versions", async () => {
+    const { page } = tab;
+    await page.getByRole("link", { name: "Conflicts" }).click();
+    await page.waitForURL(/\/conflicts$/);
+    await page.locator(".conflict-row").first().waitFor();
+    expect(await page.locator(".conflict-row").count()).toBe(1);
+    await page.locator(".conflict-row").getByText("Locked name").waitFor();
+    await page.locator(".conflict-row").getByText("reported by kitchen-mini").waitFor();
+    await screenshots(page, "conflicts-locked");
+    await submitUnlock(page, PASSWORD);
+    const row = page.locator(".conflict-row", { hasText: NAME });
+    await row.waitFor();
+    await row.locator(".col-side").nth(0).getByText("studio-desktop").waitFor();
+    await row.locator(".col-side").nth(1).getByText("kitchen-mini").waitFor();
+    await screenshots(page, "conflicts");
+  });
+
+  it("opens both versions side by side with their line diff", async () => {
+    const { page } = tab;
+    await page.getByRole("button", { name: `Open the conflict on ${NAME}` }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("table", { name: "Differences, line by line" }).waitFor();
+    expect(await dialog.locator(".diff-text.removed").allTextContents()).toEqual(["bread from the studio"]);
+    expect(await dialog.locator(".diff-text.added").allTextContents()).toEqual(["bread from the kitchen", "dates"]);
+    expect(await dialog.locator(".diff-row").count()).toBe(4);
+    await dialog.getByText(/\.conflict-\d{8}-\d{6}-kitchen-mini\.txt$/).waitFor();
+    await screenshots(page, "conflict-open");
+  });
+
+  it("keeps the conflict copy's version: both disks end with it and without the copy", async () => {
+    const { page } = tab;
+    await page.getByRole("dialog").getByRole("button", { name: "Keep the conflict copy's version" }).click();
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    await page.getByText("No conflicts").waitFor();
+    for (const home of [studio, kitchen]) {
+      await waitFor(`the kept version alone on ${home.name}'s disk`, async () => {
+        const now = await read(home.folder);
+        return now.body === KITCHEN && now.names.length === 1;
+      }, 45_000);
+    }
+    const resolved = (await (await server.adminFetch("/api/conflicts?state=resolved")).json()) as { conflicts: { state: string }[] };
+    expect(resolved.conflicts.map((c) => c.state)).toEqual(["resolved"]);
+    await page.getByRole("tab", { name: "Resolved" }).click();
+    await page.locator(".conflict-row", { hasText: NAME }).waitFor();
+    await screenshots(page, "conflicts-resolved");
+    // The copy went to the trash, where it can be restored from.
+    const trash = (await (await server.adminFetch("/api/trash")).json()) as { items: unknown[] };
+    expect(trash.items).toHaveLength(1);
+  });
+
+  it("never sent a name, a content or the master password", () => {
+    const sent = tab.sent.join("\n");
+    expect(tab.sent.length).toBeGreaterThan(0);
+    for (const secret of [NAME, "bread from the kitchen", "bread from the studio", "kitchen-mini.txt", PASSWORD]) expect(sent).not.toContain(secret);
+  });
+});
