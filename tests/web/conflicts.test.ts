@@ -4,7 +4,8 @@
  * dashboard lists it with the file's name, opens both versions side by
  * side with their line diff, and resolves it by keeping the conflict
  * copy's version, sealed in the tab: both agents' disks end with that
- * content and no conflict copy. Nothing the browser sends holds a name,
+ * content and no conflict copy; a second one is resolved by keeping the
+ * file's version. Nothing the browser sends holds a name,
  * a content or the master password.
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -21,6 +22,8 @@ const NAME = "Shopping list for the weekend.txt";
 const FIRST = "apples\nbread\ncheese\n";
 const STUDIO = "apples\nbread from the studio\ncheese\n";
 const KITCHEN = "apples\nbread from the kitchen\ncheese\ndates\n";
+const STUDIO_AGAIN = "figs from the studio\n";
+const KITCHEN_AGAIN = "figs from the kitchen\n";
 
 async function read(folder: string): Promise<{ names: string[]; body: string | null }> {
   const names = (await readdir(folder)).filter((n) => !n.startsWith(".syncagent"));
@@ -37,6 +40,21 @@ describe.skipIf(!HAVE_BROWSER)("conflicts in the browser", () => {
   let kitchenAgent: AgentRuntime;
   let tab: TestTab;
 
+  /** The kitchen pauses; both edit the file; the kitchen resumes and finds the studio's edit first. */
+  async function makeConflict(studioBody: string, kitchenBody: string): Promise<void> {
+    const head = async () => ((await (await server.adminFetch(`/api/tree?parentId=${"0".repeat(32)}`)).json()) as { items: { version: number }[] }).items[0]?.version ?? 0;
+    const open = async () => ((await (await server.adminFetch("/api/conflicts")).json()) as { conflicts: unknown[] }).conflicts.length;
+    const before = await head();
+    await kitchenAgent.command("pause");
+    await writeFile(join(kitchen.folder, NAME), kitchenBody);
+    await writeFile(join(studio.folder, NAME), studioBody);
+    await waitFor("the studio's edit committed", async () => (await head()) > before, 30_000);
+    expect(kitchenAgent.status().paused).toBe(true);
+    await kitchenAgent.command("resume");
+    await waitFor("the conflict reported", async () => (await open()) === 1, 30_000);
+    await waitFor("the conflict copy on both disks", async () => (await read(studio.folder)).names.length === 2 && (await read(kitchen.folder)).names.length === 2, 30_000);
+  }
+
   beforeAll(async () => {
     server = await startTestServer();
     dirs = await scratch();
@@ -46,18 +64,7 @@ describe.skipIf(!HAVE_BROWSER)("conflicts in the browser", () => {
     studioAgent = await AgentRuntime.start({ paths: studio.paths, env: studio.env }, { delayMs: 0, notifications: false });
     kitchenAgent = await AgentRuntime.start({ paths: kitchen.paths, env: kitchen.env }, { delayMs: 0, notifications: false });
     await waitFor("the file on the kitchen's disk", async () => (await read(kitchen.folder)).body === FIRST, 30_000);
-    // The kitchen pauses; both edit the file; the kitchen resumes and finds the studio's edit first.
-    await kitchenAgent.command("pause");
-    await writeFile(join(kitchen.folder, NAME), KITCHEN);
-    await writeFile(join(studio.folder, NAME), STUDIO);
-    await waitFor("the studio's edit committed", async () => {
-      const tree = (await (await server.adminFetch(`/api/tree?parentId=${"0".repeat(32)}`)).json()) as { items: { version: number }[] };
-      return tree.items.some((i) => i.version >= 2);
-    }, 30_000);
-    expect(kitchenAgent.status().paused).toBe(true);
-    await kitchenAgent.command("resume");
-    await waitFor("the conflict reported", async () => ((await (await server.adminFetch("/api/conflicts")).json()) as { conflicts: unknown[] }).conflicts.length === 1, 30_000);
-    await waitFor("the conflict copy on both disks", async () => (await read(studio.folder)).names.length === 2 && (await read(kitchen.folder)).names.length === 2, 30_000);
+    await makeConflict(STUDIO, KITCHEN);
     tab = await openTab();
     await signIn(tab.page, server);
   });
@@ -119,9 +126,29 @@ describe.skipIf(!HAVE_BROWSER)("conflicts in the browser", () => {
     expect(trash.items).toHaveLength(1);
   });
 
+  it("keeps the file's version of a second conflict: the copy goes, the file stays as the server had it", async () => {
+    const { page } = tab;
+    await makeConflict(STUDIO_AGAIN, KITCHEN_AGAIN);
+    await page.getByRole("tab", { name: "Open" }).click();
+    await page.getByRole("button", { name: `Open the conflict on ${NAME}` }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.locator(".diff-text.removed", { hasText: "figs from the studio" }).waitFor();
+    await dialog.getByRole("button", { name: "Keep the file's version" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await page.getByText("No conflicts").waitFor();
+    for (const home of [studio, kitchen]) {
+      await waitFor(`the file's version alone on ${home.name}'s disk`, async () => {
+        const now = await read(home.folder);
+        return now.body === STUDIO_AGAIN && now.names.length === 1;
+      }, 45_000);
+    }
+    const trash = (await (await server.adminFetch("/api/trash")).json()) as { items: unknown[] };
+    expect(trash.items).toHaveLength(2);
+  });
+
   it("never sent a name, a content or the master password", () => {
     const sent = tab.sent.join("\n");
     expect(tab.sent.length).toBeGreaterThan(0);
-    for (const secret of [NAME, "bread from the kitchen", "bread from the studio", "kitchen-mini.txt", PASSWORD]) expect(sent).not.toContain(secret);
+    for (const secret of [NAME, "bread from the kitchen", "bread from the studio", "figs from the", "kitchen-mini.txt", PASSWORD]) expect(sent).not.toContain(secret);
   });
 });
