@@ -80,8 +80,11 @@ describe.skipIf(!HAVE_BROWSER)("machine actions and live transfers in the browse
       return Date.now() > until;
     }, 10_000);
     await page.goto(server.url + "/activity");
-    await page.locator(".transfer-card", { hasText: "studio-desktop" }).getByText("Paused").waitFor();
+    const card = page.locator(".transfer-card", { hasText: "studio-desktop" });
+    await card.getByText("Paused", { exact: true }).waitFor();
+    await card.getByRole("button", { name: "Resume studio-desktop" }).waitFor(); // at hand on Activity too
     await page.getByRole("status").filter({ hasText: "studio-desktop paused" }).waitFor();
+    await screenshots(page, "activity-paused");
   });
 
   it("resumes from the dashboard, and the file written while paused arrives", async () => {

@@ -98,7 +98,7 @@ export function ConflictsPage() {
               const s = found && found !== "failed" ? found : null;
               const name = !unlocked ? "Locked name" : found === undefined ? "…" : found === "failed" ? "Does not verify" : s ? s.file.name : "The file is gone";
               return html`<tr class="conflict-row" key=${c.id} data-conflict=${c.id}>
-                <td class="col-name"><div class="file-name${unlocked ? "" : " locked"}"><${Icon} name="conflicts" /><div class="conflict-name"><span class="truncate" title=${name}>${name}</span><small class="muted">reported by ${machineName(c.machineId)}</small></div></div></td>
+                <td class="col-name"><div class="file-name${unlocked ? "" : " locked"}"><${Icon} name="conflicts" /><div class="conflict-name"><span class="truncate" title=${name}>${name}</span><small class="muted">reported by ${machineName(c.machineId)}${c.resolvedAt ? ` · resolved ${formatAgo(c.resolvedAt)}` : ""}</small></div></div></td>
                 <td class="col-side"><${Version} side=${s?.file} machineName=${machineName} /></td>
                 <td class="col-side"><${Version} side=${s?.copy} machineName=${machineName} /></td>
                 <td class="col-date" title=${formatDate(c.resolvedAt ?? c.ts)}>${formatAgo(tab === "open" ? c.ts : c.resolvedAt)}</td>

@@ -13,6 +13,7 @@ import { nodeName } from "../node-names.ts";
 import { useStore } from "../store.ts";
 import { activeTransfers, liveTransfers, percentDone, TRANSFER_STALE_MS, type Transfer } from "../transfers-data.ts";
 import { vaultState } from "../vault.ts";
+import { MachineActions } from "./machine-actions.ts";
 
 function FileName(props: { nodeId: string | null }) {
   const vault = useStore(vaultState);
@@ -86,6 +87,7 @@ export function Transfers() {
         ${t ? html`<div class="transfer-file"><${FileName} nodeId=${t.nodeId} />
             <span class="muted num">${formatBytes(t.bytesDone)} of ${formatBytes(t.bytesTotal)} · ${formatSpeed(t.speedBps ?? s.speedBps)}</span></div>
           <${Bar} transfer=${t} label=${`${m.name}: ${t.direction}`} />` : null}
+        ${s.state === "paused" ? html`<div class="transfer-paused"><span class="muted">Paused: nothing syncs on this machine until it resumes.</span><${MachineActions} machine=${m} /></div>` : null}
         <dl class="transfer-facts">
           <div><dt>Position</dt><dd>${behindText(m)}</dd></div>
           <div><dt>Waiting</dt><dd>${s.filesPending ?? 0} file${s.filesPending === 1 ? "" : "s"}</dd></div>
