@@ -123,8 +123,8 @@ export function MachinesPage() {
           <td class="num col-speed">${s.state === "syncing" ? formatSpeed(s.speedBps) : "—"}</td>
           <td class="col-actions"><div class="row-actions">
             <${MachineActions} machine=${m} />
-            <button class="ghost" onClick=${() => setRenaming(m)} aria-label=${`Rename ${m.name}`}><${Icon} name="edit" /><span>Rename</span></button>
-            <button class="ghost danger-text" onClick=${() => setRemoving(m)} aria-label=${`Remove ${m.name}`}><${Icon} name="trash" /><span>Remove</span></button>
+            <button class="ghost" onClick=${() => setRenaming(m)} aria-label=${`Rename ${m.name}`} title="Rename"><${Icon} name="edit" /><span>Rename</span></button>
+            <button class="ghost danger-text" onClick=${() => setRemoving(m)} aria-label=${`Remove ${m.name}`} title="Remove"><${Icon} name="trash" /><span>Remove</span></button>
           </div></td>
         </tr>`;
       })}</tbody>
