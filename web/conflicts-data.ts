@@ -15,7 +15,7 @@ import { isConflictCopyName } from "../lib/agent/conflicts/conflict-name.ts";
 import type { NodeManifest } from "../lib/crypto/mod.ts";
 import { api } from "./api.ts";
 import { headVersion, openVersion } from "./node-names.ts";
-import { listFolder, loadCrypto, vaultState } from "./vault.ts";
+import { listFolder, loadCrypto, vaultState, type Entry } from "./vault.ts";
 
 /** A conflict as `GET /api/conflicts` lists it. */
 export interface Conflict {
@@ -78,16 +78,22 @@ export function isCopyOf(name: string, candidate: string): boolean {
  * files the conflict copy, preferring one written by the machine that
  * reported, the nearest in time to the report.
  * @param conflict The conflict.
+ * @param folders Folder listings already made for other conflicts, by folder id (filled here).
  * @returns The sides, or null when the file is gone.
  * @throws Error when the vault is locked.
  */
-export async function findSides(conflict: Conflict): Promise<ConflictSides | null> {
+export async function findSides(conflict: Conflict, folders = new Map<string, Promise<Entry[]>>()): Promise<ConflictSides | null> {
   const head = await headVersion(conflict.nodeId);
   if (!head || head.kind !== "file") return null;
   const opened = await openVersion(conflict.nodeId, head);
   const file: ConflictSide = { nodeId: conflict.nodeId, parentId: opened.parentId, version: opened.version, name: opened.name, manifest: opened.manifest, hash: opened.hash };
   const when = conflict.agentTs ?? conflict.ts;
-  const copies = (await listFolder(opened.parentId))
+  let listing = folders.get(opened.parentId);
+  if (!listing) {
+    listing = listFolder(opened.parentId);
+    folders.set(opened.parentId, listing);
+  }
+  const copies = (await listing)
     .filter((e) => e.kind === "file" && e.name !== null && e.nodeId !== file.nodeId && isCopyOf(file.name, e.name))
     .sort((a, b) => Number(b.manifest?.machineId === conflict.machineId) - Number(a.manifest?.machineId === conflict.machineId) || Math.abs(a.modifiedAt - when) - Math.abs(b.modifiedAt - when));
   const found = copies[0];

@@ -11,7 +11,7 @@ import { Icon } from "../icons.ts";
 import { liveMachines, onLive } from "../live.ts";
 import { useStore } from "../store.ts";
 import { InsecureOrigin, UnlockDialog } from "../unlock.ts";
-import { canUnlock, vaultState } from "../vault.ts";
+import { canUnlock, vaultState, type Entry } from "../vault.ts";
 import { ConflictView } from "./conflict-view.ts";
 import { EmptyState, ErrorState, Skeleton } from "./states.ts";
 
@@ -50,7 +50,8 @@ export function ConflictsPage() {
         setConflicts(list);
         setError("");
         if (!unlocked) return setSides(new Map());
-        const found = await Promise.all(list.map(async (c) => [c.id, await findSides(c).catch((): Found => "failed")] as const));
+        const folders = new Map<string, Promise<Entry[]>>();
+        const found = await Promise.all(list.map(async (c) => [c.id, await findSides(c, folders).catch((): Found => "failed")] as const));
         if (current) setSides(new Map(found));
       })
       .catch((err: Error) => current && setError(err.message));
