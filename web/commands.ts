@@ -2,11 +2,11 @@
  * Commands to machines (sync now, pause, resume): sent from the dashboard,
  * then followed live until the agent answers. The command events of the
  * vault's change feed say when to read a machine's commands again; a
- * command still unanswered is also read again every few seconds, in case
- * the socket is down.
+ * command still unanswered is also read again now and then (every few
+ * seconds while the socket is down).
  */
 import { api } from "./api.ts";
-import { onLive } from "./live.ts";
+import { liveState, onLive } from "./live.ts";
 import { store } from "./store.ts";
 
 /** What can be asked of a machine. */
@@ -29,7 +29,8 @@ export interface Command {
 /** The newest command sent to each machine, by machine id. */
 export const latestCommands = store<Record<string, Command>>({});
 
-const POLL_MS = 3000;
+/** How often a pending command is read again: the live feed down, and up. */
+const POLL_MS = { down: 3000, up: 30_000 };
 let poll: ReturnType<typeof setTimeout> | undefined;
 
 function remember(command: Command): void {
@@ -45,7 +46,7 @@ function schedulePoll(): void {
   if (waiting.length === 0) return;
   poll = setTimeout(() => {
     for (const c of waiting) void refreshCommands(c.machineId).catch(() => undefined);
-  }, POLL_MS);
+  }, liveState.get() === "open" ? POLL_MS.up : POLL_MS.down);
 }
 
 /**
@@ -85,6 +86,7 @@ export function describeCommand(command: Command): { text: string; tone: "busy" 
   return { text: `${what}: acknowledged`, tone: "ok" };
 }
 
+liveState.subscribe(schedulePoll);
 onLive((message) => {
   if (message.type !== "changes") return;
   const machines = new Set<string>();
