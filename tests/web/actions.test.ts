@@ -4,7 +4,8 @@
  * uploads (a file written on its disk stays off the server while paused)
  * and the acknowledgement shows; Resume, and the file arrives; Sync now is
  * acknowledged; a large upload shows its progress bar on Activity and on
- * Machines while the test's proxy holds the chunk answers. Nothing the
+ * Machines while the test's proxy holds the chunk answers, and the file's
+ * name once the vault is unlocked in the tab. Nothing the
  * browser sends holds a name or a content.
  */
 import { randomBytes } from "node:crypto";
@@ -17,7 +18,7 @@ import { waitFor } from "../helpers/wait.ts";
 import { startProxy, type TestProxy } from "../agent/e2e/proxy.ts";
 import { prepareHome, type PreparedHome } from "../agent/helpers/homes.ts";
 import { PASSWORD, scratch, type Scratch } from "../agent/keys/cli-harness.ts";
-import { HAVE_BROWSER, openTab, signIn, screenshots, type TestTab } from "./browser.ts";
+import { HAVE_BROWSER, openTab, signIn, submitUnlock, screenshots, type TestTab } from "./browser.ts";
 
 const ROOT = "0".repeat(32);
 const SECRETS = {
@@ -134,6 +135,26 @@ describe.skipIf(!HAVE_BROWSER)("machine actions and live transfers in the browse
     await page.goto(server.url + "/activity");
     await expect.poll(() => card.getByRole("progressbar").count(), { timeout: 30_000 }).toBe(0);
     await card.getByText("Caught up with the server").waitFor({ timeout: 20_000 });
+  });
+
+  it("names the file in transfer once the vault is unlocked in the tab", async () => {
+    const { page } = tab;
+    await page.goto(server.url + "/files");
+    await submitUnlock(page, PASSWORD);
+    await page.getByRole("button", { name: /Unlocked/ }).waitFor();
+    await page.getByRole("link", { name: "Activity" }).click(); // within the app: the keys stay in the tab
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let answered = 0;
+    proxy.rewrite = { match: (path) => path.startsWith("/api/chunks/") && !path.startsWith("/api/chunks/missing"), apply: async (_path, body) => { if (answered++ > 0) await gate; return body; } };
+    await writeFile(join(home.folder, SECRETS.big.name), randomBytes(24 << 20)); // a new version of a file the server knows
+    const card = page.locator(".transfer-card", { hasText: "studio-desktop" });
+    await card.getByRole("progressbar").waitFor({ timeout: 30_000 });
+    await card.getByText(SECRETS.big.name).waitFor();
+    await screenshots(page, "activity-transfers-named");
+    release();
+    proxy.rewrite = null;
+    await expect.poll(() => card.getByRole("progressbar").count(), { timeout: 60_000 }).toBe(0);
   });
 
   it("never sent a name, a content or the master password", () => {
