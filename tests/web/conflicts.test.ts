@@ -5,7 +5,7 @@
  * side with their line diff, and resolves it by keeping the conflict
  * copy's version, sealed in the tab: both agents' disks end with that
  * content and no conflict copy; a second one is resolved by keeping the
- * file's version. Nothing the browser sends holds a name,
+ * file's version, a third by keeping both. Nothing the browser sends holds a name,
  * a content or the master password.
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -146,9 +146,31 @@ describe.skipIf(!HAVE_BROWSER)("conflicts in the browser", () => {
     expect(trash.items).toHaveLength(2);
   });
 
+  it("keeps both versions of a third conflict: nothing changes on the disks, the conflict is resolved", async () => {
+    const { page } = tab;
+    await makeConflict("grapes from the studio\n", "grapes from the kitchen\n");
+    await page.getByRole("tab", { name: "Resolved" }).click();
+    await page.getByRole("tab", { name: "Open" }).click();
+    await page.getByRole("button", { name: `Open the conflict on ${NAME}` }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.locator(".diff-text.added", { hasText: "grapes from the kitchen" }).waitFor();
+    await dialog.getByRole("button", { name: "Keep both" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await page.getByText("No conflicts").waitFor();
+    const resolved = (await (await server.adminFetch("/api/conflicts?state=resolved")).json()) as { conflicts: unknown[] };
+    expect(resolved.conflicts).toHaveLength(3);
+    for (const home of [studio, kitchen]) {
+      const now = await read(home.folder);
+      expect(now.body).toBe("grapes from the studio\n");
+      expect(now.names).toHaveLength(2);
+    }
+    const trash = (await (await server.adminFetch("/api/trash")).json()) as { items: unknown[] };
+    expect(trash.items).toHaveLength(2);
+  });
+
   it("never sent a name, a content or the master password", () => {
     const sent = tab.sent.join("\n");
     expect(tab.sent.length).toBeGreaterThan(0);
-    for (const secret of [NAME, "bread from the kitchen", "bread from the studio", "figs from the", "kitchen-mini.txt", PASSWORD]) expect(sent).not.toContain(secret);
+    for (const secret of [NAME, "bread from the kitchen", "bread from the studio", "figs from the", "grapes from the", "kitchen-mini.txt", PASSWORD]) expect(sent).not.toContain(secret);
   });
 });
