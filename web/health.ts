@@ -51,3 +51,26 @@ export function summarizeHealth(machines: Machine[], now = Date.now()): HealthSu
   if (offline.length === machines.length) return { tone: "warn", text: "All machines offline", detail: detail || "No machine is connected right now" };
   return { tone: "ok", text: offline.length > 0 ? `In sync · ${offline.length} offline` : "All in sync", detail: offline.length > 0 ? `Offline: ${offline.map((m) => m.name).join(", ")}` : "Every machine is up to date" };
 }
+
+/** A machine's problem worth telling about as it starts (paused is chosen, so it is not one). */
+export interface HealthProblem {
+  /** `<machine id>:<kind>`: the same problem is told once. */
+  key: string;
+  text: string;
+}
+
+/**
+ * The machines' problems now: failing, stalled, offline past the threshold.
+ * @param machines The vault's machines with their live status.
+ * @param now The current time.
+ * @returns One entry per machine and problem.
+ */
+export function healthProblems(machines: Machine[], now = Date.now()): HealthProblem[] {
+  const out: HealthProblem[] = [];
+  for (const m of machines) {
+    if (m.status.state === "error") out.push({ key: `${m.id}:error`, text: `${m.name} is failing${m.status.lastError ? `: ${m.status.lastError}` : ""}` });
+    else if (m.status.state === "syncing" && now - (m.status.updatedAt ?? m.lastSeenAt ?? now) > STALLED_MS) out.push({ key: `${m.id}:stalled`, text: `${m.name} has stalled: no news for over ${STALLED_MS / 60_000} minutes while syncing` });
+    else if (m.status.state === "offline" && now - (m.lastSeenAt ?? m.createdAt) > OFFLINE_FLAG_MS) out.push({ key: `${m.id}:offline`, text: `${m.name} has been offline for over ${OFFLINE_FLAG_MS / 60_000} minutes` });
+  }
+  return out;
+}

@@ -7,6 +7,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.ts";
 import { summarizeHealth } from "./health.ts";
+import { HealthAlerts } from "./health-alerts.ts";
 import { Icon, type IconName } from "./icons.ts";
 import { liveMachines, liveState } from "./live.ts";
 import { followLink, usePath } from "./router.ts";
@@ -84,6 +85,7 @@ export function Shell(props: { title: string; children: ComponentChildren }) {
         <h1 class="page-title">${props.title}</h1>
         <div class="topbar-end"><${Health} /><${LockButton} /></div>
       </header>
+      <${HealthAlerts} />
       <main class="content">${props.children}</main>
     </div>
   </div>`;

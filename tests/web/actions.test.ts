@@ -5,7 +5,8 @@
  * and the acknowledgement shows; Resume, and the file arrives; Sync now is
  * acknowledged; a large upload shows its progress bar on Activity and on
  * Machines while the test's proxy holds the chunk answers, and the file's
- * name once the vault is unlocked in the tab. Nothing the
+ * name once the vault is unlocked in the tab; a machine that starts failing
+ * is told on every page. Nothing the
  * browser sends holds a name or a content.
  */
 import { randomBytes } from "node:crypto";
@@ -24,6 +25,7 @@ const ROOT = "0".repeat(32);
 const SECRETS = {
   paused: { name: "Written while paused.txt", body: "must wait for resume" },
   big: { name: "Large video of the garden.mov" },
+  failing: { name: "Cannot reach the server intact.txt", body: "garbled on the way" },
 };
 
 async function rootCount(server: TestServer): Promise<number> {
@@ -157,9 +159,26 @@ describe.skipIf(!HAVE_BROWSER)("machine actions and live transfers in the browse
     await expect.poll(() => card.getByRole("progressbar").count(), { timeout: 60_000 }).toBe(0);
   });
 
+  it("tells on every page when the machine starts failing, naming it", async () => {
+    const { page } = tab;
+    await page.getByRole("status").filter({ hasText: "All in sync" }).waitFor({ timeout: 30_000 });
+    // The server's answers to this machine's uploads and commits arrive garbled: its files fail.
+    proxy.rewrite = { match: (path) => path.startsWith("/api/chunks/") || path.startsWith("/api/commits"), apply: () => Buffer.from("garbled") };
+    await writeFile(join(home.folder, SECRETS.failing.name), SECRETS.failing.body);
+    const alert = page.getByRole("alert").filter({ hasText: "studio-desktop is failing" });
+    await alert.waitFor({ timeout: 30_000 });
+    await page.getByRole("status").filter({ hasText: "studio-desktop failing" }).waitFor();
+    await screenshots(page, "health-failing");
+    await page.getByRole("link", { name: "Files" }).click(); // the pill is on every page
+    await page.getByRole("status").filter({ hasText: "studio-desktop failing" }).waitFor();
+    await alert.getByRole("button", { name: "Dismiss" }).click();
+    await alert.waitFor({ state: "detached" });
+    proxy.rewrite = null;
+  });
+
   it("never sent a name, a content or the master password", () => {
     const sent = tab.sent.join("\n");
     expect(tab.sent.length).toBeGreaterThan(0);
-    for (const secret of [SECRETS.paused.name, SECRETS.paused.body, SECRETS.big.name, PASSWORD]) expect(sent).not.toContain(secret);
+    for (const secret of [SECRETS.paused.name, SECRETS.paused.body, SECRETS.big.name, SECRETS.failing.name, SECRETS.failing.body, PASSWORD]) expect(sent).not.toContain(secret);
   });
 });
