@@ -87,6 +87,7 @@ export function Transfers() {
         ${t ? html`<div class="transfer-file"><${FileName} nodeId=${t.nodeId} />
             <span class="muted num">${formatBytes(t.bytesDone)} of ${formatBytes(t.bytesTotal)} · ${formatSpeed(t.speedBps ?? s.speedBps)}</span></div>
           <${Bar} transfer=${t} label=${`${m.name}: ${t.direction}`} />` : null}
+        ${s.state === "error" && s.lastError ? html`<p class="error-text transfer-error">${s.lastError}</p>` : null}
         ${s.state === "paused" ? html`<div class="transfer-paused"><span class="muted">Paused: nothing syncs on this machine until it resumes.</span><${MachineActions} machine=${m} /></div>` : null}
         <dl class="transfer-facts">
           <div><dt>Position</dt><dd>${behindText(m)}</dd></div>
