@@ -13,7 +13,7 @@
  */
 import { isConflictCopyName } from "../lib/agent/conflicts/conflict-name.ts";
 import type { NodeManifest } from "../lib/crypto/mod.ts";
-import { api } from "./api.ts";
+import { api, ApiError } from "./api.ts";
 import { headVersion, openVersion } from "./node-names.ts";
 import { listFolder, loadCrypto, vaultState, type Entry } from "./vault.ts";
 
@@ -27,6 +27,8 @@ export interface Conflict {
   ts: number;
   state: "open" | "resolved";
   resolvedAt: number | null;
+  /** Every report of this file's conflict (the newest first): one file, one row, resolved together. */
+  ids?: string[];
 }
 
 /** One side of a conflict, opened in the tab. */
@@ -55,7 +57,26 @@ export type Choice = "file" | "copy" | "both";
  * @returns The conflicts.
  */
 export async function listConflicts(state: "open" | "resolved"): Promise<Conflict[]> {
-  return (await api<{ conflicts: Conflict[] }>(`/api/conflicts?state=${state}&limit=200`)).conflicts;
+  const { conflicts } = await api<{ conflicts: Conflict[] }>(`/api/conflicts?state=${state}&limit=200`);
+  return groupConflicts(conflicts);
+}
+
+/**
+ * One row per file: a file may be reported more than once (both machines,
+ * or a report sent again), and what is on the server decides the choice,
+ * so its open reports are shown and resolved as one; resolved ones are one
+ * row when resolved together (within a few seconds).
+ * @param conflicts The conflicts, newest first.
+ * @returns The rows, each with every id it stands for.
+ */
+export function groupConflicts(conflicts: Conflict[]): Conflict[] {
+  const rows: Conflict[] = [];
+  for (const c of conflicts) {
+    const same = rows.find((r) => r.nodeId === c.nodeId && r.state === c.state && (c.state === "open" || Math.abs((r.resolvedAt ?? 0) - (c.resolvedAt ?? 0)) < 5000));
+    if (same) same.ids = [...(same.ids ?? [same.id]), c.id];
+    else rows.push({ ...c, ids: [c.id] });
+  }
+  return rows;
 }
 
 /**
@@ -147,5 +168,12 @@ export async function resolveConflict(conflict: Conflict, sides: ConflictSides, 
     const failed = results.find((r) => r.status !== "ok");
     if (failed) throw new Error(failed.status === "conflict" ? "The file changed since it was shown: look at it again" : `The server refused the change (${failed.status})`);
   }
-  await api(`/api/conflicts/${conflict.id}/resolve`, { method: "POST" });
+  for (const id of conflict.ids ?? [conflict.id]) {
+    try {
+      await api(`/api/conflicts/${id}/resolve`, { method: "POST" });
+    } catch (error) {
+      // Resolved meanwhile (by another tab or machine): nothing left to do for it.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+  }
 }

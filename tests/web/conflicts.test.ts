@@ -51,7 +51,7 @@ describe.skipIf(!HAVE_BROWSER)("conflicts in the browser", () => {
     await waitFor("the studio's edit committed", async () => (await head()) > before, 30_000);
     expect(kitchenAgent.status().paused).toBe(true);
     await kitchenAgent.command("resume");
-    await waitFor("the conflict reported", async () => (await open()) === 1, 30_000);
+    await waitFor("the conflict reported", async () => (await open()) >= 1, 30_000);
     await waitFor("the conflict copy on both disks", async () => (await read(studio.folder)).names.length === 2 && (await read(kitchen.folder)).names.length === 2, 30_000);
   }
 
@@ -117,7 +117,8 @@ describe.skipIf(!HAVE_BROWSER)("conflicts in the browser", () => {
       }, 45_000);
     }
     const resolved = (await (await server.adminFetch("/api/conflicts?state=resolved")).json()) as { conflicts: { state: string }[] };
-    expect(resolved.conflicts.map((c) => c.state)).toEqual(["resolved"]);
+    expect(resolved.conflicts.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(resolved.conflicts.map((c) => c.state))).toEqual(new Set(["resolved"]));
     await page.getByRole("tab", { name: "Resolved" }).click();
     await page.locator(".conflict-row", { hasText: NAME }).waitFor();
     await screenshots(page, "conflicts-resolved");
@@ -158,7 +159,9 @@ describe.skipIf(!HAVE_BROWSER)("conflicts in the browser", () => {
     await dialog.waitFor({ state: "detached" });
     await page.getByText("No conflicts").waitFor();
     const resolved = (await (await server.adminFetch("/api/conflicts?state=resolved")).json()) as { conflicts: unknown[] };
-    expect(resolved.conflicts).toHaveLength(3);
+    expect(resolved.conflicts.length).toBeGreaterThanOrEqual(3);
+    const open = (await (await server.adminFetch("/api/conflicts")).json()) as { conflicts: unknown[] };
+    expect(open.conflicts).toEqual([]);
     for (const home of [studio, kitchen]) {
       const now = await read(home.folder);
       expect(now.body).toBe("grapes from the studio\n");
