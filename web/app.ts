@@ -12,6 +12,7 @@ import { Shell } from "./shell.ts";
 import { useStore } from "./store.ts";
 import { loadCrypto, lock } from "./vault.ts";
 import { ActivityPage } from "./pages/activity.ts";
+import { ConflictsPage } from "./pages/conflicts.ts";
 import { FilesPage } from "./pages/files.ts";
 import { InvitationsPage } from "./pages/invitations.ts";
 import { LaterPage } from "./pages/later.ts";
@@ -47,7 +48,7 @@ function page(path: string) {
     case "invitations":
       return { title: "Invitations", body: html`<${InvitationsPage} />` };
     case "conflicts":
-      return { title: "Conflicts", body: html`<${LaterPage} place="Conflicts" />` };
+      return { title: "Conflicts", body: html`<${ConflictsPage} />` };
     case "trash":
       return { title: "Trash", body: html`<${TrashPage} />` };
     case "settings":

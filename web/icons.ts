@@ -27,6 +27,9 @@ const PATHS: Record<string, string> = {
   restore: "M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4",
   history: "M12 7v5l3 2M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4",
   open: "M14 4h6v6M20 4l-9 9M18 14v6H4V6h6",
+  pause: "M8 5v14M16 5v14",
+  play: "M7 5l12 7-12 7z",
+  sync: "M20 11a8 8 0 0 0-14-4.5L4 9M4 4v5h5M4 13a8 8 0 0 0 14 4.5l2-2.5M20 20v-5h-5",
 };
 
 /** An icon's name. */

@@ -6,6 +6,8 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.ts";
+import { summarizeHealth } from "./health.ts";
+import { HealthAlerts } from "./health-alerts.ts";
 import { Icon, type IconName } from "./icons.ts";
 import { liveMachines, liveState } from "./live.ts";
 import { followLink, usePath } from "./router.ts";
@@ -35,16 +37,8 @@ export function Health() {
     return html`<span class="health warn" role="status" title="The live connection dropped; reconnecting"><span class="dot offline"></span><span class="health-text">Reconnecting…</span></span>`;
   }
   if (!machines) return html`<span class="health" role="status"><span class="dot"></span><span class="health-text">Connecting…</span></span>`;
-  const failing = machines.filter((m) => m.status.state === "error").length;
-  const offline = machines.filter((m) => m.status.state === "offline").length;
-  const syncing = machines.filter((m) => m.status.state === "syncing").length;
-  const [tone, text] =
-    machines.length === 0 ? ["", "No machines yet"]
-    : failing > 0 ? ["bad", `${failing} machine${failing > 1 ? "s" : ""} failing`]
-    : syncing > 0 ? ["busy", `Syncing on ${syncing}`]
-    : offline === machines.length ? ["warn", "All machines offline"]
-    : ["ok", offline > 0 ? `In sync · ${offline} offline` : "All in sync"];
-  return html`<a class=${`health ${tone}`} href="/machines" role="status" title=${text}><span class=${`dot ${tone}`}></span><span class="health-text">${text}</span></a>`;
+  const { tone, text, detail } = summarizeHealth(machines);
+  return html`<a class=${`health ${tone}`} href="/machines" role="status" title=${detail}><span class=${`dot ${tone}`}></span><span class="health-text">${text}</span></a>`;
 }
 
 function LockButton() {
@@ -91,6 +85,7 @@ export function Shell(props: { title: string; children: ComponentChildren }) {
         <h1 class="page-title">${props.title}</h1>
         <div class="topbar-end"><${Health} /><${LockButton} /></div>
       </header>
+      <${HealthAlerts} />
       <main class="content">${props.children}</main>
     </div>
   </div>`;

@@ -1,14 +1,16 @@
 /**
- * Activity: what the machines do, live: a progress bar per transfer and a
- * log of recent reports (the history from `GET /api/activity`, then live).
+ * Activity: what the machines do, live: each machine's transfers and
+ * position (./transfers.ts) and a log of recent reports (the history
+ * from `GET /api/activity`, then live).
  */
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.ts";
-import { formatAgo, formatBytes, formatSpeed } from "../format.ts";
+import { formatAgo } from "../format.ts";
 import { html } from "../html.ts";
 import { liveMachines, onLive, type LiveReport } from "../live.ts";
 import { useStore } from "../store.ts";
 import { EmptyState, Skeleton } from "./states.ts";
+import { Transfers } from "./transfers.ts";
 
 interface ActivityItem {
   seq: number;
@@ -33,32 +35,17 @@ const DESCRIBE: Record<string, string> = {
 export function ActivityPage() {
   const machines = useStore(liveMachines);
   const [log, setLog] = useState<ActivityItem[] | null>(null);
-  const [progress, setProgress] = useState<Map<string, LiveReport>>(new Map());
   useEffect(() => {
     api<{ activity: ActivityItem[] }>("/api/activity?limit=50").then((r) => setLog(r.activity), () => setLog([]));
     return onLive((m) => {
       if (m.type !== "report") return;
-      if (m.report.type === "sync_progress") {
-        setProgress((p) => new Map(p).set(m.machineId, m));
-        return;
-      }
-      if (m.report.type === "sync_completed" || m.report.type === "state") setProgress((p) => { const n = new Map(p); n.delete(m.machineId); return n; });
+      if (m.report.type === "sync_progress" || m.report.type === "cursor") return;
       setLog((l) => [{ seq: -m.ts, machineId: m.machineId, type: m.report.type, ts: m.ts, report: m.report }, ...(l ?? [])].slice(0, 200));
     });
   }, []);
   const name = (id: string) => machines?.find((m) => m.id === id)?.name ?? "A removed machine";
   return html`<section class="page" aria-label="Activity">
-    <h2 class="section-title">Transfers</h2>
-    ${progress.size === 0
-      ? html`<p class="muted">Nothing is transferring right now.</p>`
-      : html`<ul class="transfers">${[...progress.values()].map((p) => {
-          const done = p.report.bytesDone ?? 0;
-          const total = p.report.bytesTotal ?? 0;
-          const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
-          return html`<li key=${p.machineId}><div class="transfer-head"><span class="strong">${name(p.machineId)}</span>
-              <span class="muted">${p.report.direction === "download" ? "Downloading" : "Uploading"} · ${formatBytes(done)} of ${formatBytes(total)} · ${formatSpeed(p.report.speedBps)}</span></div>
-            <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${pct}><div class="progress-bar" style=${{ width: `${pct}%` }}></div></div></li>`;
-        })}</ul>`}
+    <${Transfers} />
     <h2 class="section-title">Recent activity</h2>
     ${!log ? html`<${Skeleton} rows=${4} />`
       : log.length === 0 ? html`<${EmptyState} title="No activity yet" detail="What your machines do appears here as it happens." />`

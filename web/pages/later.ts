@@ -3,7 +3,6 @@ import { html } from "../html.ts";
 import { EmptyState } from "./states.ts";
 
 const LATER: Record<string, { detail: string }> = {
-  Conflicts: { detail: "Conflicts are listed and resolved here in a coming version. Meanwhile a conflict copy sits beside the file on each machine." },
   Settings: { detail: "Account and vault settings come here in a coming version." },
 };
 

@@ -1,7 +1,8 @@
 /**
  * Machines: each with its live status in a word and a colour, when it was
- * last seen, what it holds; rename, and remove after a confirmation that
- * says what stops.
+ * last seen, what it holds, its transfer in progress; sync now, pause and
+ * resume (./machine-actions.ts); rename, and remove after a confirmation
+ * that says what stops.
  */
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api.ts";
@@ -13,7 +14,9 @@ import { Icon } from "../icons.ts";
 import { liveMachines, type Machine } from "../live.ts";
 import { reloadMachines } from "../machines-data.ts";
 import { useStore } from "../store.ts";
+import { MachineActions } from "./machine-actions.ts";
 import { EmptyState, ErrorState, Skeleton } from "./states.ts";
+import { CompactTransfer } from "./transfers.ts";
 
 const STATE_LABEL: Record<string, string> = { syncing: "Syncing", idle: "Up to date", error: "Error", paused: "Paused", offline: "Offline" };
 
@@ -113,13 +116,15 @@ export function MachinesPage() {
           <td class="col-name"><div class="machine-name"><${Icon} name="machines" /><div><span class="truncate strong">${m.name}</span><small class="muted">${m.platform}</small></div></div></td>
           <td><span class=${`state ${s.state}`}><span class=${`dot ${s.state}`}></span>${STATE_LABEL[s.state] ?? s.state}</span>
             ${s.state === "error" && s.lastError ? html`<small class="error-text truncate" title=${s.lastError}>${s.lastError}</small>` : null}
-            ${s.state === "syncing" && s.filesPending ? html`<small class="muted">${s.filesPending} file${s.filesPending === 1 ? "" : "s"} left</small>` : null}</td>
+            ${s.state === "syncing" && s.filesPending ? html`<small class="muted">${s.filesPending} file${s.filesPending === 1 ? "" : "s"} left</small>` : null}
+            <${CompactTransfer} machine=${m} /></td>
           <td class="col-seen" title=${m.lastSeenAt ? new Date(m.lastSeenAt).toLocaleString() : "never"}>${formatAgo(m.lastSeenAt)}</td>
           <td class="num col-files">${s.filesSynced ?? held ?? "—"}</td>
           <td class="num col-speed">${s.state === "syncing" ? formatSpeed(s.speedBps) : "—"}</td>
           <td class="col-actions"><div class="row-actions">
-            <button class="ghost" onClick=${() => setRenaming(m)} aria-label=${`Rename ${m.name}`}><${Icon} name="edit" /><span>Rename</span></button>
-            <button class="ghost danger-text" onClick=${() => setRemoving(m)} aria-label=${`Remove ${m.name}`}><${Icon} name="trash" /><span>Remove</span></button>
+            <${MachineActions} machine=${m} />
+            <button class="ghost" onClick=${() => setRenaming(m)} aria-label=${`Rename ${m.name}`} title="Rename"><${Icon} name="edit" /><span>Rename</span></button>
+            <button class="ghost danger-text" onClick=${() => setRemoving(m)} aria-label=${`Remove ${m.name}`} title="Remove"><${Icon} name="trash" /><span>Remove</span></button>
           </div></td>
         </tr>`;
       })}</tbody>

@@ -107,10 +107,10 @@ export class AgentRuntime {
           runtime.onEngineEvent(event);
           open.engine?.onEvent?.(event);
         },
-        onBytes: (path, done, total, direction) => {
+        onBytes: (path, done, total, direction, nodeId) => {
           runtime.board.progress(path, done, total, direction);
-          // Live progress for the dashboard (lossy, throttled by the reporter); no path leaves the machine.
-          if (total >= PROGRESS_MIN_BYTES) void runtime.#reporter?.report({ type: "sync_progress", bytesDone: done, bytesTotal: total, direction, speedBps: Math.round(runtime.board.totals().bytesPerSecond) });
+          // Live progress for the dashboard (lossy, throttled by the reporter); no path leaves the machine, only the node id.
+          if (total >= PROGRESS_MIN_BYTES) void runtime.#reporter?.report({ type: "sync_progress", ...(nodeId ? { nodeId } : {}), bytesDone: done, bytesTotal: total, direction, speedBps: Math.round(runtime.board.totals().bytesPerSecond) });
         },
       },
     });

@@ -47,6 +47,8 @@ export interface ExecutorDeps {
   remote: RemoteTree;
   onEvent: (event: ExecutorEvent) => void;
   now?: () => Date;
+  /** The node of each path while its content transfers (progress reports name it). */
+  transferring?: Map<string, string>;
 }
 
 /** How a plan went. */
@@ -362,7 +364,13 @@ export class Executor {
   }
 
   private async uploadOne(a: UploadAction, queueCommit: (entry: { commit: PreparedCommit; path: string; after: (node: RemoteNode) => void }) => void, signal?: AbortSignal): Promise<void> {
-    const up = await this.deps.uploader.upload(a.path, this.abs(a.path), a.stamp, signal);
+    this.deps.transferring?.set(a.path, a.nodeId);
+    let up: Awaited<ReturnType<Uploader["upload"]>>;
+    try {
+      up = await this.deps.uploader.upload(a.path, this.abs(a.path), a.stamp, signal);
+    } finally {
+      this.deps.transferring?.delete(a.path);
+    }
     const content = { size: up.size, mtimeMs: up.stamp.mtimeMs, mode: up.stamp.mode & 0o7777, chunks: up.chunks, contentHash: up.contentHash };
     const keys = this.deps.keyring().epoch(up.epoch);
     const stamp = up.stamp;
@@ -471,12 +479,15 @@ export class Executor {
     const folder = dirOf(a.path);
     if (!(await this.folderThere(folder))) throw new LocalChangedError(`${folder} is not there any more`);
     let stamp: LocalStamp;
+    this.deps.transferring?.set(a.path, a.nodeId);
     try {
       stamp = await this.deps.downloader.download(a.path, this.abs(a.path), r.content, a.expectLocal, signal);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       this.#folders.delete(folder);
       throw (await this.folderThere(folder)) ? error : new LocalChangedError(`${folder} went away during the download`);
+    } finally {
+      this.deps.transferring?.delete(a.path);
     }
     this.putSynced(asSynced(r, stamp));
     this.#result.done++;

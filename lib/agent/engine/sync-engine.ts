@@ -57,8 +57,8 @@ export interface EngineOptions {
   maxRetries?: number;
   /** fetch to use (tests count requests). */
   fetch?: typeof fetch;
-  /** Progress of each file in transfer (A9): plaintext bytes done of total. */
-  onBytes?: (path: string, done: number, total: number, direction: "upload" | "download") => void;
+  /** Progress of each file in transfer (A9): plaintext bytes done of total, and the file's node. */
+  onBytes?: (path: string, done: number, total: number, direction: "upload" | "download", nodeId?: string) => void;
   /** Least time between two published tree checkpoints, ms (0: at every settled pass, as a one-shot `sync`). @default 10000 */
   checkpointEveryMs?: number;
 }
@@ -146,6 +146,8 @@ export class SyncEngine {
     readonly index: ChunkIndex,
     readonly uploader: Uploader,
     readonly downloader: Downloader,
+    /** The node of each path while its content transfers (filled by the executor). */
+    readonly transferring: Map<string, string>,
   ) {
     this.target = { serverUrl: options.config.serverUrl, token: options.token, ...(options.fetch ? { fetch: options.fetch } : {}) };
     this.root = options.config.syncFolder;
@@ -175,22 +177,23 @@ export class SyncEngine {
     const progress = await UploadProgressStore.open(db);
     const target: HttpTarget = { serverUrl: options.config.serverUrl, token: options.token, ...(options.fetch ? { fetch: options.fetch } : {}) };
     const onBytes = options.onBytes;
+    const transferring = new Map<string, string>();
     const uploader = new Uploader({
       client: target,
       keyring: options.vault.keyring,
       progress,
       index,
       ...(options.chunkSizes ? { chunkSizes: options.chunkSizes } : {}),
-      ...(onBytes ? { onBytes: (path: string, done: number, total: number) => onBytes(path, done, total, "upload") } : {}),
+      ...(onBytes ? { onBytes: (path: string, done: number, total: number) => onBytes(path, done, total, "upload", transferring.get(path)) } : {}),
     });
     const downloader = new Downloader({
       client: target,
       keyring: options.vault.keyring,
       index,
       root: options.config.syncFolder,
-      ...(onBytes ? { onBytes: (path: string, done: number, total: number) => onBytes(path, done, total, "download") } : {}),
+      ...(onBytes ? { onBytes: (path: string, done: number, total: number) => onBytes(path, done, total, "download", transferring.get(path)) } : {}),
     });
-    return new SyncEngine(options, db, remote, synced, syncedStore, failures, queue, meta, index, uploader, downloader);
+    return new SyncEngine(options, db, remote, synced, syncedStore, failures, queue, meta, index, uploader, downloader, transferring);
   }
 
   /** The vault in use. */
@@ -419,6 +422,7 @@ export class SyncEngine {
       machineName: this.options.config.machineName,
       uploader: this.uploader,
       downloader: this.downloader,
+      transferring: this.transferring,
       index: this.index,
       synced: this.synced,
       syncedStore: this.syncedStore,
