@@ -211,6 +211,37 @@ export function planSync(input: PlanInput): Plan {
     return folder !== undefined && folder !== null && claim.get(folder) === s.parentId;
   };
 
+  // Whether the synced nodes holding the paths the server moved each to (the first holding the path this node
+  // goes to) wait on each other back to this node. A node stepping aside this pass frees its path: no wait.
+  const steppingAside = new Set<string>();
+  const inMoveRing = (nodeId: string, holder: string): boolean => {
+    const seen = new Set<string>();
+    for (let h: string | undefined = holder; h !== undefined && !seen.has(h) && !steppingAside.has(h); ) {
+      if (h === nodeId) return true;
+      seen.add(h);
+      const to = remote.has(h) ? remotePath(h) : null;
+      if (to === null || to === locOf.get(h)) return false;
+      h = claim.get(to);
+    }
+    return false;
+  };
+
+  // Whether the synced nodes this disk moved each onto a name the server gives another (the first holding the
+  // name this node takes) wait on each other back to this node. A node committed under a free name frees its own.
+  const localRing = new Set<string>();
+  const inLocalRing = (nodeId: string, holder: string): boolean => {
+    const seen = new Set<string>();
+    for (let h: string | undefined = holder; h !== undefined && !seen.has(h) && !localRing.has(h); ) {
+      if (h === nodeId) return true;
+      seen.add(h);
+      const at = locOf.get(h);
+      const dir = at === undefined || at === null ? undefined : dirOf(at) === "" ? ROOT_NODE_ID : claim.get(dirOf(at));
+      if (dir === undefined) return false;
+      h = remoteAt(dir, nameOf(at!));
+    }
+    return false;
+  };
+
   // ---- 3. Decide per synced node.
   const setAside = new Set<string>(); // local paths moved aside this pass (what is inside follows them)
   const deletes = new Map<string, Action & { type: "delete-remote" }>();
@@ -278,16 +309,20 @@ export function planSync(input: PlanInput): Plan {
         unsyncable.push({ path: rp, nodeId: s.nodeId, reason: problem });
         continue;
       }
-      if (rp.startsWith(at + "/")) {
-        // The server put it below the path it holds here (a folder there took that name): a folder cannot move
-        // into itself, a file stands where a folder must be. It steps to a free name beside it now, so the
-        // folder can come, and goes to its place next pass. Its base takes the name it steps to (and keeps its
-        // version, so the server's move is still to do, and an edit made here still shows: A16).
+      // It steps to a free name beside it now, and goes to its place next pass. Its base takes the name it steps
+      // to (and keeps its version, so the server's move is still to do, and an edit made here still shows: A16).
+      const stepAside = () => {
         let aside = `${at}.moving`;
         for (let i = 2; local.has(aside) || claim.has(aside); i++) aside = `${at}.moving-${i}`;
         claim.set(aside, s.nodeId);
+        steppingAside.add(s.nodeId);
         const next: SyncedNode = { ...s, name: nameOf(aside), stamp: lChanged ? s.stamp : e.stamp };
         actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: aside, kind: s.kind, next });
+      };
+      if (rp.startsWith(at + "/")) {
+        // The server put it below the path it holds here (a folder there took that name): a folder cannot move
+        // into itself, a file stands where a folder must be. It steps aside, so the folder can come.
+        stepAside();
         continue;
       }
       // The server's placement wins; content is settled on the next pass.
@@ -309,7 +344,10 @@ export function planSync(input: PlanInput): Plan {
         setAside.add(rp);
         claim.set(rp, s.nodeId);
       } else if (occupant) {
-        continue; // another synced node is there: it moves first, this one next pass
+        // Another synced node is there: it moves first, this one next pass; unless it waits for this one's
+        // path (the server swapped them, or moved them round in a ring): then this one steps aside.
+        if (inMoveRing(s.nodeId, claim.get(rp)!)) stepAside();
+        continue;
       }
       // An edit made here keeps the base's stamp, so the next pass still sees it and uploads it (A16).
       const next: SyncedNode = { ...s, parentId: r.parentId, name: r.name, stamp: lChanged ? s.stamp : e.stamp };
@@ -317,7 +355,7 @@ export function planSync(input: PlanInput): Plan {
       actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: rp, kind: s.kind, next });
       continue;
     }
-    const target = rMoved ? rPlace : lMoved ? lPlace : sPlace;
+    let target = rMoved ? rPlace : lMoved ? lPlace : sPlace;
     if (lMoved && !rMoved) {
       const taken = remoteAt(lPlace.parentId, lPlace.name);
       const t = taken === undefined ? undefined : synced.get(taken);
@@ -337,6 +375,14 @@ export function planSync(input: PlanInput): Plan {
         setAside.add(at);
         continue;
       }
+      if (leaving && t !== undefined && inLocalRing(s.nodeId, t.nodeId)) {
+        // The node leaving the name goes to this one's old name (swapped here, or moved round in a ring): this one
+        // is committed under a free name now, so the other can move, and takes its name next pass.
+        let name = `${lPlace.name}.moving`;
+        for (let i = 2; remoteAt(lPlace.parentId, name) !== undefined; i++) name = `${lPlace.name}.moving-${i}`;
+        target = { parentId: lPlace.parentId, name };
+        localRing.add(s.nodeId);
+      }
     }
     if (lChanged) {
       actions.push({
@@ -353,7 +399,7 @@ export function planSync(input: PlanInput): Plan {
       actions.push({ type: "download", nodeId: s.nodeId, path: at, remote: r, expectLocal: e.stamp });
     } else if (lMoved && !rMoved) {
       const content = rChanged ? r.content : s.content;
-      actions.push({ type: "place", nodeId: s.nodeId, kind: s.kind, path: at, placement: lPlace, baseVersion: base.version, baseHash: base.hash, content, stamp: e.stamp });
+      actions.push({ type: "place", nodeId: s.nodeId, kind: s.kind, path: at, placement: target, baseVersion: base.version, baseHash: base.hash, content, stamp: e.stamp });
     } else if (rChanged) {
       actions.push({ type: "adopt", node: asSynced(r, e.stamp), path: at });
     } else if (s.kind === "dir" && e.stamp.ino !== s.stamp.ino) {

@@ -2,7 +2,8 @@
  * Moves that wait on one another, between two machines over a real server
  * (A11, A16, Q2): a folder put into a new folder that takes its name, a
  * folder renamed onto the name of the file it now holds, a folder restored
- * where a new file stands. Each settles, and both machines end the same.
+ * where a new file stands, two entries swapped. Each settles, and both
+ * machines end the same.
  */
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -95,5 +96,33 @@ describe("moves that wait on one another settle (A11, A16)", () => {
     expect(copy).toBeDefined();
     expect(await readFile(join(b.root, copy!), "utf8")).toBe("mine");
     expect(await readTree(a.root)).toEqual(tree);
+  });
+
+  it("a file and a folder swapped here are swapped there too, and back", async () => {
+    await writeFile(join(a.root, "a"), "the file");
+    await mkdir(join(a.root, "b"));
+    await writeFile(join(a.root, "b/x"), "inside");
+    await a.sync();
+    await b.sync();
+    const swap = async (root: string) => {
+      await rename(join(root, "a"), join(root, "t"));
+      await rename(join(root, "b"), join(root, "a"));
+      await rename(join(root, "t"), join(root, "b"));
+    };
+    await swap(a.root);
+    await a.sync();
+    const swapped = { a: "<dir>", "a/x": "inside", b: "the file" };
+    expect(await readTree(a.root)).toEqual(swapped);
+    expect(a.engine.failing).toEqual([]);
+    // B has each where the server wants the other.
+    await b.sync();
+    expect(await readTree(b.root)).toEqual(swapped);
+    expect(b.engine.failing).toEqual([]);
+    await swap(b.root);
+    await b.sync();
+    await a.sync();
+    const back = { a: "the file", b: "<dir>", "b/x": "inside" };
+    expect(await readTree(b.root)).toEqual(back);
+    expect(await readTree(a.root)).toEqual(back);
   });
 });

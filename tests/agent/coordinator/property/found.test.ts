@@ -277,4 +277,41 @@ describe("found by the property runs", () => {
     expect(checkNoFalseConflict([...first.copies, ...settled.copies])).toEqual([]);
     expect(checkConverged(w)).toEqual([]);
   });
+
+  // Two files swapped on the server (through a third name): each one's move finds the other at its
+  // place, waits for it to move first ("next pass"), and the plan is empty: the disk keeps them the
+  // old way round for good, quietly. The same with a file and a folder, or a ring of three.
+  it("two entries swapped on the server are swapped here too (A11)", () => {
+    const w = new World();
+    const a = w.addSynced("a", "file");
+    const b = w.addSynced("b", "dir");
+    const c = w.addSynced("c", "file");
+    w.addSynced("b/x", "file");
+    remoteCommit(w, a, { name: "t" });
+    remoteCommit(w, b, { name: "a" });
+    remoteCommit(w, c, { name: "b" });
+    remoteCommit(w, a, { name: "c" });
+    const ledger = new Ledger();
+    ledger.observe(w, "after the swap");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(w.disk.entries.get("a/x")?.kind).toBe("file");
+  });
+
+  // The same swap made here: each one's rename is committed onto the name the other still holds
+  // there, both are refused (name taken), and every pass plans the same two commits again.
+  it("two entries swapped here are swapped there too (A11)", () => {
+    const w = new World();
+    const a = w.addSynced("a", "file");
+    const b = w.addSynced("b", "dir");
+    w.addSynced("b/x", "file");
+    w.disk.rename("a", "t");
+    w.disk.rename("b", "a");
+    w.disk.rename("t", "b");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(w.server.pathOf(a)).toBe("b");
+    expect(w.server.pathOf(b)).toBe("a");
+  });
 });
