@@ -247,6 +247,7 @@ export function planSync(input: PlanInput): Plan {
   const deletes = new Map<string, Action & { type: "delete-remote" }>();
   const keepAlive = new Set<string>(); // synced nodes whose local deletion is undone (something below is restored)
   const localDeletes: Array<Action & { type: "delete-local" }> = [];
+  const waitsOnDelete = new Map<string, { nodeId: string; path: string; kind: "file" | "dir" }>(); // deleted node → the node taking its name
   for (const s of order) {
     if (frozen.has(s.nodeId) || survivors.has(s.nodeId)) continue;
     const at = locOf.get(s.nodeId) ?? null;
@@ -362,6 +363,8 @@ export function planSync(input: PlanInput): Plan {
       const tr = taken === undefined ? undefined : remote.get(taken);
       // A synced node this disk moved away (and the server did not move) frees the name with its own commit.
       const leaving = t !== undefined && tr !== undefined && tr.version === t.version && locOf.get(t.nodeId) !== undefined && locOf.get(t.nodeId) !== joinPath(dirOf(at), lPlace.name);
+      // A node deleted here frees the name with its deletion, unless that is undone (something below it is restored).
+      if (leaving && t !== undefined && locOf.get(t.nodeId) === null) waitsOnDelete.set(t.nodeId, { nodeId: s.nodeId, path: at, kind: s.kind });
       if (taken !== undefined && taken !== s.nodeId && !leaving) {
         if (t === undefined && tr !== undefined && tr.kind === "file" && s.kind === "file") {
           // A file new on the server holds the name this file was renamed to here: compare them (the same: the
@@ -485,6 +488,13 @@ export function planSync(input: PlanInput): Plan {
             claim.set(rp, id);
             actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: id });
             setAside.add(rp);
+          }
+          const waiting = waitsOnDelete.get(id);
+          const i = waiting === undefined ? -1 : actions.findIndex((a) => "nodeId" in a && a.nodeId === waiting.nodeId && a.type !== "forget");
+          if (waiting !== undefined && i >= 0) {
+            // A node renamed here onto the folder's name waited for its deletion, which is undone: it steps aside (A8).
+            actions[i] = { type: "set-aside", path: waiting.path, kind: waiting.kind, nodeId: id };
+            setAside.add(waiting.path);
           }
           restored.push({ type: "mkdir", nodeId: id, path: rp, remote: r });
         }

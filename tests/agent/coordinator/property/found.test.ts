@@ -314,4 +314,27 @@ describe("found by the property runs", () => {
     expect(w.server.pathOf(a)).toBe("b");
     expect(w.server.pathOf(b)).toBe("a");
   });
+
+  // A folder deleted here while the other machine added a file in it, and a file here renamed onto
+  // the folder's name: the rename is committed as if the folder's deletion freed the name, but the
+  // deletion is undone (the new file brings the folder back), so the rename is refused (name
+  // taken) and the folder's mkdir finds the file, every pass.
+  it("a file renamed here onto the name of a folder deleted here and restored steps aside (A8, A16)", () => {
+    const w = new World();
+    const d = w.addSynced("d", "dir");
+    const f = w.addSynced("f", "file");
+    const ledger = new Ledger();
+    w.disk.removeTree("d");
+    w.disk.rename("f", "d");
+    const x = w.nodeId("r");
+    const answer = w.server.commit({ nodeId: x, kind: "file", parentId: d, name: "x", content: fileContent("theirs", w.tick()), baseVersion: 0 });
+    expect(answer.status).toBe("ok");
+    ledger.observe(w, "after both");
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(w.server.pathOf(x)).toBe("d/x");
+    expect(w.server.pathOf(f)).toMatch(/^d\.conflict-/);
+  });
+
 });
