@@ -337,4 +337,27 @@ describe("found by the property runs", () => {
     expect(w.server.pathOf(f)).toMatch(/^d\.conflict-/);
   });
 
+  // Renamed here onto a name the server gave to another synced node (moved there) whose content is
+  // the one this file has here, while this file's own node moved on there: it steps aside (two nodes
+  // want one name) and its node's newer content comes to the copy's path, so no two files end the
+  // same. The check took the stale local copy for the node's content and called it a false conflict.
+  it("a file renamed here onto a name another node moved to there steps aside when its own node moved on (A8)", () => {
+    const w = new World();
+    const f = w.addSynced("f", "file");
+    w.addSynced("d", "dir");
+    const other = w.addSynced("d/A", "file");
+    const mine = w.disk.entries.get("f")!.content;
+    w.disk.rename("f", "A");
+    remoteCommit(w, other, { parentId: ROOT_NODE_ID, name: "A", content: mine });
+    remoteCommit(w, f, { content: "theirs" });
+    const ledger = new Ledger();
+    ledger.observe(w, "after both");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkNoFalseConflict(settled.copies)).toEqual([]);
+    expect(checkConverged(w)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(w.server.pathOf(other)).toBe("A");
+    expect(w.server.pathOf(f)).toMatch(/^A\.conflict-/);
+  });
 });
