@@ -337,8 +337,8 @@ export function planSync(input: PlanInput): Plan {
         if (!lChanged) localDeletes.push({ type: "delete-local", nodeId: s.nodeId, path: at, kind: "file", expect: e.stamp, keepBase: true });
         continue;
       }
-      if (occupant && !claim.has(rp) && input.skip(rp, occupant.kind === "dir")) {
-        continue; // a path left alone this pass (failing, waiting for a retry) is not moved aside unseen: next pass
+      if (occupant && !claim.has(rp) && occupant.kind === "file" && s.kind === "file" && r.kind === "file") {
+        continue; // a file left alone this pass (failing, waiting for a retry) is compared next pass, not moved aside unseen
       }
       if (occupant && !claim.has(rp)) {
         actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: s.nodeId });

@@ -360,4 +360,25 @@ describe("found by the property runs", () => {
     expect(w.server.pathOf(other)).toBe("A");
     expect(w.server.pathOf(f)).toMatch(/^A\.conflict-/);
   });
+
+  // A folder renamed here (its new path waiting for its retry, so it is not found by its inode and
+  // looks deleted here) while the server put it into its own subfolder, moved onto that new name:
+  // the subfolder must not wait for the path the folder holds, or the folder's restore at its new
+  // path lands inside itself, and the synced tree gets a cycle.
+  it("a folder renamed here and waiting for its retry, moved there into its subfolder, leaves no cycle (A11)", () => {
+    const w = new World();
+    const p = w.addSynced("p", "dir");
+    const c = w.addSynced("p/c", "dir");
+    w.disk.rename("p/c", "x");
+    w.disk.rename("p", "d");
+    remoteCommit(w, c, { parentId: ROOT_NODE_ID, name: "d" });
+    remoteCommit(w, p, { parentId: c });
+    const view = w.server.view();
+    let n = 0;
+    const plan = planSync({ synced: w.synced, remote: view, local: w.disk.scan(), skip: (path) => path === "d", nameProblem: () => null, newNodeId: () => `n${++n}` });
+    runPlan(w, plan, view);
+    expect(syncedCycle(w)).toBeNull();
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+  });
 });
