@@ -373,6 +373,16 @@ export function planSync(input: PlanInput): Plan {
           actions.push({ type: "upload", nodeId: taken, path: at, stamp: e.stamp, placement: { parentId: tr.parentId, name: tr.name }, baseVersion: tr.version, baseHash: tr.hash, compareWith: tr });
           continue;
         }
+        if (t !== undefined && tr !== undefined && tr.kind === "file" && s.kind === "file" && !lChanged && !rChanged && tr.content.contentHash === s.content.contentHash && !frozen.has(t.nodeId)) {
+          // Another synced node the server moved onto that name has the content this file has: the name is adopted
+          // (this file is that node now, no copy); this file's node, left behind, is deleted there next pass (its
+          // content lives on), and the other's unchanged copy here goes (an edit made to it stays: A16).
+          actions.push({ type: "adopt", node: asSynced(tr, e.stamp), path: at });
+          const old = locOf.get(t.nodeId);
+          const oe = old === undefined || old === null ? undefined : local.get(old);
+          if (old && oe && !stampChanged(t.stamp, oe.stamp)) localDeletes.push({ type: "delete-local", nodeId: t.nodeId, path: old, kind: "file", expect: oe.stamp, keepBase: true });
+          continue;
+        }
         // The server has another node under that name: this one steps aside (A8).
         actions.push({ type: "set-aside", path: at, kind: s.kind, nodeId: taken });
         setAside.add(at);

@@ -150,4 +150,20 @@ describe("moves that wait on one another settle (A11, A16)", () => {
     expect(tree[copy!]).toBe("the file");
     expect(await readTree(a.root)).toEqual(tree);
   });
+
+  it("a file renamed here onto the name another file with its content moved to there takes the name, no copy", async () => {
+    await writeFile(join(a.root, "f"), "same");
+    await writeFile(join(a.root, "g"), "other");
+    await a.sync();
+    await b.sync();
+    await rename(join(b.root, "f"), join(b.root, "A"));
+    await rename(join(a.root, "g"), join(a.root, "A"));
+    await writeFile(join(a.root, "A"), "same");
+    await a.sync();
+    await b.sync();
+    await a.sync();
+    expect(await readTree(b.root)).toEqual({ A: "same" });
+    expect(await readTree(a.root)).toEqual({ A: "same" });
+    expect(b.engine.failing).toEqual([]);
+  });
 });

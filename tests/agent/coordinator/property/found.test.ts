@@ -381,4 +381,25 @@ describe("found by the property runs", () => {
     expect(settle(w).quiet).toBe(true);
     expect(checkConverged(w)).toEqual([]);
   });
+
+  // Renamed here onto a name the server gave to another synced node (moved there) that has the
+  // same content: this file was set aside under a conflict name, leaving two identical files.
+  it("a file renamed here onto a name another node with its content moved to there takes the name, no copy (A8)", () => {
+    const w = new World();
+    const f = w.addSynced("f", "file");
+    const g = w.addSynced("g", "file");
+    const same = w.disk.entries.get("f")!.content;
+    const ledger = new Ledger();
+    w.disk.rename("f", "A");
+    remoteCommit(w, g, { name: "A", content: same });
+    ledger.observe(w, "after both");
+    const settled = settle(w);
+    expect(settled.quiet).toBe(true);
+    expect(checkNoFalseConflict(settled.copies)).toEqual([]);
+    expect(checkConverged(w)).toEqual([]);
+    expect(checkNoLoss(ledger, w)).toEqual([]);
+    expect(w.server.pathOf(g)).toBe("A");
+    expect(w.server.pathOf(f)).toBeNull();
+    expect([...w.disk.entries.keys()]).toEqual(["A"]);
+  });
 });
