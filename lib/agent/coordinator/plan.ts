@@ -211,11 +211,43 @@ export function planSync(input: PlanInput): Plan {
     return folder !== undefined && folder !== null && claim.get(folder) === s.parentId;
   };
 
+  // Whether the synced nodes holding the paths the server moved each to (the first holding the path this node
+  // goes to) wait on each other back to this node. A node stepping aside this pass frees its path: no wait.
+  const steppingAside = new Set<string>();
+  const inMoveRing = (nodeId: string, holder: string): boolean => {
+    const seen = new Set<string>();
+    for (let h: string | undefined = holder; h !== undefined && !seen.has(h) && !steppingAside.has(h); ) {
+      if (h === nodeId) return true;
+      seen.add(h);
+      const to = remote.has(h) ? remotePath(h) : null;
+      if (to === null || to === locOf.get(h)) return false;
+      h = claim.get(to);
+    }
+    return false;
+  };
+
+  // Whether the synced nodes this disk moved each onto a name the server gives another (the first holding the
+  // name this node takes) wait on each other back to this node. A node committed under a free name frees its own.
+  const localRing = new Set<string>();
+  const inLocalRing = (nodeId: string, holder: string): boolean => {
+    const seen = new Set<string>();
+    for (let h: string | undefined = holder; h !== undefined && !seen.has(h) && !localRing.has(h); ) {
+      if (h === nodeId) return true;
+      seen.add(h);
+      const at = locOf.get(h);
+      const dir = at === undefined || at === null ? undefined : dirOf(at) === "" ? ROOT_NODE_ID : claim.get(dirOf(at));
+      if (dir === undefined) return false;
+      h = remoteAt(dir, nameOf(at!));
+    }
+    return false;
+  };
+
   // ---- 3. Decide per synced node.
   const setAside = new Set<string>(); // local paths moved aside this pass (what is inside follows them)
   const deletes = new Map<string, Action & { type: "delete-remote" }>();
   const keepAlive = new Set<string>(); // synced nodes whose local deletion is undone (something below is restored)
   const localDeletes: Array<Action & { type: "delete-local" }> = [];
+  const waitsOnDelete = new Map<string, { nodeId: string; path: string; kind: "file" | "dir" }>(); // deleted node → the node taking its name
   for (const s of order) {
     if (frozen.has(s.nodeId) || survivors.has(s.nodeId)) continue;
     const at = locOf.get(s.nodeId) ?? null;
@@ -278,16 +310,20 @@ export function planSync(input: PlanInput): Plan {
         unsyncable.push({ path: rp, nodeId: s.nodeId, reason: problem });
         continue;
       }
-      if (rp.startsWith(at + "/")) {
-        // The server put it below the path it holds here (a folder there took that name): a folder cannot move
-        // into itself, a file stands where a folder must be. It steps to a free name beside it now, so the
-        // folder can come, and goes to its place next pass. Its base takes the name it steps to (and keeps its
-        // version, so the server's move is still to do, and an edit made here still shows: A16).
+      // It steps to a free name beside it now, and goes to its place next pass. Its base takes the name it steps
+      // to (and keeps its version, so the server's move is still to do, and an edit made here still shows: A16).
+      const stepAside = () => {
         let aside = `${at}.moving`;
         for (let i = 2; local.has(aside) || claim.has(aside); i++) aside = `${at}.moving-${i}`;
         claim.set(aside, s.nodeId);
+        steppingAside.add(s.nodeId);
         const next: SyncedNode = { ...s, name: nameOf(aside), stamp: lChanged ? s.stamp : e.stamp };
         actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: aside, kind: s.kind, next });
+      };
+      if (rp.startsWith(at + "/")) {
+        // The server put it below the path it holds here (a folder there took that name): a folder cannot move
+        // into itself, a file stands where a folder must be. It steps aside, so the folder can come.
+        stepAside();
         continue;
       }
       // The server's placement wins; content is settled on the next pass.
@@ -301,12 +337,18 @@ export function planSync(input: PlanInput): Plan {
         if (!lChanged) localDeletes.push({ type: "delete-local", nodeId: s.nodeId, path: at, kind: "file", expect: e.stamp, keepBase: true });
         continue;
       }
+      if (occupant && !claim.has(rp) && occupant.kind === "file" && s.kind === "file" && r.kind === "file") {
+        continue; // a file left alone this pass (failing, waiting for a retry) is compared next pass, not moved aside unseen
+      }
       if (occupant && !claim.has(rp)) {
         actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: s.nodeId });
         setAside.add(rp);
         claim.set(rp, s.nodeId);
       } else if (occupant) {
-        continue; // another synced node is there: it moves first, this one next pass
+        // Another synced node is there: it moves first, this one next pass; unless it waits for this one's
+        // path (the server swapped them, or moved them round in a ring): then this one steps aside.
+        if (inMoveRing(s.nodeId, claim.get(rp)!)) stepAside();
+        continue;
       }
       // An edit made here keeps the base's stamp, so the next pass still sees it and uploads it (A16).
       const next: SyncedNode = { ...s, parentId: r.parentId, name: r.name, stamp: lChanged ? s.stamp : e.stamp };
@@ -314,13 +356,15 @@ export function planSync(input: PlanInput): Plan {
       actions.push({ type: "move-local", nodeId: s.nodeId, from: at, to: rp, kind: s.kind, next });
       continue;
     }
-    const target = rMoved ? rPlace : lMoved ? lPlace : sPlace;
+    let target = rMoved ? rPlace : lMoved ? lPlace : sPlace;
     if (lMoved && !rMoved) {
       const taken = remoteAt(lPlace.parentId, lPlace.name);
       const t = taken === undefined ? undefined : synced.get(taken);
       const tr = taken === undefined ? undefined : remote.get(taken);
       // A synced node this disk moved away (and the server did not move) frees the name with its own commit.
       const leaving = t !== undefined && tr !== undefined && tr.version === t.version && locOf.get(t.nodeId) !== undefined && locOf.get(t.nodeId) !== joinPath(dirOf(at), lPlace.name);
+      // A node deleted here frees the name with its deletion, unless that is undone (something below it is restored).
+      if (leaving && t !== undefined && locOf.get(t.nodeId) === null) waitsOnDelete.set(t.nodeId, { nodeId: s.nodeId, path: at, kind: s.kind });
       if (taken !== undefined && taken !== s.nodeId && !leaving) {
         if (t === undefined && tr !== undefined && tr.kind === "file" && s.kind === "file") {
           // A file new on the server holds the name this file was renamed to here: compare them (the same: the
@@ -329,10 +373,28 @@ export function planSync(input: PlanInput): Plan {
           actions.push({ type: "upload", nodeId: taken, path: at, stamp: e.stamp, placement: { parentId: tr.parentId, name: tr.name }, baseVersion: tr.version, baseHash: tr.hash, compareWith: tr });
           continue;
         }
+        if (t !== undefined && tr !== undefined && tr.kind === "file" && s.kind === "file" && !lChanged && !rChanged && tr.content.contentHash === s.content.contentHash && !frozen.has(t.nodeId)) {
+          // Another synced node the server moved onto that name has the content this file has: the name is adopted
+          // (this file is that node now, no copy); this file's node, left behind, is deleted there next pass (its
+          // content lives on), and the other's unchanged copy here goes (an edit made to it stays: A16).
+          actions.push({ type: "adopt", node: asSynced(tr, e.stamp), path: at });
+          const old = locOf.get(t.nodeId);
+          const oe = old === undefined || old === null ? undefined : local.get(old);
+          if (old && oe && !stampChanged(t.stamp, oe.stamp)) localDeletes.push({ type: "delete-local", nodeId: t.nodeId, path: old, kind: "file", expect: oe.stamp, keepBase: true });
+          continue;
+        }
         // The server has another node under that name: this one steps aside (A8).
         actions.push({ type: "set-aside", path: at, kind: s.kind, nodeId: taken });
         setAside.add(at);
         continue;
+      }
+      if (leaving && t !== undefined && inLocalRing(s.nodeId, t.nodeId)) {
+        // The node leaving the name goes to this one's old name (swapped here, or moved round in a ring): this one
+        // is committed under a free name now, so the other can move, and takes its name next pass.
+        let name = `${lPlace.name}.moving`;
+        for (let i = 2; remoteAt(lPlace.parentId, name) !== undefined; i++) name = `${lPlace.name}.moving-${i}`;
+        target = { parentId: lPlace.parentId, name };
+        localRing.add(s.nodeId);
       }
     }
     if (lChanged) {
@@ -350,7 +412,7 @@ export function planSync(input: PlanInput): Plan {
       actions.push({ type: "download", nodeId: s.nodeId, path: at, remote: r, expectLocal: e.stamp });
     } else if (lMoved && !rMoved) {
       const content = rChanged ? r.content : s.content;
-      actions.push({ type: "place", nodeId: s.nodeId, kind: s.kind, path: at, placement: lPlace, baseVersion: base.version, baseHash: base.hash, content, stamp: e.stamp });
+      actions.push({ type: "place", nodeId: s.nodeId, kind: s.kind, path: at, placement: target, baseVersion: base.version, baseHash: base.hash, content, stamp: e.stamp });
     } else if (rChanged) {
       actions.push({ type: "adopt", node: asSynced(r, e.stamp), path: at });
     } else if (s.kind === "dir" && e.stamp.ino !== s.stamp.ino) {
@@ -436,6 +498,13 @@ export function planSync(input: PlanInput): Plan {
             claim.set(rp, id);
             actions.push({ type: "set-aside", path: rp, kind: occupant.kind, nodeId: id });
             setAside.add(rp);
+          }
+          const waiting = waitsOnDelete.get(id);
+          const i = waiting === undefined ? -1 : actions.findIndex((a) => "nodeId" in a && a.nodeId === waiting.nodeId && a.type !== "forget");
+          if (waiting !== undefined && i >= 0) {
+            // A node renamed here onto the folder's name waited for its deletion, which is undone: it steps aside (A8).
+            actions[i] = { type: "set-aside", path: waiting.path, kind: waiting.kind, nodeId: id };
+            setAside.add(waiting.path);
           }
           restored.push({ type: "mkdir", nodeId: id, path: rp, remote: r });
         }

@@ -220,7 +220,7 @@ export class AgentRuntime {
       while (this.#dirty && !this.#paused && !this.#closed) {
         this.#dirty = false;
         this.#state = "syncing";
-        const summary = await this.#engine.syncUntilSettled(20, { fullScan: false, waitUnstable: false, pace: true });
+        const summary = await this.#engine.syncUntilSettled(20, { fullScan: false, waitUnstable: false, pace: true, retryOutOfSpace: false });
         this.#retryMs = 1000;
         this.#lastSyncAt = Date.now();
         this.#lastError = this.#engine.failing.find((f) => !f.dead)?.error ?? this.#engine.failing[0]?.error ?? null;

@@ -17,6 +17,7 @@ import { conflictCopyName } from "../conflicts/conflict-name.ts";
 import type { Action, DownloadAction, Plan, UploadAction } from "../coordinator/actions.ts";
 import { dirOf, joinPath, nameOf } from "../coordinator/tree-paths.ts";
 import type { RemoteTree } from "../remote/remote-tree.ts";
+import { isOutOfSpace } from "../state/failures.ts";
 import type { SyncedTreeStore } from "../state/trees.ts";
 import type { ChunkIndex } from "../transfer/chunk-index.ts";
 import type { Downloader } from "../transfer/downloader.ts";
@@ -49,6 +50,12 @@ export interface ExecutorDeps {
   now?: () => Date;
   /** The node of each path while its content transfers (progress reports name it). */
   transferring?: Map<string, string>;
+  /**
+   * Downloads one at a time, smallest first, up to the first that finds the disk full (the bigger ones left
+   * would not fit either): another try for downloads a full disk failed, where side by side the big one's
+   * temp file could take the space again. @default false
+   */
+  oneAtATime?: boolean;
 }
 
 /** How a plan went. */
@@ -444,7 +451,8 @@ export class Executor {
 
   private async downloads(actions: DownloadAction[], signal?: AbortSignal): Promise<void> {
     let networkError: unknown;
-    await eachLimited(actions, IN_FLIGHT_FILES, async (a) => {
+    let full = false;
+    const one = async (a: DownloadAction): Promise<void> => {
       const ctl = new AbortController();
       this.#downloading.set(a.path, ctl);
       try {
@@ -453,11 +461,24 @@ export class Executor {
       } catch (error) {
         if (error instanceof NetworkError) networkError ??= error;
         else if (ctl.signal.reason instanceof LocalChangedError) this.fail(a.path, a.nodeId, ctl.signal.reason);
-        else if (!(signal?.aborted ?? false)) this.fail(a.path, a.nodeId, error);
+        else if (!(signal?.aborted ?? false)) {
+          if (error instanceof Error && isOutOfSpace(error)) full = true;
+          this.fail(a.path, a.nodeId, error);
+        }
       } finally {
         this.#downloading.delete(a.path);
       }
-    });
+    };
+    if (this.deps.oneAtATime === true) {
+      const bySize = [...actions].sort((x, y) => x.remote.content.size - y.remote.content.size);
+      for (const a of bySize) {
+        if (full || networkError !== undefined) {
+          this.#result.replan = true; // left for the next pass
+          break;
+        }
+        await one(a);
+      }
+    } else await eachLimited(actions, IN_FLIGHT_FILES, one);
     if (networkError) throw networkError instanceof Error ? networkError : new Error("The server went away");
   }
 

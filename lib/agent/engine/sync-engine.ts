@@ -133,6 +133,10 @@ export class SyncEngine {
   readonly checkpoints: CheckpointKeeper;
   /** The inputs of the last plan, when it had nothing to do and nothing ran since. */
   #quiet: QuietMark | null = null;
+  /** Paths a full disk failed during this `syncUntilSettled` (null: not kept). */
+  #outOfSpace: Set<string> | null = null;
+  /** Paths tried again in this pass whatever their backoff says, one download at a time (after a full disk). */
+  #retrying: ReadonlySet<string> | null = null;
 
   private constructor(
     readonly options: EngineOptions,
@@ -390,7 +394,8 @@ export class SyncEngine {
       unstable: this.#unstable.size,
       retryDue: (from, to) => this.failures.dueBetween(from, to),
     };
-    const quiet = quietPlan(this.#quiet, inputs);
+    const retrying = this.#retrying;
+    const quiet = retrying === null ? quietPlan(this.#quiet, inputs) : null;
     const planStarted = performance.now();
     const plan = quiet ?? planSync({
       synced: this.synced,
@@ -399,7 +404,7 @@ export class SyncEngine {
       skip: (path, isDir) =>
         rules.ignores(path, isDir) ||
         (suspect !== null && suspect(path)) ||
-        this.failures.blocked(path, now) ||
+        (this.failures.blocked(path, now) && !(retrying?.has(path) ?? false)) ||
         (this.#unstable.get(path) ?? 0) > now ||
         unreadable.some((u) => path === u || path.startsWith(u + "/")),
       nameProblem: (name) => {
@@ -427,11 +432,15 @@ export class SyncEngine {
       synced: this.synced,
       syncedStore: this.syncedStore,
       remote: this.remote,
+      oneAtATime: retrying !== null,
       onEvent: (event) => {
         if (event.type === "failed") {
-          bookkeeping.push(this.failures.fail(event.path, event.nodeId, event.error.message, Date.now(), { keepTrying: isOutOfSpace(event.error) }).then(() => undefined));
+          const full = isOutOfSpace(event.error);
+          if (full) this.#outOfSpace?.add(event.path);
+          bookkeeping.push(this.failures.fail(event.path, event.nodeId, event.error.message, Date.now(), { keepTrying: full }).then(() => undefined));
         }
         else if (event.type === "synced") {
+          this.#outOfSpace?.delete(event.path);
           if (this.failures.has(event.path)) bookkeeping.push(this.failures.clear(event.path));
           // The node synced: what failed for it at another path (its old place) is settled too.
           for (const path of byNode?.get(event.nodeId) ?? []) if (path !== event.path && this.failures.has(path)) bookkeeping.push(this.failures.clear(path));
@@ -505,23 +514,44 @@ export class SyncEngine {
    *   `waitUnstable`: wait for files that changed while read to settle. @default true
    *   `pace`: after a pass that did something, wait a few times its plan's duration before
    *   the next (`pace.ts`; the running agent, while changes keep arriving). @default false
+   *   `retryOutOfSpace`: once settled, try the downloads a full disk failed during this call once
+   *   more, one at a time, smallest first (a one-shot `sync`; the running agent retries them at
+   *   their backoff). @default true
    * @returns The last pass's summary and how many passes ran.
    */
-  async syncUntilSettled(maxPasses = 50, options: { fullScan?: boolean; waitUnstable?: boolean; pace?: boolean } = {}): Promise<PassSummary & { passes: number }> {
+  async syncUntilSettled(
+    maxPasses = 50,
+    options: { fullScan?: boolean; waitUnstable?: boolean; pace?: boolean; retryOutOfSpace?: boolean } = {},
+  ): Promise<PassSummary & { passes: number }> {
     let last: PassSummary | undefined;
-    for (let i = 1; i <= maxPasses; i++) {
-      // Without a watcher, every pass reads the whole folder: a change made during a pass is seen by the next.
-      if (options.fullScan !== false) this.requestFullScan();
-      last = await this.pass();
-      const progress = last.done > 0 || last.replan;
-      if (!progress || last.actions === 0) {
-        // A file still being written: a one-shot sync waits for it to settle (the agent retries later instead).
-        const next = options.waitUnstable === false ? null : this.nextUnstableAt();
-        if (next === null) return { ...last, passes: i };
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now()) + 10));
-      } else if (options.pace === true && i < maxPasses) {
-        await pause(paceMs(last.planMs), this.#abort.signal);
+    this.#outOfSpace = options.retryOutOfSpace === false ? null : new Set();
+    try {
+      for (let i = 1; i <= maxPasses; i++) {
+        // Without a watcher, every pass reads the whole folder: a change made during a pass is seen by the next.
+        if (options.fullScan !== false) this.requestFullScan();
+        last = await this.pass();
+        this.#retrying = null;
+        const progress = last.done > 0 || last.replan;
+        if (!progress || last.actions === 0) {
+          // A file still being written: a one-shot sync waits for it to settle (the agent retries later instead).
+          const next = options.waitUnstable === false ? null : this.nextUnstableAt();
+          if (next === null) {
+            // A full disk failed downloads side by side: the big one's temp file took the last free bytes, and is
+            // gone now. Each is tried once more, so what fits arrives in this run (E4).
+            const full = this.#outOfSpace;
+            if (full === null || full.size === 0 || i === maxPasses) return { ...last, passes: i };
+            this.#outOfSpace = null;
+            this.#retrying = full;
+            continue;
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now()) + 10));
+        } else if (options.pace === true && i < maxPasses) {
+          await pause(paceMs(last.planMs), this.#abort.signal);
+        }
       }
+    } finally {
+      this.#outOfSpace = null;
+      this.#retrying = null;
     }
     return { ...last!, passes: maxPasses };
   }

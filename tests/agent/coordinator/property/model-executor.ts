@@ -23,6 +23,11 @@ export interface CopyRecord {
   local: string;
   /** The content the plan's remote view had for the node that takes the path ("" when none or a folder). */
   remote: string;
+  /**
+   * For a synced node's own file moved aside: the content the plan's remote view had for that node (the file
+   * keeps its node, which brings that content to the copy's path); undefined for a new file.
+   */
+  own?: string;
 }
 
 /** How a run of one plan went. */
@@ -147,7 +152,17 @@ export function runPlan(world: World, plan: Plan, view: ReadonlyMap<string, Remo
       const e = disk.entries.get(a.path);
       disk.rename(a.path, copy);
       const incoming = view.get(a.nodeId);
-      result.copies.push({ via: "set-aside", path: a.path, copyPath: copy, kind: e?.kind ?? a.kind, local: e?.content ?? "", remote: incoming?.kind === "file" ? incoming.content.contentHash : "" });
+      const owner = e?.kind === "file" ? [...synced.values()].find((s) => s.kind === "file" && s.stamp.ino === e.ino) : undefined;
+      const own = owner === undefined ? undefined : view.get(owner.nodeId);
+      result.copies.push({
+        via: "set-aside",
+        path: a.path,
+        copyPath: copy,
+        kind: e?.kind ?? a.kind,
+        local: e?.content ?? "",
+        remote: incoming?.kind === "file" ? incoming.content.contentHash : "",
+        ...(own?.kind === "file" ? { own: own.content.contentHash } : {}),
+      });
     });
   }
   for (const a of by("forget")) synced.delete(a.nodeId);

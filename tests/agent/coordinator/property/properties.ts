@@ -100,13 +100,15 @@ export function checkConverged(w: World): Violation[] {
 }
 
 /**
- * No false conflict: nothing was moved aside with the content the server had for the path.
+ * No false conflict: nothing was moved aside with the content the server had for the path. A synced node's own
+ * file moved aside whose node has other content on the server is no copy of what takes the path: it keeps its
+ * node, which brings that other content to the copy's path (two nodes wanted one name; neither is duplicated).
  * @param copies The conflict copies and set-asides made.
  * @returns The violations.
  */
 export function checkNoFalseConflict(copies: readonly CopyRecord[]): Violation[] {
   return copies
-    .filter((c) => c.kind === "file" && c.local !== "" && c.local === c.remote)
+    .filter((c) => c.kind === "file" && c.local !== "" && c.local === c.remote && (c.own === undefined || c.own === c.local))
     .map((c) => ({ property: "no false conflict" as const, message: `${c.via} ${c.path} -> ${c.copyPath}: both sides had ${c.local}` }));
 }
 
