@@ -1,10 +1,11 @@
 /**
  * One SQLite connection of the local client, with its prepared statements
  * kept (S6): a statement is prepared on its first use and then reused, up to
- * a bound, least recently used forgotten first. SQLite re-prepares a kept
- * statement on its own when the schema changes; the column names are read
- * once per statement, except for statements with a `*`, whose columns can
- * change with the schema and are read at every call.
+ * a bound, least recently used forgotten first, and its column names are
+ * read once. SQLite re-prepares a kept statement on its own when the schema
+ * changes, but a `*` column list (`SELECT *`, `t.*`, `RETURNING *`) can then
+ * name other columns: such statements are prepared at every call, as the
+ * stock client does for all.
  */
 import Database from "libsql";
 import type { InStatement, ResultSet } from "@libsql/client";
@@ -17,16 +18,19 @@ import { argsToDriver, type DriverArgs } from "./values.ts";
 /** Statements kept per connection unless told otherwise. */
 export const DEFAULT_STATEMENT_CACHE = 256;
 
+/** A `*` that stands for a column list (not `COUNT(*)` nor a product). */
+const STAR_COLUMNS = /(?:\bselect\s+(?:(?:distinct|all)\s+)?|\breturning\s+|,\s*|\.)\*/i;
+
+const NO_ROWS = rowShape([]);
+
 type DriverStatement = ReturnType<Database.Database["prepare"]>;
 
 interface Kept {
   readonly statement: DriverStatement;
   readonly reader: boolean;
-  /** Whether the columns are read at every call (the SQL has a `*`). */
-  readonly star: boolean;
-  /** The row shape, for statements whose columns are read once. */
-  shape: RowShape | null;
-  columnTypes: string[];
+  /** The row shape of a reader. */
+  readonly shape: RowShape;
+  readonly columnTypes: string[];
 }
 
 /** Options of one connection. */
@@ -122,21 +126,21 @@ export class Connection {
     }
     const reader = statement.reader;
     statement.safeIntegers(true);
-    if (reader) statement.raw(true);
-    const kept: Kept = { statement, reader, star: sql.includes("*"), shape: null, columnTypes: [] };
-    if (reader && !kept.star) kept.shape = this.#describe(kept);
-    this.#kept.set(sql, kept);
+    let shape = NO_ROWS;
+    let columnTypes: string[] = [];
+    if (reader) {
+      statement.raw(true);
+      const columns = statement.columns();
+      shape = rowShape(columns.map((c) => c.name));
+      columnTypes = columns.map((c) => c.type ?? "");
+    }
+    const kept: Kept = { statement, reader, shape, columnTypes };
+    if (!STAR_COLUMNS.test(sql)) this.#kept.set(sql, kept);
     return kept;
   }
 
-  #describe(kept: Kept): RowShape {
-    const columns = kept.statement.columns();
-    kept.columnTypes = columns.map((c) => c.type ?? "");
-    return rowShape(columns.map((c) => c.name));
-  }
-
   #read(kept: Kept, args: DriverArgs): ResultSet {
-    const shape = kept.shape ?? this.#describe(kept);
+    const shape = kept.shape;
     const raw = kept.statement.all(args) as unknown[][];
     const rows = new Array<ReturnType<typeof buildRow>>(raw.length);
     for (let i = 0; i < raw.length; i++) rows[i] = buildRow(shape, raw[i] as unknown[]);
