@@ -34,15 +34,13 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Client> {
   const local = options.url.startsWith("file:");
-  if (local) {
-    const path = options.url.slice("file:".length);
-    if (path && path !== ":memory:") await mkdir(dirname(path), { recursive: true });
-  }
+  const path = local ? filePath(options.url) : ":memory:";
+  if (path !== ":memory:") await mkdir(dirname(path), { recursive: true });
   // `timeout` is the busy timeout of every pooled connection, not only the first.
   const timeout = options.busyTimeoutMs ?? 10_000;
   const client: Client =
     local && process.env.SYNCAGENT_DB_CLIENT !== "stock"
-      ? new LocalClient({ path: filePath(options.url), timeout })
+      ? new LocalClient({ path, timeout })
       : createClient(options.authToken ? { url: options.url, authToken: options.authToken, timeout } : { url: options.url, timeout });
   if (local) {
     await client.execute(`PRAGMA busy_timeout = ${timeout}`);
