@@ -21,6 +21,8 @@ export interface LocalClientOptions {
   statementCache?: number;
   /** The most connections open at once. @default 20 */
   maxConnections?: number;
+  /** SQL run on every connection as it opens, e.g. `PRAGMA synchronous = NORMAL`. */
+  setup?: string;
 }
 
 function statementOf(stmtOrSql: InStatement, args: InArgs | undefined): InStatement {
@@ -81,7 +83,7 @@ export class LocalClient implements Client {
     const memory = options.path === ":memory:" || options.path === "";
     this.#pool = new Pool(
       memory ? ":memory:" : options.path,
-      { timeout: options.timeout ?? 5000, statementCache: options.statementCache ?? DEFAULT_STATEMENT_CACHE },
+      { timeout: options.timeout ?? 5000, statementCache: options.statementCache ?? DEFAULT_STATEMENT_CACHE, setup: options.setup },
       memory ? 1 : (options.maxConnections ?? 20),
     );
     const connection = this.#pool.acquire();

@@ -39,6 +39,8 @@ export interface ConnectionOptions {
   timeout: number;
   /** Statements kept. */
   statementCache: number;
+  /** SQL run on the connection when it opens (pragmas that hold per connection), if any. */
+  setup?: string;
 }
 
 /** A connection and its kept statements. */
@@ -52,11 +54,19 @@ export class Connection {
    * @param options Busy timeout and statement cache size.
    */
   constructor(path: string, options: ConnectionOptions) {
+    let db: Database.Database;
     try {
-      this.#db = new Database(path, { timeout: options.timeout });
+      db = new Database(path, { timeout: options.timeout });
     } catch (error) {
       throw mapDriverError(error);
     }
+    try {
+      if (options.setup !== undefined) db.exec(options.setup);
+    } catch (error) {
+      db.close();
+      throw mapDriverError(error);
+    }
+    this.#db = db;
     this.#kept = new Lru(options.statementCache);
   }
 

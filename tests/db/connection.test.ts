@@ -23,6 +23,18 @@ afterEach(async () => {
 });
 
 describe("Connection", () => {
+  it("runs its setup SQL when it opens, and fails to open when the setup fails", () => {
+    const path = join(dir, "s.db");
+    const connection = new Connection(path, { timeout: 1000, statementCache: 4, setup: "PRAGMA synchronous = OFF; PRAGMA cache_size = -1234;" });
+    try {
+      expect(connection.execute("PRAGMA synchronous").rows[0]?.synchronous).toBe(0);
+      expect(connection.execute("PRAGMA cache_size").rows[0]?.cache_size).toBe(-1234);
+    } finally {
+      connection.close();
+    }
+    expect(() => new Connection(path, { timeout: 1000, statementCache: 4, setup: "NOT SQL AT ALL" })).toThrow(/syntax error/);
+  });
+
   it("prepares a statement once and reuses it, up to the bound", () => {
     const connection = new Connection(join(dir, "c.db"), { timeout: 1000, statementCache: 4 });
     try {
