@@ -125,9 +125,15 @@ export interface LoadedTrees {
  * @returns The trees.
  */
 export async function loadTrees(db: Client): Promise<LoadedTrees> {
-  const [syncedRs, remoteRs] = await db.batch([SYNCED_SQL, REMOTE_BESIDE_SYNCED_SQL], "read");
-  const synced = syncedOf(syncedRs!);
-  return { remote: remoteOf(remoteRs!, synced), synced };
+  // One statement after the other, so that the first one's text is garbage before the second's is read.
+  const tx = await db.transaction("read");
+  try {
+    const synced = syncedOf(await tx.execute(SYNCED_SQL));
+    const remote = remoteOf(await tx.execute(REMOTE_BESIDE_SYNCED_SQL), synced);
+    return { remote, synced };
+  } finally {
+    tx.close();
+  }
 }
 
 /** The remote tree: every node's newest verified version. */
