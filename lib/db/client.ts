@@ -23,6 +23,8 @@ export interface LocalClientOptions {
   maxConnections?: number;
   /** SQL run on every connection as it opens, e.g. `PRAGMA synchronous = NORMAL`. */
   setup?: string;
+  /** Statements with longer SQL (characters) are prepared per call rather than kept. @default no bound */
+  keepSqlUpTo?: number;
 }
 
 function statementOf(stmtOrSql: InStatement, args: InArgs | undefined): InStatement {
@@ -83,7 +85,7 @@ export class LocalClient implements Client {
     const memory = options.path === ":memory:" || options.path === "";
     this.#pool = new Pool(
       memory ? ":memory:" : options.path,
-      { timeout: options.timeout ?? 5000, statementCache: options.statementCache ?? DEFAULT_STATEMENT_CACHE, setup: options.setup },
+      { timeout: options.timeout ?? 5000, statementCache: options.statementCache ?? DEFAULT_STATEMENT_CACHE, setup: options.setup, keepSqlUpTo: options.keepSqlUpTo },
       memory ? 1 : (options.maxConnections ?? 20),
     );
     const connection = this.#pool.acquire();

@@ -41,12 +41,15 @@ export interface ConnectionOptions {
   statementCache: number;
   /** SQL run on the connection when it opens (pragmas that hold per connection), if any. */
   setup?: string;
+  /** Statements whose SQL is longer (characters) are prepared per call, not kept: a multi-row statement's program is large. @default no bound */
+  keepSqlUpTo?: number;
 }
 
 /** A connection and its kept statements. */
 export class Connection {
   readonly #db: Database.Database;
   readonly #kept: Lru<string, Kept>;
+  readonly #keepSqlUpTo: number;
 
   /**
    * Opens a connection.
@@ -68,6 +71,7 @@ export class Connection {
     }
     this.#db = db;
     this.#kept = new Lru(options.statementCache);
+    this.#keepSqlUpTo = options.keepSqlUpTo ?? Infinity;
   }
 
   /** Whether the connection is open. */
@@ -145,7 +149,7 @@ export class Connection {
       columnTypes = columns.map((c) => c.type ?? "");
     }
     const kept: Kept = { statement, reader, shape, columnTypes };
-    if (!STAR_COLUMNS.test(sql)) this.#kept.set(sql, kept);
+    if (sql.length <= this.#keepSqlUpTo && !STAR_COLUMNS.test(sql)) this.#kept.set(sql, kept);
     return kept;
   }
 

@@ -23,6 +23,23 @@ afterEach(async () => {
 });
 
 describe("Connection", () => {
+  it("prepares a statement longer than its bound per call, and keeps shorter ones", () => {
+    const connection = new Connection(join(dir, "k.db"), { timeout: 1000, statementCache: 8, keepSqlUpTo: 40 });
+    try {
+      connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+      const before = connection.keptStatements;
+      const long = { sql: `INSERT INTO t (v) VALUES ${new Array<string>(20).fill("(?)").join(", ")}`, args: new Array<string>(20).fill("x") };
+      connection.execute(long);
+      connection.execute(long);
+      expect(connection.keptStatements).toBe(before);
+      connection.execute("SELECT COUNT(*) AS n FROM t");
+      expect(connection.keptStatements).toBe(before + 1);
+      expect(connection.execute("SELECT COUNT(*) AS n FROM t").rows[0]?.n).toBe(40);
+    } finally {
+      connection.close();
+    }
+  });
+
   it("runs its setup SQL when it opens, and fails to open when the setup fails", () => {
     const path = join(dir, "s.db");
     const connection = new Connection(path, { timeout: 1000, statementCache: 4, setup: "PRAGMA synchronous = OFF; PRAGMA cache_size = -1234;" });

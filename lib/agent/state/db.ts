@@ -17,6 +17,13 @@ const BUSY_TIMEOUT_MS = 10_000;
 const CONNECTION_SETUP = `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL;`;
 
 /**
+ * SQL longer than this is prepared per call: the stores' multi-row writes
+ * (`bulk.ts`, up to 8,000 parameters) come in many lengths, and a kept
+ * program of that size costs far more memory than preparing it again costs time.
+ */
+const KEEP_SQL_UP_TO = 4096;
+
+/**
  * The client of the state database: lib/db/client.ts, which keeps its
  * prepared statements (S6), unless `SYNCAGENT_DB_CLIENT=stock` asks for the
  * stock `@libsql/client`.
@@ -27,7 +34,7 @@ function clientFor(path: string): Client {
   if (process.env.SYNCAGENT_DB_CLIENT === "stock") {
     return createClient({ url: path === ":memory:" ? ":memory:" : `file:${path}`, timeout: BUSY_TIMEOUT_MS });
   }
-  return new LocalClient({ path, timeout: BUSY_TIMEOUT_MS, setup: path === ":memory:" ? undefined : CONNECTION_SETUP });
+  return new LocalClient({ path, timeout: BUSY_TIMEOUT_MS, setup: path === ":memory:" ? undefined : CONNECTION_SETUP, keepSqlUpTo: KEEP_SQL_UP_TO });
 }
 
 /**
