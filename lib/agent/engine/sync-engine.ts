@@ -28,8 +28,8 @@ import { openStateDb } from "../state/db.ts";
 import { FailureStore, FAILURES_SCHEMA, isOutOfSpace, type Failure } from "../state/failures.ts";
 import { META_SCHEMA, MetaStore } from "../state/meta.ts";
 import { EventQueue, QUEUE_SCHEMA } from "../state/queue.ts";
-import { RevisionMap } from "../state/revision-map.ts";
-import { RemoteTreeStore, SyncedTreeStore, TREES_SCHEMA } from "../state/trees.ts";
+import type { RevisionMap } from "../state/revision-map.ts";
+import { loadTrees, RemoteTreeStore, SyncedTreeStore, TREES_SCHEMA } from "../state/trees.ts";
 import { CHUNK_INDEX_SCHEMA, ChunkIndex } from "../transfer/chunk-index.ts";
 import { Downloader } from "../transfer/downloader.ts";
 import { isTempName, removeTemp } from "../transfer/temp-files.ts";
@@ -171,10 +171,11 @@ export class SyncEngine {
   static async open(options: EngineOptions): Promise<SyncEngine> {
     const db = await openStateDb(options.paths.stateDb, [TREES_SCHEMA, META_SCHEMA, FAILURES_SCHEMA, QUEUE_SCHEMA, CHUNK_INDEX_SCHEMA, UPLOAD_PROGRESS_SCHEMA, ...(options.schemas ?? [])]);
     const meta = await MetaStore.open(db);
-    const remoteStore = await RemoteTreeStore.open(db);
+    const trees = await loadTrees(db);
+    const remoteStore = await RemoteTreeStore.open(db, trees.remote);
     const remote = await RemoteTree.load(remoteStore, meta, options.vault.keyring);
     const syncedStore = await SyncedTreeStore.open(db);
-    const synced = new RevisionMap(await syncedStore.load());
+    const synced = trees.synced;
     const failures = await FailureStore.open(db, { maxRetries: options.maxRetries ?? 5, initialMs: 1000, maxMs: 60_000 });
     const queue = await EventQueue.open(db);
     const index = await ChunkIndex.open(db);

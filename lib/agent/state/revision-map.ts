@@ -15,6 +15,16 @@ export class RevisionMap<K, V> extends Map<K, V> {
     if (entries) for (const [key, value] of entries) super.set(key, value);
   }
 
+  /**
+   * Sets a value without counting it as a change: for filling a fresh map
+   * with what is stored, as the constructor does.
+   * @param key The key.
+   * @param value The value.
+   */
+  seed(key: K, value: V): void {
+    super.set(key, value);
+  }
+
   /** Changes so far (every `set`, every `delete` that removed something, every `clear` of a non-empty map). */
   get revision(): number {
     return this.#revision;

@@ -1,6 +1,8 @@
 import { createClient, type Client } from "@libsql/client";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
+import { LocalClient } from "../../db/client.ts";
+import { filePath } from "../../db/file-url.ts";
 import { migrate } from "./migrate.ts";
 import { TUNING_SQL } from "./tuning.ts";
 
@@ -24,20 +26,22 @@ export interface OpenDatabaseOptions {
  * takes one, concurrent calls take others), and a connection-level pragma run
  * here would reach only the first one; the level is therefore left at its
  * default, which tests/server/db-open.test.ts checks on every connection.
+ *
+ * A local file is opened with lib/db/client.ts, which keeps its prepared
+ * statements (S6); a remote server with the stock client.
  * @param options Where the database is.
  * @returns A ready client; close it with `client.close()`.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Client> {
   const local = options.url.startsWith("file:");
-  if (local) {
-    const path = options.url.slice("file:".length);
-    if (path && path !== ":memory:") await mkdir(dirname(path), { recursive: true });
-  }
+  const path = local ? filePath(options.url) : ":memory:";
+  if (path !== ":memory:") await mkdir(dirname(path), { recursive: true });
   // `timeout` is the busy timeout of every pooled connection, not only the first.
   const timeout = options.busyTimeoutMs ?? 10_000;
-  const client = createClient(
-    options.authToken ? { url: options.url, authToken: options.authToken, timeout } : { url: options.url, timeout },
-  );
+  const client: Client =
+    local && process.env.SYNCAGENT_DB_CLIENT !== "stock"
+      ? new LocalClient({ path, timeout })
+      : createClient(options.authToken ? { url: options.url, authToken: options.authToken, timeout } : { url: options.url, timeout });
   if (local) {
     await client.execute(`PRAGMA busy_timeout = ${timeout}`);
     await client.execute("PRAGMA journal_mode = WAL");

@@ -20,4 +20,14 @@ describe("RevisionMap (A5)", () => {
     expect(m.size).toBe(0);
     expect(m).toBeInstanceOf(Map);
   });
+
+  it("fills a fresh map without counting", () => {
+    const m = new RevisionMap<string, number>();
+    m.seed("a", 1);
+    m.seed("b", 2);
+    expect(m.revision).toBe(0);
+    expect([...m]).toEqual([["a", 1], ["b", 2]]);
+    m.set("a", 3);
+    expect(m.revision).toBe(1);
+  });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RemoteTreeStore, SyncedTreeStore, TREES_SCHEMA } from "../../../lib/agent/state/trees.ts";
+import { loadTrees, RemoteTreeStore, SyncedTreeStore, TREES_SCHEMA } from "../../../lib/agent/state/trees.ts";
 import { ROOT_NODE_ID, type RemoteNode, type SyncedNode } from "../../../lib/agent/tree/nodes.ts";
 import { tempDb, type TempDb } from "./temp-db.ts";
 
@@ -63,7 +63,7 @@ describe("tree stores (A5)", () => {
     const nodes = [syncedNode(1), syncedNode(2, { kind: "dir", name: "d", stamp: { ino: 5, size: 0, mtimeMs: 0, mode: 0o40755 } })];
     await store.write(nodes);
     const loaded = await (await SyncedTreeStore.open(await t.reopen())).load();
-    expect(loaded).toEqual(new Map(nodes.map((n) => [n.nodeId, n])));
+    expect(new Map(loaded)).toEqual(new Map(nodes.map((n) => [n.nodeId, n])));
     expect(loaded.get(hex(2))!.stamp.ino).toBe(5);
     expect(loaded.get(hex(1))!.stamp.ino).toBe(2 ** 40 + 1);
   });
@@ -92,6 +92,76 @@ describe("tree stores (A5)", () => {
   });
 });
 
+describe("loading both trees at once (A5)", () => {
+  let t: TempDb;
+  beforeEach(async () => {
+    t = await tempDb([TREES_SCHEMA]);
+  });
+  afterEach(async () => {
+    await t.dispose();
+  });
+
+  it("loads empty trees", async () => {
+    const trees = await loadTrees(t.db);
+    expect(trees.remote.size).toBe(0);
+    expect(trees.synced.size).toBe(0);
+    expect(trees.synced.revision).toBe(0);
+  });
+
+  it("loads both trees exactly; a remote node stored with its synced node's content shares that object, any other keeps its own", async () => {
+    const synced = [syncedNode(1), syncedNode(2), syncedNode(3, { kind: "dir", name: "d", content: { size: 0, mtimeMs: 0, mode: 0, chunks: [], contentHash: "" } })];
+    const remote = [
+      remoteNode(1),
+      // Same version, but content written otherwise (another mtime): not the synced node's.
+      remoteNode(2, { content: { ...remoteNode(2).content, mtimeMs: 1_700_000_000_999.25 } }),
+      remoteNode(3, { kind: "dir", name: "d", content: { size: 0, mtimeMs: 0, mode: 0, chunks: [], contentHash: "" } }),
+      // Only on the server, and a tombstone.
+      remoteNode(4, { name: 'quote " and \\ and ✓' }),
+      remoteNode(5, { kind: "deleted", version: 7 }),
+    ];
+    await (await RemoteTreeStore.open(t.db)).write(remote);
+    await (await SyncedTreeStore.open(t.db)).write(synced);
+    const trees = await loadTrees(await t.reopen());
+    expect(trees.remote).toEqual(new Map(remote.map((n) => [n.nodeId, n])));
+    expect(new Map(trees.synced)).toEqual(new Map(synced.map((n) => [n.nodeId, n])));
+    expect(trees.synced.revision).toBe(0);
+    expect(trees.remote.get(hex(1))!.content).toBe(trees.synced.get(hex(1))!.content);
+    expect(trees.remote.get(hex(3))!.content).toBe(trees.synced.get(hex(3))!.content);
+    expect(trees.remote.get(hex(2))!.content).not.toBe(trees.synced.get(hex(2))!.content);
+    expect(trees.remote.get(hex(2))!.content.mtimeMs).toBe(1_700_000_000_999.25);
+  });
+
+  it("loads the same trees through the stock client", async () => {
+    const saved = process.env.SYNCAGENT_DB_CLIENT;
+    process.env.SYNCAGENT_DB_CLIENT = "stock";
+    const stock = await tempDb([TREES_SCHEMA]);
+    try {
+      await (await RemoteTreeStore.open(stock.db)).write([remoteNode(1), remoteNode(2)]);
+      await (await SyncedTreeStore.open(stock.db)).write([syncedNode(1)]);
+      const trees = await loadTrees(stock.db);
+      expect(trees.remote).toEqual(new Map([remoteNode(1), remoteNode(2)].map((n) => [n.nodeId, n])));
+      expect(new Map(trees.synced)).toEqual(new Map([[hex(1), syncedNode(1)]]));
+      expect(trees.remote.get(hex(1))!.content).toBe(trees.synced.get(hex(1))!.content);
+    } finally {
+      if (saved === undefined) delete process.env.SYNCAGENT_DB_CLIENT;
+      else process.env.SYNCAGENT_DB_CLIENT = saved;
+      await stock.dispose();
+    }
+  });
+
+  it("hands the loaded remote nodes to the store's first load only; later loads and a clear read the file", async () => {
+    await (await RemoteTreeStore.open(t.db)).write([remoteNode(1)]);
+    const trees = await loadTrees(t.db);
+    const store = await RemoteTreeStore.open(t.db, trees.remote);
+    expect(await store.load()).toBe(trees.remote);
+    await store.write([remoteNode(2)]);
+    expect([...(await store.load()).keys()].sort()).toEqual([hex(1), hex(2)]);
+    const cleared = await RemoteTreeStore.open(t.db, trees.remote);
+    await cleared.clear();
+    expect((await cleared.load()).size).toBe(0);
+  });
+});
+
 describe("tree stores with many nodes (A5)", () => {
   let t: TempDb;
   beforeEach(async () => {
@@ -110,7 +180,7 @@ describe("tree stores with many nodes (A5)", () => {
     await synced.write(s);
     const again = await t.reopen();
     expect(await (await RemoteTreeStore.open(again)).load()).toEqual(new Map(r.map((n) => [n.nodeId, n])));
-    expect(await (await SyncedTreeStore.open(again)).load()).toEqual(new Map(s.map((n) => [n.nodeId, n])));
+    expect(new Map(await (await SyncedTreeStore.open(again)).load())).toEqual(new Map(s.map((n) => [n.nodeId, n])));
     const gone = s.slice(0, 2500).map((n) => n.nodeId);
     await (await SyncedTreeStore.open(again)).write([], gone);
     await (await RemoteTreeStore.open(again)).write([], gone);
