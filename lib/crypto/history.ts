@@ -35,6 +35,10 @@ export interface HistoryGuardJSON {
  * `fromJSON`. It decides nothing on its own: `check` throws, `accept` checks
  * then records.
  */
+function malformedGuard(): TypeError {
+  return new TypeError("Cannot restore the history guard: its saved state is malformed");
+}
+
 export class HistoryGuard {
   readonly #nodes = new Map<string, { version: number; hash: string }>();
 
@@ -139,15 +143,24 @@ export class HistoryGuard {
    */
   static fromJSON(json: unknown): HistoryGuard {
     const value: unknown = typeof json === "string" ? JSON.parse(json) : json;
-    const bad = () => new TypeError("Cannot restore the history guard: its saved state is malformed");
-    if (typeof value !== "object" || value === null || (value as HistoryGuardJSON).format !== 1) throw bad();
+    if (typeof value !== "object" || value === null || (value as HistoryGuardJSON).format !== 1) throw malformedGuard();
     const nodes = (value as HistoryGuardJSON).nodes;
-    if (typeof nodes !== "object" || nodes === null) throw bad();
+    if (typeof nodes !== "object" || nodes === null) throw malformedGuard();
+    return HistoryGuard.fromEntries(Object.entries(nodes).map(([id, entry]) => (Array.isArray(entry) && entry.length === 2 ? [id, entry[0], entry[1]] : [id, NaN, ""])));
+  }
+
+  /**
+   * A guard that has seen these versions, checked as `fromJSON` checks them,
+   * without building the JSON first (an agent's tree of many thousand nodes).
+   * A node given twice keeps its last entry.
+   * @param entries Node id, version and manifest hash of each node seen.
+   * @returns The guard.
+   * @throws TypeError when an entry is malformed.
+   */
+  static fromEntries(entries: Iterable<readonly [string, number, string]>): HistoryGuard {
     const guard = new HistoryGuard();
-    for (const [id, entry] of Object.entries(nodes)) {
-      if (!isNodeId(id) || !Array.isArray(entry) || entry.length !== 2) throw bad();
-      const [version, hash] = entry;
-      if (!Number.isSafeInteger(version) || version < 1 || typeof hash !== "string" || !HEX64.test(hash)) throw bad();
+    for (const [id, version, hash] of entries) {
+      if (!isNodeId(id) || !Number.isSafeInteger(version) || version < 1 || typeof hash !== "string" || !HEX64.test(hash)) throw malformedGuard();
       guard.#nodes.set(id, { version, hash });
     }
     return guard;

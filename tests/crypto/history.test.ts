@@ -122,5 +122,17 @@ describe("history guard", () => {
     restored.accept(await openNodeRecord(ring, v3, restored));
     expect(() => HistoryGuard.fromJSON({ format: 1, nodes: { x: [1, "00"] } })).toThrow(TypeError);
     expect(() => HistoryGuard.fromJSON({ format: 2, nodes: {} })).toThrow(TypeError);
+    expect(() => HistoryGuard.fromJSON({ format: 1, nodes: { [v1.nodeId]: [1] } })).toThrow(TypeError);
+  });
+
+  it("starts from entries as it restores from JSON, with the same checks", async () => {
+    const { ring, v1, v2, loser } = await chain();
+    const guard = HistoryGuard.fromEntries([[v1.nodeId, 1, v1.hash], [v1.nodeId, 2, v2.hash]]); // the last entry of a node counts
+    expect(guard.seen(v1.nodeId)).toEqual({ version: 2, hash: v2.hash });
+    await expect(openNodeRecord(ring, loser, guard)).rejects.toThrow(IntegrityError);
+    expect(guard.toJSON()).toEqual(HistoryGuard.fromJSON(guard.toJSON()).toJSON());
+    for (const bad of [["x", 1, v1.hash], [v1.nodeId, 0, v1.hash], [v1.nodeId, 1.5, v1.hash], [v1.nodeId, 1, "00"]] as const) {
+      expect(() => HistoryGuard.fromEntries([bad])).toThrow(TypeError);
+    }
   });
 });

@@ -109,10 +109,11 @@ export class RemoteTree {
   }
 
   private static guardOf(nodes: Map<string, RemoteNode>, vanished: Map<string, [number, string]>): HistoryGuard {
-    const json: Record<string, [number, string]> = {};
-    for (const [id, mark] of vanished) json[id] = mark;
-    for (const n of nodes.values()) json[n.nodeId] = [n.version, n.hash];
-    return HistoryGuard.fromJSON({ format: 1, nodes: json });
+    function* seen(): Generator<[string, number, string]> {
+      for (const [id, [version, hash]] of vanished) yield [id, version, hash];
+      for (const n of nodes.values()) yield [n.nodeId, n.version, n.hash];
+    }
+    return HistoryGuard.fromEntries(seen());
   }
 
   /**
@@ -126,7 +127,7 @@ export class RemoteTree {
     const cursor = await meta.get(CURSOR_KEY);
     const refusals = parseRefusals(await meta.get(REFUSALS_KEY));
     const vanished = parseVanished(await meta.get(VANISHED_KEY));
-    return new RemoteTree(store, meta, keyring, new RevisionMap(await store.load()), cursor === undefined || cursor === "" ? null : Number(cursor), refusals, vanished);
+    return new RemoteTree(store, meta, keyring, RevisionMap.of(await store.load()), cursor === undefined || cursor === "" ? null : Number(cursor), refusals, vanished);
   }
 
   /** Changes to the tree so far: the same number means the same tree. */

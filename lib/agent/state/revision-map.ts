@@ -16,6 +16,15 @@ export class RevisionMap<K, V> extends Map<K, V> {
   }
 
   /**
+   * The map itself when it already is one, else a new one with its entries.
+   * @param map Entries just loaded.
+   * @returns A revision map at revision 0 for a new one.
+   */
+  static of<K, V>(map: Map<K, V>): RevisionMap<K, V> {
+    return map instanceof RevisionMap ? (map as RevisionMap<K, V>) : new RevisionMap(map);
+  }
+
+  /**
    * Sets a value without counting it as a change: for filling a fresh map
    * with what is stored, as the constructor does.
    * @param key The key.

@@ -97,13 +97,13 @@ function syncedOf(rs: ResultSet): RevisionMap<string, SyncedNode> {
  */
 function remoteOf(rs: ResultSet, synced?: ReadonlyMap<string, SyncedNode>): Map<string, RemoteNode> {
   const flat = flatValues(rs);
-  const out = new Map<string, RemoteNode>();
+  const out = new RevisionMap<string, RemoteNode>(); // the remote tree keeps it as it is: no copy
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const s = flat[i] as unknown[];
     const stored = flat[i + 1];
     const content = stored === 0 ? synced?.get(s[0] as string)?.content : (stored as Content);
     if (content === undefined) throw new Error(`The remote node ${String(s[0])} shares the content of a synced node that is not there`);
-    out.set(s[0] as string, nodeOf(s, content));
+    out.seed(s[0] as string, nodeOf(s, content));
   }
   return out;
 }

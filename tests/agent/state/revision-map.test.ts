@@ -21,6 +21,15 @@ describe("RevisionMap (A5)", () => {
     expect(m).toBeInstanceOf(Map);
   });
 
+  it("takes a loaded revision map as it is, and copies a plain map", () => {
+    const loaded = new RevisionMap<string, number>([["a", 1]]);
+    expect(RevisionMap.of(loaded)).toBe(loaded);
+    const copy = RevisionMap.of(new Map([["b", 2]]));
+    expect(copy).toBeInstanceOf(RevisionMap);
+    expect([...copy]).toEqual([["b", 2]]);
+    expect(copy.revision).toBe(0);
+  });
+
   it("fills a fresh map without counting", () => {
     const m = new RevisionMap<string, number>();
     m.seed("a", 1);

@@ -42,7 +42,7 @@ describe("tree stores (A5)", () => {
     ];
     await store.write(nodes);
     const again = await RemoteTreeStore.open(await t.reopen());
-    expect(await again.load()).toEqual(new Map(nodes.map((n) => [n.nodeId, n])));
+    expect(new Map(await again.load())).toEqual(new Map(nodes.map((n) => [n.nodeId, n])));
   });
 
   it("replaces and removes remote nodes in one write, and clears", async () => {
@@ -122,7 +122,7 @@ describe("loading both trees at once (A5)", () => {
     await (await RemoteTreeStore.open(t.db)).write(remote);
     await (await SyncedTreeStore.open(t.db)).write(synced);
     const trees = await loadTrees(await t.reopen());
-    expect(trees.remote).toEqual(new Map(remote.map((n) => [n.nodeId, n])));
+    expect(new Map(trees.remote)).toEqual(new Map(remote.map((n) => [n.nodeId, n])));
     expect(new Map(trees.synced)).toEqual(new Map(synced.map((n) => [n.nodeId, n])));
     expect(trees.synced.revision).toBe(0);
     expect(trees.remote.get(hex(1))!.content).toBe(trees.synced.get(hex(1))!.content);
@@ -139,7 +139,7 @@ describe("loading both trees at once (A5)", () => {
       await (await RemoteTreeStore.open(stock.db)).write([remoteNode(1), remoteNode(2)]);
       await (await SyncedTreeStore.open(stock.db)).write([syncedNode(1)]);
       const trees = await loadTrees(stock.db);
-      expect(trees.remote).toEqual(new Map([remoteNode(1), remoteNode(2)].map((n) => [n.nodeId, n])));
+      expect(new Map(trees.remote)).toEqual(new Map([remoteNode(1), remoteNode(2)].map((n) => [n.nodeId, n])));
       expect(new Map(trees.synced)).toEqual(new Map([[hex(1), syncedNode(1)]]));
       expect(trees.remote.get(hex(1))!.content).toBe(trees.synced.get(hex(1))!.content);
     } finally {
@@ -179,7 +179,7 @@ describe("tree stores with many nodes (A5)", () => {
     await remote.write(r);
     await synced.write(s);
     const again = await t.reopen();
-    expect(await (await RemoteTreeStore.open(again)).load()).toEqual(new Map(r.map((n) => [n.nodeId, n])));
+    expect(new Map(await (await RemoteTreeStore.open(again)).load())).toEqual(new Map(r.map((n) => [n.nodeId, n])));
     expect(new Map(await (await SyncedTreeStore.open(again)).load())).toEqual(new Map(s.map((n) => [n.nodeId, n])));
     const gone = s.slice(0, 2500).map((n) => n.nodeId);
     await (await SyncedTreeStore.open(again)).write([], gone);
