@@ -52,7 +52,7 @@ describe("resolveServerConfig", () => {
     expect(() => resolveServerConfig({ values: {}, env: {} })).toThrow(/data directory/);
   });
 
-  it("has connection deadlines and password-hash bounds, set by flag or file (issue 15)", () => {
+  it("has connection deadlines and password-hash bounds, set by flag or file", () => {
     const env = { HOME: "/h" };
     expect(resolveServerConfig({ values: {}, env })).toMatchObject(DEFAULT_LIMITS);
     expect(DEFAULT_LIMITS).toMatchObject({ headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000, idleTimeoutMs: 5_000, passwordHashConcurrency: 2 });
@@ -90,7 +90,7 @@ describe("boundary helpers", () => {
     expect(isHostAllowed("sync.example.org", "127.0.0.1", names)).toBe(true);
     expect(isHostAllowed("other.example.org", "127.0.0.1", names)).toBe(false);
   });
-  it("finds requests that name two hosts (issue 15)", () => {
+  it("finds requests that name two hosts", () => {
     expect(hostFormProblem("127.0.0.1:8420", ["Host", "127.0.0.1:8420"], "/api/health")).toBeNull();
     expect(hostFormProblem("127.0.0.1:8420", ["Host", "127.0.0.1:8420", "host", "evil.example"], "/")).toMatch(/more than one/);
     expect(hostFormProblem("a, b", undefined, "http://a/")).toMatch(/more than one/);

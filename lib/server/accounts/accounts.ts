@@ -66,7 +66,7 @@ export async function createAdmin(
       vaultId = newId();
       await tx.execute({ sql: "INSERT INTO vaults (id, account_id, created_at) VALUES (?, ?, ?)", args: [vaultId, accountId, now] });
     }
-    // The account owns its first vault (issue 13): sessions and machines act on vaults it is a member of.
+    // The account owns its first vault: sessions and machines act on vaults it is a member of.
     await tx.execute({
       sql: "INSERT INTO vault_members (vault_id, account_id, role, added_at) VALUES (?, ?, 'owner', ?) ON CONFLICT DO NOTHING",
       args: [vaultId, accountId, now],
@@ -135,7 +135,7 @@ export async function findUserById(db: Client, userId: string): Promise<UserReco
 }
 
 /**
- * Whether an account is a member of a vault (issue 13).
+ * Whether an account is a member of a vault.
  * @param db The database.
  * @param accountId The account.
  * @param vaultId The vault.

@@ -1,5 +1,5 @@
 /**
- * How long a login guesser waits (issue 15, S3). Pure. A key's first
+ * How long a login guesser waits (S3). Pure. A key's first
  * `free` failures cost nothing; then each failure doubles the wait before
  * the next attempt: base, 2×base, 4×base …, capped. With the defaults for
  * one name from one address (free 1, base 1 s): 0, 1, 2, 4 … s, at most

@@ -55,7 +55,7 @@ let dummyHash: Promise<string> | undefined;
 
 /**
  * Computes the hash unknown user names are checked against, once per
- * process. The server awaits it before it listens (issue 15): made lazily,
+ * process. The server awaits it before it listens: made lazily,
  * the first unknown-name login after a start cost two hashes instead of
  * one, which told that the name does not exist.
  * @returns Once the hash exists.

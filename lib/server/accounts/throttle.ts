@@ -1,5 +1,5 @@
 /**
- * Login throttling (S3, issue 15): attempts are counted in SQLite, so every
+ * Login throttling (S3): attempts are counted in SQLite, so every
  * server process on one database shares the counts, per key:
  * - `user-ip:<name>@<address>`: one account name from one client address.
  *   Past its free failures each failure doubles the wait before the next

@@ -1,5 +1,5 @@
 /**
- * Bounds expensive work running at once (issue 15): each password check is
+ * Bounds expensive work running at once: each password check is
  * an Argon2id instance of 64 MiB on the main thread, so 20 parallel wrong
  * logins once took the server to about 1 GB. At most `concurrency` run, at
  * most `queue` wait; the rest are refused at once ({@link tryAcquire} gives

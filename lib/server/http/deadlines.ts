@@ -1,5 +1,5 @@
 /**
- * Connection deadlines (issue 15): a request whose body never completes
+ * Connection deadlines: a request whose body never completes
  * must not hold its connection. The transport (lib/runtime/http/) bounds the
  * headers, the whole request and idle keep-alive connections; each request's
  * body is bounded by its route ({@link bodyDeadlineFor}): chunk uploads get

@@ -183,7 +183,7 @@ export interface RepeatedRedemption {
 }
 
 /**
- * Finds the redemption a retry repeats (issue 8): the invitation with this
+ * Finds the redemption a retry repeats: the invitation with this
  * code was redeemed by the operation `opId`, is neither revoked nor past its
  * validity, and the machine it registered is still live.
  * @param tx An open write transaction.

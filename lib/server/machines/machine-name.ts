@@ -1,5 +1,5 @@
 /**
- * What a machine name may be (issue 15): the dashboard and the agents show
+ * What a machine name may be: the dashboard and the agents show
  * it, so it must not carry line breaks, NUL, terminal escapes or bidi
  * controls that reorder what surrounds it. Pure.
  */

@@ -43,7 +43,7 @@ export interface RegisteredMachine {
   token: string;
   accountId: string;
   vaultId: string;
-  /** True when this answers a retry of an earlier registration (issue 8). */
+  /** True when this answers a retry of an earlier registration. */
   repeated: boolean;
 }
 
@@ -51,7 +51,7 @@ export interface RegisteredMachine {
  * Registers a machine with an invitation: the invitation is consumed, the
  * machine row, `InvitationRedeemed` and `MachineRegistered` commit together.
  *
- * Retry-safe (issue 8): a client that lost the answer sends the same
+ * Retry-safe: a client that lost the answer sends the same
  * invitation and `opId` again. While the invitation is valid and its
  * machine live, the retry answers that machine with a NEW token and the
  * first token stops working (`MachineTokenReissued`): only the token's
@@ -106,7 +106,7 @@ export async function registerMachine(
 /**
  * Resolves a bearer token: lookup by its SHA-256, then a constant-time
  * comparison of the stored digest. Removed machines never match, nor do
- * machines whose account is no longer a member of their vault (issue 13).
+ * machines whose account is no longer a member of their vault.
  * @param db The database.
  * @param token The presented token.
  * @returns The machine, or null.
@@ -159,7 +159,7 @@ export async function listMachines(db: Client, accountId: string): Promise<Machi
 }
 
 /**
- * Lists the live machines acting on a vault (issue 13).
+ * Lists the live machines acting on a vault.
  * @param db The database.
  * @param vaultId The vault.
  * @returns The machines, oldest first.

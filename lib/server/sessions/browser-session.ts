@@ -15,7 +15,7 @@ export interface SessionAnswer {
   csrfToken: string;
   expiresAt: number;
   user: { id: string; username: string; isAdmin: boolean };
-  /** The vault the session acts on (issue 13). */
+  /** The vault the session acts on. */
   vaultId: string;
 }
 

@@ -23,7 +23,7 @@ const reauthBody = z.object({ password: z.string().max(MAX_PASSWORD_LENGTH) });
 const vaultBody = z.object({ vaultId: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters") });
 
 /**
- * The login throttle keys of an attempt (S3, issue 15): the (account name,
+ * The login throttle keys of an attempt (S3): the (account name,
  * address) pair and the address over all names slow guessing down with
  * growing waits; the name over all addresses has a high hard ceiling. The
  * pair key comes first: a success clears it.
@@ -53,7 +53,7 @@ async function reserveOrRefuse(c: Context, deps: AuthDeps, keys: ThrottleKey[], 
 
 /**
  * Runs a password check (Argon2id, 64 MiB) in one of the bounded slots
- * (issue 15). With every slot and queue place taken the attempt is given
+ *. With every slot and queue place taken the attempt is given
  * back to the throttle and answered 503 `busy` with Retry-After.
  */
 async function checkPassword<T>(c: Context, deps: AuthDeps, keys: ThrottleKey[], check: () => Promise<T>): Promise<T> {

@@ -91,7 +91,7 @@ export async function findSession(
 ): Promise<SessionRecord | null> {
   const idHash = hashSecret(sessionId);
   const result = await db.execute({
-    // The session acts on the vault stored with it, while its account is still a member (issue 13).
+    // The session acts on the vault stored with it, while its account is still a member.
     sql: `SELECT s.account_id, s.user_id, s.vault_id, s.last_seen_at, s.expires_at, s.reauth_at, u.username, u.is_admin
           FROM sessions s JOIN users u ON u.id = s.user_id
           JOIN vault_members m ON m.vault_id = s.vault_id AND m.account_id = s.account_id

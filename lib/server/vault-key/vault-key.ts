@@ -1,7 +1,7 @@
 /**
  * Storage of the wrapped master key blob (the key file), one current per
  * vault, with an optimistic revision (DESIGN §2 rule 1), and every earlier
- * revision kept with who wrote it (issue 15). Updates record
+ * revision kept with who wrote it. Updates record
  * `VaultKeyUpdated`.
  */
 import type { Client } from "@libsql/client";
@@ -43,7 +43,7 @@ export async function getVaultKey(db: Client, vaultId: string): Promise<VaultKey
 }
 
 /**
- * Lists every key file a vault has had, newest first (issue 15): a key file
+ * Lists every key file a vault has had, newest first: a key file
  * replaced by a stolen machine token can still be read back and restored.
  * @param db The database.
  * @param vaultId The vault.

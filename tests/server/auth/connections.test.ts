@@ -1,5 +1,5 @@
 /**
- * Connection hardening over raw sockets (issue 15, S1, S3): headers, body
+ * Connection hardening over raw sockets (S1, S3): headers, body
  * and idle deadlines close the connection; a credential-less request cannot
  * declare a large body; a client that aborts is one info line in the log,
  * not a 500 with a stack trace; two Host headers or an absolute-form target
@@ -32,7 +32,7 @@ async function logLines(): Promise<Array<Record<string, unknown>>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describe("connection deadlines (issue 15)", () => {
+describe("connection deadlines", () => {
   it("closes a connection that sends nothing", async () => {
     const conn = await openRaw(server.port);
     await waitFor("the server to close a silent connection", () => conn.closed(), 3_000);
@@ -79,7 +79,7 @@ describe("connection deadlines (issue 15)", () => {
   });
 });
 
-describe("deadlines and WebSockets (issue 15, A13)", () => {
+describe("deadlines and WebSockets (A13)", () => {
   it("keeps an open WebSocket past every connection deadline", async () => {
     // Every deadline short, the whole-request bound included (upload + headers = 600 ms).
     const short = await startTestServer({
@@ -100,7 +100,7 @@ describe("deadlines and WebSockets (issue 15, A13)", () => {
   });
 });
 
-describe("aborted requests (issue 15, S9)", () => {
+describe("aborted requests (S9)", () => {
   it("logs a client that aborts mid-body as one info line, not an error", async () => {
     const conn = await openRaw(server.port);
     const requestId = "aborted-request-1";
@@ -123,7 +123,7 @@ describe("aborted requests (issue 15, S9)", () => {
   });
 });
 
-describe("Host header forms (issue 15, DNS rebinding)", () => {
+describe("Host header forms (DNS rebinding)", () => {
   it("refuses two Host headers with 400", async () => {
     const conn = await openRaw(server.port);
     conn.write(`GET /api/health HTTP/1.1\r\nHost: ${host()}\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);

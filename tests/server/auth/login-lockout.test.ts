@@ -1,5 +1,5 @@
 /**
- * Login throttling cannot be turned into a lockout (S3, issue 15): wrong
+ * Login throttling cannot be turned into a lockout (S3): wrong
  * passwords from one client address make that address wait longer and
  * longer (429 meanwhile) for the name, while the admin logging in from
  * another address still succeeds, and from the same address once the wait
@@ -100,7 +100,7 @@ describe("login throttling without lockout (S3)", () => {
     expect(await loginFrom(server, "127.0.0.8", TEST_ADMIN_PASSWORD)).toBe(200);
   });
 
-  it("slows guessing from this machine with doubling waits and lets the right password in once its wait is over (issue 15)", async () => {
+  it("slows guessing from this machine with doubling waits and lets the right password in once its wait is over", async () => {
     // Waits of 30 s, 60 s, 120 s … so the real time an Argon2id check takes never ends one early.
     const server = await start({ web: { loginDelayBaseMs: 30_000, loginDelayMaxMs: 480_000 } });
     let expected = 30;

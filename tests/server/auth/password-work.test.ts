@@ -1,5 +1,5 @@
 /**
- * Password checks under load (issue 15, S3): Argon2id (64 MiB each) runs
+ * Password checks under load (S3): Argon2id (64 MiB each) runs
  * in a bounded number of slots with a bounded queue, and the rest are
  * refused with 503 `busy` + Retry-After; the dummy hash for unknown names
  * exists before the first login, so that login costs what the others cost.
@@ -29,7 +29,7 @@ function login(server: TestServer, username: string, password = "wrong password!
   });
 }
 
-describe("bounded password work (issue 15)", () => {
+describe("bounded password work", () => {
   // First in the file: the dummy hash is per process, and no other login may have made it yet.
   it("makes the first unknown-name login after a start cost one Argon2id run, like the later ones", async () => {
     const server = await start({ web: { loginFailuresPerIp: 1_000 } });
@@ -67,7 +67,7 @@ describe("bounded password work (issue 15)", () => {
   });
 });
 
-describe("login waits (issue 15)", () => {
+describe("login waits", () => {
   it("grows 0, 1, 2, 4 … s after the free failures, capped", () => {
     const rule = { free: 1, baseMs: 1_000, maxMs: 60_000 };
     expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 50].map((n) => delayAfter(n, rule))).toEqual([

@@ -1,5 +1,5 @@
 /**
- * Tenancy ready for sharing (issue 13, S3, S10): a vault has members; a
+ * Tenancy ready for sharing (S3, S10): a vault has members; a
  * browser session and a machine token each act on one vault, and the
  * auth-side routes (machines, invitations, key file) answer for that vault
  * only. A second vault of the same account is added straight in the
@@ -31,7 +31,7 @@ function switchTo(vaultId: string): Promise<Response> {
   return server.adminFetch("/api/auth/vault", { method: "POST", body: JSON.stringify({ vaultId }) });
 }
 
-describe("vault members and the vault a credential acts on (issue 13)", () => {
+describe("vault members and the vault a credential acts on", () => {
   it("makes the setup's account the owner of its first vault, and the session act on it", async () => {
     const info = await session();
     vaultA = info.vaultId;

@@ -1,5 +1,5 @@
 /**
- * Machine names (issue 15, S10): control characters (C0, C1, DEL), bidi
+ * Machine names (S10): control characters (C0, C1, DEL), bidi
  * controls and names over 64 characters are refused (422) at registration
  * and rename; names are trimmed and stored in NFC.
  */
@@ -41,7 +41,7 @@ const refused = [
   "   ",
 ];
 
-describe("machine names (issue 15)", () => {
+describe("machine names", () => {
   it("refuses control and bidi characters and names over 64 characters, at registration and rename", async () => {
     for (const name of refused) {
       expect((await registerNamed(name)).status, JSON.stringify(name)).toBe(422);

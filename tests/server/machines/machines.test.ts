@@ -99,7 +99,7 @@ describe("removing a machine (S10, C8)", () => {
     expect(await errorCode(stale)).toBe("reauth_required");
     const wrong = await server.adminFetch("/api/auth/reauth", { method: "POST", body: JSON.stringify({ password: "not the password" }) });
     expect(wrong.status).toBe(401);
-    server.clock.advance(1_000); // a wrong password costs a 1 s wait before the next attempt (issue 15)
+    server.clock.advance(1_000); // a wrong password costs a 1 s wait before the next attempt
     const noCsrf = await server.adminFetch("/api/auth/reauth", { method: "POST", headers: { "x-csrf-token": "" }, body: JSON.stringify({ password: server.password }) });
     expect(noCsrf.status).toBe(403);
     const ok = await server.adminFetch("/api/auth/reauth", { method: "POST", body: JSON.stringify({ password: server.password }) });

@@ -1,5 +1,5 @@
 /**
- * Retry-safe registration (issue 8, S3, A1): a client whose answer to
+ * Retry-safe registration (S3, A1): a client whose answer to
  * `POST /api/machines/register` was lost sends the same invitation and opId
  * again and gets the same machine, with a new token (the first one stops
  * working); another opId still gets 409 `invitation_used`.
@@ -32,7 +32,7 @@ function register(code: string, opId: string | undefined, name = "desktop"): Pro
 
 type Registered = { machineId: string; token: string; vaultId: string };
 
-describe("retry-safe registration (issue 8)", () => {
+describe("retry-safe registration", () => {
   it("answers a retry with the same opId with the same machine and a new token; the first token stops working", async () => {
     const inv = await invite();
     const first = await register(inv.code, "op-registration-0001");

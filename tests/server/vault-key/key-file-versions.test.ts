@@ -1,5 +1,5 @@
 /**
- * The key file's history (issue 15, DESIGN §2 rule 1): a machine token can
+ * The key file's history (DESIGN §2 rule 1): a machine token can
  * replace the vault's key file, so every revision is kept with who wrote
  * it and can be read back; a writer must name the revision it replaces
  * (409 on a stale one).
@@ -22,7 +22,7 @@ function put(fetcher: "machine" | "admin", body: unknown): Promise<Response> {
   return fetcher === "machine" ? server.machineFetch("/api/vault/key", init) : server.adminFetch("/api/vault/key", init);
 }
 
-describe("key file versions (issue 15)", () => {
+describe("key file versions", () => {
   it("keeps every revision with its writer, lists them newest first and reads each back", async () => {
     expect((await put("admin", { blob: blob(1), version: 0 })).status).toBe(200);
     expect((await put("machine", { blob: blob(2), version: 1 })).status).toBe(200);

@@ -1,8 +1,8 @@
 import type { Migration } from "../migration.ts";
 
 /**
- * Tenancy ready for sharing (issue 13) and the key file's history
- * (issue 15). `vault_members` says which accounts act on a vault and how:
+ * Tenancy ready for sharing and the key file's history
+ *. `vault_members` says which accounts act on a vault and how:
  * a browser session and a machine token each name one vault, and every
  * route is scoped by it, so several vaults per account, or a vault shared
  * with a second account, need no further migration. `vault_key_versions`
