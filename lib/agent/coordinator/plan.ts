@@ -221,9 +221,30 @@ export function planSync(input: PlanInput): Plan {
       seen.add(h);
       const to = remote.has(h) ? remotePath(h) : null;
       if (to === null || to === locOf.get(h)) return false;
-      h = claim.get(to);
+      h = holderOf(to);
     }
     return false;
+  };
+
+  // Whether the folder `dirId` is `ancestorId` or inside it, in the synced or the remote tree.
+  const inside = (tree: ReadonlyMap<string, { parentId: string }>, dirId: string, ancestorId: string): boolean => {
+    for (let id: string | undefined = dirId, steps = 0; id !== undefined && id !== ROOT_NODE_ID && steps <= tree.size; steps++) {
+      if (id === ancestorId) return true;
+      id = tree.get(id)?.parentId;
+    }
+    return false;
+  };
+
+  // The synced node a move to `path` waits for here: the one holding the path, or else the one holding the nearest
+  // folder above it (a file standing where the folder must be made, or a folder that moves away first).
+  const holderOf = (path: string): string | undefined => {
+    const at = claim.get(path);
+    if (at !== undefined) return at;
+    for (let dir = dirOf(path); dir !== ""; dir = dirOf(dir)) {
+      const holder = claim.get(dir);
+      if (holder !== undefined) return holder;
+    }
+    return undefined;
   };
 
   // Whether the synced nodes this disk moved each onto a name the server gives another (the first holding the
@@ -411,6 +432,11 @@ export function planSync(input: PlanInput): Plan {
     } else if (rContent) {
       actions.push({ type: "download", nodeId: s.nodeId, path: at, remote: r, expectLocal: e.stamp });
     } else if (lMoved && !rMoved) {
+      // A folder moved here into a folder that the base still has inside it (both moved: the inner one out,
+      // then this one into it) waits, while the server has the inner one out too, for the inner one's move to
+      // be settled, so no failure of that one can leave the base with a cycle. (Where the server keeps the
+      // inner one inside, the two moves conflict: the commit is refused as a cycle and settled as such.)
+      if (s.kind === "dir" && inside(synced, target.parentId, s.nodeId) && !inside(remote, target.parentId, s.nodeId)) continue;
       const content = rChanged ? r.content : s.content;
       actions.push({ type: "place", nodeId: s.nodeId, kind: s.kind, path: at, placement: target, baseVersion: base.version, baseHash: base.hash, content, stamp: e.stamp });
     } else if (rChanged) {

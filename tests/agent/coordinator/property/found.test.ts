@@ -402,4 +402,42 @@ describe("found by the property runs", () => {
     expect(w.server.pathOf(f)).toBeNull();
     expect([...w.disk.entries.keys()]).toEqual(["A"]);
   });
+
+  // The server put a file into a new folder whose name a file here holds, and moved that file onto
+  // the first one's name: the folder cannot be made until the file here moves, and the file here
+  // waited for the other to leave its name. Each waited for the other, every pass.
+  it("two files moved there in a ring through a folder one of them must leave first step aside (A11)", () => {
+    const w = new World();
+    const b = w.addSynced("b", "file");
+    const x = w.addSynced("x", "file");
+    remoteCommit(w, b, { name: "tmp" });
+    remoteCommit(w, x, { name: "b" });
+    const folder = remoteCreate(w, "x", null);
+    remoteCommit(w, b, { parentId: folder, name: "a" });
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(w.server.pathOf(x)).toBe("b");
+    expect(w.server.pathOf(b)).toBe("x/a");
+  });
+
+  // A folder moved out of its parent here, and the parent moved into it, while the server moved the
+  // inner one elsewhere: the parent's move into it was committed in the same pass as the inner one
+  // followed the server, and when that failed the base had each folder inside the other.
+  it("a folder moved here into its own subfolder, which moved out and failed to follow the server, leaves no cycle (A11)", () => {
+    const w = new World();
+    const a = w.addSynced("A", "dir");
+    const n = w.addSynced("A/N", "dir");
+    remoteCommit(w, n, { parentId: ROOT_NODE_ID, name: "b" });
+    w.disk.rename("A/N", "N");
+    w.disk.rename("A", "N/A");
+    const view = w.server.view();
+    const plan = planSync({ synced: w.synced, remote: view, local: w.disk.scan(), skip: () => false, nameProblem: () => null, newNodeId: () => "new" });
+    const follow = plan.actions.findIndex((action) => action.type === "move-local" && action.nodeId === n);
+    expect(follow).toBeGreaterThanOrEqual(0);
+    runPlan(w, plan, view, new Map([[follow, "changed"]]));
+    expect(syncedCycle(w)).toBeNull();
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(w.server.pathOf(a)).toBe("b/A");
+  });
 });
