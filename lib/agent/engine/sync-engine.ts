@@ -16,7 +16,7 @@ import type { UnlockedVault } from "../../crypto/key-file.ts";
 import { newNodeId } from "../../crypto/node-id.ts";
 import { checkName, type Platform } from "../../platform/names.ts";
 import type { HttpTarget } from "../client/http.ts";
-import { planSync } from "../coordinator/plan.ts";
+import { planSync, type PlanInput } from "../coordinator/plan.ts";
 import type { Plan } from "../coordinator/actions.ts";
 import type { AgentConfig } from "../home/config.ts";
 import type { HomePaths } from "../home/paths.ts";
@@ -40,6 +40,8 @@ import { Executor, type ExecutionResult, type ExecutorEvent } from "./executor.t
 import { pause, paceMs } from "./pace.ts";
 import { failingByNode, mootFailures } from "./moot-failures.ts";
 import { markQuiet, quietPlan, type PlanInputs, type QuietMark } from "./quiet-plan.ts";
+import { FOCUS_LIMIT, PlanFocus } from "./plan-focus.ts";
+import { focusPlanInput } from "../coordinator/scope.ts";
 
 /** What opening an engine needs. */
 export interface EngineOptions {
@@ -133,6 +135,8 @@ export class SyncEngine {
   readonly checkpoints: CheckpointKeeper;
   /** The inputs of the last plan, when it had nothing to do and nothing ran since. */
   #quiet: QuietMark | null = null;
+  /** What changed since the last plan with nothing to do, so a pass may plan only around it. */
+  readonly #focus: PlanFocus;
   /** Paths a full disk failed during this `syncUntilSettled` (null: not kept). */
   #outOfSpace: Set<string> | null = null;
   /** Paths tried again in this pass whatever their backoff says, one download at a time (after a full disk). */
@@ -156,6 +160,7 @@ export class SyncEngine {
     this.target = { serverUrl: options.config.serverUrl, token: options.token, ...(options.fetch ? { fetch: options.fetch } : {}) };
     this.root = options.config.syncFolder;
     this.#vault = options.vault;
+    this.#focus = new PlanFocus(synced, remote.nodes);
     this.checkpoints = new CheckpointKeeper({
       machineId: options.config.machineId,
       meta,
@@ -269,6 +274,7 @@ export class SyncEngine {
     if (!this.#scan || this.#fullScanDue || rulesChanged) {
       this.#fullScanDue = false;
       this.#dirty = new Set();
+      this.#focus.fullScan();
       const leftovers: string[] = [];
       this.#scan = await scanFolder(this.root, this.#leftoverTemps ? { ...options, onInternal: (path) => leftovers.push(path) } : options);
       this.#leftoverTemps = false;
@@ -281,6 +287,7 @@ export class SyncEngine {
     this.#dirty = new Set();
     let changed = false;
     if (paths.size > 0) {
+      this.#focus.notePaths(paths);
       try {
         changed = await rescanPaths(this.root, this.#scan, paths, options);
       } catch (error) {
@@ -398,7 +405,7 @@ export class SyncEngine {
     const retrying = this.#retrying;
     const quiet = retrying === null ? quietPlan(this.#quiet, inputs) : null;
     const planStarted = performance.now();
-    const plan = quiet ?? planSync({
+    const full: PlanInput = {
       synced: this.synced,
       remote: this.remote.nodes,
       local: scan.entries,
@@ -413,9 +420,20 @@ export class SyncEngine {
         return check.ok ? null : check.reason.message;
       },
       newNodeId,
-    });
+    };
+    // After a plan with nothing to do, only what changed since (and around it) is planned.
+    const changes = quiet === null && retrying === null ? this.#focus.changes(inputs, this.failures.list().length) : null;
+    const focused = changes === null ? null : focusPlanInput(full, changes, FOCUS_LIMIT);
+    let plan: Plan;
+    if (quiet !== null) plan = quiet;
+    else if (focused === null) plan = planSync(full);
+    else {
+      const narrow = planSync(focused);
+      plan = { actions: narrow.actions, unsyncable: this.#focus.unsyncable(narrow, focused) };
+    }
     const planMs = quiet === null ? performance.now() - planStarted : 0;
     this.#quiet = markQuiet(plan, inputs);
+    this.#focus.planned(plan, inputs);
     this.#lastUnsyncable = plan.unsyncable;
     if (plan.actions.length > 0) this.emit({ type: "plan-ready", actions: plan.actions.length });
     const failingBefore = this.failures.list();

@@ -6,6 +6,9 @@
  */
 export class RevisionMap<K, V> extends Map<K, V> {
   #revision = 0;
+  /** Keys changed since {@link RevisionMap.track}, with the value each had then (null: not tracking, or too many). */
+  #changed: Map<K, V | undefined> | null = null;
+  #trackLimit = 0;
 
   /**
    * @param entries Initial entries (not counted as changes).
@@ -47,6 +50,7 @@ export class RevisionMap<K, V> extends Map<K, V> {
    */
   override set(key: K, value: V): this {
     this.#revision++;
+    this.#note(key);
     return super.set(key, value);
   }
 
@@ -56,14 +60,42 @@ export class RevisionMap<K, V> extends Map<K, V> {
    * @returns True when it was there.
    */
   override delete(key: K): boolean {
-    const had = super.delete(key);
-    if (had) this.#revision++;
-    return had;
+    if (!this.has(key)) return false;
+    this.#revision++;
+    this.#note(key);
+    return super.delete(key);
   }
 
   /** Removes everything (counted when anything was there). */
   override clear(): void {
-    if (this.size > 0) this.#revision++;
+    if (this.size > 0) {
+      this.#revision++;
+      this.#changed = null;
+    }
     super.clear();
+  }
+
+  /**
+   * Starts listing the keys changed from now on (a focused plan reads them),
+   * forgetting the earlier list.
+   * @param limit The most keys listed: beyond it the list is given up.
+   */
+  track(limit: number): void {
+    this.#changed = new Map();
+    this.#trackLimit = limit;
+  }
+
+  /**
+   * The keys set or deleted since {@link RevisionMap.track}, each with the value it had then (undefined:
+   * absent), or null when not tracking or beyond its limit.
+   */
+  get changed(): ReadonlyMap<K, V | undefined> | null {
+    return this.#changed;
+  }
+
+  #note(key: K): void {
+    if (this.#changed === null || this.#changed.has(key)) return;
+    this.#changed.set(key, super.get(key));
+    if (this.#changed.size > this.#trackLimit) this.#changed = null;
   }
 }

@@ -39,4 +39,24 @@ describe("RevisionMap (A5)", () => {
     m.set("a", 3);
     expect(m.revision).toBe(1);
   });
+
+  it("lists the keys changed since it started tracking, with the value each had then, up to a limit", () => {
+    const m = new RevisionMap<string, number>([["a", 1], ["b", 2]]);
+    expect(m.changed).toBeNull();
+    m.track(3);
+    m.set("a", 10);
+    m.set("a", 11);
+    m.delete("b");
+    m.delete("zz");
+    m.set("c", 3);
+    expect([...m.changed!]).toEqual([["a", 1], ["b", 2], ["c", undefined]]);
+    m.set("d", 4);
+    expect(m.changed).toBeNull(); // beyond the limit: given up
+    m.track(10);
+    expect(m.changed!.size).toBe(0);
+    m.set("e", 5);
+    m.clear();
+    expect(m.changed).toBeNull(); // a clear cannot be listed
+  });
 });
+

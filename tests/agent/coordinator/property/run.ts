@@ -114,12 +114,15 @@ export function settle(w: World, planner: (input: PlanInput) => Plan = planSync,
  * Runs one seed.
  * @param seed The seed.
  * @param maxEvents At most this many events (and passes) before quiescence.
- * @param planner The planner under test.
+ * @param planner The planner under test (or, with `forWorld`, what makes it for the run's world).
+ * @param forWorld Whether `planner` makes the planner from the world.
  * @returns The log, the violations and the final state.
  */
-export function runSeed(seed: number, maxEvents = 30, planner: (input: PlanInput) => Plan = planSync): RunResult {
+export function runSeed(seed: number, maxEvents = 30, planner: ((input: PlanInput) => Plan) | ((w: World) => (input: PlanInput) => Plan) = planSync, forWorld = false): RunResult {
   const rng = new Rng(seed);
   const w = new World();
+  if (forWorld) planner = (planner as (w: World) => (input: PlanInput) => Plan)(w);
+  const planFn = planner as (input: PlanInput) => Plan;
   const log = seedTree(rng, w);
   const ledger = new Ledger();
   const copies: CopyRecord[] = [];
@@ -142,7 +145,7 @@ export function runSeed(seed: number, maxEvents = 30, planner: (input: PlanInput
     }
     if (broken) return false;
     const view = w.server.view();
-    const plan = planner({ synced: w.synced, remote: view, local: w.disk.scan(), skip: (p) => skip.has(p), nameProblem: () => null, newNodeId: () => w.nodeId("p") });
+    const plan = planFn({ synced: w.synced, remote: view, local: w.disk.scan(), skip: (p) => skip.has(p), nameProblem: () => null, newNodeId: () => w.nodeId("p") });
     if (plan.actions.length === 0 && skip.size === 0) return false;
     log.push(`pass: ${describe(plan) || "(nothing; waiting on " + [...skip].join(", ") + ")"}`);
     const outcomes = new Map<number, Outcome>();

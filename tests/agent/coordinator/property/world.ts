@@ -42,9 +42,37 @@ export function stampOf(e: DiskEntry): LocalStamp {
   return e.kind === "dir" ? { ino: e.ino, size: 0, mtimeMs: 0, mode: 0o40755 } : { ino: e.ino, size: e.content.length, mtimeMs: e.mtimeMs, mode: 0o100644 };
 }
 
+/** The disk's entries, noting every path set or removed, as a watcher would report it. */
+class WatchedEntries extends Map<string, DiskEntry> {
+  /** Paths set or removed since {@link Disk.takeTouched}. */
+  touched = new Set<string>();
+
+  override set(path: string, entry: DiskEntry): this {
+    this.touched?.add(path);
+    return super.set(path, entry);
+  }
+
+  override delete(path: string): boolean {
+    const had = super.delete(path);
+    if (had) this.touched.add(path);
+    return had;
+  }
+}
+
 /** An in-memory disk: relative POSIX path → entry; "" is the root folder. */
 export class Disk {
-  readonly entries = new Map<string, DiskEntry>();
+  readonly entries: Map<string, DiskEntry> = new WatchedEntries();
+
+  /**
+   * The paths set or removed since the last call (what a watcher reports, and what this machine wrote).
+   * @returns Those paths.
+   */
+  takeTouched(): Set<string> {
+    const entries = this.entries as WatchedEntries;
+    const touched = entries.touched;
+    entries.touched = new Set();
+    return touched;
+  }
 
   /**
    * @param path A relative path.

@@ -1,0 +1,101 @@
+/**
+ * When a pass may plan focused (A5, Q2; lib/agent/coordinator/scope.ts):
+ * from a plan that had nothing to do, this keeps what changed since (the
+ * paths the scan looked at again, the nodes of the synced and remote trees
+ * set or deleted), and answers whether the next pass may plan only around
+ * them. Anything it cannot list (a full scan, a tree cleared, too many
+ * changes) or that acts on paths it does not see (a failure, a file still
+ * being written, a retry coming due, other rules or suspects) means a full
+ * plan.
+ */
+import type { Plan, Unsyncable } from "../coordinator/actions.ts";
+import type { PlanInput } from "../coordinator/plan.ts";
+import type { PlanChanges } from "../coordinator/scope.ts";
+import type { RevisionMap } from "../state/revision-map.ts";
+import type { RemoteNode, SyncedNode } from "../tree/nodes.ts";
+import type { PlanInputs } from "./quiet-plan.ts";
+
+/** Changes listed before planning everything is as cheap: a focused input costs about twice its size. */
+export const FOCUS_LIMIT = 20_000;
+
+/** The last plan with nothing to do. */
+interface FocusBase {
+  rules: string;
+  suspects: ReadonlySet<string>;
+  failures: number;
+  at: number;
+  unsyncable: Unsyncable[];
+}
+
+/** What changed since the last plan with nothing to do, for the pass that plans next. */
+export class PlanFocus {
+  readonly #synced: RevisionMap<string, SyncedNode>;
+  readonly #remote: RevisionMap<string, RemoteNode>;
+  #base: FocusBase | null = null;
+  #paths: Set<string> | null = null;
+
+  /**
+   * @param synced The synced tree (its changed nodes are listed from the base on).
+   * @param remote The remote tree's nodes (the same).
+   */
+  constructor(synced: RevisionMap<string, SyncedNode>, remote: RevisionMap<string, RemoteNode>) {
+    this.#synced = synced;
+    this.#remote = remote;
+  }
+
+  /**
+   * Paths the scan looked at again.
+   * @param paths Relative paths.
+   */
+  notePaths(paths: Iterable<string>): void {
+    if (this.#paths === null) return;
+    for (const path of paths) this.#paths.add(path);
+    if (this.#paths.size > FOCUS_LIMIT) this.#paths = null;
+  }
+
+  /** A full scan replaced the scan: nothing tells what changed in it. */
+  fullScan(): void {
+    this.#paths = null;
+  }
+
+  /**
+   * What changed since the base, when this pass may plan around it only.
+   * @param inputs The pass's inputs.
+   * @param failing Failures recorded now (a failure skips paths a focused plan would not see).
+   * @returns The changes, or null to plan everything.
+   */
+  changes(inputs: PlanInputs, failing: number): PlanChanges | null {
+    const base = this.#base;
+    if (base === null || this.#paths === null || failing > 0 || inputs.unstable > 0) return null;
+    if (base.rules !== inputs.rules || base.suspects !== inputs.suspects || base.failures !== inputs.failures) return null;
+    if (inputs.retryDue(base.at, inputs.at)) return null;
+    const synced = this.#synced.changed;
+    const remote = this.#remote.changed;
+    if (synced === null || remote === null) return null;
+    return { paths: this.#paths, nodes: new Set([...synced.keys(), ...remote.keys()]), before: { synced, remote } };
+  }
+
+  /**
+   * The unsyncable names of a focused plan: its own, and the base's outside what it looked at.
+   * @param plan The focused plan.
+   * @param focused Its input.
+   * @returns Every name that cannot sync now.
+   */
+  unsyncable(plan: Plan, focused: PlanInput): Unsyncable[] {
+    const outside = (this.#base?.unsyncable ?? []).filter((u) => !focused.local.has(u.path) && !(u.nodeId !== undefined && focused.remote.has(u.nodeId)));
+    return [...outside, ...plan.unsyncable];
+  }
+
+  /**
+   * After planning: a plan with nothing to do (and nothing waiting on time) is the new base.
+   * @param plan The plan, with every unsyncable name.
+   * @param inputs What it was planned from.
+   */
+  planned(plan: Plan, inputs: PlanInputs): void {
+    if (plan.actions.length > 0 || inputs.unstable > 0) return;
+    this.#base = { rules: inputs.rules, suspects: inputs.suspects, failures: inputs.failures, at: inputs.at, unsyncable: plan.unsyncable };
+    this.#paths = new Set();
+    this.#synced.track(FOCUS_LIMIT);
+    this.#remote.track(FOCUS_LIMIT);
+  }
+}
