@@ -371,6 +371,9 @@ export function planSync(input: PlanInput): Plan {
         if (inMoveRing(s.nodeId, claim.get(rp)!)) stepAside();
         continue;
       }
+      // A folder the server moved into a folder that the base still has inside it (the server moved that one
+      // out first) follows once that one's own move is settled here, so no failure of it leaves a cycle.
+      if (s.kind === "dir" && inside(synced, r.parentId, s.nodeId)) continue;
       // An edit made here keeps the base's stamp, so the next pass still sees it and uploads it (A16).
       const next: SyncedNode = { ...s, parentId: r.parentId, name: r.name, stamp: lChanged ? s.stamp : e.stamp };
       if (!rContent && !lChanged) Object.assign(next, { version: r.version, hash: r.hash, content: r.content });

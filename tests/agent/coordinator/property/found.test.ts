@@ -440,4 +440,26 @@ describe("found by the property runs", () => {
     expect(checkConverged(w)).toEqual([]);
     expect(w.server.pathOf(a)).toBe("b/A");
   });
+
+  // The server moved a folder out of its parent, then the parent into it: the parent followed here in
+  // the same pass as the folder, and when the folder's move failed (moved here meanwhile) the base had
+  // each inside the other.
+  it("a folder the server moved into its own subfolder, which it moved out first, leaves no cycle when that move fails here (A11)", () => {
+    const w = new World();
+    const a = w.addSynced("A", "dir");
+    const b = w.addSynced("A/B", "dir");
+    remoteCommit(w, b, { parentId: ROOT_NODE_ID, name: "b" });
+    remoteCommit(w, a, { parentId: b, name: "A" });
+    const view = w.server.view();
+    const plan = planSync({ synced: w.synced, remote: view, local: w.disk.scan(), skip: () => false, nameProblem: () => null, newNodeId: () => "new" });
+    const inner = plan.actions.findIndex((action) => action.type === "move-local" && action.nodeId === b);
+    expect(inner).toBeGreaterThanOrEqual(0);
+    w.disk.rename("A/B", "b"); // the user moves it there first: the planned move finds it gone
+    runPlan(w, plan, view, new Map([[inner, "changed"]]));
+    expect(syncedCycle(w)).toBeNull();
+    expect(settle(w).quiet).toBe(true);
+    expect(checkConverged(w)).toEqual([]);
+    expect(w.server.pathOf(a)).toBe("b/A");
+  });
 });
+
