@@ -141,7 +141,9 @@ export class AgentRuntime {
           this.#metrics.changed();
           this.#engine.noteLocalChanges(changed);
           for (const path of changed) if (this.#engine.cancelDownload(path)) this.log(`download of ${path} cancelled: it changed on this disk`);
-          void this.#engine.queue.push([...changed].map((path) => ({ type: "LOCAL_MODIFIED" as const, path, source: "watcher" as const })));
+          // What this agent wrote itself is looked at again (above) but is no event of the queue.
+          const events = [...changed].filter((path) => !this.#engine.wroteItself(path));
+          void this.#engine.queue.push(events.map((path) => ({ type: "LOCAL_MODIFIED" as const, path, source: "watcher" as const })));
           if (changed.has(".syncignore")) this.schedule(0);
           else this.schedule(this.options.delayMs ?? 3000);
         },

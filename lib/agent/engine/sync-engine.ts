@@ -100,6 +100,9 @@ const MAX_BOUNCES = 3;
 /** How long a file that changed while it was read is left alone: it is being written. */
 const UNSTABLE_WAIT_MS = 1500;
 
+/** How long after its own write the watcher's event for a path counts as that write's echo, ms. */
+const OWN_WRITE_ECHO_MS = 10_000;
+
 function platformOf(): Platform {
   return process.platform === "win32" ? "win32" : process.platform === "darwin" ? "darwin" : "linux";
 }
@@ -135,6 +138,8 @@ export class SyncEngine {
   readonly checkpoints: CheckpointKeeper;
   /** The inputs of the last plan, when it had nothing to do and nothing ran since. */
   #quiet: QuietMark | null = null;
+  /** Paths this engine wrote on disk, and when: the watcher's events for them are echoes. */
+  readonly #ownWrites = new Map<string, number>();
   /** What changed since the last plan with nothing to do, so a pass may plan only around it. */
   readonly #focus: PlanFocus;
   /** Paths a full disk failed during this `syncUntilSettled` (null: not kept). */
@@ -248,6 +253,21 @@ export class SyncEngine {
    */
   cancelDownload(path: string): boolean {
     return this.#executor?.cancelDownload(path) ?? false;
+  }
+
+  /**
+   * Whether this engine itself just wrote the path (a download, a local move
+   * or deletion it made): the watcher's event for it is its own echo, not a
+   * change to queue. Each write answers once; one older than a few seconds
+   * answers no more.
+   * @param path Relative path.
+   * @returns True for the echo of its own write.
+   */
+  wroteItself(path: string): boolean {
+    const at = this.#ownWrites.get(path);
+    if (at === undefined) return false;
+    this.#ownWrites.delete(path);
+    return Date.now() - at <= OWN_WRITE_ECHO_MS;
   }
 
   /**
@@ -369,6 +389,7 @@ export class SyncEngine {
 
   private async runPass(): Promise<PassSummary> {
     const started = Date.now();
+    for (const [path, at] of this.#ownWrites) if (started - at > OWN_WRITE_ECHO_MS) this.#ownWrites.delete(path);
     this.emit({ type: "pass-started" });
     const pulled = await this.remote.pull(this.target);
     for (const refusal of pulled.refused) this.emit({ type: "refused", refusal });
@@ -459,6 +480,7 @@ export class SyncEngine {
           bookkeeping.push(this.failures.fail(event.path, event.nodeId, event.error.message, Date.now(), { keepTrying: full }).then(() => undefined));
         }
         else if (event.type === "synced") {
+          if (event.direction !== "upload") this.#ownWrites.set(event.path, Date.now());
           this.#outOfSpace?.delete(event.path);
           if (this.failures.has(event.path)) bookkeeping.push(this.failures.clear(event.path));
           // The node synced: what failed for it at another path (its old place) is settled too.

@@ -19,6 +19,17 @@ describe("two agents through a real server (A5, A6, Q2)", () => {
     expect(await readTree(b.root)).toMatchObject({ "hello.txt": "hello", "docs/deep/notes.md": "# notes", empty: "", "empty-dir": "<dir>" });
   });
 
+  it("knows the files it wrote itself, once each, so the watcher's echo of them is no queued event (A10)", async () => {
+    const { a, b } = pair;
+    await writeFile(join(a.root, "echo.txt"), "from a");
+    await a.sync();
+    await b.sync();
+    expect(b.engine.wroteItself("echo.txt")).toBe(true);
+    expect(b.engine.wroteItself("echo.txt")).toBe(false);
+    expect(a.engine.wroteItself("echo.txt")).toBe(false); // an upload writes nothing here
+    expect(b.engine.wroteItself("never-written.txt")).toBe(false);
+  });
+
   it("propagates a modification, a rename and a deletion", async () => {
     const { a, b } = pair;
     await mkdir(join(a.root, "dir"));
