@@ -143,4 +143,9 @@ export interface Unsyncable {
 export interface Plan {
   actions: Action[];
   unsyncable: Unsyncable[];
+  /**
+   * What the planner did not find at rest (a change on either side, a node new on the server, an entry new on
+   * this disk), whether it acted on it now or left it for a later pass: a focused pass plans these again.
+   */
+  unsettled?: { nodes: string[]; paths: string[] };
 }

@@ -269,6 +269,8 @@ export function planSync(input: PlanInput): Plan {
   const keepAlive = new Set<string>(); // synced nodes whose local deletion is undone (something below is restored)
   const localDeletes: Array<Action & { type: "delete-local" }> = [];
   const waitsOnDelete = new Map<string, { nodeId: string; path: string; kind: "file" | "dir" }>(); // deleted node → the node taking its name
+  const unsettled: string[] = [];
+  const unsettledPaths: string[] = [];
   for (const s of order) {
     if (frozen.has(s.nodeId) || survivors.has(s.nodeId)) continue;
     const at = locOf.get(s.nodeId) ?? null;
@@ -278,6 +280,8 @@ export function planSync(input: PlanInput): Plan {
       // its place (its folder's node holds the folder) with the same stamp — nothing to do.
       if (s.kind === "dir" ? local.get(at)!.stamp.ino === s.stamp.ino : !stampChanged(s.stamp, local.get(at)!.stamp)) continue;
     }
+    unsettled.push(s.nodeId);
+    if (at !== null) unsettledPaths.push(at);
     const rp = r ? remotePath(s.nodeId) : null;
     const sPlace = { parentId: s.parentId, name: s.name };
     if (at === null) {
@@ -459,6 +463,7 @@ export function planSync(input: PlanInput): Plan {
   const refused = new Set<string>();
   for (const r of remoteNew) {
     const rp = remotePath(r.nodeId)!;
+    unsettled.push(r.nodeId);
     if (refused.has(r.parentId)) {
       refused.add(r.nodeId);
       continue;
@@ -573,6 +578,7 @@ export function planSync(input: PlanInput): Plan {
     (e) => depthOf(e.path),
   );
   for (const e of created) {
+    unsettledPaths.push(e.path);
     const placement = { parentId: idOfLocalDir(dirOf(e.path)), name: nameOf(e.path) };
     if (e.kind === "dir") {
       const nodeId = idOfLocalDir(e.path);
@@ -591,5 +597,6 @@ export function planSync(input: PlanInput): Plan {
       actions.push({ type: "upload", nodeId: input.newNodeId(), path: e.path, stamp: e.stamp, placement, baseVersion: 0, baseHash: "" });
     }
   }
-  return { actions, unsyncable };
+  for (const id of survivors) unsettled.push(id);
+  return { actions, unsyncable, unsettled: { nodes: unsettled, paths: unsettledPaths } };
 }

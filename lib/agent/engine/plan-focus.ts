@@ -8,7 +8,7 @@
  * being written, a retry coming due, other rules or suspects) means a full
  * plan.
  */
-import type { Plan, Unsyncable } from "../coordinator/actions.ts";
+import type { Action, Plan, Unsyncable } from "../coordinator/actions.ts";
 import type { PlanInput } from "../coordinator/plan.ts";
 import type { PlanChanges } from "../coordinator/scope.ts";
 import type { RevisionMap } from "../state/revision-map.ts";
@@ -18,7 +18,19 @@ import type { PlanInputs } from "./quiet-plan.ts";
 /** Changes listed before planning everything is as cheap: a focused input costs about twice its size. */
 export const FOCUS_LIMIT = 20_000;
 
-/** The last plan with nothing to do. */
+/**
+ * The nodes and paths an action is about.
+ * @param action The action.
+ * @returns Its node ids and local paths.
+ */
+export function actionKeys(action: Action): { nodes: string[]; paths: string[] } {
+  const a = action as Partial<{ nodeId: string; node: { nodeId: string }; compareWith: { nodeId: string }; path: string; from: string; to: string }>;
+  const nodes = [a.nodeId, a.node?.nodeId, a.compareWith?.nodeId].filter((id): id is string => id !== undefined);
+  const paths = [a.path, a.from, a.to].filter((p): p is string => p !== undefined);
+  return { nodes, paths };
+}
+
+/** The last full plan, or the last focused one with nothing to do. */
 interface FocusBase {
   rules: string;
   suspects: ReadonlySet<string>;
@@ -33,6 +45,8 @@ export class PlanFocus {
   readonly #remote: RevisionMap<string, RemoteNode>;
   #base: FocusBase | null = null;
   #paths: Set<string> | null = null;
+  /** Nodes the base's plan acted on: planned again whatever came of it. */
+  #pending = new Set<string>();
 
   /**
    * @param synced The synced tree (its changed nodes are listed from the base on).
@@ -72,7 +86,7 @@ export class PlanFocus {
     const synced = this.#synced.changed;
     const remote = this.#remote.changed;
     if (synced === null || remote === null) return null;
-    return { paths: this.#paths, nodes: new Set([...synced.keys(), ...remote.keys()]), before: { synced, remote } };
+    return { paths: this.#paths, nodes: new Set([...this.#pending, ...synced.keys(), ...remote.keys()]), before: { synced, remote } };
   }
 
   /**
@@ -87,14 +101,29 @@ export class PlanFocus {
   }
 
   /**
-   * After planning: a plan with nothing to do (and nothing waiting on time) is the new base.
+   * After planning. A full plan is the new base: everything it did not find at rest (acted on, or left for a
+   * later pass) is planned again by the next passes, with what changes from now on. A focused plan with nothing to
+   * do is the new base too, with nothing pending; one with work keeps the base (its changes are listed).
    * @param plan The plan, with every unsyncable name.
    * @param inputs What it was planned from.
+   * @param how How it was planned: in full, focused, or the answer of an earlier plan with the same inputs.
    */
-  planned(plan: Plan, inputs: PlanInputs): void {
-    if (plan.actions.length > 0 || inputs.unstable > 0) return;
+  planned(plan: Plan, inputs: PlanInputs, how: "full" | "focused" | "same"): void {
+    if (inputs.unstable > 0) {
+      this.#base = null;
+      return;
+    }
+    if (how === "focused" && plan.actions.length > 0) return;
     this.#base = { rules: inputs.rules, suspects: inputs.suspects, failures: inputs.failures, at: inputs.at, unsyncable: plan.unsyncable };
     this.#paths = new Set();
+    this.#pending = new Set();
+    for (const action of plan.actions) {
+      const keys = actionKeys(action);
+      for (const id of keys.nodes) this.#pending.add(id);
+      for (const path of keys.paths) this.#paths.add(path);
+    }
+    for (const id of plan.unsettled?.nodes ?? []) this.#pending.add(id);
+    for (const path of plan.unsettled?.paths ?? []) this.#paths.add(path);
     this.#synced.track(FOCUS_LIMIT);
     this.#remote.track(FOCUS_LIMIT);
   }

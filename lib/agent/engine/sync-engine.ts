@@ -454,7 +454,7 @@ export class SyncEngine {
     }
     const planMs = quiet === null ? performance.now() - planStarted : 0;
     this.#quiet = markQuiet(plan, inputs);
-    this.#focus.planned(plan, inputs);
+    this.#focus.planned(plan, inputs, quiet !== null ? "same" : focused !== null ? "focused" : "full");
     this.#lastUnsyncable = plan.unsyncable;
     if (plan.actions.length > 0) this.emit({ type: "plan-ready", actions: plan.actions.length });
     const failingBefore = this.failures.list();

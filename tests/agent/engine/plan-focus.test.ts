@@ -33,12 +33,18 @@ function setup() {
 }
 
 describe("the focus of a pass (A5)", () => {
-  it("plans everything until a plan had nothing to do, then lists what changed since", () => {
+  it("plans everything until a full plan, then lists what its actions name and what changed since", () => {
     const { synced, remote, focus, inputs } = setup();
     expect(focus.changes(inputs(), 0)).toBeNull();
-    focus.planned({ actions: [{ type: "forget", nodeId: "n9" }], unsyncable: [] }, inputs());
-    expect(focus.changes(inputs(), 0)).toBeNull(); // a plan with work is no base
-    focus.planned({ actions: [], unsyncable: [] }, inputs());
+    focus.planned({ actions: [{ type: "delete-local", nodeId: "n9", path: "gone.txt", kind: "file", expect: { ino: 1, size: 1, mtimeMs: 1, mode: 0o100644 } }], unsyncable: [] }, inputs(), "full");
+    const first = focus.changes(inputs(), 0)!;
+    expect([...first.nodes]).toEqual(["n9"]);
+    expect([...first.paths]).toEqual(["gone.txt"]);
+    // A focused plan with work keeps that base; one with nothing to do is the next base.
+    focus.planned({ actions: [{ type: "forget", nodeId: "n9" }], unsyncable: [] }, inputs(), "focused");
+    expect([...focus.changes(inputs(), 0)!.nodes]).toEqual(["n9"]);
+    focus.planned({ actions: [], unsyncable: [] }, inputs(), "focused");
+    expect(focus.changes(inputs(), 0)!.nodes.size).toBe(0);
     focus.notePaths(["a.txt", "new/b.txt"]);
     remote.set("n2", { ...file("n2", "c.txt") });
     synced.set("n1", { ...file("n1", "a.txt"), version: 2 });
@@ -53,7 +59,7 @@ describe("the focus of a pass (A5)", () => {
   it("plans everything after a full scan, with a failure, a file being written, a retry due, or other rules", () => {
     const { focus, inputs } = setup();
     const base = inputs();
-    focus.planned({ actions: [], unsyncable: [] }, base);
+    focus.planned({ actions: [], unsyncable: [] }, base, "full");
     expect(focus.changes(inputs(), 0)).not.toBeNull();
     expect(focus.changes(inputs(), 1)).toBeNull();
     expect(focus.changes(inputs({ unstable: 1 }), 0)).toBeNull();
@@ -61,13 +67,15 @@ describe("the focus of a pass (A5)", () => {
     expect(focus.changes(inputs({ suspects: new Set(["x"]) }), 0)).toBeNull();
     expect(focus.changes(inputs({ failures: 3 }), 0)).toBeNull();
     expect(focus.changes(inputs({ retryDue: () => true }), 0)).toBeNull();
+    focus.planned({ actions: [], unsyncable: [] }, inputs({ unstable: 1 }), "full");
+    expect(focus.changes(inputs(), 0)).toBeNull(); // a file still being written: no base
     focus.fullScan();
     expect(focus.changes(inputs(), 0)).toBeNull();
   });
 
   it("keeps the base's unsyncable names outside what a focused plan looked at", () => {
     const { focus, inputs } = setup();
-    focus.planned({ actions: [], unsyncable: [{ path: "x/CON", nodeId: "n7", reason: "reserved" }, { path: "a.txt", nodeId: "n1", reason: "old" }] }, inputs());
+    focus.planned({ actions: [], unsyncable: [{ path: "x/CON", nodeId: "n7", reason: "reserved" }, { path: "a.txt", nodeId: "n1", reason: "old" }] }, inputs(), "same");
     const focused = { synced: new Map(), remote: new Map([["n1", {} as RemoteNode]]), local: new Map(), skip: () => false, nameProblem: () => null, newNodeId: () => "n" };
     const merged = focus.unsyncable({ actions: [], unsyncable: [{ path: "b:c", reason: "colon" }] }, focused);
     expect(merged.map((u) => u.path)).toEqual(["x/CON", "b:c"]);

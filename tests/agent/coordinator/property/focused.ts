@@ -10,6 +10,7 @@
 import type { Plan } from "../../../../lib/agent/coordinator/actions.ts";
 import { planSync, type PlanInput } from "../../../../lib/agent/coordinator/plan.ts";
 import { focusPlanInput } from "../../../../lib/agent/coordinator/scope.ts";
+import { actionKeys } from "../../../../lib/agent/engine/plan-focus.ts";
 import { pathResolver } from "../../../../lib/agent/coordinator/tree-paths.ts";
 import type { RemoteNode, SyncedNode } from "../../../../lib/agent/tree/nodes.ts";
 import type { World } from "./world.ts";
@@ -70,8 +71,24 @@ export interface FocusReport {
  * @returns The planner (it returns the full plan).
  */
 export function focusingPlanner(report: FocusReport, world: World): (input: PlanInput) => Plan {
+  // As the engine keeps it (lib/agent/engine/plan-focus.ts): the base is the last full plan, or the last focused
+  // one with nothing to do; the nodes and paths the base's actions name are planned again whatever came of them.
   let mark: Snapshot | null = null;
+  let pending = { nodes: new Set<string>(), paths: new Set<string>() };
   let touched = new Set<string>();
+  let mustPlanAll = false;
+  const rebase = (now: Snapshot, plan: Plan) => {
+    mark = now;
+    touched = new Set();
+    pending = { nodes: new Set(), paths: new Set() };
+    for (const action of plan.actions) {
+      const keys = actionKeys(action);
+      for (const id of keys.nodes) pending.nodes.add(id);
+      for (const path of keys.paths) pending.paths.add(path);
+    }
+    for (const id of plan.unsettled?.nodes ?? []) pending.nodes.add(id);
+    for (const path of plan.unsettled?.paths ?? []) pending.paths.add(path);
+  };
   return (input) => {
     for (const path of world.disk.takeTouched()) touched.add(path);
     const ids: string[] = [];
@@ -83,32 +100,31 @@ export function focusingPlanner(report: FocusReport, world: World): (input: Plan
         return id;
       },
     });
-    if (skipsAny(input)) {
-      mark = null;
+    const now = snapshot(input);
+    // A path left alone (a failure) makes the engine plan everything, now and once it clears.
+    const skipping = skipsAny(input);
+    if (mark === null || skipping || mustPlanAll) {
+      mustPlanAll = skipping;
+      rebase(now, full);
       return full;
     }
-    const now = snapshot(input);
-    if (mark !== null) {
-      const nodes = new Set([...changedKeys(mark.synced, now.synced), ...changedKeys(mark.remote, now.remote)]);
-      const paths = new Set([...changedKeys(mark.local, now.local), ...touched]);
-      const was = { synced: before(mark.syncedNodes, nodes), remote: before(mark.remoteNodes, nodes) };
-      const focused = focusPlanInput(input, { nodes, paths, before: was }, Number.POSITIVE_INFINITY)!;
-      let i = 0;
-      const plan = planSync({ ...focused, newNodeId: () => ids[i++] ?? `extra-${i}` });
-      report.compared++;
-      const size = focused.synced.size + focused.remote.size + focused.local.size;
-      const whole = input.synced.size + input.remote.size + input.local.size;
-      if (report.narrowest === null || size / whole < report.narrowest.focused / report.narrowest.full) report.narrowest = { focused: size, full: whole };
-      if (JSON.stringify(plan) !== JSON.stringify(full)) {
-        report.mismatches.push(
-          [`changed nodes: ${[...nodes].join(", ")}; paths: ${[...paths].join(", ")}`, `full:    ${JSON.stringify(full.actions)}`, `focused: ${JSON.stringify(plan.actions)}`].join("\n"),
-        );
-      }
+    const base: Snapshot = mark;
+    const nodes = new Set([...pending.nodes, ...changedKeys(base.synced, now.synced), ...changedKeys(base.remote, now.remote)]);
+    const paths = new Set([...pending.paths, ...changedKeys(base.local, now.local), ...touched]);
+    const was = { synced: before(base.syncedNodes, nodes), remote: before(base.remoteNodes, nodes) };
+    const focused = focusPlanInput(input, { nodes, paths, before: was }, Number.POSITIVE_INFINITY)!;
+    let i = 0;
+    const plan = planSync({ ...focused, newNodeId: () => ids[i++] ?? `extra-${i}` });
+    report.compared++;
+    const size = focused.synced.size + focused.remote.size + focused.local.size;
+    const whole = input.synced.size + input.remote.size + input.local.size;
+    if (report.narrowest === null || size / whole < report.narrowest.focused / report.narrowest.full) report.narrowest = { focused: size, full: whole };
+    if (JSON.stringify([plan.actions, plan.unsyncable]) !== JSON.stringify([full.actions, full.unsyncable])) {
+      report.mismatches.push(
+        [`changed nodes: ${[...nodes].join(", ")}; paths: ${[...paths].join(", ")}`, `full:    ${JSON.stringify(full.actions)}`, `focused: ${JSON.stringify(plan.actions)}`].join("\n"),
+      );
     }
-    if (full.actions.length === 0) {
-      mark = now;
-      touched = new Set();
-    }
+    if (full.actions.length === 0) rebase(now, full);
     return full;
   };
 }
