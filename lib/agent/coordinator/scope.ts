@@ -75,6 +75,7 @@ function pathIn<T extends TreeNode>(tree: Pick<ReadonlyMap<string, T>, "get">, i
  */
 export function focusPlanInput(input: PlanInput, changes: PlanChanges, limit: number): PlanInput | null {
   const { synced, remote, local } = input;
+  if (changes.nodes.size + changes.paths.size > limit) return null;
   const syncedChildren = childrenOf(synced);
   const remoteChildren = childrenOf(remote);
   let localChildren: Map<string, LocalEntry[]> | undefined;
@@ -102,12 +103,28 @@ export function focusPlanInput(input: PlanInput, changes: PlanChanges, limit: nu
     }
     return byIno.get(ino) ?? [];
   };
+  // Each folder's synced children by name, made for a folder when first asked.
+  const byName = new Map<string, Map<string, string[]>>();
+  const childrenNamed = (parentId: string, name: string): readonly string[] => {
+    let names = byName.get(parentId);
+    if (!names) {
+      names = new Map();
+      for (const child of syncedChildren.get(parentId) ?? []) {
+        const childName = synced.get(child)!.name;
+        const list = names.get(childName);
+        if (list) list.push(child);
+        else names.set(childName, [child]);
+      }
+      byName.set(parentId, names);
+    }
+    return names.get(name) ?? [];
+  };
   // The synced nodes whose synced path is `path`, walked down by name (a tree caught half-way may hold two).
   const syncedAt = (path: string): string[] => {
     let ids = [ROOT_NODE_ID];
     for (const name of path.split("/")) {
       const next: string[] = [];
-      for (const id of ids) for (const child of syncedChildren.get(id) ?? []) if (synced.get(child)!.name === name) next.push(child);
+      for (const id of ids) next.push(...childrenNamed(id, name));
       if (next.length === 0) return [];
       ids = next;
     }

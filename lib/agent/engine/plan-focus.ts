@@ -15,8 +15,19 @@ import type { RevisionMap } from "../state/revision-map.ts";
 import type { RemoteNode, SyncedNode } from "../tree/nodes.ts";
 import type { PlanInputs } from "./quiet-plan.ts";
 
-/** Changes listed before planning everything is as cheap: a focused input costs about twice its size. */
+/** Changes listed at most (beyond, planning everything costs as much as focusing). */
 export const FOCUS_LIMIT = 20_000;
+
+/**
+ * The most nodes and entries a focused input may hold for trees of this size: focusing costs a few times
+ * what planning costs per node, so beyond an eighth of the trees a full plan is as quick.
+ * @param nodes Nodes of the synced tree.
+ * @param entries Entries of the scan.
+ * @returns The bound.
+ */
+export function focusLimit(nodes: number, entries: number): number {
+  return Math.min(FOCUS_LIMIT, Math.max(1_000, Math.ceil((nodes + entries) / 8)));
+}
 
 /**
  * The nodes and paths an action is about.

@@ -40,7 +40,7 @@ import { Executor, type ExecutionResult, type ExecutorEvent } from "./executor.t
 import { pause, paceMs } from "./pace.ts";
 import { failingByNode, mootFailures } from "./moot-failures.ts";
 import { markQuiet, quietPlan, type PlanInputs, type QuietMark } from "./quiet-plan.ts";
-import { FOCUS_LIMIT, PlanFocus } from "./plan-focus.ts";
+import { focusLimit, PlanFocus } from "./plan-focus.ts";
 import { focusPlanInput } from "../coordinator/scope.ts";
 
 /** What opening an engine needs. */
@@ -444,7 +444,7 @@ export class SyncEngine {
     };
     // After a plan with nothing to do, only what changed since (and around it) is planned.
     const changes = quiet === null && retrying === null ? this.#focus.changes(inputs, this.failures.list().length) : null;
-    const focused = changes === null ? null : focusPlanInput(full, changes, FOCUS_LIMIT);
+    const focused = changes === null ? null : focusPlanInput(full, changes, focusLimit(this.synced.size, scan.entries.size));
     let plan: Plan;
     if (quiet !== null) plan = quiet;
     else if (focused === null) plan = planSync(full);
