@@ -1,14 +1,15 @@
 /**
- * A focused plan (A5, Q2): after a plan with nothing to do, the three trees
- * agree everywhere but where something changed since. A pass that knows
- * every change since (paths the scan looked at again, nodes whose synced or
- * remote state changed) plans only their neighbourhood: the changed nodes
- * and entries with everything below them, every folder that holds one of
- * them with all its children on each side (names taken, swaps, rings), and
- * every folder above them. What lies outside is unchanged since a plan that
- * had nothing to do for it, so the full plan would have nothing to do for
- * it either. The result is the planner's own input with smaller maps: the
- * planner does not know it was focused.
+ * A focused plan (A5, Q2): after a full plan, the three trees agree
+ * everywhere but where that plan found something not at rest and where
+ * something changed since. A pass that knows all of it (the nodes and
+ * entries the full plan did not find at rest, the paths the scan looked at
+ * again, the nodes whose synced or remote state changed) plans only their
+ * neighbourhood: each of them with everything below it, every folder that
+ * holds one of them with all its children on each side (names taken,
+ * swaps, rings), and every folder above. What lies outside was at rest in
+ * the full plan and is unchanged since, so the full plan would have nothing
+ * to do for it now either. The result is the planner's own input with
+ * smaller maps: the planner does not know it was focused.
  *
  * The set stays closed both ways: a path in it brings the synced nodes
  * found at that path, and a node in it brings its synced and remote paths,
@@ -19,11 +20,11 @@ import type { PlanInput } from "./plan.ts";
 import { dirOf } from "./tree-paths.ts";
 import { ROOT_NODE_ID, type LocalEntry, type RemoteNode, type SyncedNode } from "../tree/nodes.ts";
 
-/** What changed since the last plan that had nothing to do. */
+/** What to plan again: what the last full plan did not find at rest, and what changed since. */
 export interface PlanChanges {
-  /** Paths the scan looked at again (the watcher's, and what the executor wrote). */
+  /** Paths: the entries it did not find at rest, and those the scan looked at again (the watcher's, what the executor wrote). */
   paths: ReadonlySet<string>;
-  /** Nodes whose synced or remote state changed. */
+  /** Nodes: those it did not find at rest, and those whose synced or remote state changed. */
   nodes: ReadonlySet<string>;
   /**
    * What changed nodes were then (undefined: absent), so the paths they left are looked at too.
@@ -69,7 +70,7 @@ function pathIn<T extends TreeNode>(tree: Pick<ReadonlyMap<string, T>, "get">, i
 /**
  * The planner's input narrowed to the neighbourhood of the changes.
  * @param input The full input.
- * @param changes What changed since the last plan that had nothing to do.
+ * @param changes What to plan again.
  * @param limit The most nodes and entries the focused input may hold: beyond it, planning everything costs little more.
  * @returns The narrowed input, or null when it would exceed the limit.
  */
@@ -177,8 +178,8 @@ export function focusPlanInput(input: PlanInput, changes: PlanChanges, limit: nu
       if (rp !== null) touchPath(rp);
     }
   };
-  // A folder on disk holding a change. After a plan with nothing to do, every entry on disk was a synced
-  // node's and every new one since is a changed path: the folder's synced node brings its children.
+  // A folder on disk holding a change. At the base every entry on disk was a synced node's or one the full
+  // plan did not find at rest, and every new one since is a changed path: the folder's synced node brings the rest.
   const touchPath = (dir: string): void => {
     if (touchedPaths.has(dir) || full()) return;
     touchedPaths.add(dir);
