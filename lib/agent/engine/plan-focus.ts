@@ -87,9 +87,10 @@ export class PlanFocus {
    * What changed since the base, when this pass may plan around it only.
    * @param inputs The pass's inputs.
    * @param failing Failures recorded now (a failure skips paths a focused plan would not see).
+   * @param limit The most changes worth focusing on (beyond, nothing is gathered).
    * @returns The changes, or null to plan everything.
    */
-  changes(inputs: PlanInputs, failing: number): PlanChanges | null {
+  changes(inputs: PlanInputs, failing: number, limit = FOCUS_LIMIT): PlanChanges | null {
     const base = this.#base;
     if (base === null || this.#paths === null || failing > 0 || inputs.unstable > 0) return null;
     if (base.rules !== inputs.rules || base.suspects !== inputs.suspects || base.failures !== inputs.failures) return null;
@@ -97,6 +98,7 @@ export class PlanFocus {
     const synced = this.#synced.changed;
     const remote = this.#remote.changed;
     if (synced === null || remote === null) return null;
+    if (this.#pending.size + synced.size + remote.size + this.#paths.size > limit) return null;
     return { paths: this.#paths, nodes: new Set([...this.#pending, ...synced.keys(), ...remote.keys()]), before: { synced, remote } };
   }
 

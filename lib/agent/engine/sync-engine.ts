@@ -443,8 +443,9 @@ export class SyncEngine {
       newNodeId,
     };
     // After a plan with nothing to do, only what changed since (and around it) is planned.
-    const changes = quiet === null && retrying === null ? this.#focus.changes(inputs, this.failures.list().length) : null;
-    const focused = changes === null ? null : focusPlanInput(full, changes, focusLimit(this.synced.size, scan.entries.size));
+    const limit = focusLimit(this.synced.size, scan.entries.size);
+    const changes = quiet === null && retrying === null ? this.#focus.changes(inputs, this.failures.list().length, limit) : null;
+    const focused = changes === null ? null : focusPlanInput(full, changes, limit);
     let plan: Plan;
     if (quiet !== null) plan = quiet;
     else if (focused === null) plan = planSync(full);

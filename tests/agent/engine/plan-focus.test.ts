@@ -67,6 +67,9 @@ describe("the focus of a pass (A5)", () => {
     expect(focus.changes(inputs({ suspects: new Set(["x"]) }), 0)).toBeNull();
     expect(focus.changes(inputs({ failures: 3 }), 0)).toBeNull();
     expect(focus.changes(inputs({ retryDue: () => true }), 0)).toBeNull();
+    focus.notePaths(["a", "b", "c"]);
+    expect(focus.changes(inputs(), 0, 2)).toBeNull(); // more changes than worth focusing on
+    expect(focus.changes(inputs(), 0, 3)).not.toBeNull();
     focus.planned({ actions: [], unsyncable: [] }, inputs({ unstable: 1 }), "full");
     expect(focus.changes(inputs(), 0)).toBeNull(); // a file still being written: no base
     focus.fullScan();
