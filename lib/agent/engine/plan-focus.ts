@@ -1,9 +1,9 @@
 /**
  * When a pass may plan focused (A5, Q2; lib/agent/coordinator/scope.ts):
- * from a plan that had nothing to do, this keeps what changed since (the
- * paths the scan looked at again, the nodes of the synced and remote trees
- * set or deleted), and answers whether the next pass may plan only around
- * them. Anything it cannot list (a full scan, a tree cleared, too many
+ * from the last full plan (or focused plan with nothing to do), this keeps
+ * what that plan did not find at rest and what changed since (the paths the
+ * scan looked at again, the nodes of the synced and remote trees set or
+ * deleted), and answers whether the next pass may plan only around them. Anything it cannot list (a full scan, a tree cleared, too many
  * changes) or that acts on paths it does not see (a failure, a file still
  * being written, a retry coming due, other rules or suspects) means a full
  * plan.
@@ -50,7 +50,7 @@ interface FocusBase {
   unsyncable: Unsyncable[];
 }
 
-/** What changed since the last plan with nothing to do, for the pass that plans next. */
+/** What to plan again since the base, for the pass that plans next. */
 export class PlanFocus {
   readonly #synced: RevisionMap<string, SyncedNode>;
   readonly #remote: RevisionMap<string, RemoteNode>;

@@ -140,7 +140,7 @@ export class SyncEngine {
   #quiet: QuietMark | null = null;
   /** Paths this engine wrote on disk, and when: the watcher's events for them are echoes. */
   readonly #ownWrites = new Map<string, number>();
-  /** What changed since the last plan with nothing to do, so a pass may plan only around it. */
+  /** What the last full plan did not find at rest and what changed since, so a pass may plan only around it. */
   readonly #focus: PlanFocus;
   /** Paths a full disk failed during this `syncUntilSettled` (null: not kept). */
   #outOfSpace: Set<string> | null = null;
@@ -442,7 +442,7 @@ export class SyncEngine {
       },
       newNodeId,
     };
-    // After a plan with nothing to do, only what changed since (and around it) is planned.
+    // After a full plan, only what it did not find at rest and what changed since (and around them) is planned.
     const limit = focusLimit(this.synced.size, scan.entries.size);
     const changes = quiet === null && retrying === null ? this.#focus.changes(inputs, this.failures.list().length, limit) : null;
     const focused = changes === null ? null : focusPlanInput(full, changes, limit);

@@ -1,7 +1,8 @@
 /**
  * Focused plans (A5, Q2) against full ones over the property runs: every
- * pass after a plan with nothing to do is planned both ways, and the
- * focused plan must be the full plan, action for action. FOCUS_SEEDS=N runs
+ * pass the engine would plan focused (after a full plan, while nothing is
+ * left alone) is planned both ways, and the focused plan must be the full
+ * plan, action for action. FOCUS_SEEDS=N runs
  * N seeds, FOCUS_SEED=S replays one.
  */
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 /**
  * A planner for the property runs that also plans each pass focused on what
- * changed since the last plan with nothing to do (lib/agent/coordinator/scope.ts),
+ * is left to plan since the engine's base (lib/agent/coordinator/scope.ts),
  * and records every pass where the focused plan differs from the full one.
  * What changed is what the engine would know: the paths the disk saw set
  * or removed (a watcher's events, this machine's own writes) and the nodes
@@ -72,7 +72,7 @@ export interface FocusReport {
  */
 export function focusingPlanner(report: FocusReport, world: World): (input: PlanInput) => Plan {
   // As the engine keeps it (lib/agent/engine/plan-focus.ts): the base is the last full plan, or the last focused
-  // one with nothing to do; the nodes and paths the base's actions name are planned again whatever came of them.
+  // one with nothing to do; what the base did not find at rest is planned again whatever came of it.
   let mark: Snapshot | null = null;
   let pending = { nodes: new Set<string>(), paths: new Set<string>() };
   let touched = new Set<string>();
