@@ -11,7 +11,7 @@ import { runSeed } from "./run.ts";
 import type { World } from "./world.ts";
 
 const EVENTS = Number(process.env.PROPERTY_EVENTS ?? 30);
-const SEEDS = process.env.FOCUS_SEED !== undefined ? [Number(process.env.FOCUS_SEED)] : Array.from({ length: Number(process.env.FOCUS_SEEDS ?? 300) }, (_, i) => i + 1);
+const SEEDS = process.env.FOCUS_SEED !== undefined ? [Number(process.env.FOCUS_SEED)] : Array.from({ length: Number(process.env.FOCUS_SEEDS ?? 2000) }, (_, i) => i + 1);
 
 describe(`focused plans over ${SEEDS.length} seeds × up to ${EVENTS} events`, () => {
   it("are the full plans, and narrow the trees they read", () => {
