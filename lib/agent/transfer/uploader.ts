@@ -184,7 +184,11 @@ export class Uploader {
               piece.held = own.length;
               data = own;
             }
-            if (await this.#sender.isMissing(sealed.id, inner)) {
+            // Asked while no file is being read (this one's reading ended before its encryption did): nothing
+            // else is coming soon, so the question goes out now instead of lingering for company.
+            const missing = this.#sender.isMissing(sealed.id, inner);
+            this.#kick();
+            if (await missing) {
               const stored = this.#sender.store(sealed.id, data, inner);
               this.#kick();
               await stored;
