@@ -313,26 +313,26 @@ const READ_NOW_MAX_BYTES = 64 * 1024;
 async function readWhole(relPath: string, absPath: string, start: number, size: number): Promise<Uint8Array> {
   const buffer = new Uint8Array(encryptedChunkLength(size));
   let got = 0;
+  /** Reads until the buffer is full or the file ends; `read` reads at an offset of the rest. */
+  const fill = async (read: (at: number) => number | Promise<number>): Promise<void> => {
+    while (got < size) {
+      const bytesRead = await read(got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+  };
   if (size <= READ_NOW_MAX_BYTES) {
     // Non-blocking: a FIFO swapped in since the stamp check must not stall the thread (no effect on a regular file).
     const fd = openSync(absPath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
-      while (got < size) {
-        const bytesRead = readSync(fd, buffer, CHUNK_HEADER_BYTES + got, size - got, start + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
+      await fill((at) => readSync(fd, buffer, CHUNK_HEADER_BYTES + at, size - at, start + at));
     } finally {
       closeSync(fd);
     }
   } else {
     const handle = await open(absPath, "r");
     try {
-      while (got < size) {
-        const { bytesRead } = await handle.read(buffer, CHUNK_HEADER_BYTES + got, size - got, start + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
+      await fill(async (at) => (await handle.read(buffer, CHUNK_HEADER_BYTES + at, size - at, start + at)).bytesRead);
     } finally {
       await handle.close();
     }
