@@ -36,7 +36,7 @@ export interface Machine {
 export interface LiveReport {
   machineId: string;
   ts: number;
-  report: { type: string; nodeId?: string; bytesDone?: number; bytesTotal?: number; speedBps?: number; direction?: string; message?: string; state?: string };
+  report: { type: string; ts?: number; nodeId?: string; bytesDone?: number; bytesTotal?: number; speedBps?: number; direction?: string; message?: string; state?: string };
 }
 
 /** One message from the server. */

@@ -1,11 +1,11 @@
 /**
  * The transfers in progress, per machine, from the agents' live
  * `sync_progress` reports (progress is live only: the server keeps no
- * history of it). A machine's transfer ends with its next report of
- * another kind (finished, failed, paused) or when no progress came for a
+ * history of it). A machine's transfer ends with a later report that
+ * ends it (finished, failed, paused) or when no progress came for a
  * while.
  */
-import { liveMachines, onLive } from "./live.ts";
+import { liveMachines, onLive, type LiveReport } from "./live.ts";
 import { store } from "./store.ts";
 
 /** One machine's transfer as last reported. */
@@ -19,6 +19,8 @@ export interface Transfer {
   speedBps: number | null;
   /** When the report arrived (the server's clock). */
   at: number;
+  /** When the agent made it (the agent's clock), to order it against the agent's other reports. */
+  madeAt: number | null;
 }
 
 /** A transfer without news for this long is over. */
@@ -26,14 +28,6 @@ export const TRANSFER_STALE_MS = 15_000;
 
 /** The transfers, by machine id. */
 export const liveTransfers = store<Record<string, Transfer>>({});
-
-function drop(machineId: string): void {
-  const current = liveTransfers.get();
-  if (!(machineId in current)) return;
-  const next = { ...current };
-  delete next[machineId];
-  liveTransfers.set(next);
-}
 
 /**
  * A transfer's completed share.
@@ -54,23 +48,52 @@ export function activeTransfers(all: Record<string, Transfer>, now = Date.now())
   return Object.values(all).filter((t) => now - t.at < TRANSFER_STALE_MS);
 }
 
-onLive((message) => {
-  if (message.type !== "report") return;
+function endsTransfer(report: LiveReport["report"]): boolean {
+  return report.type === "sync_completed" || report.type === "sync_error" || (report.type === "state" && report.state !== "syncing");
+}
+
+/**
+ * The transfers after one report (pure). Progress starts or moves a
+ * machine's transfer; a report that ends it (finished, failed, a state
+ * other than syncing) ends it unless the agent made it before the
+ * transfer's last progress: progress goes out at once while the agent's
+ * other reports wait in its outbox, so an older report can arrive later.
+ * @param all The transfers by machine.
+ * @param message The relayed report.
+ * @param now When it arrived.
+ * @returns The transfers, the same object when nothing changed.
+ */
+export function foldTransfer(all: Record<string, Transfer>, message: LiveReport, now = Date.now()): Record<string, Transfer> {
   const r = message.report;
+  const id = message.machineId;
   if (r.type === "sync_progress") {
-    liveTransfers.set({
-      ...liveTransfers.get(),
-      [message.machineId]: {
-        machineId: message.machineId,
+    return {
+      ...all,
+      [id]: {
+        machineId: id,
         nodeId: r.nodeId ?? null,
         direction: r.direction === "download" ? "download" : "upload",
         bytesDone: r.bytesDone ?? 0,
         bytesTotal: r.bytesTotal ?? 0,
         speedBps: r.speedBps ?? null,
-        at: Date.now(),
+        at: now,
+        madeAt: r.ts ?? null,
       },
-    });
-  } else if (r.type !== "cursor") drop(message.machineId);
+    };
+  }
+  const current = all[id];
+  if (!current || !endsTransfer(r)) return all;
+  if (r.ts !== undefined && current.madeAt !== null && r.ts < current.madeAt) return all;
+  const next = { ...all };
+  delete next[id];
+  return next;
+}
+
+onLive((message) => {
+  if (message.type !== "report") return;
+  const current = liveTransfers.get();
+  const next = foldTransfer(current, message);
+  if (next !== current) liveTransfers.set(next);
 });
 liveMachines.subscribe((machines) => {
   if (!machines) liveTransfers.set({});
