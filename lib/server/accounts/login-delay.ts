@@ -34,8 +34,12 @@ export function delayAfter(failures: number, rule: DelayRule): number {
  * @param failures Failures counted so far.
  * @param lastFailureAt When the last one was counted (ms).
  * @param rule The growth rule.
- * @returns The earliest time (ms) of the next attempt.
+ * @returns The earliest time (ms) of the next attempt; `-Infinity` while
+ *   the failures are free. (Not the last failure's time: that can be a
+ *   little later than the clock of a request that read it, when a request
+ *   started after it was counted first.)
  */
 export function nextAttemptAt(failures: number, lastFailureAt: number, rule: DelayRule): number {
-  return lastFailureAt + delayAfter(failures, rule);
+  const wait = delayAfter(failures, rule);
+  return wait === 0 ? Number.NEGATIVE_INFINITY : lastFailureAt + wait;
 }
