@@ -9,6 +9,7 @@ import { inviteCommand, setupAdminCommand } from "./server-admin.ts";
 import { isLoopback } from "../lib/server/http/loopback.ts";
 import { maintenanceCommands } from "./server-maintenance.ts";
 import { configOf, serverOptions } from "./server-options.ts";
+import { displayDatabaseUrl } from "../lib/db/display-url.ts";
 
 export { configOf, serverOptions } from "./server-options.ts";
 
@@ -48,7 +49,7 @@ async function runServer(cmd: CommandContext): Promise<number> {
   cmd.out(
     `SyncAgent server listening on ${running.url}\n` +
       `  Dashboard: ${config.publicUrl ?? running.url}/\n` +
-      `  Metadata:  ${config.databaseUrl.startsWith("file:") ? config.databaseUrl.slice(5) : config.databaseUrl.replace(/\?.*$/, "")}\n` +
+      `  Metadata:  ${displayDatabaseUrl(config.databaseUrl)}\n` +
       `  Chunks:    ${ctx.store.location ? `${ctx.store.kind} ${ctx.store.location}` : where}\n` +
       `  Logs:      ${config.logFile} (and stdout)\n`,
   );

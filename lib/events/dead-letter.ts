@@ -30,7 +30,7 @@ export async function recordDeadLetter(db: Executor, letter: Omit<DeadLetter, "c
   await db.execute({
     sql: `INSERT INTO dead_letters (event_seq, event_id, account_id, type, version, handler, error, attempts, created_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT (event_seq, handler) DO UPDATE SET error = excluded.error, attempts = attempts + excluded.attempts,
+          ON CONFLICT (event_seq, handler) DO UPDATE SET error = excluded.error, attempts = dead_letters.attempts + excluded.attempts,
             created_at = excluded.created_at`,
     args: [letter.eventSeq, letter.eventId, letter.accountId, letter.type, letter.version, letter.handler, letter.error.slice(0, 2000),
       letter.attempts, Date.now()],

@@ -20,6 +20,7 @@ import type { ServerContext } from "../../lib/server/context.ts";
 import { startServer, type RunningServer } from "../../lib/server/serve.ts";
 import type { HubContextExtras, HubOptions } from "../../lib/server/ws/hub.ts";
 import { openFolderStore } from "../server/helpers/fs-store.ts";
+import { dropPgSchema, pgSchemaUrl, TEST_PG_URL } from "./pg-schema.ts";
 
 /** A clock tests can move forward; starts at real time and keeps ticking. */
 export interface TestClock {
@@ -122,8 +123,9 @@ function sessionFrom(res: Response, body: { csrfToken: string; user: { id: strin
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const owned = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "syncagent-test-")));
+  const database = TEST_PG_URL && !options.config?.["database-url"] ? { "database-url": await pgSchemaUrl(dataDir) } : {};
   const config = resolveServerConfig({
-    values: { "data-dir": dataDir, host: "127.0.0.1", port: "0", "log-level": "info", ...options.config },
+    values: { "data-dir": dataDir, host: "127.0.0.1", port: "0", "log-level": "info", ...database, ...options.config },
     env: {},
   });
   const clock = options.clock ?? createTestClock();
@@ -136,6 +138,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     web: options.web ?? {},
     hub: options.hub ?? {},
   });
+  if (process.env.SYNCAGENT_TEST_LOG_ERRORS) {
+    // The server's unexpected errors on the test's stderr as well as in its log file (a 500's cause, at once).
+    const logger = ctx.logger as unknown as { error: (...args: unknown[]) => void };
+    const error = logger.error.bind(logger);
+    logger.error = (...args: unknown[]) => {
+      console.error("server error:", ...args);
+      error(...args);
+    };
+  }
   const running = await startServer(ctx);
   const url = running.url;
   const origin = url;
@@ -191,6 +202,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await running.close();
       await closeServerContext(ctx);
       if (owned) await rm(dataDir, { recursive: true, force: true });
+      if (owned && TEST_PG_URL) await dropPgSchema(dataDir);
     },
   };
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { str } from "../../lib/db/row.ts";
 import { releaseDeadClaims } from "../../lib/server/chunks/dead-claims.ts";
+import { TEST_PG_URL } from "../helpers/pg-schema.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 let dataDir: string | undefined;
@@ -34,7 +35,8 @@ async function claimOf(s: TestServer): Promise<number> {
 }
 
 describe("upload claims of a previous server process", () => {
-  it("a claim left by a dead upload makes the chunk busy; a restarted server releases it and the upload goes through", async () => {
+  // A shared database (PostgreSQL) leaves claims to the time bound, as the next case shows: no release at restart to check there.
+  it.skipIf(TEST_PG_URL)("a claim left by a dead upload makes the chunk busy; a restarted server releases it and the upload goes through", async () => {
     dataDir = await mkdtemp(join(tmpdir(), "syncagent-claims-"));
     server = await startTestServer({ dataDir });
     const vaultId = await vaultOf(server);

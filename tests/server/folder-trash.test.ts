@@ -79,7 +79,7 @@ describe("folders in the trash (S5)", () => {
     const only = await uploadChunk(500);
     await ok([nodeItem(folder, ROOT_NODE_ID, 0, [], "dir"), nodeItem(file, folder, 0, [only])]);
     await ok([deleteItem(folder, 1)]);
-    await withWriteTransaction(server.ctx.db, (tx) => tx.execute({ sql: "UPDATE trash SET deleted_at = deleted_at - 40 * 86400000 WHERE node_id = ?", args: [folder] }));
+    await withWriteTransaction(server.ctx.db, (tx) => tx.execute({ sql: "UPDATE trash SET deleted_at = deleted_at - ? WHERE node_id = ?", args: [40 * 86_400_000, folder] }));
     server.clock.advance(6 * 60_000);
     const reauth = await server.adminFetch("/api/auth/reauth", { method: "POST", body: JSON.stringify({ password: server.password }) });
     expect(reauth.status).toBe(200);
@@ -94,7 +94,7 @@ describe("folders in the trash (S5)", () => {
 });
 
 async function purgeOld(folder: string): Promise<void> {
-  await withWriteTransaction(server.ctx.db, (tx) => tx.execute({ sql: "UPDATE trash SET deleted_at = deleted_at - 40 * 86400000 WHERE node_id = ?", args: [folder] }));
+  await withWriteTransaction(server.ctx.db, (tx) => tx.execute({ sql: "UPDATE trash SET deleted_at = deleted_at - ? WHERE node_id = ?", args: [40 * 86_400_000, folder] }));
   server.clock.advance(6 * 60_000);
   const reauth = await server.adminFetch("/api/auth/reauth", { method: "POST", body: JSON.stringify({ password: server.password }) });
   expect(reauth.status).toBe(200);

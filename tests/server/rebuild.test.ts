@@ -148,7 +148,7 @@ describe("change-log cleaning (S7)", () => {
     const cut = all.changes[4];
     if (!cut) throw new Error("history too short");
     // Age the first five events past the retention, and the projections with them.
-    await t.ctx.db.execute({ sql: "UPDATE events SET ts = ts - 40 * 86400000 WHERE seq <= ?", args: [cut.seq] });
+    await t.ctx.db.execute({ sql: "UPDATE events SET ts = ts - ? WHERE seq <= ?", args: [40 * 86_400_000, cut.seq] });
     await rebuildProjections(t.ctx);
     const before = await dumpProjections(t.ctx.db);
     const trimmed = await trimChangeLog(t.ctx, { olderThanDays: 30 });

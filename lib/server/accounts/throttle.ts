@@ -57,7 +57,7 @@ export async function reserveAttempt(db: Client, keys: readonly ThrottleKey[], n
     for (const k of keys) {
       await tx.execute({
         sql: `INSERT INTO login_throttle (key, account_id, window_start, failures, last_failure_at) VALUES (?, ?, ?, 1, ?)
-              ON CONFLICT (key) DO UPDATE SET failures = failures + 1, last_failure_at = excluded.last_failure_at`,
+              ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, last_failure_at = excluded.last_failure_at`,
         args: [k.key, k.accountId, now, now],
       });
     }

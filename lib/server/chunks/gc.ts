@@ -60,7 +60,7 @@ export async function markChunkDeleting(ctx: ServerContext, vaultId: string, id:
     if (marked.rows.length === 0) return null;
     await tx.execute({
       sql: `INSERT INTO chunk_deletions (vault_id, id, generation) VALUES (?, ?, 1)
-            ON CONFLICT (vault_id, id) DO UPDATE SET generation = generation + 1`,
+            ON CONFLICT (vault_id, id) DO UPDATE SET generation = chunk_deletions.generation + 1`,
       args: [vaultId, id],
     });
     return { size: Number(marked.rows[0]?.size) };

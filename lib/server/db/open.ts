@@ -3,12 +3,13 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LocalClient } from "../../db/client.ts";
 import { filePath } from "../../db/file-url.ts";
+import { PgClient } from "../../db/pg/client.ts";
 import { migrate } from "./migrate.ts";
 import { TUNING_SQL } from "./tuning.ts";
 
 /** Options for opening the metadata database. */
 export interface OpenDatabaseOptions {
-  /** `file:/abs/path.db` for SQLite (the default), or `libsql://…` / `http(s)://…` for a remote libSQL server (S2). */
+  /** `file:/abs/path.db` for SQLite (the default), `postgres://…` for PostgreSQL, or `libsql://…` / `http(s)://…` for a remote libSQL server (S2). */
   url: string;
   /** Auth token for a remote libSQL server. */
   authToken?: string;
@@ -28,11 +29,22 @@ export interface OpenDatabaseOptions {
  * default, which tests/server/db-open.test.ts checks on every connection.
  *
  * A local file is opened with lib/db/client.ts, which keeps its prepared
- * statements (S6); a remote server with the stock client.
+ * statements (S6); PostgreSQL with lib/db/pg/client.ts; a remote libSQL
+ * server with the stock client.
  * @param options Where the database is.
  * @returns A ready client; close it with `client.close()`.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Client> {
+  if (/^postgres(ql)?:/.test(options.url)) {
+    const client = new PgClient({ url: options.url, lockTimeoutMs: options.busyTimeoutMs ?? 10_000 });
+    try {
+      await migrate(client);
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    return client;
+  }
   const local = options.url.startsWith("file:");
   const path = local ? filePath(options.url) : ":memory:";
   if (path !== ":memory:") await mkdir(dirname(path), { recursive: true });

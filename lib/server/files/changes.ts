@@ -15,6 +15,7 @@ import { HttpError } from "../http/errors.ts";
 import { fitting, PAGE_BYTES } from "./page-budget.ts";
 import type { Principal } from "../principal.ts";
 import { str } from "../../db/row.ts";
+import { isPostgres } from "../../db/sql-dialect.ts";
 
 /** One entry of `GET /api/changes`. */
 export interface Change {
@@ -131,15 +132,16 @@ export async function trimmedThrough(db: Executor, vaultId: string): Promise<num
 
 /**
  * The highest seq this database ever gave an event: SQLite's AUTOINCREMENT
- * counter, which deleting events (log cleaning) never lowers.
+ * counter (PostgreSQL's identity sequence), which deleting events (log
+ * cleaning) never lowers.
  * @param db The database or transaction.
  * @returns The seq, 0 for a fresh database.
  */
 export async function logHead(db: Executor): Promise<number> {
-  const result = await db.execute(
-    `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
-                COALESCE((SELECT MAX(seq) FROM events), 0)) AS seq`,
-  );
+  const counter = isPostgres(db)
+    ? "pg_sequence_last_value(pg_get_serial_sequence('events', 'seq')::regclass)"
+    : "(SELECT seq FROM sqlite_sequence WHERE name = 'events')";
+  const result = await db.execute(`SELECT MAX(COALESCE(${counter}, 0), COALESCE((SELECT MAX(seq) FROM events), 0)) AS seq`);
   return Number(result.rows[0]?.seq ?? 0);
 }
 

@@ -73,7 +73,7 @@ export class NodeView {
     for (let i = 0; i < ids.length; i += SLICE) {
       const slice = ids.slice(i, i + SLICE);
       const rows = await db.execute({
-        sql: `WITH RECURSIVE up(id) AS (VALUES ${slice.map(() => "(?)").join(", ")}
+        sql: `WITH RECURSIVE up(id) AS (VALUES ${slice.map(() => "(? COLLATE BINARY)").join(", ")}
                 UNION SELECT t.parent_id FROM tree t JOIN up ON t.vault_id = ? AND t.node_id = up.id)
               SELECT ${HEAD_COLUMNS} FROM tree WHERE vault_id = ? AND node_id IN (SELECT id FROM up)`,
         args: [...slice, vaultId, vaultId],

@@ -109,9 +109,9 @@ async function upsertStats(tx: Executor, t: TablePrefix, accountId: string, mach
     sql: `INSERT INTO ${t}machine_stats (account_id, machine_id, versions_committed, deletions_committed, bytes_committed,
             last_commit_at, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (account_id, machine_id) DO UPDATE SET
-            versions_committed = versions_committed + excluded.versions_committed,
-            deletions_committed = deletions_committed + excluded.deletions_committed,
-            bytes_committed = bytes_committed + excluded.bytes_committed,
+            versions_committed = ${t}machine_stats.versions_committed + excluded.versions_committed,
+            deletions_committed = ${t}machine_stats.deletions_committed + excluded.deletions_committed,
+            bytes_committed = ${t}machine_stats.bytes_committed + excluded.bytes_committed,
             last_commit_at = excluded.last_commit_at, last_seq = excluded.last_seq`,
     args: [accountId, machineId, ...v],
   });
@@ -173,7 +173,7 @@ async function applyCommitted(tx: Executor, f: EventFacts, p: FileVersionCommitt
  */
 export async function descendants(tx: Executor, vault: string, nodeId: string): Promise<string[]> {
   const rows = await tx.execute({
-    sql: `WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT c.node_id FROM tree c JOIN down ON c.vault_id = ? AND c.parent_id = down.id)
+    sql: `WITH RECURSIVE down(id) AS (SELECT CAST(? AS TEXT) COLLATE BINARY UNION SELECT c.node_id FROM tree c JOIN down ON c.vault_id = ? AND c.parent_id = down.id)
           SELECT id FROM down WHERE id <> ? ORDER BY id`,
     args: [nodeId, vault, nodeId],
   });

@@ -87,7 +87,7 @@ export async function readSnapshot(
       const slice = files.slice(i, i + 400);
       const chunks = await tx.execute({
         sql: `SELECT node_id, chunk_id FROM version_chunks WHERE vault_id = ?
-              AND (node_id, version) IN (VALUES ${slice.map(() => "(?, ?)").join(", ")}) ORDER BY node_id, ord`,
+              AND (node_id, version) IN (VALUES ${slice.map(() => "(?, CAST(? AS INTEGER))").join(", ")}) ORDER BY node_id, ord`,
         args: [scope.vaultId, ...slice.flatMap((f) => [f.nodeId, f.version])],
       });
       const byNode = new Map(slice.map((f) => [f.nodeId, f]));

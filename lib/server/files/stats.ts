@@ -56,7 +56,7 @@ export async function vaultTotals(db: Executor, vaultId: string): Promise<{ file
             UNION ALL
             SELECT t.node_id, t.kind, t.size FROM tree t JOIN live ON t.vault_id = ? AND t.parent_id = live.id
             WHERE live.kind = 'dir' AND t.kind <> 'delete')
-          SELECT SUM(kind = 'file') AS files, SUM(kind = 'dir') AS dirs, COALESCE(SUM(CASE WHEN kind = 'file' THEN size END), 0) AS bytes FROM live`,
+          SELECT SUM(CASE WHEN kind = 'file' THEN 1 ELSE 0 END) AS files, SUM(CASE WHEN kind = 'dir' THEN 1 ELSE 0 END) AS dirs, COALESCE(SUM(CASE WHEN kind = 'file' THEN size END), 0) AS bytes FROM live`,
     args: [vaultId, ROOT_NODE_ID, vaultId],
   });
   const trash = await db.execute({ sql: "SELECT COUNT(*) AS n FROM trash WHERE vault_id = ?", args: [vaultId] });

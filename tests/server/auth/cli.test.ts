@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
+import { sharedDatabaseEnv } from "../../helpers/pg-schema.ts";
 
 const root = join(import.meta.dirname, "../../..");
 let dataDir = "";
@@ -19,7 +20,9 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-function run(args: string[], stdin: string, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+async function run(args: string[], stdin: string, extra: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const at = args.indexOf("--data-dir");
+  const env = { ...(at >= 0 ? await sharedDatabaseEnv(args[at + 1] as string) : {}), ...extra };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", join(root, "main.ts"), ...args], {
       cwd: root,

@@ -11,16 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 import { commitNewFile, pushedCommit } from "../helpers/file-over-http.ts";
 import { closedWithin, connect, machineHeaders, refusedStatus, type ServerAddress } from "./client.ts";
+import { sharedDatabaseEnv } from "../../helpers/pg-schema.ts";
 
 const root = join(import.meta.dirname, "../../..");
 let a: TestServer;
 let child: ChildProcess | undefined;
 let b: ServerAddress;
 
-function startSubprocess(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
+async function startSubprocess(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
+  const shared = await sharedDatabaseEnv(dataDir);
   const proc = spawn(process.execPath, ["--import", "tsx", join(root, "main.ts"), "server", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", "0"], {
     cwd: root,
-    env: { ...process.env, SYNCAGENT_LOG_LEVEL: "warn" },
+    env: { ...process.env, ...shared, SYNCAGENT_LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((resolve, reject) => {
