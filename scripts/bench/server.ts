@@ -12,8 +12,11 @@
  * Each result carries `serverCpuSeconds`, the server process's CPU time
  * during it (Linux), the figure that is least disturbed by a busy machine.
  *
- * Run: `npx tsx scripts/bench/server.ts [--seconds N] [--concurrency N] [--subscribers N] [--only commits,fanout,rename,chunks,put] [--cpu-prof DIR]`
- * (`--cpu-prof` writes the server's V8 CPU profile into DIR).
+ * Run: `npx tsx scripts/bench/server.ts [--seconds N] [--concurrency N] [--subscribers N] [--only commits,fanout,rename,chunks,put] [--cpu-prof DIR] [--database-url URL]`
+ * (`--cpu-prof` writes the server's V8 CPU profile into DIR; `--database-url`
+ * runs the server on that database, e.g. `postgres://…?schema=NAME` with the
+ * schema created, instead of a fresh SQLite file; each result names its
+ * `database`).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -38,8 +41,11 @@ const { values } = parseArgs({
     samples: { type: "string", default: "200" },
     only: { type: "string", default: "commits,fanout,rename,chunks,put" },
     "cpu-prof": { type: "string" },
+    "database-url": { type: "string" },
   },
 });
+const DATABASE = values["database-url"];
+const DATABASE_KIND = DATABASE && /^postgres(ql)?:/.test(DATABASE) ? "postgres" : "sqlite";
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const BATCH = Number(values.batch);
@@ -71,7 +77,8 @@ export function cpuSecondsOf(pid: number | undefined): number {
 
 async function startServer(dataDir: string): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   const profile = values["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", values["cpu-prof"]] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", "main.ts", "server", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--max-sockets-per-machine", String(SUBSCRIBERS + 4)], {
+  const database = DATABASE ? ["--database-url", DATABASE] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "main.ts", "server", "--port", "0", "--data-dir", dataDir, ...database, "--log-level", "warn", "--max-sockets-per-machine", String(SUBSCRIBERS + 4)], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -97,7 +104,7 @@ async function startServer(dataDir: string): Promise<{ url: string; pid: number 
 }
 
 async function provision(dataDir: string): Promise<string> {
-  const db = await openDatabase({ url: `file:${join(dataDir, "syncagent.db")}` });
+  const db = await openDatabase({ url: DATABASE ?? `file:${join(dataDir, "syncagent.db")}` });
   try {
     const admin = await createAdmin(db, { username: "admin", password: "benchmark password 1" }, Date.now());
     const invitation = await createInvitation(db, { ...admin, createdBy: "cli" }, Date.now(), 3_600_000);
@@ -222,7 +229,7 @@ async function fanout(url: string, token: string, chunk: string): Promise<object
 }
 
 // The machine the figures come from: they scale with free cores (client and server share them).
-console.log(JSON.stringify({ bench: "server.env", node: process.version, cpus: cpus().length, loadAvg1: round(loadavg()[0] ?? 0) }));
+console.log(JSON.stringify({ bench: "server.env", node: process.version, cpus: cpus().length, loadAvg1: round(loadavg()[0] ?? 0), database: DATABASE_KIND }));
 const dataDir = await mkdtemp(join(tmpdir(), "syncagent-bench-"));
 const invitation = await provision(dataDir);
 const server = await startServer(dataDir);
@@ -235,7 +242,7 @@ try {
   const withCpu = async (run: () => Promise<object>): Promise<void> => {
     const before = cpuSecondsOf(server.pid);
     const result = await run();
-    console.log(JSON.stringify({ ...result, serverCpuSeconds: round(cpuSecondsOf(server.pid) - before) }));
+    console.log(JSON.stringify({ ...result, database: DATABASE_KIND, serverCpuSeconds: round(cpuSecondsOf(server.pid) - before) }));
   };
   if (ONLY.has("commits")) {
     await sustained(server.url, token, chunk, 1); // warm-up

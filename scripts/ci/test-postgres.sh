@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
-# The server's tests on PostgreSQL (S2): starts a throwaway cluster
-# (scripts/ci/postgres.sh), runs the given vitest arguments against it
-# (default: the server and database tests), and stops it whatever happens.
+# The server's tests on PostgreSQL (S2): beside a throwaway cluster
+# (scripts/ci/with-postgres.sh), every test server gets a schema of its own
+# in it; runs the given vitest arguments (default: the server and database
+# tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-dir=$(mktemp -d "${TMPDIR:-/tmp}/syncagent-pg.XXXXXX")
-chmod 755 "$dir"
-trap 'bash scripts/ci/postgres.sh stop "$dir"' EXIT
-eval "$(bash scripts/ci/postgres.sh start "$dir")"
-export SYNCAGENT_TEST_DATABASE_URL
 if [ $# -eq 0 ]; then set -- tests/server tests/db; fi
-npx vitest run "$@"
+# shellcheck disable=SC2016 # expanded by the inner shell, once the cluster is up
+exec bash scripts/ci/with-postgres.sh bash -c 'SYNCAGENT_TEST_DATABASE_URL="$SYNCAGENT_TEST_PG_URL" exec npx vitest run "$@"' test-postgres "$@"

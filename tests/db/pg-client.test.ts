@@ -1,6 +1,6 @@
 /**
- * The PostgreSQL client (S2) on a real PostgreSQL (scripts/ci/postgres.sh;
- * skipped when `SYNCAGENT_TEST_DATABASE_URL` names none): values as libSQL
+ * The PostgreSQL client (S2) on a real PostgreSQL (scripts/ci/with-postgres.sh;
+ * skipped when `SYNCAGENT_TEST_PG_URL` or `SYNCAGENT_TEST_DATABASE_URL` names none): values as libSQL
  * gives them, SQLite-shaped constraint errors, transactions that roll back,
  * and write transactions of two clients (two server processes) one at a time.
  */
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PgClient, parsePgUrl } from "../../lib/db/pg/client.ts";
 import { isPostgres } from "../../lib/db/sql-dialect.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { dropPgSchema, pgSchemaUrl, TEST_PG_URL } from "../helpers/pg-schema.ts";
+import { dropPgSchema, PG_CLUSTER_URL, pgSchemaUrl } from "../helpers/pg-schema.ts";
 
 describe("PostgreSQL URLs", () => {
   it("take out our schema parameter, and refuse another scheme or a schema that is not a plain name", () => {
@@ -22,7 +22,7 @@ describe("PostgreSQL URLs", () => {
   });
 });
 
-describe.skipIf(!TEST_PG_URL)("the PostgreSQL client", () => {
+describe.skipIf(!PG_CLUSTER_URL)("the PostgreSQL client", () => {
   let dir: string;
   let a: PgClient;
   let b: PgClient;
@@ -94,5 +94,42 @@ describe.skipIf(!TEST_PG_URL)("the PostgreSQL client", () => {
     const tx = await second;
     expect((await tx.execute({ sql: "SELECT COUNT(*) AS n FROM t WHERE id = ?", args: ["w1"] })).rows[0]?.n).toBe(1);
     await tx.commit();
+  });
+
+  it("runs batches and scripts in one transaction, reads a snapshot, and names the other constraint failures as SQLite does", async () => {
+    await a.executeMultiple("CREATE TABLE p (id TEXT PRIMARY KEY) STRICT; -- parents\nCREATE TABLE c (id TEXT PRIMARY KEY, p TEXT NOT NULL REFERENCES p(id)) STRICT;");
+    const results = await a.batch([{ sql: "INSERT INTO p (id) VALUES (?)", args: ["p1"] }, ["INSERT INTO c (id, p) VALUES (?, ?)", ["c1", "p1"]]], "write");
+    expect(results.map((r) => r.rowsAffected)).toEqual([1, 1]);
+    await expect(a.batch([{ sql: "INSERT INTO p (id) VALUES (?)", args: ["p2"] }, { sql: "INSERT INTO c (id, p) VALUES (?, ?)", args: ["c2", "nobody"] }])).rejects.toMatchObject({
+      code: "SQLITE_CONSTRAINT",
+      extendedCode: "SQLITE_CONSTRAINT_FOREIGNKEY",
+      statementIndex: 1,
+    });
+    expect((await a.execute("SELECT COUNT(*) AS n FROM p")).rows[0]?.n).toBe(1); // the batch's first insert went with it
+    await expect(a.execute({ sql: "INSERT INTO c (id, p) VALUES (?, ?)", args: ["c3", null] })).rejects.toThrow(/NOT NULL constraint failed: c\.p/);
+    await expect(a.migrate([{ sql: "INSERT INTO p (id) VALUES (?)", args: ["p3"] }])).resolves.toHaveLength(1);
+
+    const read = await a.transaction("read");
+    expect((await read.execute("SELECT COUNT(*) AS n FROM p")).rows[0]?.n).toBe(2);
+    await b.execute({ sql: "INSERT INTO p (id) VALUES (?)", args: ["p4"] });
+    expect((await read.execute("SELECT COUNT(*) AS n FROM p")).rows[0]?.n).toBe(2); // one point in time
+    await expect(read.execute({ sql: "INSERT INTO p (id) VALUES (?)", args: ["p5"] })).rejects.toThrow(/read-only/);
+    await read.rollback();
+    expect(read.closed).toBe(true);
+    await expect(read.execute("SELECT 1")).rejects.toThrow(/closed/);
+
+    const tx = await a.transaction("deferred");
+    await tx.executeMultiple("INSERT INTO p (id) VALUES ('p6'); INSERT INTO p (id) VALUES ('p7')");
+    tx.close();
+    await waitFor("the closed transaction rolled back", async () => (await a.execute("SELECT COUNT(*) AS n FROM p WHERE id IN ('p6', 'p7')")).rows[0]?.n === 0, 5_000);
+  });
+
+  it("refuses named arguments and replication, and a closed client", async () => {
+    await expect(a.execute({ sql: "SELECT :x", args: { x: 1 } })).rejects.toThrow(/Named arguments/);
+    await expect(a.sync()).rejects.toThrow(/not supported/);
+    await expect(a.transaction("exclusive" as never)).rejects.toThrow(/Unknown transaction mode/);
+    const c = new PgClient({ url: await pgSchemaUrl(dir) });
+    c.close();
+    await expect(c.execute("SELECT 1")).rejects.toThrow(/closed/);
   });
 });
