@@ -274,6 +274,20 @@ export class PgClient implements Client {
   }
 }
 
+/**
+ * Ends a transaction and gives its connection back; a connection whose end
+ * failed is dropped from the pool rather than reused.
+ */
+async function finish(connection: pg.PoolClient, end: "COMMIT" | "ROLLBACK"): Promise<void> {
+  try {
+    await connection.query(end);
+    connection.release();
+  } catch (error) {
+    connection.release(true);
+    throw mapPgError(error);
+  }
+}
+
 /** A transaction holding its own connection until commit, rollback or close. */
 export class PgTransaction implements Transaction {
   #connection: pg.PoolClient | null;
@@ -338,13 +352,7 @@ export class PgTransaction implements Transaction {
     const connection = this.#connection;
     if (connection === null) return;
     this.#connection = null;
-    try {
-      await connection.query("ROLLBACK");
-      connection.release();
-    } catch (error) {
-      connection.release(true);
-      throw mapPgError(error);
-    }
+    await finish(connection, "ROLLBACK");
   }
 
   /**
@@ -360,13 +368,7 @@ export class PgTransaction implements Transaction {
       connection.release();
       throw new LibsqlError("The transaction had a failed statement and was rolled back", "TRANSACTION_CLOSED");
     }
-    try {
-      await connection.query("COMMIT");
-      connection.release();
-    } catch (error) {
-      connection.release(true);
-      throw mapPgError(error);
-    }
+    await finish(connection, "COMMIT");
   }
 
   /** Rolls back what is not committed and gives the connection back (idempotent). */
