@@ -23,6 +23,7 @@ import { trashRoutes } from "./routes/trash.ts";
 import { checkpointRoutes } from "./routes/checkpoints.ts";
 import { authDepsFrom } from "./auth/deps.ts";
 import { authRoutes } from "./auth/routes.ts";
+import { openCrossProcessWake } from "./ws/wake.ts";
 import { Hub, type HubContextExtras } from "./ws/hub.ts";
 import { MAX_CLIENT_MESSAGE, wsRoutes } from "./ws/routes.ts";
 import { WS_PROTOCOL } from "./ws/socket-auth.ts";
@@ -55,7 +56,9 @@ export function createServerApp(ctx: ServerContext): ServerApp {
   app.route("/api", healthRoutes(ctx));
   // auth: setup, sessions, invitations, machines, vault key (lib/server/auth/);
   // WebSocket hub: /ws/changes, /ws/events, /ws/dashboard (lib/server/ws/)
-  const hub = new Hub(ctx.db, ctx.logger, { maxSocketsPerMachine: ctx.config.maxSocketsPerMachine, ...(ctx as HubContextExtras).hub });
+  // Other processes' commits wake the hub by LISTEN/NOTIFY on PostgreSQL; on SQLite its tails poll.
+  const wake = openCrossProcessWake(ctx.db, ctx.logger);
+  const hub = new Hub(ctx.db, ctx.logger, { maxSocketsPerMachine: ctx.config.maxSocketsPerMachine, ...(ctx as HubContextExtras).hub }, wake);
   ctx.bus.subscribe(() => hub.wake());
   const auth = authDepsFrom(ctx, () => hub.wake());
   app.route("/", authRoutes(auth));

@@ -26,6 +26,7 @@ import { buildRow, rowShape } from "../rows.ts";
 import { valueToDriver } from "../values.ts";
 import { toPostgresCached } from "./dialect.ts";
 import { mapPgError } from "./errors.ts";
+import { PgListener, type PgListenHandlers } from "./listen.ts";
 
 /** The advisory lock every write transaction holds (one key for the whole database). */
 const WRITE_LOCK_KEY = 0x5379_6e63_4167_6e74n & 0x7fff_ffff_ffff_ffffn;
@@ -156,6 +157,8 @@ export class PgClient implements Client {
   readonly protocol = "postgres";
   /** The schema named in the URL, if any. */
   readonly schema: string | null;
+  readonly #connectionString: string;
+  readonly #applicationName: string;
 
   /**
    * Prepares the pool; nothing connects until the first statement.
@@ -164,13 +167,15 @@ export class PgClient implements Client {
   constructor(options: PgClientOptions) {
     const { connectionString, schema } = parsePgUrl(options.url);
     this.schema = schema;
+    this.#connectionString = connectionString;
+    this.#applicationName = options.applicationName ?? "syncagent";
     const lockTimeout = options.lockTimeoutMs ?? 10_000;
     const settings = [`-c lock_timeout=${lockTimeout}`, ...(schema ? [`-c search_path=${schema}`] : [])];
     this.#pool = new pg.Pool({
       connectionString,
       max: options.maxConnections ?? 10,
       options: settings.join(" "),
-      application_name: options.applicationName ?? "syncagent",
+      application_name: this.#applicationName,
       idleTimeoutMillis: 30_000,
     });
     // An idle connection that dies (the server restarted) is dropped by the pool; do not let it crash the process.
@@ -247,6 +252,34 @@ export class PgClient implements Client {
    */
   async executeMultiple(sql: string): Promise<void> {
     for (const statement of statementsOf(sql)) await this.execute(statement);
+  }
+
+  /**
+   * Listens to a notification channel on a connection of its own, which
+   * reconnects until the listener is closed.
+   * @param channel The channel (1–63 bytes, case-sensitive).
+   * @param handlers What to call on a notification, on (re)connection and on a failure.
+   * @returns The listener: close it before the client.
+   */
+  listen(channel: string, handlers: PgListenHandlers): PgListener {
+    this.#checkOpen();
+    return new PgListener({ connectionString: this.#connectionString, channel, applicationName: `${this.#applicationName}-listen` }, handlers);
+  }
+
+  /**
+   * Sends a notification (delivered to every listener of the channel,
+   * this process's included).
+   * @param channel The channel.
+   * @param payload A short text (under 8000 bytes).
+   * @returns When PostgreSQL accepted it.
+   */
+  async notify(channel: string, payload: string): Promise<void> {
+    this.#checkOpen();
+    try {
+      await this.#pool.query({ text: "SELECT pg_notify($1, $2)", values: [channel, payload] });
+    } catch (error) {
+      throw mapPgError(error);
+    }
   }
 
   /**

@@ -18,11 +18,14 @@ import { COMMAND_EVENT_TYPES, publicChange, visibleTo, type ChangeReader } from 
 import { eventHead, readReportsAfter, reportHead, type ReportRow } from "./feeds.ts";
 import { DEFAULT_SUBSCRIBER_LIMITS, Subscriber, type SubscriberLimits, type SubscriberSink } from "./subscriber.ts";
 import { Tail } from "./tail.ts";
+import { POLLING_ONLY, type CrossProcessWake } from "./wake.ts";
 
 /** Tuning of the hub. */
 export interface HubOptions {
   /** Tail poll period in ms. @default 25 */
   pollMs: number;
+  /** Tail poll period in ms while the wake channel is live (a safety net for a lost wake). @default 1000 */
+  notifiedPollMs: number;
   /** Heartbeat period in ms; a socket silent for two periods is dropped. @default 20000 */
   heartbeatMs: number;
   /** Per-subscriber bounds. */
@@ -36,6 +39,7 @@ export interface HubOptions {
 /** Defaults of {@link HubOptions}. */
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
   pollMs: 25,
+  notifiedPollMs: 1000,
   heartbeatMs: 20_000,
   limits: DEFAULT_SUBSCRIBER_LIMITS,
   maxInlineBytes: 256 * 1024,
@@ -90,6 +94,7 @@ export class Hub {
   readonly #events: Tail<EventEnvelope>;
   readonly #reports: Tail<ReportRow>;
   readonly #db: Client;
+  readonly #wake: CrossProcessWake;
   #reportsDropped = 0;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #latestCursor = 0;
@@ -98,11 +103,14 @@ export class Hub {
    * @param db The database.
    * @param log The server log.
    * @param options Tuning.
+   * @param wake How other processes' commits wake this hub (SQLite: they do not; the tails poll).
    */
-  constructor(db: Client, log: Logger, options: Partial<HubOptions> = {}) {
+  constructor(db: Client, log: Logger, options: Partial<HubOptions> = {}, wake: CrossProcessWake = POLLING_ONLY) {
     this.#log = log;
     this.#db = db;
+    this.#wake = wake;
     this.#options = { ...DEFAULT_HUB_OPTIONS, ...options };
+    const pollMs = (): number => (wake.live ? this.#options.notifiedPollMs : this.#options.pollMs);
     const onError = (error: unknown): void => log.warn({ err: error }, "hub tail read failed");
     this.#events = new Tail({
       // Byte-capped: a batch of large events stops at a few inline messages' worth (the next read follows at once).
@@ -112,7 +120,7 @@ export class Hub {
       deliver: (events) => this.#deliverEvents(events),
       active: () => this.#connections.size > 0,
       onError,
-      pollMs: this.#options.pollMs,
+      pollMs,
     });
     this.#reports = new Tail({
       read: (after, limit) => readReportsAfter(db, after, limit),
@@ -121,8 +129,9 @@ export class Hub {
       deliver: (rows) => this.#deliverReports(rows),
       active: () => [...this.#connections].some((r) => r.conn.kind === "dashboard"),
       onError,
-      pollMs: this.#options.pollMs,
+      pollMs,
     });
+    wake.subscribe(() => this.#readTails());
   }
 
   /** The hub's tuning. */
@@ -172,8 +181,13 @@ export class Hub {
     this.#reportsDropped++;
   }
 
-  /** Reads the tails now: called after a local commit. */
+  /** Reads the tails now and wakes the other processes' hubs: called after a local commit. */
   wake(): void {
+    this.#wake.announce();
+    this.#readTails();
+  }
+
+  #readTails(): void {
     if (this.#connections.size === 0) return;
     this.#events.wake();
     this.#reports.wake();
@@ -207,13 +221,17 @@ export class Hub {
     return { sockets, dropped, reportsDropped: this.#reportsDropped };
   }
 
-  /** Closes every socket and stops the tails and the heartbeat. */
-  stop(): void {
+  /**
+   * Closes every socket and stops the tails, the heartbeat and the wake channel.
+   * @returns Once the wake channel's connection is closed.
+   */
+  stop(): Promise<void> {
     for (const entry of this.#connections) entry.conn.close(1001, "server stopping");
     this.#connections.clear();
     this.#events.stop();
     this.#reports.stop();
     this.#stopHeartbeat();
+    return this.#wake.close();
   }
 
   #deliverEvents(events: EventEnvelope[]): void {

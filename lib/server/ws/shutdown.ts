@@ -3,7 +3,7 @@
  * accepted connection, and an upgraded WebSocket stays one until it closes,
  * so a server with connected agents would never finish closing. Closing
  * goes through here: first every socket of the hub is closed (code 1001)
- * and its tails and heartbeat stop, then the transport closes.
+ * and its tails, heartbeat and wake channel stop, then the transport closes.
  */
 import type { Listening } from "../../runtime/http/port.ts";
 import type { Hub } from "./hub.ts";
@@ -14,7 +14,8 @@ import type { Hub } from "./hub.ts";
  * @param hub The hub.
  * @returns Resolves once the transport has closed.
  */
-export function closeWithHub(listening: Pick<Listening, "close">, hub: Pick<Hub, "stop">): Promise<void> {
-  hub.stop();
-  return listening.close();
+export async function closeWithHub(listening: Pick<Listening, "close">, hub: Pick<Hub, "stop">): Promise<void> {
+  const stopped = hub.stop();
+  await listening.close();
+  await stopped;
 }

@@ -1,8 +1,9 @@
 /**
  * Tails an append-only table by its sequence number: every server process
  * sharing one database learns of rows committed by any of them, with no
- * broker. Polls every `pollMs` while active, and at once when woken by a
- * local commit. One read runs at a time.
+ * broker. Polls every `pollMs` while active, and at once when woken (by a
+ * local commit, or another process's through the wake channel). One read
+ * runs at a time.
  */
 
 /** Options of {@link Tail}. */
@@ -19,8 +20,8 @@ export interface TailOptions<R> {
   active(): boolean;
   /** Reports a failed read; the loop keeps going. */
   onError(error: unknown): void;
-  /** Poll period. @default 25 */
-  pollMs?: number;
+  /** Poll period in ms, read before each wait (it may change: slower while another channel wakes the tail). @default 25 */
+  pollMs?: number | (() => number);
   /** Rows per read. @default 500 */
   batch?: number;
 }
@@ -74,6 +75,11 @@ export class Tail<R> {
     this.wake();
   }
 
+  #pollMs(): number {
+    const pollMs = this.#options.pollMs ?? 25;
+    return typeof pollMs === "function" ? pollMs() : pollMs;
+  }
+
   async #tick(): Promise<void> {
     if (this.#stopped || !this.#options.active()) {
       this.#cursor = null;
@@ -105,7 +111,7 @@ export class Tail<R> {
     const timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#tick();
-    }, this.#options.pollMs ?? 25);
+    }, this.#pollMs());
     timer.unref?.();
     this.#timer = timer;
   }
