@@ -11,6 +11,7 @@ import { collectChunks, finishStaleDeletions, findOrphanChunks, STALE_DELETION_M
 import { finishStalePackUploads } from "../chunks/service.ts";
 import type { ServerContext } from "../context.ts";
 import { str, strOrNull } from "../../db/row.ts";
+import { withLease } from "../db/lease.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { applyFileEvent, descendants } from "./projector.ts";
 
@@ -38,6 +39,9 @@ export interface PurgeResult {
 
 const BATCH = 200;
 
+/** The lease a purge runs under. */
+export const TRASH_PURGE_LEASE = "trash purge";
+
 /**
  * Keeps the operation ids of the versions a purge erases (S4), so a retry
  * of one still answers its first result until log cleaning passes it.
@@ -63,17 +67,20 @@ async function keepOpIds(tx: Executor, vaultId: string, nodeId: string, deletedV
 }
 
 /**
- * Purges old trash entries and the chunks they alone used.
+ * Purges old trash entries and the chunks they alone used, under the
+ * {@link TRASH_PURGE_LEASE}: one purge at a time across processes.
  * @param ctx The server context.
  * @param options Cutoff, reason and scope.
  * @returns Counts of what was removed.
+ * @throws LeaseHeldError when a purge is running already (here or in another process).
  */
 export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Promise<PurgeResult> {
   const now = options.now ?? Date.now();
   const cutoff = now - options.olderThanDays * 86_400_000;
   const result: PurgeResult = { entriesPurged: 0, chunksDeleted: 0, bytesFreed: 0 };
   const candidates = new Map<string, Set<string>>();
-  return ctx.metrics.time("purge", async () => {
+  // One purge at a time across every server process sharing the database (S6).
+  return withLease(ctx.db, TRASH_PURGE_LEASE, () => ctx.metrics.time("purge", async () => {
     for (;;) {
       const events: EventEnvelope[] = [];
       const purged = await withWriteTransaction(ctx.db, async (tx) => {
@@ -142,5 +149,5 @@ export async function purgeTrash(ctx: ServerContext, options: PurgeOptions): Pro
     }
     ctx.logger.info({ ...result, reason: options.reason, olderThanDays: options.olderThanDays }, "trash purged");
     return result;
-  });
+  }));
 }

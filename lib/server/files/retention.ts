@@ -6,6 +6,7 @@
  */
 import type { ServerContext } from "../context.ts";
 import { str } from "../../db/row.ts";
+import { withLease } from "../db/lease.ts";
 import { withWriteTransaction } from "../db/tx.ts";
 import { trimmedThrough } from "./changes.ts";
 import { applyStoredEvent, FILE_EVENT_TYPES, readFileEvents } from "./replay.ts";
@@ -19,13 +20,22 @@ export interface TrimResult {
 
 const PAGE = 2000;
 
+/** The lease a cleaning runs under. */
+export const CHANGE_LOG_LEASE = "change-log cleaning";
+
 /**
- * Removes file events older than the retention from the log.
+ * Removes file events older than the retention from the log, under the
+ * {@link CHANGE_LOG_LEASE}: one cleaning at a time across processes.
  * @param ctx The server context.
  * @param options Retention in days and the clock.
  * @returns How many events were removed and the new watermarks.
+ * @throws LeaseHeldError when a cleaning is running already (here or in another process).
  */
-export async function trimChangeLog(ctx: ServerContext, options: { olderThanDays: number; now?: number }): Promise<TrimResult> {
+export function trimChangeLog(ctx: ServerContext, options: { olderThanDays: number; now?: number }): Promise<TrimResult> {
+  return withLease(ctx.db, CHANGE_LOG_LEASE, () => trimUnderLease(ctx, options));
+}
+
+async function trimUnderLease(ctx: ServerContext, options: { olderThanDays: number; now?: number }): Promise<TrimResult> {
   const cutoff = (options.now ?? Date.now()) - options.olderThanDays * 86_400_000;
   const types = FILE_EVENT_TYPES.map(() => "?").join(", ");
   const vaults = await ctx.db.execute({
