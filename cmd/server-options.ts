@@ -37,6 +37,7 @@ export const serverOptions: Record<string, OptionSpec> = {
   "log-file": { type: "string", description: "Log file (default DATA_DIR/logs/server.log)", env: "SYNCAGENT_LOG_FILE", valueName: "FILE" },
   "log-level": { type: "string", description: "trace, debug, info, warn, error (default info)", env: "SYNCAGENT_LOG_LEVEL", valueName: "LEVEL" },
   "allowed-hosts": { type: "string", description: "Comma-separated extra Host names accepted on a loopback address", env: "SYNCAGENT_ALLOWED_HOSTS", valueName: "HOSTS" },
+  "trusted-proxies": { type: "string", description: "Comma-separated IP addresses of the load balancers whose X-Forwarded-For names the client (default none)", env: "SYNCAGENT_TRUSTED_PROXIES", valueName: "ADDRESSES" },
   "public-url": { type: "string", description: "URL users reach the server at, e.g. behind a reverse proxy", env: "SYNCAGENT_PUBLIC_URL", valueName: "URL" },
   "tls-cert": { type: "string", description: "PEM certificate file: serve HTTPS", env: "SYNCAGENT_TLS_CERT", valueName: "FILE" },
   "headers-timeout-ms": { type: "string", description: "Close a connection whose request headers take longer (default 10000)", env: "SYNCAGENT_HEADERS_TIMEOUT_MS", valueName: "MS" },

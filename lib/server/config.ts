@@ -3,6 +3,8 @@
  * environment variable (`SYNCAGENT_…`, already merged by the CLI), else the
  * JSON config file (`--config`), else the embedded default. Pure: no I/O.
  */
+import { isIP } from "node:net";
+import { normalizeAddress } from "./auth/client-address.ts";
 import { z } from "zod";
 
 /** Where chunks are kept (S6). */
@@ -43,6 +45,8 @@ export interface ServerConfig {
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   /** Extra Host header values accepted besides the listening address. */
   allowedHosts: string[];
+  /** Addresses of the reverse proxies (load balancers) whose `X-Forwarded-For` names the client; empty: trust none. */
+  trustedProxies: string[];
   /** The URL users reach the server at (behind a reverse proxy), e.g. `https://sync.example.org`. */
   publicUrl?: string;
   /** PEM files: when both are set the server speaks HTTPS. */
@@ -110,6 +114,7 @@ export const configFileSchema = z
     logFile: z.string().min(1),
     logLevel: z.enum(levels),
     allowedHosts: z.array(z.string().min(1)),
+    trustedProxies: z.array(z.string().min(1)),
     tlsCertFile: z.string().min(1),
     tlsKeyFile: z.string().min(1),
     publicUrl: z.string().url(),
@@ -182,6 +187,7 @@ export function resolveServerConfig(input: ResolveConfigInput): ServerConfig {
     logFile: str("log-file") ?? file.logFile ?? join("logs/server.log"),
     logLevel: logLevel as ServerConfig["logLevel"],
     allowedHosts: (str("allowed-hosts")?.split(",").map((h) => h.trim()).filter(Boolean)) ?? file.allowedHosts ?? [],
+    trustedProxies: proxyAddresses(str("trusted-proxies")?.split(",").map((h) => h.trim()).filter(Boolean) ?? file.trustedProxies ?? []),
     headersTimeoutMs: intSetting("headers-timeout-ms", str("headers-timeout-ms"), file.headersTimeoutMs, DEFAULT_LIMITS.headersTimeoutMs, 1),
     bodyTimeoutMs: intSetting("body-timeout-ms", str("body-timeout-ms"), file.bodyTimeoutMs, DEFAULT_LIMITS.bodyTimeoutMs, 1),
     uploadTimeoutMs: intSetting("upload-timeout-ms", str("upload-timeout-ms"), file.uploadTimeoutMs, DEFAULT_LIMITS.uploadTimeoutMs, 1),
@@ -280,4 +286,12 @@ function s3Settings(values: ResolveConfigInput["values"], env: ResolveConfigInpu
     accessKeyId: accessKeyId ?? "",
     secretAccessKey: secretAccessKey ?? "",
   };
+}
+
+/** Checks the trusted proxy addresses: plain IPv4 or IPv6 addresses, compared as the transport reports them. */
+function proxyAddresses(addresses: string[]): string[] {
+  for (const address of addresses) {
+    if (isIP(address) === 0) throw new ConfigError(`Invalid trusted proxy '${address}': give the proxy's IP address, e.g. 127.0.0.1 or 10.0.0.5`);
+  }
+  return addresses.map(normalizeAddress);
 }

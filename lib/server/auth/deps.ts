@@ -88,6 +88,8 @@ export interface AuthDeps {
   setupTokenFile: string | null;
   /** Bounds the Argon2id checks running and waiting at once (503 `busy` past it). */
   passwordWork: WorkLimiter;
+  /** Load balancers whose `X-Forwarded-For` names the client (login throttling by address). */
+  trustedProxies: readonly string[];
 }
 
 /**
@@ -122,5 +124,6 @@ export function authDepsFrom(ctx: ServerContext & AuthContextExtras, notifyCommi
     notifyCommit,
     setupTokenFile: isLoopback(ctx.config.host) ? null : join(ctx.config.dataDir, "setup-token"),
     passwordWork: new WorkLimiter(ctx.config.passwordHashConcurrency, ctx.config.passwordHashQueue),
+    trustedProxies: ctx.config.trustedProxies,
   };
 }

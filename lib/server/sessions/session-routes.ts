@@ -30,7 +30,7 @@ const vaultBody = z.object({ vaultId: z.string().regex(/^[0-9a-f]{32}$/, "must b
  */
 function throttleKeys(c: Context, deps: AuthDeps, username: string, accountId: string | null): ThrottleKey[] {
   const name = username.trim().toLowerCase();
-  const address = clientAddress(c);
+  const address = clientAddress(c, deps.trustedProxies);
   const delay = (free: number): ThrottleKey["rule"] => ({
     kind: "delay",
     delay: { free, baseMs: deps.web.loginDelayBaseMs, maxMs: deps.web.loginDelayMaxMs },
@@ -91,7 +91,7 @@ export function sessionRoutes(deps: AuthDeps): Hono<ServerEnv> {
       return false;
     });
     if (!user || !ok) {
-      deps.log.warn({ address: clientAddress(c) }, "login failed");
+      deps.log.warn({ address: clientAddress(c, deps.trustedProxies) }, "login failed");
       throw new HttpError(401, "invalid_credentials", "User name or password is wrong");
     }
     await forgiveAttempt(deps.db, keys.slice(0, 1).map((k) => k.key), keys.slice(1).map((k) => k.key));
