@@ -35,6 +35,12 @@ export interface S3ChunkStoreConfig {
   requestTimeoutMs?: number;
   /** Largest object accepted, in bytes (default 64 MiB); put buffers one object. */
   maxObjectSize?: number;
+  /**
+   * A larger object is sent as a multipart upload in parts of this many
+   * bytes (the last one shorter), 5 MiB–512 MiB (default 8 MiB). S3 refuses
+   * parts under 5 MiB except the last.
+   */
+  multipartPartSize?: number;
 }
 
 /** A checked configuration with every default filled in. */
@@ -53,7 +59,15 @@ export interface ResolvedS3Config {
   retryBaseDelayMs: number;
   requestTimeoutMs: number;
   maxObjectSize: number;
+  multipartPartSize: number;
 }
+
+/** Smallest part S3 accepts in a multipart upload (all but the last part): 5 MiB. */
+export const MIN_MULTIPART_PART_SIZE = 5 * 1024 * 1024;
+/** Default multipart part size: 8 MiB. */
+export const DEFAULT_MULTIPART_PART_SIZE = 8 * 1024 * 1024;
+/** Largest multipart part size accepted in the settings: 512 MiB. */
+export const MAX_MULTIPART_PART_SIZE = 512 * 1024 * 1024;
 
 const BUCKET_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/;
 const DNS_BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -102,6 +116,13 @@ export function resolveS3Config(config: S3ChunkStoreConfig): ResolvedS3Config {
     retryBaseDelayMs: integerIn("retryBaseDelayMs", config.retryBaseDelayMs, 200, 0, 60_000),
     requestTimeoutMs: integerIn("requestTimeoutMs", config.requestTimeoutMs, 60_000, 1, 3_600_000),
     maxObjectSize: integerIn("maxObjectSize", config.maxObjectSize, DEFAULT_MAX_OBJECT_SIZE, 0, 5 * 1024 ** 3),
+    multipartPartSize: integerIn(
+      "multipartPartSize",
+      config.multipartPartSize,
+      DEFAULT_MULTIPART_PART_SIZE,
+      MIN_MULTIPART_PART_SIZE,
+      MAX_MULTIPART_PART_SIZE,
+    ),
   };
 }
 
@@ -122,9 +143,26 @@ export function bucketUrl(config: ResolvedS3Config, query: string): string {
   return `${base(config)}/${query ? `?${query}` : ""}`;
 }
 
-/** URL of the object `objectName` (prefix included; only characters allowed by `normalisePrefix` and keys). */
-export function objectUrl(config: ResolvedS3Config, objectName: string): string {
-  return `${base(config)}/${objectName}`;
+/**
+ * URL of the object `objectName` (prefix included; only characters allowed
+ * by `normalisePrefix` and keys), with an already-encoded query string
+ * (see `canonicalQuery`).
+ */
+export function objectUrl(config: ResolvedS3Config, objectName: string, query = ""): string {
+  return `${base(config)}/${objectName}${query ? `?${query}` : ""}`;
+}
+
+/**
+ * A query string in SigV4 canonical form: parameters sorted by name, names
+ * and values encoded with `encodeQueryComponent`, `name=` for an empty value
+ * (`{ uploadId: "a/b", partNumber: "2" }` → `partNumber=2&uploadId=a%2Fb`).
+ */
+export function canonicalQuery(params: Record<string, string>): string {
+  return Object.entries(params)
+    .map(([name, value]) => [encodeQueryComponent(name), encodeQueryComponent(value)] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join("&");
 }
 
 /** `s3://bucket/prefix @ endpoint`, for start-up logs (no secrets). */

@@ -17,13 +17,15 @@ const MAX_RETRY_DELAY_MS = 10_000;
 
 /** One request to send. */
 export interface S3Request {
-  method: "GET" | "HEAD" | "PUT" | "DELETE";
+  /** POST only for multipart uploads (create, complete). */
+  method: "GET" | "HEAD" | "PUT" | "POST" | "DELETE";
+  /** Object or bucket URL; its query string is already encoded (see `canonicalQuery`). */
   url: string;
   /** Bytes to send; they are kept so a retry can resend them. */
   body?: Uint8Array<ArrayBuffer>;
   /** Lowercase hex SHA-256 of `body` (signed and checked by the service). */
   bodySha256?: string;
-  /** Extra headers to sign and send (`range`). */
+  /** Extra headers to sign and send (`range`, `content-type`). */
   headers?: Record<string, string>;
   /** What the request does, for messages: `read chunk ab12…`. */
   doing: string;

@@ -3,11 +3,14 @@
  * MinIO, Ceph, Swift's s3api…), over `fetch` with SigV4 signing.
  *
  * Objects are named `<prefix><key>`. A put reads the body once into memory
- * (one chunk, never more than `maxObjectSize`), hashing and counting it as it
- * arrives; it checks the caller's expectations before anything is sent, then
- * sends one PUT whose signed `x-amz-content-sha256` lets the service reject
- * bytes damaged in transit. A single PUT is atomic in S3: readers see the
- * old object or the new one, never a part.
+ * (one object, never more than `maxObjectSize`), hashing and counting it as
+ * it arrives; it checks the caller's expectations before anything is sent,
+ * then sends one PUT whose signed `x-amz-content-sha256` lets the service
+ * reject bytes damaged in transit, or, for a body over `multipartPartSize`,
+ * a multipart upload whose parts are each signed the same way
+ * (`s3-multipart.ts`). Both are atomic in S3: a single PUT, like the
+ * completion of a multipart upload, shows readers the old object or the new
+ * one, never a part.
  */
 import { bodyPieces, type ChunkBody } from "./body.ts";
 import { StorageUnavailableError, TooLargeError } from "./errors.ts";
@@ -16,16 +19,17 @@ import { BodyMeter } from "./meter.ts";
 import type { ChunkStore, PutExpectation, StoredObject } from "./port.ts";
 import {
   bucketUrl,
+  canonicalQuery,
   describeS3Location,
-  encodeQueryComponent,
   objectUrl,
   resolveS3Config,
   type ResolvedS3Config,
   type S3ChunkStoreConfig,
 } from "./s3-config.ts";
 import { s3Error, s3ResponseError } from "./s3-errors.ts";
+import { putMultipart } from "./s3-multipart.ts";
 import { S3Transport } from "./s3-transport.ts";
-import { parseErrorBody, parseListPage } from "./s3-xml.ts";
+import { parseErrorBody, parseListPage, S3XmlError, type ListPage } from "./s3-xml.ts";
 import { readCapped } from "../streams/read-capped.ts";
 
 /**
@@ -72,13 +76,20 @@ export class S3ChunkStore implements ChunkStore {
     await response.body?.cancel();
   }
 
-  /** Reads the body (one object at most), checks it, then sends one signed PUT. */
+  /**
+   * Reads the body (one object at most) and checks it, then sends one signed
+   * PUT, or a multipart upload when it is over `multipartPartSize`.
+   */
   async put(key: string, body: ChunkBody, expected?: PutExpectation): Promise<StoredObject> {
     assertValidKey(key);
     const meter = new BodyMeter(key, expected, this.config.maxObjectSize);
     const bytes = await readAll(body, meter);
     const stored = meter.finish();
     const doing = `store chunk ${key}`;
+    if (bytes.byteLength > this.config.multipartPartSize) {
+      await putMultipart(this.transport, `${this.config.prefix}${key}`, bytes, doing);
+      return stored;
+    }
     const response = await this.transport.send({
       method: "PUT",
       url: this.urlOf(key),
@@ -186,7 +197,7 @@ export class S3ChunkStore implements ChunkStore {
       const doing = "list chunks";
       const response = await this.transport.send({ method: "GET", url: this.listUrl(token), doing });
       if (!response.ok) throw await s3ResponseError(response, this.config, doing);
-      const page = parseListPage(await response.text());
+      const page = this.readListPage(await response.text(), doing);
       for (const object of page.objects) {
         const key = object.key.startsWith(prefix) ? object.key.slice(prefix.length) : "";
         if (isValidKey(key)) yield { key, size: object.size };
@@ -210,13 +221,23 @@ export class S3ChunkStore implements ChunkStore {
   }
 
   private listUrl(token: string | undefined, maxKeys = this.config.listPageSize): string {
-    const query = [
-      ...(token === undefined ? [] : [`continuation-token=${encodeQueryComponent(token)}`]),
-      "list-type=2",
-      `max-keys=${maxKeys}`,
-      `prefix=${encodeQueryComponent(this.config.prefix)}`,
-    ].join("&");
+    const query = canonicalQuery({
+      ...(token === undefined ? {} : { "continuation-token": token }),
+      "list-type": "2",
+      "max-keys": String(maxKeys),
+      prefix: this.config.prefix,
+    });
     return bucketUrl(this.config, query);
+  }
+
+  /** A listing page; an answer that is not one is a `rejected` failure, never an empty page. */
+  private readListPage(xml: string, doing: string): ListPage {
+    try {
+      return parseListPage(xml);
+    } catch (error) {
+      if (!(error instanceof S3XmlError)) throw error;
+      throw new StorageUnavailableError(`Cannot ${doing}: S3 at ${this.location} sent an unreadable listing (${error.message})`, "rejected");
+    }
   }
 }
 

@@ -2,8 +2,9 @@
  * The S3 adapter against a strict S3 service (OpenStack Swift's s3api),
  * which checks SigV4 signatures and payload hashes: the conformance suite,
  * the clear errors for wrong credentials, a missing bucket and a wrong
- * region, and the refusal of a body that is not the payload it was signed
- * for. Skipped only outside CI when Swift is not installed (see
+ * region, the refusal of a body that is not the payload it was signed
+ * for, and multipart uploads (each part signed with its own payload hash;
+ * aborted uploads checked with ListMultipartUploads). Skipped only outside CI when Swift is not installed (see
  * docs/storage.md, "Strict S3 tests").
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,16 @@ import { openS3ChunkStore, S3ChunkStore } from "../../lib/storage/s3.ts";
 import type { S3ChunkStoreConfig } from "../../lib/storage/s3-config.ts";
 import { describeChunkStoreConformance } from "./conformance.ts";
 import { randomBytes, randomKey, readAll } from "./helpers/bytes.ts";
-import { createBucket, planStrictS3, startStrictS3, strictS3Credentials, type StrictS3 } from "./helpers/strict-s3.ts";
+import { multipartCases } from "./helpers/multipart-cases.ts";
+import {
+  abortMultipartUpload,
+  createBucket,
+  listMultipartUploads,
+  planStrictS3,
+  startStrictS3,
+  strictS3Credentials,
+  type StrictS3,
+} from "./helpers/strict-s3.ts";
 
 const BUCKET = "syncagent-strict";
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -114,5 +124,20 @@ describe.skipIf(skipReason !== undefined)("S3ChunkStore on a strict S3 service",
     const failure = openS3ChunkStore(configFor({ region: "eu-west-3" }));
     await expect(failure).rejects.toMatchObject({ reason: "config" });
     await expect(failure).rejects.toThrow(/AuthorizationHeaderMalformed: .*region.*\(check the region setting, now eu-west-3\)/);
+  });
+});
+
+describe.skipIf(skipReason !== undefined)("S3ChunkStore multipart uploads on a strict S3 service", () => {
+  const endpoint = (): string => {
+    if (!service) throw new Error("the strict S3 service did not start");
+    return service.endpoint;
+  };
+  multipartCases({
+    endpoint,
+    configFor,
+    uploads: {
+      list: (prefix) => listMultipartUploads(endpoint(), credentials, BUCKET, prefix),
+      abort: (upload) => abortMultipartUpload(endpoint(), credentials, BUCKET, upload),
+    },
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The S3 adapter against s3rver: the conformance suite, listing past the
- * 1000-key page, the flaky-network retries and the errors a client can get
- * from a protocol-level server. (Signatures are checked in s3-strict.test.ts:
- * s3rver accepts any.)
+ * 1000-key page, the flaky-network retries, multipart uploads and the errors
+ * a client can get from a protocol-level server. (Signatures are checked in
+ * s3-strict.test.ts: s3rver accepts any. s3rver implements neither
+ * AbortMultipartUpload nor ListMultipartUploads: its aborts fail, which the
+ * adapter ignores, and the abort cases that list open uploads run on Swift.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageUnavailableError } from "../../lib/storage/errors.ts";
@@ -12,6 +14,7 @@ import type { S3ChunkStoreConfig } from "../../lib/storage/s3-config.ts";
 import { describeChunkStoreConformance } from "./conformance.ts";
 import { randomBytes, randomKey, readAll } from "./helpers/bytes.ts";
 import { startFlakyProxy, type FlakyProxy } from "./helpers/flaky-proxy.ts";
+import { multipartCases } from "./helpers/multipart-cases.ts";
 import { startS3rver, type S3rverHandle } from "./helpers/s3rver.ts";
 import { TempDirs } from "./helpers/temp.ts";
 
@@ -155,4 +158,27 @@ describe("S3ChunkStore retries", () => {
     expect(proxy.requestCount() - before).toBe(3);
     expect(proxy.failuresLeft()).toBe(1);
   });
+
+  it("fails a listing whose page is not a ListBucketResult instead of ending it early", async () => {
+    const own = await startFlakyProxy(server.endpoint);
+    try {
+      const store = new S3ChunkStore(configFor({ endpoint: own.endpoint, listPageSize: 2 }));
+      for (let i = 0; i < 3; i++) await store.put(randomKey(), randomBytes(1));
+      own.failMatching((r) => r.method === "GET" && r.url.includes("continuation-token="), ["error-in-200"]);
+      const listed: string[] = [];
+      const listing = (async () => {
+        for await (const { key } of store.list()) listed.push(key);
+      })();
+      await expect(listing).rejects.toMatchObject({ name: "StorageUnavailableError", reason: "rejected" });
+      await expect(listing).rejects.toThrow(/Cannot list chunks: S3 at .* sent an unreadable listing \(expected a ListBucketResult document/);
+      expect(listed).toHaveLength(2);
+      expect(own.failuresLeft()).toBe(0);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe("S3ChunkStore multipart uploads on s3rver", () => {
+  multipartCases({ endpoint: () => server.endpoint, configFor });
 });

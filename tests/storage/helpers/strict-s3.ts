@@ -10,6 +10,7 @@ import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { AwsClient } from "aws4fetch";
+import { XMLParser } from "fast-xml-parser";
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("../../../scripts/ci/s3-strict.sh", import.meta.url));
@@ -99,6 +100,51 @@ export async function createBucket(endpoint: string, credentials: StrictS3Creden
   if (!response.ok && !text.includes("BucketAlreadyOwnedByYou")) {
     throw new Error(`Cannot create bucket ${bucket}: ${response.status} ${text}`);
   }
+}
+
+/** An incomplete multipart upload, as ListMultipartUploads names it. */
+export interface OpenUpload {
+  key: string;
+  uploadId: string;
+}
+
+/**
+ * The incomplete multipart uploads of objects under `prefix` (ListMultipartUploads, `GET ?uploads`).
+ * @throws Error when the service refuses the listing.
+ */
+export async function listMultipartUploads(
+  endpoint: string,
+  credentials: StrictS3Credentials,
+  bucket: string,
+  prefix: string,
+): Promise<OpenUpload[]> {
+  const client = new AwsClient({ ...credentials, service: "s3", retries: 0 });
+  const url = `${endpoint.replace(/\/+$/, "")}/${bucket}?prefix=${encodeURIComponent(prefix)}&uploads=`;
+  const response = await client.fetch(url, { headers: { "x-amz-content-sha256": EMPTY_SHA256 } });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`Cannot list the multipart uploads of ${bucket}: ${response.status} ${text}`);
+  const parser = new XMLParser({ parseTagValue: false, removeNSPrefix: true, isArray: (name) => name === "Upload" });
+  const document = parser.parse(text, true) as { ListMultipartUploadsResult?: { Upload?: { Key?: string; UploadId?: string }[] } };
+  const result = document.ListMultipartUploadsResult;
+  if (result === undefined) throw new Error(`Not a ListMultipartUploadsResult: ${text}`);
+  return (result.Upload ?? []).map((upload) => ({ key: upload.Key ?? "", uploadId: upload.UploadId ?? "" }));
+}
+
+/**
+ * Aborts one multipart upload (AbortMultipartUpload, `DELETE ?uploadId=…`).
+ * @throws Error when the service refuses.
+ */
+export async function abortMultipartUpload(
+  endpoint: string,
+  credentials: StrictS3Credentials,
+  bucket: string,
+  upload: OpenUpload,
+): Promise<void> {
+  const client = new AwsClient({ ...credentials, service: "s3", retries: 0 });
+  const url = `${endpoint.replace(/\/+$/, "")}/${bucket}/${upload.key}?uploadId=${encodeURIComponent(upload.uploadId)}`;
+  const response = await client.fetch(url, { method: "DELETE", headers: { "x-amz-content-sha256": EMPTY_SHA256 } });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`Cannot abort upload ${upload.uploadId} of ${upload.key}: ${response.status} ${text}`);
 }
 
 function swiftInstalled(path: string): boolean {
