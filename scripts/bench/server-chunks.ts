@@ -45,15 +45,16 @@ async function inFlight<T>(items: readonly T[], width: number, fn: (item: T) => 
  * @param token A machine token.
  * @param options Chunk count, chunks per request, requests in flight.
  * @param cpu The server's CPU seconds so far (0 when unknown).
+ * @param tags Fields added to every result (database, processes).
  */
-export async function benchChunks(url: string, token: string, options: Partial<ChunkBenchOptions> = {}, cpu: () => number = () => 0): Promise<void> {
+export async function benchChunks(url: string, token: string, options: Partial<ChunkBenchOptions> = {}, cpu: () => number = () => 0, tags: object = {}): Promise<void> {
   const { chunks: count, perRequest, concurrency } = { chunks: 50_000, perRequest: 2048, concurrency: 4, ...options };
   const chunks = makeChunks(count);
   const bytes = chunks.reduce((n, c) => n + (c.bytes?.byteLength ?? 0), 0);
   const batches: Frame[][] = [];
   for (let i = 0; i < chunks.length; i += perRequest) batches.push(chunks.slice(i, i + perRequest));
   const auth = { authorization: `Bearer ${token}` };
-  const env = { cpus: cpus().length, loadAvg1: round(loadavg()[0] ?? 0), concurrency, perRequest, requests: batches.length };
+  const env = { cpus: cpus().length, loadAvg1: round(loadavg()[0] ?? 0), concurrency, perRequest, requests: batches.length, ...tags };
 
   let stored = 0;
   let cpuAt = cpu();
@@ -102,8 +103,9 @@ export interface PutBenchOptions {
  * @param token A machine token.
  * @param options Chunk count and size, requests in flight.
  * @param cpu The server's CPU seconds so far (0 when unknown).
+ * @param tags Fields added to every result (database, processes).
  */
-export async function benchPuts(url: string, token: string, options: Partial<PutBenchOptions> = {}, cpu: () => number = () => 0): Promise<void> {
+export async function benchPuts(url: string, token: string, options: Partial<PutBenchOptions> = {}, cpu: () => number = () => 0, tags: object = {}): Promise<void> {
   const { chunks: count, chunkBytes, concurrency } = { chunks: 64, chunkBytes: 4 * 1024 * 1024, concurrency: 4, ...options };
   const chunks = makeChunks(count).map((c) => {
     const bytes = new Uint8Array(chunkBytes);
@@ -120,7 +122,7 @@ export async function benchPuts(url: string, token: string, options: Partial<Put
     await res.arrayBuffer();
   });
   const upMs = performance.now() - up;
-  console.log(JSON.stringify({ bench: "server.chunks.put", chunks: count, mb: round(mb), ms: Math.round(upMs), mbPerSec: round(mb / (upMs / 1000)), concurrency, serverCpuSeconds: round(cpu() - cpuAt) }));
+  console.log(JSON.stringify({ bench: "server.chunks.put", chunks: count, mb: round(mb), ms: Math.round(upMs), mbPerSec: round(mb / (upMs / 1000)), concurrency, ...tags, serverCpuSeconds: round(cpu() - cpuAt) }));
   cpuAt = cpu();
   const down = performance.now();
   await inFlight(chunks, concurrency, async (c) => {
@@ -130,7 +132,7 @@ export async function benchPuts(url: string, token: string, options: Partial<Put
     if (got.byteLength !== c.bytes.byteLength) throw new Error(`chunk ${c.id} differs`);
   });
   const downMs = performance.now() - down;
-  console.log(JSON.stringify({ bench: "server.chunks.get", chunks: count, mb: round(mb), ms: Math.round(downMs), mbPerSec: round(mb / (downMs / 1000)), concurrency, serverCpuSeconds: round(cpu() - cpuAt) }));
+  console.log(JSON.stringify({ bench: "server.chunks.get", chunks: count, mb: round(mb), ms: Math.round(downMs), mbPerSec: round(mb / (downMs / 1000)), concurrency, ...tags, serverCpuSeconds: round(cpu() - cpuAt) }));
 }
 
 if (import.meta.url === new URL(`file://${process.argv[1] ?? ""}`).href) {

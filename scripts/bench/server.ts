@@ -12,11 +12,17 @@
  * Each result carries `serverCpuSeconds`, the server process's CPU time
  * during it (Linux), the figure that is least disturbed by a busy machine.
  *
- * Run: `npx tsx scripts/bench/server.ts [--seconds N] [--concurrency N] [--subscribers N] [--only commits,fanout,rename,chunks,put] [--cpu-prof DIR] [--database-url URL]`
+ * Run: `npx tsx scripts/bench/server.ts [--seconds N] [--concurrency N] [--subscribers N] [--only commits,fanout,rename,chunks,put] [--cpu-prof DIR] [--database-url URL] [--processes N [--postgres] [--s3]]`
  * (`--cpu-prof` writes the server's V8 CPU profile into DIR; `--database-url`
  * runs the server on that database, e.g. `postgres://…?schema=NAME` with the
  * schema created, instead of a fresh SQLite file; each result names its
  * `database`).
+ *
+ * `--processes N` runs N server processes on one database behind HAProxy
+ * (scripts/cluster): one SQLite file, or with `--postgres` a throwaway
+ * PostgreSQL cluster; chunks in one local folder, or with `--s3` in Swift's
+ * S3. The figures are then taken through the balancer, the subscribers
+ * spread over the processes, and `serverCpuSeconds` sums every process.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -42,10 +48,14 @@ const { values } = parseArgs({
     only: { type: "string", default: "commits,fanout,rename,chunks,put" },
     "cpu-prof": { type: "string" },
     "database-url": { type: "string" },
+    processes: { type: "string" },
+    postgres: { type: "boolean", default: false },
+    s3: { type: "boolean", default: false },
   },
 });
+const PROCESSES = values.processes === undefined ? undefined : Number(values.processes);
 const DATABASE = values["database-url"];
-const DATABASE_KIND = DATABASE && /^postgres(ql)?:/.test(DATABASE) ? "postgres" : "sqlite";
+const DATABASE_KIND = values.postgres || (DATABASE && /^postgres(ql)?:/.test(DATABASE)) ? "postgres" : "sqlite";
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const BATCH = Number(values.batch);
@@ -228,26 +238,77 @@ async function fanout(url: string, token: string, chunk: string): Promise<object
   };
 }
 
+/** What the figures are taken against: one server child, or a cluster behind its balancer. */
+interface Target {
+  url: string;
+  /** The invitation the benchmark's machine redeems. */
+  invitation: string;
+  /** CPU seconds used so far by every server process. */
+  cpu: () => number;
+  processes: number;
+  stop: () => Promise<void>;
+}
+
+async function singleServer(): Promise<Target> {
+  const dataDir = await mkdtemp(join(tmpdir(), "syncagent-bench-"));
+  const invitation = await provision(dataDir);
+  const server = await startServer(dataDir);
+  return {
+    url: server.url,
+    invitation,
+    cpu: () => cpuSecondsOf(server.pid),
+    processes: 1,
+    stop: async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function clusterTarget(processes: number): Promise<Target> {
+  const { startCluster } = await import("../cluster/cluster.ts");
+  const { adminSession, invite } = await import("../cluster/api.ts");
+  const cluster = await startCluster({
+    processes,
+    postgres: values.postgres,
+    s3: values.s3,
+    serverFlags: ["--max-sockets-per-machine", String(SUBSCRIBERS + 4)],
+    log: (line) => process.stderr.write(`bench: ${line}\n`),
+  });
+  try {
+    const invitation = await invite(await adminSession(cluster.url));
+    return {
+      url: cluster.url,
+      invitation,
+      cpu: () => cluster.servers.reduce((sum, s) => sum + cpuSecondsOf(s.child?.pid), 0),
+      processes,
+      stop: () => cluster.stop(),
+    };
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+}
+
 // The machine the figures come from: they scale with free cores (client and server share them).
-console.log(JSON.stringify({ bench: "server.env", node: process.version, cpus: cpus().length, loadAvg1: round(loadavg()[0] ?? 0), database: DATABASE_KIND }));
-const dataDir = await mkdtemp(join(tmpdir(), "syncagent-bench-"));
-const invitation = await provision(dataDir);
-const server = await startServer(dataDir);
+console.log(JSON.stringify({ bench: "server.env", node: process.version, cpus: cpus().length, loadAvg1: round(loadavg()[0] ?? 0), database: DATABASE_KIND, processes: PROCESSES ?? 1, balancer: PROCESSES !== undefined }));
+const target = PROCESSES === undefined ? await singleServer() : await clusterTarget(PROCESSES);
 try {
-  const token = await register(server.url, invitation);
+  const token = await register(target.url, target.invitation);
   const chunk = hex(32);
-  const put = await fetch(`${server.url}/api/chunks/${chunk}`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: b64(3000) });
+  const put = await fetch(`${target.url}/api/chunks/${chunk}`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: b64(3000) });
   if (put.status !== 201) throw new Error(`chunk upload: ${put.status}`);
-  /** Prints a result with the server's CPU seconds spent producing it. */
+  const tags = { database: DATABASE_KIND, processes: target.processes, balancer: PROCESSES !== undefined };
+  /** Prints a result with the servers' CPU seconds spent producing it. */
   const withCpu = async (run: () => Promise<object>): Promise<void> => {
-    const before = cpuSecondsOf(server.pid);
+    const before = target.cpu();
     const result = await run();
-    console.log(JSON.stringify({ ...result, database: DATABASE_KIND, serverCpuSeconds: round(cpuSecondsOf(server.pid) - before) }));
+    console.log(JSON.stringify({ ...result, ...tags, serverCpuSeconds: round(target.cpu() - before) }));
   };
   if (ONLY.has("commits")) {
-    await sustained(server.url, token, chunk, 1); // warm-up
+    await sustained(target.url, token, chunk, 1); // warm-up
     await withCpu(async () => {
-      const single = await sustained(server.url, token, chunk, 1);
+      const single = await sustained(target.url, token, chunk, 1);
       const singleRate = single.items / (single.ms / 1000);
       return {
         bench: "server.commits.single",
@@ -262,7 +323,7 @@ try {
       };
     });
     await withCpu(async () => {
-      const batched = await sustained(server.url, token, chunk, BATCH);
+      const batched = await sustained(target.url, token, chunk, BATCH);
       const batchedRate = batched.items / (batched.ms / 1000);
       return {
         bench: "server.commits.batched",
@@ -279,13 +340,12 @@ try {
       };
     });
   }
-  if (ONLY.has("fanout")) await withCpu(() => fanout(server.url, token, chunk));
-  if (ONLY.has("rename")) await withCpu(async () => (await import("./server-rename.ts")).renameBench((items) => commit(server.url, token, items)));
+  if (ONLY.has("fanout")) await withCpu(() => fanout(target.url, token, chunk));
+  if (ONLY.has("rename")) await withCpu(async () => (await import("./server-rename.ts")).renameBench((items) => commit(target.url, token, items)));
   const chunks = await import("./server-chunks.ts");
-  if (ONLY.has("chunks")) await chunks.benchChunks(server.url, token, {}, () => cpuSecondsOf(server.pid));
-  if (ONLY.has("put")) await chunks.benchPuts(server.url, token, {}, () => cpuSecondsOf(server.pid));
+  if (ONLY.has("chunks")) await chunks.benchChunks(target.url, token, {}, target.cpu, tags);
+  if (ONLY.has("put")) await chunks.benchPuts(target.url, token, {}, target.cpu, tags);
 } finally {
   agent.destroy();
-  await server.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await target.stop();
 }
