@@ -245,3 +245,31 @@ describe("/ws/changes hello (S7, A13)", () => {
     }
   });
 });
+
+describe("a complete page's cursor while a commit is in flight (S7)", () => {
+  it("stops below the seq of an event not yet committed, and reaches it once committed", async () => {
+    await ok([nodeItem(nodeId(), ROOT_NODE_ID, 0)]);
+    const owner = (await server.ctx.db.execute("SELECT account_id, vault_id FROM events ORDER BY seq DESC LIMIT 1")).rows[0];
+    const tx = await server.ctx.db.transaction("write");
+    let inFlight = 0;
+    try {
+      const inserted = await tx.execute({
+        sql: `INSERT INTO events (id, account_id, vault_id, stream, stream_version, type, version, ts, payload, meta)
+              VALUES (?, ?, ?, ?, 1, 'test.in_flight', 1, ?, '{}', '{}') RETURNING seq`,
+        args: [randomBytes(16).toString("hex"), owner?.account_id ?? "", owner?.vault_id ?? "", `test:${randomBytes(8).toString("hex")}`, Date.now()],
+      });
+      inFlight = Number(inserted.rows[0]?.seq);
+      // PostgreSQL's sequence already counts the seq; this reader cannot see its event.
+      const during = await server.machineFetch("/api/changes?since=0");
+      expect(during.status).toBe(200);
+      const page = (await during.json()) as Changes;
+      expect(page.hasMore).toBe(false);
+      expect(page.next).toBeLessThan(inFlight);
+      await tx.commit();
+    } finally {
+      tx.close();
+    }
+    const after = (await (await server.machineFetch("/api/changes?since=0")).json()) as Changes;
+    expect(after.next).toBeGreaterThanOrEqual(inFlight);
+  });
+});

@@ -146,6 +146,25 @@ export async function logHead(db: Executor): Promise<number> {
 }
 
 /**
+ * The highest seq a reader's snapshot covers: what a complete page's next
+ * cursor may be. On SQLite that is {@link logHead} (its counter is
+ * transactional). PostgreSQL's sequence is not: it counts the seqs of
+ * writers still in flight, which this snapshot cannot see, and a cursor
+ * past them would skip their events for good. There it is the last visible
+ * event, or the highest cleaning watermark when that is higher (cleaning
+ * removes events, never the watermark).
+ * @param db The open read transaction.
+ * @returns The seq.
+ */
+export async function snapshotHead(db: Executor): Promise<number> {
+  if (!isPostgres(db)) return logHead(db);
+  const result = await db.execute(
+    "SELECT MAX(COALESCE((SELECT MAX(seq) FROM events), 0), COALESCE((SELECT MAX(trimmed_through) FROM log_retention), 0)) AS seq",
+  );
+  return Number(result.rows[0]?.seq ?? 0);
+}
+
+/**
  * The vault's head cursor: its last event, or the cleaning watermark when
  * that is higher. A client that starts from it misses nothing and is never
  * told it is ahead.
@@ -239,9 +258,10 @@ export async function readChanges(
     });
     const hasMore = sized.rows.length > count;
     // A complete page covers every seq this transaction can see: the next
-    // cursor is the log's head, so a quiet vault's cursor keeps up with the
-    // log (and stays above other vaults' cleaning).
-    const next = hasMore ? (changes.at(-1)?.seq ?? since) : Math.max(since, await logHead(tx));
+    // cursor is the head of that snapshot, so a quiet vault's cursor keeps up
+    // with the log (and stays above other vaults' cleaning), and never passes
+    // a commit still in flight.
+    const next = hasMore ? (changes.at(-1)?.seq ?? since) : Math.max(since, await snapshotHead(tx));
     return { changes, next, hasMore };
   } finally {
     tx.close();
