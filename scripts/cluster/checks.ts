@@ -17,6 +17,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { adminSession, commitFile, invite, putChunk, register, type AdminSession } from "./api.ts";
+import { percentile } from "../../lib/server/metrics.ts";
 import type { Cluster } from "./cluster.ts";
 import { serverDataDir } from "./servers.ts";
 
@@ -30,7 +31,6 @@ export interface CheckOptions {
 }
 
 const round = (n: number): number => Math.round(n * 100) / 100;
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
 
 /**
  * Runs every check and prints its result.

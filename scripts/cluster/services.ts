@@ -7,9 +7,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { AwsClient } from "aws4fetch";
+import { EMPTY_SHA256 } from "../../lib/storage/s3-transport.ts";
 
 const run = promisify(execFile);
-const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /** A started service and how to stop it. */
 export interface Service<T> {
