@@ -29,6 +29,7 @@ export const serverOptions: Record<string, OptionSpec> = {
   "s3-bucket": { type: "string", description: "S3 bucket", env: "SYNCAGENT_S3_BUCKET", valueName: "NAME" },
   "s3-region": { type: "string", description: "S3 region (default us-east-1)", env: "SYNCAGENT_S3_REGION", valueName: "REGION" },
   "s3-prefix": { type: "string", description: "Key prefix inside the bucket", env: "SYNCAGENT_S3_PREFIX", valueName: "PREFIX" },
+  "s3-part-size-mib": { type: "string", description: "Objects larger than this go up as multipart uploads of parts this size, 5 to 512 (default 8)", env: "SYNCAGENT_S3_PART_SIZE_MIB", valueName: "MIB" },
   "max-chunk-bytes": { type: "string", description: "Largest accepted chunk in bytes (default 16 MiB + 64 KiB)", env: "SYNCAGENT_MAX_CHUNK_BYTES", valueName: "BYTES" },
   "max-sockets-per-machine": { type: "string", description: "Most WebSockets one machine keeps open (default 4); one more closes its oldest", env: "SYNCAGENT_MAX_SOCKETS_PER_MACHINE", valueName: "N" },
   "trash-retention-days": { type: "string", description: "Days a deleted file stays in the trash (default 30)", env: "SYNCAGENT_TRASH_RETENTION_DAYS", valueName: "DAYS" },

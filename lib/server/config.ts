@@ -6,6 +6,9 @@
 import { isIP } from "node:net";
 import { normalizeAddress } from "./auth/client-address.ts";
 import { z } from "zod";
+import { DEFAULT_MULTIPART_PART_SIZE, MAX_MULTIPART_PART_SIZE, MIN_MULTIPART_PART_SIZE } from "../storage/s3-config.ts";
+
+const MIB = 1024 * 1024;
 
 /** Where chunks are kept (S6). */
 export type StorageConfig =
@@ -18,6 +21,8 @@ export type StorageConfig =
       prefix: string;
       accessKeyId: string;
       secretAccessKey: string;
+      /** Multipart part size in bytes (objects larger than it go up in parts). */
+      multipartPartSize?: number;
     };
 
 /** Every setting of `syncagent server`, fully resolved. */
@@ -103,6 +108,7 @@ export const configFileSchema = z
         prefix: z.string(),
         accessKeyId: z.string().min(1),
         secretAccessKey: z.string().min(1),
+        partSizeMiB: z.number().int().min(5).max(512),
       })
       .partial()
       .strict(),
@@ -277,6 +283,8 @@ function s3Settings(values: ResolveConfigInput["values"], env: ResolveConfigInpu
     ["secret access key (SYNCAGENT_S3_SECRET_ACCESS_KEY)", secretAccessKey],
   ].filter(([, v]) => !v);
   if (missing.length > 0) throw new ConfigError(`S3 storage needs: ${missing.map(([n]) => n).join(", ")}`);
+  const partFlag = values["s3-part-size-mib"];
+  const partSizeMiB = intSetting("s3 part size (MiB)", typeof partFlag === "string" && partFlag !== "" ? partFlag : undefined, s3.partSizeMiB, DEFAULT_MULTIPART_PART_SIZE / MIB, MIN_MULTIPART_PART_SIZE / MIB, MAX_MULTIPART_PART_SIZE / MIB);
   return {
     kind: "s3",
     endpoint: endpoint ?? "",
@@ -285,6 +293,7 @@ function s3Settings(values: ResolveConfigInput["values"], env: ResolveConfigInpu
     prefix: pick("s3-prefix", "SYNCAGENT_S3_PREFIX", s3.prefix) ?? "",
     accessKeyId: accessKeyId ?? "",
     secretAccessKey: secretAccessKey ?? "",
+    multipartPartSize: partSizeMiB * MIB,
   };
 }
 

@@ -41,6 +41,18 @@ describe("resolveServerConfig", () => {
     expect(() => resolveServerConfig({ values: { storage: "s3" }, env: { HOME: "/h" } })).toThrow(/S3 storage needs: endpoint, bucket/);
   });
 
+  it("sets the S3 multipart part size in MiB by flag or file, 8 by default, 5 to 512 (S6)", () => {
+    const env = { HOME: "/h", SYNCAGENT_S3_ACCESS_KEY_ID: "AK", SYNCAGENT_S3_SECRET_ACCESS_KEY: "SK" };
+    const values = { storage: "s3", "s3-endpoint": "http://127.0.0.1:9000", "s3-bucket": "b" };
+    const MiB = 1024 * 1024;
+    expect(resolveServerConfig({ values, env }).storage).toMatchObject({ multipartPartSize: 8 * MiB });
+    expect(resolveServerConfig({ values: { ...values, "s3-part-size-mib": "64" }, env }).storage).toMatchObject({ multipartPartSize: 64 * MiB });
+    expect(resolveServerConfig({ values, env, file: { s3: { partSizeMiB: 16 } } }).storage).toMatchObject({ multipartPartSize: 16 * MiB });
+    expect(() => resolveServerConfig({ values: { ...values, "s3-part-size-mib": "4" }, env })).toThrow(/Invalid s3 part size \(MiB\): '4' \(an integer from 5 to 512\)/);
+    expect(() => resolveServerConfig({ values: { ...values, "s3-part-size-mib": "8.5" }, env })).toThrow(/part size/);
+    expect(() => resolveServerConfig({ values, env, file: { s3: { partSizeMiB: 1024 } } })).toThrow(/Invalid config file: s3.partSizeMiB/);
+  });
+
   it("names the bad setting", () => {
     const env = { HOME: "/h" };
     expect(() => resolveServerConfig({ values: { port: "80a" }, env })).toThrow(ConfigError);
