@@ -2,6 +2,7 @@
  * Everything a request handler or a server command needs, created once at
  * start-up and passed down explicitly (no globals).
  */
+import { randomBytes } from "node:crypto";
 import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
 import { EventBus } from "../events/bus.ts";
@@ -24,6 +25,8 @@ export interface ServerContext {
   bus: EventBus;
   /** Serialises uploads and garbage collection of the same chunk id. */
   chunkLocks: KeyedLock;
+  /** This process's token: its liveness lease and its upload claims carry it (db/process-lease.ts). */
+  processToken: string;
 }
 
 /**
@@ -53,5 +56,5 @@ export function createServerContext(parts: Pick<ServerContext, "config" | "db" |
       }
     }    ).catch((cause: unknown) => parts.logger.error({ err: cause }, "cannot record dead letters"));
   };
-  return { ...parts, metrics, bus: new EventBus(onListenerError), chunkLocks: new KeyedLock() };
+  return { ...parts, metrics, bus: new EventBus(onListenerError), chunkLocks: new KeyedLock(), processToken: randomBytes(16).toString("hex") };
 }

@@ -5,6 +5,7 @@
  * (lib/runtime/http/: Bun.serve under Bun, the Node server elsewhere).
  */
 import { releaseDeadClaims } from "./chunks/dead-claims.ts";
+import { holdProcessLease } from "./db/process-lease.ts";
 import { readFileSync } from "node:fs";
 import { createServerApp, type ServerApp } from "./app.ts";
 import type { ServerContext } from "./context.ts";
@@ -39,11 +40,19 @@ export async function startServer(ctx: ServerContext): Promise<RunningServer> {
   // Unknown user names are checked against a dummy hash: make it before the
   // first login, so that login costs what the others cost.
   await prepareDummyHash();
-  const released = await releaseDeadClaims(ctx.db, ctx.config.databaseUrl);
-  if (released > 0) ctx.logger.info({ released }, "upload claims of a previous process released");
+  // This process's liveness lease; on each renewal, the claims of dead processes are released.
+  const releaseDead = async (): Promise<void> => {
+    const released = await releaseDeadClaims(ctx.db);
+    if (released > 0) ctx.logger.info({ released }, "upload claims of a stopped server process released");
+  };
+  const lease = await holdProcessLease(ctx.db, ctx.processToken, {
+    onRenew: releaseDead,
+    onError: (err: unknown) => ctx.logger.warn({ err }, "cannot renew this process's lease"),
+  });
+  await releaseDead();
   const { host, port, tlsCertFile, tlsKeyFile } = ctx.config;
   const tls = tlsCertFile && tlsKeyFile ? { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } : undefined;
-  const listening = await serverApp.transport.listen({
+  const options: Parameters<typeof serverApp.transport.listen>[0] = {
     hostname: host,
     port,
     ...(tls ? { tls } : {}),
@@ -52,6 +61,10 @@ export async function startServer(ctx: ServerContext): Promise<RunningServer> {
     bodyDeadlineFor: (method, path) => bodyDeadlineFor(method, path, ctx.config),
     // Every route bounds its own body (413 with our error shape); the transport's bound is only an outer one.
     maxBodyBytes: 2 * Math.max(ctx.config.maxChunkBytes, MAX_BATCH_BYTES, DEFAULT_JSON_LIMIT),
+  };
+  const listening = await serverApp.transport.listen(options).catch(async (error: unknown) => {
+    await lease.stop();
+    throw error;
   });
   const shownHost = listening.family === "IPv6" ? `[${listening.address}]` : listening.address;
   return {
@@ -60,6 +73,9 @@ export async function startServer(ctx: ServerContext): Promise<RunningServer> {
     app: serverApp,
     transport: serverApp.transport.kind,
     connections: () => listening.connections(),
-    close: () => closeWithHub(listening, serverApp.hub),
+    close: async () => {
+      await closeWithHub(listening, serverApp.hub);
+      await lease.stop();
+    },
   };
 }

@@ -1,24 +1,47 @@
 /**
- * Upload claims left by a previous server process (S6). A claim
- * (`chunk_uploads`) stands for an upload in progress; one whose request died
- * with its process blocks that chunk id (`busy`) until it is older than the
- * upload time bound, five minutes by default. A server starting on a local
- * SQLite file is the only process serving that database, so no upload is in
- * progress when it starts: every claim it finds is dead and is released,
- * and a restart costs the agents one retry instead of five minutes. With a
- * shared (remote) database other servers may hold live claims: those are
- * left to the time bound.
+ * Upload claims of server processes that died (S6). A claim
+ * (`chunk_uploads`) stands for an upload in progress, and its id starts with
+ * the token of the process that serves the upload (db/process-lease.ts). A
+ * claim whose process no longer holds its lease belongs to an upload that
+ * died with its process: it is released, so the chunk can be uploaded again
+ * at once instead of answering `busy` until the upload time bound. Claims
+ * of live processes, on this host or another sharing the database, are
+ * never touched.
  */
 import type { Client } from "@libsql/client";
+import { withWriteTransaction } from "../db/tx.ts";
+import { endLeasesOfDeadLocalProcesses, forgetExpiredProcessLeases, PROCESS_LEASE_PREFIX } from "../db/process-lease.ts";
+
+/** A process token's length in characters (16 random bytes in hex). */
+export const PROCESS_TOKEN_LENGTH = 32;
 
 /**
- * Releases the claims of uploads that died with an earlier server process.
+ * The claim id of one upload served by this process.
+ * @param processToken This process's token ({@link PROCESS_TOKEN_LENGTH} characters).
+ * @param upload A fresh id for the upload.
+ * @returns `<processToken>:<upload>`.
+ */
+export function claimId(processToken: string, upload: string): string {
+  return `${processToken}:${upload}`;
+}
+
+/**
+ * Releases the claims whose process holds no live lease: the leases of
+ * processes gone from this host are ended first, expired leases forgotten
+ * after.
  * @param db The server's database.
- * @param databaseUrl Its URL: only a local file (`file:`) is released.
+ * @param now The current time, ms since epoch.
  * @returns How many claims were released.
  */
-export async function releaseDeadClaims(db: Client, databaseUrl: string): Promise<number> {
-  if (!databaseUrl.startsWith("file:")) return 0;
-  const rs = await db.execute("DELETE FROM chunk_uploads");
+export async function releaseDeadClaims(db: Client, now: number = Date.now()): Promise<number> {
+  await endLeasesOfDeadLocalProcesses(db, now);
+  const rs = await withWriteTransaction(db, (tx) =>
+    tx.execute({
+      sql: `DELETE FROM chunk_uploads WHERE NOT EXISTS (
+              SELECT 1 FROM leases WHERE leases.name = ? || substr(chunk_uploads.claim, 1, ${PROCESS_TOKEN_LENGTH}) AND leases.expires_at > ?)`,
+      args: [PROCESS_LEASE_PREFIX, now],
+    }),
+  );
+  await forgetExpiredProcessLeases(db, now);
   return rs.rowsAffected;
 }

@@ -32,6 +32,7 @@ import { tooLarge } from "../http/validate.ts";
 import { str } from "../../db/row.ts";
 import type { Executor } from "../../events/store.ts";
 import { MIN_PACK_CHUNKS, PACK_MAX_CHUNK_BYTES, planPacks, type PackRef } from "./pack.ts";
+import { claimId } from "./dead-claims.ts";
 import { storageKey } from "./storage-key.ts";
 
 /** Stores in flight for one upload: small objects are bound by per-object filesystem work, which overlaps well. */
@@ -186,7 +187,7 @@ async function claimChunks(ctx: ServerContext, owner: ChunkOwner, chunks: readon
   const done = new Map<string, ChunkResult>();
   const claimed: Claimed[] = [];
   const staleBefore = now - ctx.config.uploadTimeoutMs;
-  const claim = randomUUID();
+  const claim = claimId(ctx.processToken, randomUUID());
   const unique = new Map<string, IncomingChunk>();
   for (const chunk of chunks) if (!unique.has(chunk.id)) unique.set(chunk.id, chunk);
   await withWriteTransaction(ctx.db, async (tx) => {
