@@ -141,7 +141,10 @@ export class Executor {
       await this.moveLocal(by("move-local"));
       await this.commitPlaces(plan);
       await this.flushSynced();
-      await Promise.all([this.uploads(by("upload"), signal), this.downloads(by("download"), signal)]);
+      // Both run to their end before a failure of either stops the run: a download still writing once the
+      // pass has ended would record a file the next pass's scan did not see.
+      const transfers = await Promise.allSettled([this.uploads(by("upload"), signal), this.downloads(by("download"), signal)]);
+      for (const t of transfers) if (t.status === "rejected") throw t.reason;
       for (const a of by("delete-local")) await this.step(a.path, a.nodeId, () => this.deleteLocal(a));
     } finally {
       signal?.removeEventListener("abort", onAbort);

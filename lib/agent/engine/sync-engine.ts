@@ -498,8 +498,10 @@ export class SyncEngine {
     } finally {
       this.#executor = null;
       await Promise.all(bookkeeping);
+      // Also when the run stopped (the server went away): what it wrote before that is on disk and in the
+      // synced tree, and the watcher took it for our own echo, so only this makes the next scan see it.
+      this.noteOwnChanges(plan);
     }
-    this.noteOwnChanges(plan);
     if (quiet === null) {
       for (const path of mootFailures(failingBefore, plan, now)) if (!result.failed.has(path) && this.failures.has(path)) await this.failures.clear(path);
     }
