@@ -144,12 +144,28 @@ async function fanout(admin: AdminSession, cluster: Cluster, samples: number): P
   };
 }
 
+/** Versions on the server of the agents' vault: how many, of how many nodes, and how many delete one. */
+async function versionCounts(databaseUrl: string): Promise<{ all: number; nodes: number; deletes: number }> {
+  const { openDatabase } = await import("../../lib/server/db/open.ts");
+  const db = await openDatabase({ url: databaseUrl });
+  try {
+    // Runs before the fan-out check's commits: only the synced tree has versions then.
+    const rs = await db.execute("SELECT count(*) AS n, count(DISTINCT node_id) AS nodes, sum(CASE WHEN kind = 'delete' THEN 1 ELSE 0 END) AS deletes FROM versions");
+    const row = rs.rows[0];
+    return { all: Number(row?.n ?? 0), nodes: Number(row?.nodes ?? 0), deletes: Number(row?.deletes ?? 0) };
+  } finally {
+    db.close();
+  }
+}
+
 /** Writes the tree the agents sync: nested folders of small files and a few larger ones. */
-async function writeTree(root: string): Promise<{ files: number; bytes: number }> {
+async function writeTree(root: string): Promise<{ files: number; folders: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
+  const folders = new Set<string>();
   for (let d = 0; d < 30; d++) {
     const dir = join(root, `folder-${d}`, `sub-${d % 5}`);
+    folders.add(`folder-${d}`).add(`folder-${d}/sub-${d % 5}`);
     await mkdir(dir, { recursive: true });
     for (let f = 0; f < 20; f++) {
       const size = 1024 + ((d * 20 + f) * 7919) % (48 * 1024);
@@ -164,7 +180,7 @@ async function writeTree(root: string): Promise<{ files: number; bytes: number }
     files++;
     bytes += size;
   }
-  return { files, bytes };
+  return { files, folders: folders.size, bytes };
 }
 
 /** Runs `syncagent` with the cluster's server settings (database, S3) and resolves its exit code and output. */
@@ -229,7 +245,10 @@ async function syncWhileKilled(admin: AdminSession, cluster: Cluster, options: C
     }
     const check = await serverCommand(cluster, ["server", "check", "--deep"], options.binary);
     const quiet = passes.every((p) => p.code === 0 && p.ok === true && p.uploaded === 0 && p.downloaded === 0);
-    const ok = check.code === 0 && quiet;
+    // A one-way sync makes exactly one version per file and folder: a delete, or a file sent twice, is churn.
+    const versions = await versionCounts(cluster.databaseUrl);
+    const oneEach = versions.deletes === 0 && versions.all === versions.nodes && versions.nodes === written.files + written.folders;
+    const ok = check.code === 0 && quiet && oneEach;
     if (!ok) options.log(`agent log:\n${lines.slice(-60).join("\n")}`);
     return {
       bench: "cluster.sync-kill",
@@ -242,6 +261,7 @@ async function syncWhileKilled(admin: AdminSession, cluster: Cluster, options: C
       identicalAfterSeconds: seconds,
       verifySeconds: round(done.verifySeconds),
       lastPasses: passes,
+      versions,
       checkDeep: check.out.trim(),
     };
   } finally {
