@@ -4,14 +4,15 @@
 # GNOME Keyring and secret-tool for the OS keyring test; notify-send for the
 # notification test (tests/platform/keyring.test.ts, notify.test.ts); libfaketime
 # for the clock-skew tests (an agent whose clock runs hours off); Chromium for the
-# dashboard's browser tests (driven by playwright-core).
+# dashboard's browser tests (driven by playwright-core); HAProxy for the cluster
+# check (scripts/cluster: server processes behind a balancer).
 set -euo pipefail
 need=()
 # command:package — a package is needed when its command is missing.
 for cmd in \
   swift-proxy-server:swift-proxy swift-object-server:swift-object swift-container-server:swift-container swift-account-server:swift-account \
   dbus-daemon:dbus-daemon dbus-run-session:dbus-daemon dbus-monitor:dbus-bin dbus-send:dbus-bin \
-  gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools notify-send:libnotify-bin faketime:faketime chromium:chromium; do
+  gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools notify-send:libnotify-bin faketime:faketime chromium:chromium haproxy:haproxy; do
   bin=${cmd%%:*}; pkg=${cmd##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done
