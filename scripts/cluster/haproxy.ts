@@ -64,6 +64,9 @@ backend servers
     # HTTP/1.1 with a Host the servers accept (they refuse a request without one).
     http-check send meth GET uri /api/health ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
+    # A check answered late is a busy process, not a dead one: without this, a check gets only \`inter\` (1 s)
+    # and a process under load is taken out with its sessions. A dead one refuses the connection at once.
+    timeout check 5s
     default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
 ${options.backends.map((b) => `    server ${b.name} ${b.host}:${b.port} check`).join("\n")}
 `;
