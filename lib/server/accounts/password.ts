@@ -1,10 +1,11 @@
 /**
- * The admin password at rest: Argon2id (hash-wasm) in PHC string form, which
- * carries its parameters and salt, so stronger parameters can be adopted
- * later while older hashes still verify.
+ * The admin password at rest: Argon2id in PHC string form, which carries
+ * its parameters and salt, so stronger parameters can be adopted later
+ * while older hashes still verify. Computed by the runtime's hasher
+ * (lib/runtime/argon2-phc.ts): natively off the event loop under Bun,
+ * hash-wasm elsewhere.
  */
-import { argon2Verify, argon2id } from "hash-wasm";
-import { randomBytes } from "node:crypto";
+import { runtimeArgon2 } from "../../runtime/argon2-phc.ts";
 
 /** Argon2id parameters for the admin password (DESIGN §2: m ≥ 64 MiB, t ≥ 3). */
 export const PASSWORD_PARAMS = { memorySize: 65_536, iterations: 3, parallelism: 1, hashLength: 32 } as const;
@@ -33,7 +34,7 @@ export const MAX_PASSWORD_LENGTH = 1024;
  */
 export async function hashPassword(password: string): Promise<string> {
   runs++;
-  return argon2id({ password, salt: randomBytes(16), ...PASSWORD_PARAMS, outputType: "encoded" });
+  return runtimeArgon2().hash(password, PASSWORD_PARAMS);
 }
 
 /**
@@ -48,7 +49,7 @@ export async function verifyPassword(password: string, encoded: string): Promise
   if (!params) return false;
   if (Number(params[1]) < PASSWORD_PARAMS.memorySize || Number(params[2]) < PASSWORD_PARAMS.iterations) return false;
   runs++;
-  return argon2Verify({ password, hash: encoded });
+  return runtimeArgon2().verify(password, encoded);
 }
 
 let dummyHash: Promise<string> | undefined;
