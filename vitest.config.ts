@@ -13,6 +13,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Two files at once: most files wait on servers, agents, sockets and a browser rather than compute, and
+    // Vitest's default (one fewer than the cores) runs them one at a time on a 2-core machine.
+    maxWorkers: 2,
     coverage: {
       enabled: process.env.CI === "true",
       provider: "v8",
