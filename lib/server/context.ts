@@ -2,7 +2,6 @@
  * Everything a request handler or a server command needs, created once at
  * start-up and passed down explicitly (no globals).
  */
-import { randomBytes } from "node:crypto";
 import type { Client } from "@libsql/client";
 import type { Logger } from "pino";
 import { EventBus } from "../events/bus.ts";
@@ -10,6 +9,7 @@ import { recordDeadLetter } from "../events/dead-letter.ts";
 import type { EventEnvelope } from "../events/envelope.ts";
 import type { ChunkStore } from "../storage/port.ts";
 import type { ServerConfig } from "./config.ts";
+import { newProcessToken } from "./db/process-lease.ts";
 import { withWriteTransaction } from "./db/tx.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { Metrics } from "./metrics.ts";
@@ -56,5 +56,5 @@ export function createServerContext(parts: Pick<ServerContext, "config" | "db" |
       }
     }    ).catch((cause: unknown) => parts.logger.error({ err: cause }, "cannot record dead letters"));
   };
-  return { ...parts, metrics, bus: new EventBus(onListenerError), chunkLocks: new KeyedLock(), processToken: randomBytes(16).toString("hex") };
+  return { ...parts, metrics, bus: new EventBus(onListenerError), chunkLocks: new KeyedLock(), processToken: newProcessToken() };
 }

@@ -10,10 +10,7 @@
  */
 import type { Client } from "@libsql/client";
 import { withWriteTransaction } from "../db/tx.ts";
-import { endLeasesOfDeadLocalProcesses, forgetExpiredProcessLeases, PROCESS_LEASE_PREFIX } from "../db/process-lease.ts";
-
-/** A process token's length in characters (16 random bytes in hex). */
-export const PROCESS_TOKEN_LENGTH = 32;
+import { endLeasesOfDeadLocalProcesses, forgetExpiredProcessLeases, PROCESS_LEASE_PREFIX, PROCESS_TOKEN_LENGTH } from "../db/process-lease.ts";
 
 /**
  * The claim id of one upload served by this process.

@@ -6,6 +6,7 @@
  * dead one: a dead process's lease expires, or, when it ran on this host,
  * its pid is gone, and what it owned can be released.
  */
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Client } from "@libsql/client";
 import { str } from "../../db/row.ts";
@@ -14,6 +15,17 @@ import { withWriteTransaction } from "./tx.ts";
 
 /** The name of a process's lease is this prefix and its token. */
 export const PROCESS_LEASE_PREFIX = "server-process:";
+
+/** A process token's length in characters (16 random bytes in hex). */
+export const PROCESS_TOKEN_LENGTH = 32;
+
+/**
+ * A fresh token for this process.
+ * @returns {@link PROCESS_TOKEN_LENGTH} hex characters.
+ */
+export function newProcessToken(): string {
+  return randomBytes(PROCESS_TOKEN_LENGTH / 2).toString("hex");
+}
 
 /** A process lease's lifetime without renewal. @default 60 s */
 export const PROCESS_LEASE_TTL_MS = 60_000;
