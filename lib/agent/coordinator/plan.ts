@@ -95,6 +95,27 @@ export function planSync(input: PlanInput): Plan {
     }
     return expected.get(e.path)?.some((t) => t.kind === e.kind && (t.kind === "file" || t.stamp.ino === e.stamp.ino)) ?? false;
   };
+  // A folder found by its inode elsewhere is the folder that moved only if something it held is still on
+  // this disk (at its new place or moved out of it), or it held nothing: a folder removed with everything in
+  // it and another one made reuses the freed inode at once on most file systems, and taking that for a move
+  // would carry the old folder's contents, and whatever other machines add to it, into the folder the user
+  // just made.
+  let syncedChildren: Map<string, SyncedNode[]> | undefined;
+  const keepsSomeEntry = (s: SyncedNode): boolean => {
+    if (!syncedChildren) {
+      syncedChildren = new Map();
+      for (const c of synced.values()) {
+        const list = syncedChildren.get(c.parentId);
+        if (list) list.push(c);
+        else syncedChildren.set(c.parentId, [c]);
+      }
+    }
+    const entries = syncedChildren.get(s.nodeId);
+    if (!entries) return true;
+    return entries.some((c) =>
+      movedCandidates(c.stamp.ino).some((e) => e.kind === c.kind && (c.kind === "dir" || (e.stamp.size === c.stamp.size && e.stamp.mtimeMs === c.stamp.mtimeMs))),
+    );
+  };
   const order = byDepth(synced.values(), (s) => depthOf(syncedPath(s.nodeId) ?? "~"));
   const claim = new Map<string, string>(); // local path → synced node id
   const locOf = new Map<string, string | null>(); // synced node id → local path (null: gone)
@@ -121,11 +142,13 @@ export function planSync(input: PlanInput): Plan {
     }
     if (found === null) {
       // Moved? The same inode elsewhere, at a path no synced node expects, with the
-      // same size and mtime for a file (a rename changes neither; a reused inode would).
+      // same size and mtime for a file (a rename changes neither; a reused inode would),
+      // keeping one of its entries for a folder.
       for (const e of movedCandidates(s.stamp.ino)) {
         if (e.kind !== s.kind || claim.has(e.path) || isExpected(e)) continue;
         if (s.kind === "file" && (e.stamp.size !== s.stamp.size || e.stamp.mtimeMs !== s.stamp.mtimeMs)) continue;
         if (input.skip(e.path, e.kind === "dir")) continue;
+        if (s.kind === "dir" && !keepsSomeEntry(s)) continue;
         found = e.path;
         break;
       }

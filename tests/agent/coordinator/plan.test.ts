@@ -332,6 +332,25 @@ describe("planSync: folders move and go as one (A5)", () => {
     expect(plan.actions).toHaveLength(1);
   });
 
+  it("a folder removed and another made on its freed inode is no move: the old one is deleted, the new one placed empty (A5)", () => {
+    const plan = run({ synced: [D, X], remote: [remoteOf(D), remoteOf(X)], local: [localDir("e", D.stamp.ino)] });
+    expect(plan.actions).toMatchObject([
+      { type: "delete-remote", nodeId: "dd", path: "d" },
+      { type: "forget", nodeId: "fx" },
+      { type: "place", kind: "dir", path: "e", nodeId: "new-1", baseVersion: 0 },
+    ]);
+    expect(plan.actions).toHaveLength(3);
+    // Moved with one of its files, or with one moved out of it: the same inode is the folder that moved.
+    expect(run({ synced: [D, X], remote: [remoteOf(D), remoteOf(X)], local: [localDir("e", D.stamp.ino), at("x.txt", X)] }).actions).toMatchObject([
+      { type: "place", nodeId: "dd", path: "e" },
+      { type: "place", nodeId: "fx", path: "x.txt" },
+    ]);
+    expect(run({ synced: [D, X, Y], remote: [remoteOf(D), remoteOf(X), remoteOf(Y)], local: [at("e", D), at("e/x.txt", X)] }).actions).toMatchObject([
+      { type: "place", nodeId: "dd", path: "e" },
+      { type: "delete-remote", nodeId: "fy" },
+    ]);
+  });
+
   it("a folder moved remotely: one local move, the files follow", () => {
     const plan = run({ synced: [D, X, Y], remote: [remoteV2(D, { name: "e" }), remoteOf(X), remoteOf(Y)], local: [at("d", D), at("d/x.txt", X), at("d/y.txt", Y)] });
     expect(plan.actions).toMatchObject([{ type: "move-local", nodeId: "dd", from: "d", to: "e", kind: "dir" }]);
