@@ -3,7 +3,8 @@
 // when it is broken on purpose.
 import { describe, expect, it } from "vitest";
 import { contentOf, sha } from "./apply.ts";
-import { baseMatchesDisk, conflictCopies, conflictOriginal, convergence, mustSurvive, noDataLost, noTempFiles, type AppliedOp } from "./invariants.ts";
+import { baseMatchesDisk, conflictCopies, conflictOriginal, convergence, mustSurvive, noDataLost, noTempFiles, unaskedDeletions, unaskedNodes, type AppliedOp } from "./invariants.ts";
+import type { HistoryEntry } from "./server-history.ts";
 import { Rng } from "../helpers/prng.ts";
 import { describeStep, makeSchedule } from "./schedule.ts";
 import type { Entry, Snapshot } from "./snapshot.ts";
@@ -85,12 +86,36 @@ describe("each invariant fails when it is broken", () => {
 
   it("no data lost: an untouched content must be somewhere; an overwritten or deleted one need not", () => {
     const w = (step: number, path: string, s: string) => ({ step, agent: 0, path, sha: s });
-    const ran = (step: number, op: AppliedOp["op"], skipped: string | null = null): AppliedOp => ({ step, agent: 1, op, skipped });
+    const ran = (step: number, op: AppliedOp["op"], skipped: string | null = null): AppliedOp => ({ step, agent: 1, op, skipped, at: step });
     const written = [w(1, "a", "A1"), w(2, "b", "B1"), w(3, "d/c", "C1"), w(4, "e", "E1"), w(4, "e", "E2")];
     const applied = [ran(5, { kind: "write", path: "a", size: 1, fill: 1 }), ran(6, { kind: "rename", from: "d", to: "x" }), ran(7, { kind: "delete", path: "b" }, "ENOENT")];
     const survivors = mustSurvive(written, applied);
     expect(survivors.map((s) => s.sha).sort()).toEqual(["B1", "E2"]); // a overwritten, d moved; b's delete did not run; e's first save overwritten by its last
     expect(noDataLost(survivors, [snap([["b", file("B1")], ["e2", file("E2")]])])).toEqual([]);
     expect(noDataLost(survivors, [snap([["b", file("B1")]])])[0]).toMatch(/lost: .* at e \(step 4\)/);
+  });
+
+  it("the server's history: a deletion or a new node needs an operation that asked for it", () => {
+    const ran = (at: number, op: AppliedOp["op"], skipped: string | null = null): AppliedOp => ({ step: at, agent: 0, op, skipped, at });
+    const v = (path: string, version: number, kind: HistoryEntry["kind"], at: number, nodeId = path.padEnd(32, "0")): HistoryEntry => ({ nodeId, version, kind, path, at, seq: at, machineId: null, origin: "commit" });
+    const applied = [
+      ran(1, { kind: "write", path: "docs/a.txt", size: 1, fill: 1 }),
+      ran(2, { kind: "rmdir", path: "docs" }),
+      ran(3, { kind: "write", path: "b.txt", size: 1, fill: 2 }),
+      ran(4, { kind: "rename", from: "b.txt", to: "photos/c.txt" }),
+      ran(5, { kind: "delete", path: "gone.txt" }, "no such file"),
+      ran(6, { kind: "editor-save", path: "e.md", size: 1, fill: 3, times: 2 }),
+    ];
+    const sound = [v("docs", 1, "dir", 1), v("docs/a.txt", 1, "file", 1), v("docs", 2, "delete", 2), v("b.txt", 1, "file", 3), v("photos", 1, "dir", 4), v("e.md.~save0", 1, "file", 6), v("e.md.~save0", 2, "delete", 7), v("e.md", 1, "file", 7), v("e.conflict-20261203-101010-m1.md", 1, "file", 8)];
+    expect(unaskedDeletions(sound, applied)).toEqual([]);
+    expect(unaskedNodes(sound, applied)).toEqual([]);
+    // A receiver deleting a file nobody removed (and uploading it again), a deletion a skipped operation did not make, one recorded before its operation ran.
+    const broken = [...sound, v("b.txt", 2, "delete", 3.5), v("b.txt", 1, "file", 3.6, "f".repeat(32)), v("gone.txt", 2, "delete", 9), v("docs/a.txt", 2, "delete", 1.5)];
+    expect(unaskedDeletions(broken, applied)).toEqual([
+      expect.stringMatching(/deletion no operation asked for: b\.txt/),
+      expect.stringMatching(/deletion no operation asked for: gone\.txt/),
+      expect.stringMatching(/deletion no operation asked for: docs\/a\.txt/),
+    ]);
+    expect(unaskedNodes(broken, applied)).toEqual(["2 nodes were created at b.txt, where 1 operation wrote, made or moved something"]);
   });
 });

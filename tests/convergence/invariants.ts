@@ -6,6 +6,7 @@
 import { isTempName } from "../../lib/agent/transfer/temp-files.ts";
 import type { Written } from "./apply.ts";
 import type { FolderOp } from "./schedule.ts";
+import type { HistoryEntry } from "./server-history.ts";
 import { contentLines, type BaseEntry, type Snapshot } from "./snapshot.ts";
 
 /** An operation as it ran. */
@@ -14,6 +15,8 @@ export interface AppliedOp {
   agent: number;
   op: FolderOp;
   skipped: string | null;
+  /** When it started (the test's clock, which is the server's), ms. */
+  at: number;
 }
 
 const CONFLICT = /\.conflict-\d{8}-\d{6}-[^./]*/;
@@ -163,4 +166,88 @@ export function noDataLost(survivors: Written[], snaps: Snapshot[]): string[] {
   const present = new Set<string>();
   for (const s of snaps) for (const e of s.values()) if (e.kind === "file") present.add(e.sha);
   return survivors.filter((w) => !present.has(w.sha)).map((w) => `lost: the content machine ${w.agent} saved at ${w.path} (step ${w.step}) is nowhere`);
+}
+
+/** Whether `path` is a folder above `below`. */
+function above(path: string, below: string): boolean {
+  return below.startsWith(`${path}/`);
+}
+
+/** Whether an operation takes away what was at `path` (deletes, moves or replaces it). */
+function removes(op: FolderOp, path: string): boolean {
+  switch (op.kind) {
+    case "delete":
+      return op.path === path;
+    case "rmdir":
+    case "replace-with-folder":
+      return within(path, op.path);
+    case "rename":
+      return within(path, op.from) || within(path, op.to); // a rename over a file replaces it
+    case "editor-save":
+      return path === op.path || path.startsWith(`${op.path}.~save`); // its temp file goes, and it replaces the original
+    default:
+      return false; // writes change content in place; touch, mkdir and rules remove nothing
+  }
+}
+
+/** Whether an operation may bring a new node to `path` (a file it writes, a folder it makes, what it moves there). */
+function creates(op: FolderOp, path: string): boolean {
+  switch (op.kind) {
+    case "write":
+    case "append":
+    case "truncate":
+      return op.path === path || above(path, op.path); // folders are made on the way
+    case "editor-save":
+      return op.path === path || above(path, op.path) || path.startsWith(`${op.path}.~save`);
+    case "mkdir":
+      return within(op.path, path);
+    case "rename":
+      return within(path, op.to) || above(path, op.to);
+    case "replace-with-folder":
+      return within(path, op.path) || above(path, op.path);
+    case "ignore-rule":
+      return path === ".syncignore";
+    default:
+      return false;
+  }
+}
+
+/**
+ * No deletion that no operation asked for: every tombstone on the server is
+ * at a path that some operation deleted, moved away or replaced before the
+ * server recorded it. A machine that deletes what nobody removed (a
+ * receiver that lost track of files it placed) breaks it even when the
+ * trees converge and the content comes back, because the files' history
+ * went through the trash.
+ * @param history The server's versions with their paths ({@link serverHistory}).
+ * @param applied Every operation that ran.
+ * @returns Violations.
+ */
+export function unaskedDeletions(history: HistoryEntry[], applied: AppliedOp[]): string[] {
+  const ran = applied.filter((a) => a.skipped === null);
+  return history
+    .filter((e) => e.kind === "delete" && !ran.some((a) => a.at <= e.at && removes(a.op, e.path)))
+    .map((e) => `a deletion no operation asked for: ${e.path} (node ${e.nodeId.slice(-8)}, version ${e.version}, event ${e.seq})`);
+}
+
+/**
+ * No new node that no operation asked for: at each path, the server holds
+ * at most as many nodes as operations wrote, made or moved something there
+ * (a file deleted and uploaded again as a new node has lost its history).
+ * Conflict copies are the agents' own and are checked by
+ * {@link conflictCopies}.
+ * @param history The server's versions with their paths.
+ * @param applied Every operation that ran.
+ * @returns Violations.
+ */
+export function unaskedNodes(history: HistoryEntry[], applied: AppliedOp[]): string[] {
+  const ran = applied.filter((a) => a.skipped === null);
+  const made = new Map<string, number>();
+  for (const e of history) if (e.version === 1 && conflictOriginal(e.path) === null) made.set(e.path, (made.get(e.path) ?? 0) + 1);
+  const out: string[] = [];
+  for (const [path, n] of made) {
+    const asked = ran.filter((a) => creates(a.op, path)).length;
+    if (n > asked) out.push(`${n} nodes were created at ${path}, where ${asked} operation${asked === 1 ? "" : "s"} wrote, made or moved something`);
+  }
+  return out;
 }

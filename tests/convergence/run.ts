@@ -9,7 +9,9 @@ import { applyOp, type Written } from "./apply.ts";
 import type { Keyring } from "../../lib/crypto/keyring.ts";
 import { keyringOf, noSettledContentLost, recordSettled, serverContentHashes, type SettledContent } from "./history.ts";
 import { startCluster, type Cluster } from "./cluster.ts";
-import { baseMatchesDisk, conflictCopies, convergence, mustSurvive, noDataLost, noTempFiles, type AppliedOp } from "./invariants.ts";
+import { baseMatchesDisk, conflictCopies, convergence, mustSurvive, noDataLost, noTempFiles, unaskedDeletions, unaskedNodes, type AppliedOp } from "./invariants.ts";
+import { historyLines, serverHistory } from "./server-history.ts";
+import { readAgentConfig } from "../../lib/agent/home/config.ts";
 import { describeStep, makeSchedule, type ScheduleOptions } from "./schedule.ts";
 import { contentLines, readSyncedBase, rulesOf, snapshotFolder, syncedPart, syncs, type Snapshot } from "./snapshot.ts";
 
@@ -96,8 +98,9 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
       for (const [agent, until] of downUntil) if (i >= until) networkUp(agent);
       let line = `${i} ${describeStep(step)}`;
       if (step.at === "agent") {
+        const at = Date.now();
         const r = await applyOp(cluster.agents[step.agent]!.home.folder, step.op, i, step.agent);
-        applied.push({ step: i, agent: step.agent, op: step.op, skipped: r.skipped });
+        applied.push({ step: i, agent: step.agent, op: step.op, skipped: r.skipped, at });
         written.push(...r.written);
         if (r.skipped) line += ` (skipped: ${r.skipped})`;
       } else if (step.at === "settle") {
@@ -152,7 +155,18 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
     // Also every content agreed on at a settle point and later overwritten or deleted: in a folder, the history or the trash.
     const kept = await cluster.withServerDb(async (db) => serverContentHashes(db, await keys()));
     violations.push(...noSettledContentLost(settled.values(), wholes, kept));
-    log.push(`end: ${parts[0]!.size} synced entries, ${survivors.length} saved contents checked present, ${settled.size} settled contents checked kept, ${applied.filter((a) => a.skipped === null).length} operations ran`);
+    // The server's history holds only what the operations asked for: no deletion, no new node of the machines' own making.
+    const history = await cluster.withServerDb(async (db) => serverHistory(db, await keys()));
+    const unasked = [...unaskedDeletions(history, applied), ...unaskedNodes(history, applied)];
+    violations.push(...unasked);
+    if (unasked.length > 0) {
+      const machines = new Map<string, number>();
+      for (const a of cluster.agents) machines.set((await readAgentConfig(a.home.paths.config)).machineId, a.index);
+      log.push("--- the server's history ---", ...historyLines(history, machines));
+    }
+    log.push(
+      `end: ${parts[0]!.size} synced entries, ${survivors.length} saved contents checked present, ${settled.size} settled contents checked kept, ${applied.filter((a) => a.skipped === null).length} operations ran, ${history.filter((e) => e.kind === "delete").length} deletions and ${history.filter((e) => e.version === 1).length} new nodes on the server checked asked for`,
+    );
     violations.push(...(await cluster.checkServer()).map((p) => `server: ${p}`));
     return { seed, violations: [...new Set(violations)], log, settleMs, steps: schedule.length };
   } finally {
