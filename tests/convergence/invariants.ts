@@ -233,7 +233,8 @@ export function unaskedDeletions(history: HistoryEntry[], applied: AppliedOp[]):
 /**
  * No new node that no operation asked for: at each path, the server holds
  * at most as many nodes as operations wrote, made or moved something there
- * (a file deleted and uploaded again as a new node has lost its history).
+ * (a file deleted and uploaded again as a new node has lost its history),
+ * counting the operations that failed half-way.
  * Conflict copies are the agents' own and are checked by
  * {@link conflictCopies}.
  * @param history The server's versions with their paths.
@@ -241,12 +242,13 @@ export function unaskedDeletions(history: HistoryEntry[], applied: AppliedOp[]):
  * @returns Violations.
  */
 export function unaskedNodes(history: HistoryEntry[], applied: AppliedOp[]): string[] {
-  const ran = applied.filter((a) => a.skipped === null);
+  // Skipped operations count too: one that failed half-way may have left what it made first (the folders a
+  // rename made for its target, an editor's temp file it could not rename over a folder).
   const made = new Map<string, number>();
   for (const e of history) if (e.version === 1 && conflictOriginal(e.path) === null) made.set(e.path, (made.get(e.path) ?? 0) + 1);
   const out: string[] = [];
   for (const [path, n] of made) {
-    const asked = ran.filter((a) => creates(a.op, path)).length;
+    const asked = applied.filter((a) => creates(a.op, path)).length;
     if (n > asked) out.push(`${n} nodes were created at ${path}, where ${asked} operation${asked === 1 ? "" : "s"} wrote, made or moved something`);
   }
   return out;
