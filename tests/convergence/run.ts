@@ -133,7 +133,7 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
       settleMs = await quiesce(cluster, options.settleTimeoutMs ?? 180_000);
       log.push(`settled in ${settleMs} ms`);
     } catch {
-      violations.push(`liveness: the agents were not idle and in agreement within ${(options.settleTimeoutMs ?? 180_000) / 1000} s: ${JSON.stringify((await cluster.statuses()).map((s) => s && { state: s.state, queue: s.queue, transfers: s.transfers.length, lastError: s.lastError, dead: s.deadLetters.length }))}`);
+      violations.push(`liveness: the agents were not idle and in agreement within ${(options.settleTimeoutMs ?? 180_000) / 1000} s: ${JSON.stringify((await cluster.statuses()).map((s) => s && { state: s.state, queue: s.queue, transfers: s.transfers.length, lastError: s.lastError, dead: s.deadLetters.length, cursor: s.cursor, lastSyncAgoMs: s.lastSyncAt === null ? null : Date.now() - s.lastSyncAt, conflicts: s.conflicts, metrics: s.metrics }))}`);
       // What each agent said last (its own log: local paths are fine here), for the replay.
       for (const a of cluster.agents) log.push(`--- agent ${a.index}, last lines ---`, ...(a.process?.log() ?? "").split("\n").slice(-15));
     }
