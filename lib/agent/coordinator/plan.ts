@@ -17,7 +17,7 @@
  * | deleted    | commit delete | download (restore)       | download (restore) | forget              |
  */
 import type { Action, Plan, Placement, Unsyncable } from "./actions.ts";
-import { byDepth, depthOf, dirOf, joinPath, liveResolver, nameOf, pathResolver } from "./tree-paths.ts";
+import { byDepth, depthOf, dirOf, groupBy, joinPath, liveResolver, nameOf, pathResolver } from "./tree-paths.ts";
 import { ROOT_NODE_ID, type LocalEntry, type LocalStamp, type RemoteNode, type SyncedNode } from "../tree/nodes.ts";
 
 /** Everything the planner looks at. */
@@ -70,29 +70,13 @@ export function planSync(input: PlanInput): Plan {
   let byIno: Map<number, LocalEntry[]> | undefined;
   let expected: Map<string, SyncedNode[]> | undefined;
   const movedCandidates = (ino: number): LocalEntry[] => {
-    if (!byIno) {
-      byIno = new Map();
-      for (const e of local.values()) {
-        const list = byIno.get(e.stamp.ino);
-        if (list) list.push(e);
-        else byIno.set(e.stamp.ino, [e]);
-      }
-    }
+    byIno ??= groupBy(local.values(), (e) => e.stamp.ino);
     return byIno.get(ino) ?? [];
   };
   // A synced node could be the entry at its synced path: same kind, and for a folder the same inode (a folder
   // renamed onto the path a file or another folder had is found as the folder that moved).
   const isExpected = (e: LocalEntry): boolean => {
-    if (!expected) {
-      expected = new Map();
-      for (const s of synced.values()) {
-        const p = syncedPath(s.nodeId);
-        if (p === null) continue;
-        const list = expected.get(p);
-        if (list) list.push(s);
-        else expected.set(p, [s]);
-      }
-    }
+    expected ??= groupBy(synced.values(), (s) => syncedPath(s.nodeId));
     return expected.get(e.path)?.some((t) => t.kind === e.kind && (t.kind === "file" || t.stamp.ino === e.stamp.ino)) ?? false;
   };
   // A folder found by its inode elsewhere is the folder that moved only if something it held is still on
@@ -102,14 +86,7 @@ export function planSync(input: PlanInput): Plan {
   // just made.
   let syncedChildren: Map<string, SyncedNode[]> | undefined;
   const keepsSomeEntry = (s: SyncedNode): boolean => {
-    if (!syncedChildren) {
-      syncedChildren = new Map();
-      for (const c of synced.values()) {
-        const list = syncedChildren.get(c.parentId);
-        if (list) list.push(c);
-        else syncedChildren.set(c.parentId, [c]);
-      }
-    }
+    syncedChildren ??= groupBy(synced.values(), (c) => c.parentId);
     const entries = syncedChildren.get(s.nodeId);
     if (!entries) return true;
     return entries.some((c) =>

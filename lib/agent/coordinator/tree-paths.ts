@@ -156,3 +156,21 @@ export function depthOf(path: string): number {
   for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 47) n++;
   return n;
 }
+
+/**
+ * Groups items by a key, in their order; items whose key is null are left out.
+ * @param items The items.
+ * @param key Each item's key.
+ * @returns Key → the items with it.
+ */
+export function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K | null): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === null) continue;
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
