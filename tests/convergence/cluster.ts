@@ -20,6 +20,7 @@ import { checkConsistency } from "../../lib/server/files/consistency.ts";
 import { openLocalChunkStore } from "../../lib/storage/local.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { spawnServer, type ServerProcess } from "../server/helpers/spawn.ts";
+import { formatActivity, type ActivityLine } from "../../lib/agent/progress/activity-log.ts";
 import { FAKETIME_LIBRARY, spawnAgent, type AgentProcess } from "../agent/e2e/agent-process.ts";
 import { startProxy, type TestProxy } from "../agent/e2e/proxy.ts";
 import { prepareHome, type PreparedHome } from "../agent/helpers/homes.ts";
@@ -50,6 +51,8 @@ export interface Cluster {
   checkServer(): Promise<string[]>;
   /** Each agent's status over its control socket (null when it does not answer). */
   statuses(): Promise<Array<AgentStatus | null>>;
+  /** Each agent's newest activity lines (null: it did not answer). */
+  activity(last: number): Promise<Array<string[] | null>>;
   /** One `syncagent sync` of the fresh home; its exit code. */
   freshSync(): Promise<number>;
   close(): Promise<void>;
@@ -151,6 +154,18 @@ export async function startCluster(count: number): Promise<Cluster> {
         agents.map(async (a) => {
           try {
             return (await callControl(a.home.paths.controlSocket, "status")) as AgentStatus;
+          } catch {
+            return null;
+          }
+        }),
+      );
+    },
+    async activity(last) {
+      return Promise.all(
+        agents.map(async (a) => {
+          try {
+            const lines = (await callControl(a.home.paths.controlSocket, "activity")) as ActivityLine[];
+            return formatActivity(lines.slice(-last)).trimEnd().split("\n");
           } catch {
             return null;
           }

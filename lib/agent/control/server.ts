@@ -4,7 +4,8 @@
  * home: a socket someone answers on means another agent runs; a socket no
  * one answers on is a leftover of a crash and is replaced.
  *
- * Protocol: one JSON request per line, `{"id":1,"method":"status"}`, one
+ * Protocol: one JSON request per line, `{"id":1,"method":"status"}` (or
+ * `activity`, `sync_now`, `pause`, `resume`), one
  * answer per line, `{"id":1,"result":…}` or `{"id":1,"error":"…"}`.
  * Requests are bounded (64 KiB).
  */
@@ -21,6 +22,8 @@ export type ControlCommand = "sync_now" | "pause" | "resume";
 export interface ControlHandlers {
   /** The agent's status (an `AgentStatus`, or a promise of one). */
   status: () => unknown;
+  /** The agent's recent activity (`ActivityLine[]`); absent: not kept. */
+  activity?: () => unknown;
   /** Carries out a command; absent: commands are refused. */
   command?: (name: ControlCommand) => Promise<unknown>;
 }
@@ -68,6 +71,10 @@ async function answer(handlers: ControlHandlers, line: string): Promise<object> 
   const id = typeof request.id === "number" || typeof request.id === "string" ? request.id : null;
   try {
     if (request.method === "status") return { id, result: (await handlers.status()) ?? null };
+    if (request.method === "activity") {
+      if (!handlers.activity) return { id, error: "Not supported by this agent: activity" };
+      return { id, result: (await handlers.activity()) ?? null };
+    }
     if (typeof request.method === "string" && COMMANDS.includes(request.method)) {
       if (!handlers.command) return { id, error: `Not supported by this agent: ${request.method}` };
       return { id, result: (await handlers.command(request.method as ControlCommand)) ?? null };

@@ -21,6 +21,7 @@ import type { SyncEngine} from "./sync-engine.ts";
 import { type PassEvent } from "./sync-engine.ts";
 import { openAgent, type OpenAgentOptions } from "./open-agent.ts";
 import { SyncMetrics } from "../progress/sync-metrics.ts";
+import { ActivityLog, describeAction, someOf } from "../progress/activity-log.ts";
 
 /** Settings of the long-running agent. */
 export interface RuntimeOptions {
@@ -62,6 +63,8 @@ export function reportableError(error: Error): string {
 /** The agent process. */
 export class AgentRuntime {
   readonly board = new TransferBoard();
+  /** What woke the agent and what each pass did, lately (the control socket's `activity`). */
+  readonly activity = new ActivityLog();
   readonly #metrics: SyncMetrics;
   #engine!: SyncEngine;
   #reporter!: Reporter;
@@ -143,12 +146,14 @@ export class AgentRuntime {
           for (const path of changed) if (this.#engine.cancelDownload(path)) this.log(`download of ${path} cancelled: it changed on this disk`);
           // What this agent wrote itself is looked at again (above) but is no event of the queue.
           const events = [...changed].filter((path) => !this.#engine.wroteItself(path));
+          this.activity.add(`watcher: ${changed.size} changed (${changed.size - events.length} own writes): ${someOf(changed)}`);
           void this.#engine.queue.push(events.map((path) => ({ type: "LOCAL_MODIFIED" as const, path, source: "watcher" as const })));
-          if (changed.has(".syncignore")) this.schedule(0);
-          else this.schedule(this.options.delayMs ?? 3000);
+          if (changed.has(".syncignore")) this.schedule(0, "rules changed");
+          else this.schedule(this.options.delayMs ?? 3000, "local change");
         },
         onError: (error) => {
           // Events may have been lost: the next pass reads the whole folder.
+          this.activity.add(`watcher error: ${error.message}`);
           this.#engine.requestFullScan();
           this.log(`watcher: ${error.message}`);
         },
@@ -159,16 +164,17 @@ export class AgentRuntime {
     this.#feed = startChangeFeed({
       serverUrl,
       token,
-      onHello: () => this.schedule(0),
+      onHello: () => this.schedule(0, "feed hello"),
       onChanges: () => {
         this.#metrics.changed();
-        this.schedule(0);
+        this.schedule(0, "server change");
       },
-      onHint: () => this.schedule(0),
+      onHint: () => this.schedule(0, "server hint"),
       onCommand: (command) => void this.onCommand(command),
       onState: (state) => {
         const connected = state === "open";
-        if (connected && !this.#connected) this.schedule(0);
+        if (connected !== this.#connected) this.activity.add(`feed ${state}`);
+        if (connected && !this.#connected) this.schedule(0, "feed connected");
         this.#connected = connected;
       },
       onFatal: (reason) => this.fatal(reason),
@@ -177,17 +183,18 @@ export class AgentRuntime {
     if (this.options.control !== false) {
       this.#control = await startControlServer(paths.controlSocket, {
         status: () => this.status(),
+        activity: () => this.activity.lines(),
         command: (name) => this.command(name),
       });
     }
     const period = this.options.fullScanMs ?? 300_000;
     this.#scanTimer = setInterval(() => {
       this.#engine.requestFullScan();
-      this.schedule(0);
+      this.schedule(0, "periodic scan");
     }, period);
     this.#scanTimer.unref();
     this.#started = true;
-    this.schedule(0);
+    this.schedule(0, "start");
   }
 
   private fatal(reason: string): void {
@@ -199,9 +206,11 @@ export class AgentRuntime {
   /**
    * Asks for a pass after `delayMs` (an earlier request wins).
    * @param delayMs Wait, ms.
+   * @param why What asks (for the activity log).
    */
-  schedule(delayMs: number): void {
+  schedule(delayMs: number, why: string): void {
     if (this.#closed) return;
+    this.activity.add(`wake: ${why}${delayMs > 0 ? ` in ${delayMs} ms` : ""}${this.#running ? " (pass running)" : ""}`);
     this.#dirty = true;
     if (!this.#started || this.#paused || this.#running) return;
     if (this.#timer) {
@@ -223,6 +232,7 @@ export class AgentRuntime {
         this.#dirty = false;
         this.#state = "syncing";
         const summary = await this.#engine.syncUntilSettled(20, { fullScan: false, waitUnstable: false, pace: true, retryOutOfSpace: false });
+        this.activity.add(`settled after ${summary.passes} passes: ${summary.actions} actions, ${summary.done} done, ${summary.failed} failing${summary.replan ? ", replan" : ""}`);
         this.#retryMs = 1000;
         this.#lastSyncAt = Date.now();
         this.#lastError = this.#engine.failing.find((f) => !f.dead)?.error ?? this.#engine.failing[0]?.error ?? null;
@@ -231,10 +241,10 @@ export class AgentRuntime {
         if (this.#engine.remote.cursor !== null) await this.#reporter.report({ type: "cursor", cursor: this.#engine.remote.cursor });
         if (summary.failed > 0) {
           const next = this.#engine.failures.nextRetryAt();
-          if (next !== null) this.retryLater(Math.max(0, next - Date.now()));
+          if (next !== null) this.retryLater(Math.max(0, next - Date.now()), "retry of a failed item");
         }
         const unstable = this.#engine.nextUnstableAt();
-        if (unstable !== null) this.retryLater(Math.max(0, unstable - Date.now()));
+        if (unstable !== null) this.retryLater(Math.max(0, unstable - Date.now()), "a file that was changing");
         if (!this.#dirty) this.#metrics.settled(summary.failed === 0 && unstable === null);
       }
     } catch (error) {
@@ -242,19 +252,20 @@ export class AgentRuntime {
       this.#lastError = err.message;
       this.#state = err instanceof NetworkError ? "offline" : "error";
       this.log(`sync: ${err.message}`);
+      this.activity.add(`pass stopped: ${err.message}`);
       await this.#reporter.report({ type: "sync_error", message: reportableError(err) }).catch(() => undefined);
-      this.retryLater(this.#retryMs);
+      this.retryLater(this.#retryMs, "retry after an error");
       this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
     } finally {
       this.#running = false;
       if (this.#paused) this.#state = "paused";
-      if (this.#dirty && !this.#paused && !this.#closed && !this.#timer) this.schedule(0);
+      if (this.#dirty && !this.#paused && !this.#closed && !this.#timer) this.schedule(0, "changes during the pass");
     }
   }
 
-  private retryLater(ms: number): void {
+  private retryLater(ms: number, why: string): void {
     if (this.#closed) return;
-    setTimeout(() => this.schedule(0), ms).unref();
+    setTimeout(() => this.schedule(0, why), ms).unref();
   }
 
   private onEngineEvent(event: ExecutorEvent | PassEvent): void {
@@ -276,6 +287,7 @@ export class AgentRuntime {
         this.board.finish(event.path, "upload");
         this.board.finish(event.path, "download");
         this.log(`failed: ${event.path}: ${event.error.message}`);
+        this.activity.add(`failed: ${event.path}: ${event.error.message}`);
         void this.#reporter?.report({ type: "sync_error", message: reportableError(event.error), ...(event.nodeId ? { nodeId: event.nodeId } : {}) });
         break;
       case "refused":
@@ -288,10 +300,15 @@ export class AgentRuntime {
       case "pass-started":
         this.#metrics.passStarted();
         break;
+      case "local-scan":
+        this.activity.add(event.full ? "scan: the whole folder" : `scan: ${event.paths.size} paths${event.changed ? " (changed)" : ""}: ${someOf(event.paths)}`);
+        break;
       case "plan-ready":
+        this.activity.add(`plan (${event.mode}): ${someOf(event.plan.map(describeAction))}`);
         void this.#reporter?.report({ type: "sync_started", files: event.actions });
         break;
       case "pass-finished":
+        this.activity.add(`pass: ${event.actions} actions, ${event.done} done, ${event.failed} failing${event.replan ? ", replan" : ""}, plan ${Math.round(event.planMs)} ms`);
         this.#metrics.passFinished();
         if (event.actions > 0) void this.#reporter?.report({ type: "sync_completed", filesSynced: event.actions });
         break;
@@ -332,9 +349,9 @@ export class AgentRuntime {
       this.#state = "idle";
       if (was) this.log("resumed");
       await this.#reporter.report({ type: "state", state: "idle" });
-      this.schedule(0);
+      this.schedule(0, "resumed");
     } else {
-      this.schedule(0);
+      this.schedule(0, "sync now");
     }
     return this.status();
   }

@@ -17,7 +17,7 @@ import { newNodeId } from "../../crypto/node-id.ts";
 import { checkName, type Platform } from "../../platform/names.ts";
 import type { HttpTarget } from "../client/http.ts";
 import { planSync, type PlanInput } from "../coordinator/plan.ts";
-import type { Plan } from "../coordinator/actions.ts";
+import type { Action, Plan } from "../coordinator/actions.ts";
 import type { AgentConfig } from "../home/config.ts";
 import type { HomePaths } from "../home/paths.ts";
 import { RemoteTree, type Refusal } from "../remote/remote-tree.ts";
@@ -68,8 +68,9 @@ export interface EngineOptions {
 /** Events of the pass itself. */
 export type PassEvent =
   | { type: "pass-started" }
-  | { type: "plan-ready"; actions: number }
-  | { type: "pass-finished"; actions: number; failed: number; replan: boolean }
+  | { type: "plan-ready"; actions: number; plan: readonly Action[]; mode: "same" | "focused" | "full" }
+  | { type: "local-scan"; full: boolean; paths: ReadonlySet<string>; changed: boolean }
+  | { type: "pass-finished"; actions: number; done: number; failed: number; replan: boolean; planMs: number }
   | { type: "refused"; refusal: Refusal }
   | { type: "server-behind" }
   | { type: "key-file-changed" }
@@ -299,6 +300,7 @@ export class SyncEngine {
       this.#scan = await scanFolder(this.root, this.#leftoverTemps ? { ...options, onInternal: (path) => leftovers.push(path) } : options);
       this.#leftoverTemps = false;
       for (const path of leftovers) await removeTemp(join(this.root, ...path.split("/"))).catch(() => undefined);
+      this.emit({ type: "local-scan", full: true, paths: new Set(), changed: true });
       return { scan: this.#scan, changed: true };
     }
     // A file left alone while it was changing is looked at again once its wait is over.
@@ -314,6 +316,7 @@ export class SyncEngine {
         this.#scan = null;
         throw error;
       }
+      this.emit({ type: "local-scan", full: false, paths, changed });
     }
     return { scan: this.#scan, changed };
   }
@@ -457,7 +460,7 @@ export class SyncEngine {
     this.#quiet = markQuiet(plan, inputs);
     this.#focus.planned(plan, inputs, quiet !== null ? "same" : focused !== null ? "focused" : "full");
     this.#lastUnsyncable = plan.unsyncable;
-    if (plan.actions.length > 0) this.emit({ type: "plan-ready", actions: plan.actions.length });
+    if (plan.actions.length > 0) this.emit({ type: "plan-ready", actions: plan.actions.length, plan: plan.actions, mode: quiet !== null ? "same" : focused !== null ? "focused" : "full" });
     const failingBefore = this.failures.list();
     const byNode = failingBefore.length > 0 ? failingByNode(failingBefore) : undefined;
     const executor = new Executor({
@@ -526,7 +529,7 @@ export class SyncEngine {
       planned: quiet === null,
       planMs,
     };
-    this.emit({ type: "pass-finished", actions: summary.actions, failed: summary.failed, replan: summary.replan });
+    this.emit({ type: "pass-finished", actions: summary.actions, done: summary.done, failed: summary.failed, replan: summary.replan, planMs });
     return summary;
   }
 

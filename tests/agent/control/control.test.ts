@@ -147,5 +147,13 @@ describe("control socket", () => {
     cleanups.push(() => server.close());
     expect(await callControl(path, "status")).toBeNull();
     await expect(callControl(path, "sync_now")).rejects.toThrow(/Not supported/);
+    await expect(callControl(path, "activity")).rejects.toThrow(/Not supported by this agent: activity/);
+  });
+
+  it("answers activity with the agent's recent lines", async () => {
+    const path = join(await home(), "agent.sock");
+    const server = await startControlServer(path, { status: () => null, activity: () => [{ at: 1, line: "wake: start" }] });
+    cleanups.push(() => server.close());
+    expect(await callControl(path, "activity")).toEqual([{ at: 1, line: "wake: start" }]);
   });
 });

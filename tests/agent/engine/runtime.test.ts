@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentRuntime } from "../../../lib/agent/engine/agent-runtime.ts";
 import { callControl } from "../../../lib/agent/control/client.ts";
+import { statusCommand } from "../../../cmd/status.ts";
+import { runCli } from "../../../lib/cli/run.ts";
 import { startTestServer, type TestServer } from "../../helpers/server.ts";
 import { waitFor } from "../../helpers/wait.ts";
 import { scratch, type Scratch } from "../keys/cli-harness.ts";
@@ -51,6 +53,26 @@ describe("the long-running agent: watcher, change feed, commands, status (A3, A1
       const text = JSON.stringify(body.activity);
       return types.has("sync_started") && types.has("sync_completed") && !text.includes("live.txt");
     });
+  });
+
+  it("the activity over the control socket says what woke each agent and what its passes planned", async () => {
+    await writeFile(join(homeA.folder, "woke.txt"), "why");
+    await waitFor("woke.txt on B", async () => (await contentOf(join(homeB.folder, "woke.txt"))) === "why");
+    const linesOf = async (socket: string) => ((await callControl(socket, "activity")) as Array<{ at: number; line: string }>).map((l) => l.line);
+    await waitFor("A's activity names the local change, the upload and its pass", async () => {
+      const lines = await linesOf(homeA.paths.controlSocket);
+      return lines.some((l) => l.startsWith("watcher: ") && l.includes("woke.txt")) && lines.includes("wake: local change") && lines.some((l) => /^plan \(\w+\): .*upload woke\.txt/.test(l)) && lines.some((l) => /^settled after \d+ passes/.test(l));
+    });
+    await waitFor("B's activity names the server's change and the download", async () => {
+      const lines = await linesOf(homeB.paths.controlSocket);
+      return lines.includes("wake: server change") && lines.some((l) => /^plan \(\w+\): .*download woke\.txt/.test(l));
+    });
+    // `syncagent status --activity` prints them with their time of day.
+    let out = "";
+    const code = await runCli({ name: "syncagent", summary: "test", subcommands: [statusCommand] }, ["status", "--activity", "--home", homeB.home], { env: {}, out: (t) => void (out += t), err: (t) => void (out += t) });
+    expect(code).toBe(0);
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} {2}\S/m);
+    expect(out).toContain("download woke.txt");
   });
 
   it("a new folder with files, then edits inside it, reach B (the watcher's paths patch the scan)", async () => {
