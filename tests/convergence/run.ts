@@ -38,6 +38,16 @@ async function syncedParts(cluster: Cluster): Promise<Snapshot[]> {
 }
 
 /**
+ * Whether a folder walk failed because an entry went away or changed kind under it.
+ * @param error What the walk threw.
+ * @returns True for ENOENT and ENOTDIR.
+ */
+function changedUnderWalk(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/**
  * Waits until every agent is idle, connected, with nothing queued or in
  * transfer, and all synced parts agree, twice in a row.
  * @param cluster The cluster.
@@ -56,7 +66,18 @@ export async function quiesce(cluster: Cluster, timeoutMs: number): Promise<numb
         previous = "";
         return false;
       }
-      const parts = await syncedParts(cluster);
+      let parts: Snapshot[];
+      try {
+        parts = await syncedParts(cluster);
+      } catch (error) {
+        // An agent started a pass between its status and the walk of its folder (a move the feed just brought):
+        // not quiet yet, look again.
+        if (changedUnderWalk(error)) {
+          previous = "";
+          return false;
+        }
+        throw error;
+      }
       const key = parts.map((p) => contentLines(p).join("\n")).join("\n--\n");
       const agreed = parts.every((p) => contentLines(p).join("\n") === contentLines(parts[0]!).join("\n"));
       const stable = agreed && key === previous;
@@ -109,8 +130,9 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
           line += ` (${await quiesce(cluster, 60_000)} ms)`;
           const first = cluster.agents[0]!.home;
           await recordSettled(await keys(), first.folder, syncedPart(await snapshotFolder(first.folder), await rulesOf(first.folder)), i, settled);
-        } catch {
-          line += " (did not settle within 60 s)";
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          line += message.startsWith("Timed out") ? " (did not settle within 60 s)" : ` (settle check failed: ${message})`;
         }
       } else if (step.fault.kind === "kill-agent") {
         await cluster.crashAgent(step.fault.agent);
@@ -132,10 +154,15 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
     try {
       settleMs = await quiesce(cluster, options.settleTimeoutMs ?? 180_000);
       log.push(`settled in ${settleMs} ms`);
-    } catch {
-      violations.push(`liveness: the agents were not idle and in agreement within ${(options.settleTimeoutMs ?? 180_000) / 1000} s: ${JSON.stringify((await cluster.statuses()).map((s) => s && { state: s.state, queue: s.queue, transfers: s.transfers.length, lastError: s.lastError, dead: s.deadLetters.length, cursor: s.cursor, lastSyncAgoMs: s.lastSyncAt === null ? null : Date.now() - s.lastSyncAt, conflicts: s.conflicts, metrics: s.metrics }))}`);
+    } catch (error) {
+      // Only a timeout is a liveness failure; anything else is the check itself breaking, and says so.
+      const message = error instanceof Error ? error.message : String(error);
+      if (!message.startsWith("Timed out")) violations.push(`quiescence check failed (not a liveness verdict): ${message}`);
+      else violations.push(`liveness: the agents were not idle and in agreement within ${(options.settleTimeoutMs ?? 180_000) / 1000} s: ${JSON.stringify((await cluster.statuses()).map((s) => s && { state: s.state, queue: s.queue, transfers: s.transfers.length, lastError: s.lastError, dead: s.deadLetters.length, cursor: s.cursor, lastSyncAgoMs: s.lastSyncAt === null ? null : Date.now() - s.lastSyncAt, conflicts: s.conflicts, metrics: s.metrics }))}`);
       // What each agent said last (its own log: local paths are fine here), for the replay.
       for (const a of cluster.agents) log.push(`--- agent ${a.index}, last lines ---`, ...(a.process?.log() ?? "").split("\n").slice(-15));
+      // And what woke each one and what its last passes did, from its activity log.
+      for (const [index, lines] of (await cluster.activity(60)).entries()) log.push(`--- agent ${index}, activity ---`, ...(lines ?? ["(no answer)"]));
     }
 
     const wholes = await Promise.all(cluster.agents.map((a) => snapshotFolder(a.home.folder)));
