@@ -4,7 +4,9 @@
  * seed's violations and schedule go to `<out>/seed-<n>.txt`, to be replayed
  * with `CONVERGENCE_SEEDS=<n> npx vitest run tests/convergence`.
  *
- * Run: `npm run soak -- [--minutes 30] [--steps 60] [--seed N] [--out soak-failures]`.
+ * Run: `npm run soak -- [--minutes 30] [--steps 60] [--seed N] [--settle-seconds 180] [--out soak-failures]`.
+ * A shorter `--settle-seconds` makes a slow settle fail, so its log (each
+ * agent's activity included) is kept.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,16 +19,19 @@ const { values } = parseArgs({
     steps: { type: "string", default: "60" },
     seed: { type: "string" },
     out: { type: "string", default: "soak-failures" },
+    "settle-seconds": { type: "string", default: "180" },
   },
 });
 const until = Date.now() + Number(values.minutes) * 60_000;
 const steps = Number(values.steps);
+const settleTimeoutMs = Number(values["settle-seconds"]) * 1000;
+if (!(settleTimeoutMs > 0)) throw new Error(`--settle-seconds must be a positive number, not ${values["settle-seconds"]}`);
 let seed = values.seed !== undefined ? Number(values.seed) : (Date.now() ^ (process.pid << 8)) >>> 0;
 let runs = 0;
 let failures = 0;
 do {
   const started = performance.now();
-  const result = await runSeed(seed, { steps });
+  const result = await runSeed(seed, { steps, settleTimeoutMs });
   runs++;
   const ok = result.violations.length === 0;
   if (!ok) {

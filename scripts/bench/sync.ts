@@ -34,6 +34,9 @@ import { peerLines, runPeers } from "./sync/peers.ts";
 import { BENCH_PASSWORD, makeHome, MEMORY_PROBE_FLAG, processCpuSeconds, ROOT, runCli, startAgent, startBenchServer, type BenchAgent, type BenchHome } from "./sync/processes.ts";
 import { chunkUsage, usageGrowth } from "./sync/server-usage.ts";
 import { manifest, sha256File, waitForTree } from "./sync/tree.ts";
+import { callControl } from "../../lib/agent/control/client.ts";
+import type { AgentStatus } from "../../lib/agent/control/status.ts";
+import { homePaths } from "../../lib/agent/home/paths.ts";
 
 const { values } = parseArgs({
   options: {
@@ -71,6 +74,16 @@ interface PassFigures {
   passSeconds: number | null;
   peakRssMB: number;
   summary: Record<string, unknown>;
+}
+
+/** Whether a running agent says it has nothing to do (idle, nothing queued or in transfer). */
+async function agentQuiet(home: BenchHome): Promise<boolean> {
+  try {
+    const s = (await callControl(homePaths(home.home).controlSocket, "status", undefined, 1000)) as AgentStatus;
+    return s.state === "idle" && s.queue === 0 && s.transfers.length === 0;
+  } catch {
+    return false;
+  }
 }
 
 async function syncPass(home: BenchHome): Promise<PassFigures> {
@@ -147,8 +160,14 @@ async function runDataset(name: DatasetName, work: string, live: boolean): Promi
     let agentA = startAgent(a, log, agentFlags);
     const agentB = startAgent(b, log, agentFlags);
     agents.push(agentA, agentB);
-    const initial = await waitForTree(b.folder, want, TIMEOUT_MS, (s, t) => note(`${name}: ${round(t, 0)} s: B has ${s.files}/${want.size} files, ${round(s.bytes / 2 ** 20, 0)}/${round(bytes / 2 ** 20, 0)} MiB`));
-    note(`${name}: B identical after ${round(initial.seconds)} s (verified in ${round(initial.verifySeconds)} s)`);
+    const initial = await waitForTree(
+      b.folder,
+      want,
+      TIMEOUT_MS,
+      (s, t) => note(`${name}: ${round(t, 0)} s: B has ${s.files}/${want.size} files, ${round(s.bytes / 2 ** 20, 0)}/${round(bytes / 2 ** 20, 0)} MiB`),
+      async () => (await Promise.all([a, b].map(agentQuiet))).every(Boolean),
+    );
+    note(`${name}: B identical after ${round(initial.seconds)} s (verified in ${round(initial.verifySeconds)} s, ${initial.walks} walks of B's folder)`);
     await agentA.rss.sample();
     await agentB.rss.sample();
     const initialRss = { a: agentA.rss.peakMB, b: agentB.rss.peakMB };
